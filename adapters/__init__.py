@@ -1,0 +1,62 @@
+"""Channel adapters: one module per channel kind, all behind the ``Adapter`` protocol in ``adapters.base``.
+
+``REGISTRY`` maps a channel kind (the ``kind`` key of a channel in the config file) to its class. It is explicit:
+adding a platform means adding its module and one line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from adapters.base import (
+    Adapter,
+    AdapterConfigError,
+    ChannelError,
+    CredentialsRejected,
+    Limits,
+    Payload,
+    Permanent,
+    PostContent,
+    Receipt,
+    Retryable,
+    Uncertain,
+)
+from adapters.outbox import OutboxAdapter
+from adapters.webhook import WebhookAdapter
+
+__all__ = [
+    "REGISTRY",
+    "Adapter",
+    "AdapterConfigError",
+    "ChannelError",
+    "CredentialsRejected",
+    "Limits",
+    "Payload",
+    "Permanent",
+    "PostContent",
+    "Receipt",
+    "Retryable",
+    "Uncertain",
+    "create",
+]
+
+REGISTRY: dict[str, type[Any]] = {
+    OutboxAdapter.kind: OutboxAdapter,
+    WebhookAdapter.kind: WebhookAdapter,
+}
+
+
+def create(
+    kind: str, name: str, options: Mapping[str, Any], *, client: httpx.AsyncClient, env: Mapping[str, str]
+) -> Adapter:
+    """Build the adapter for one configured channel; unknown kinds and bad options raise ``AdapterConfigError``."""
+    try:
+        cls = REGISTRY[kind]
+    except KeyError:
+        known = ", ".join(sorted(REGISTRY))
+        raise AdapterConfigError("kind", f"unknown channel kind {kind!r}; choose one of: {known}") from None
+    adapter: Adapter = cls(name, options, client=client, env=env)
+    return adapter

@@ -1,0 +1,258 @@
+"""The contract between the dispatcher and every channel adapter.
+
+An adapter turns one post into one channel's own format (``render``) and sends it (``publish``). It knows nothing
+of the database or the scheduler: the dispatcher calls it and turns what it returns or raises into delivery states.
+
+Errors an adapter raises, and what the dispatcher does with them::
+
+    ChannelError
+    ├── Retryable(after=None)  the request did not take effect; try again later (after ``after`` seconds if given)
+    ├── Permanent(reason)      it will never work as it is (text refused, unknown group); the delivery fails
+    ├── CredentialsRejected    the token is expired or revoked: the channel is paused, its deliveries wait
+    └── Uncertain(reason)      the request may have reached the platform; never resent blindly
+
+    AdapterConfigError         the channel's configuration is wrong; raised by the constructor
+
+``Uncertain`` is retried only when the adapter declares ``idempotency = "native"`` (the platform drops a repeated
+key) or ``"lookup"`` (the dispatcher calls ``lookup(key)`` first and resends only if the post is absent).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+
+import httpx
+
+__all__ = [
+    "Adapter",
+    "AdapterConfigError",
+    "ChannelError",
+    "CredentialsRejected",
+    "Idempotency",
+    "Limits",
+    "Payload",
+    "Permanent",
+    "PostContent",
+    "Receipt",
+    "Retryable",
+    "Uncertain",
+    "parse_retry_after",
+    "raise_for_transport",
+    "require_option",
+    "secret_from_env",
+    "status_error",
+]
+
+Idempotency = Literal["native", "lookup", "none"]
+
+
+class ChannelError(Exception):
+    """A send did not succeed; the subclass says what the dispatcher should do."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Retryable(ChannelError):
+    """The request did not take effect (rate limited, server busy, connection refused). Try again later."""
+
+    def __init__(self, reason: str, after: float | None = None) -> None:
+        super().__init__(reason)
+        self.after = after
+
+
+class Permanent(ChannelError):
+    """The platform refused the post for good (bad credentials, text refused, unknown group)."""
+
+
+class CredentialsRejected(ChannelError):
+    """The platform refused the channel's credentials (expired or revoked token, wrong secret).
+
+    Every delivery on the channel would fail the same way, so the dispatcher pauses the channel and puts the
+    delivery back to wait, rather than failing deliveries one by one; a person renews the token and resumes.
+    """
+
+
+class Uncertain(ChannelError):
+    """The request may have reached the platform, but no answer came back (timeout, dropped connection)."""
+
+
+class AdapterConfigError(ValueError):
+    """A channel's configuration is unusable. ``key`` names the option, the message says how to fix it."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
+        self.message = message
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Limits:
+    """What a channel accepts, declared as class data so queue-time validation needs no network."""
+
+    max_length: int | None = None
+    #: how the platform counts ``Payload.text`` (code points by default; Weibo, Telegram and WeCom differ)
+    count: Callable[[str], int] = len
+    unit: str = "characters"
+    max_images: int = 0
+    #: requests per minute the platform allows for one account or hook (None: no documented limit)
+    rate_per_minute: float | None = None
+    #: default cap on concurrent requests to this channel
+    concurrency: int = 4
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PostContent:
+    """A post as an adapter sees it, with the channel's overrides already applied."""
+
+    title: str
+    body: str  # Markdown
+    link: str | None = None
+    images: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    author: str | None = None
+    campaign: str | None = None
+    timezone: str = "UTC"
+    due_at: datetime | None = None  # UTC
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Payload:
+    """What ``render`` produced: ``text`` is what the length limit applies to, ``data`` is the request body."""
+
+    text: str
+    data: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Receipt:
+    """Proof of a successful send: the platform's id and a link to the live post, where it gives them."""
+
+    remote_id: str | None = None
+    url: str | None = None
+    #: anything else worth keeping with the delivery (for SMS: each number's result), JSON-serialisable
+    details: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """One channel kind. Constructed once per configured channel: ``Kind(name, options, client=..., env=...)``.
+
+    The constructor validates ``options`` (the channel's table from the config file) and raises
+    ``AdapterConfigError`` naming the bad key. Secrets are read from ``env`` by the variable names the options give;
+    they are never returned by ``describe``.
+    """
+
+    kind: ClassVar[str]
+    limits: Limits  # class data; an instance may narrow it from its config (an instance's own limit)
+    idempotency: Idempotency  # class data; a webhook whose receiver honours the key may say "native"
+    name: str
+
+    def render(self, post: PostContent) -> Payload:
+        """The channel's own form of ``post``. Pure: no I/O, so the queue can call it to validate.
+
+        Raises ``Permanent(reason)`` when the post cannot go to this channel at all (a template parameter is
+        missing, say); the queue refuses such a post when it is queued. Text over ``limits.max_length`` (as
+        counted by ``limits.count`` on ``Payload.text``) is refused by the queue, so render need not check it.
+        """
+        ...
+
+    async def publish(self, payload: Payload, key: str) -> Receipt:
+        """Send ``payload``. ``key`` is the delivery's stable idempotency key, the same on every retry.
+
+        Raises ``Retryable``, ``Permanent`` or ``Uncertain``; never anything else for a platform problem.
+        """
+        ...
+
+    async def lookup(self, key: str) -> Receipt | None:
+        """The receipt of an earlier send with ``key``, or None if the platform has none.
+
+        Only called when ``idempotency == "lookup"``; others may raise ``NotImplementedError``.
+        """
+        ...
+
+    async def check(self) -> str:
+        """Verify credentials and reachability without posting; return a short description of what was checked."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """The channel's options with secrets masked: safe to log and to show."""
+        ...
+
+
+# --- helpers shared by the adapters -----------------------------------------------------------------------------
+
+
+def require_option(options: Mapping[str, Any], key: str, kind: type = str) -> Any:
+    """``options[key]``, checked to be present and of ``kind``."""
+    if key not in options:
+        raise AdapterConfigError(key, f"is required; add `{key} = ...` to the channel's table")
+    value = options[key]
+    if not isinstance(value, kind) or (kind is str and not value):
+        raise AdapterConfigError(key, f"must be a non-empty {kind.__name__}, got {value!r}")
+    return value
+
+
+def secret_from_env(options: Mapping[str, Any], key: str, env: Mapping[str, str], *, required: bool = True) -> str:
+    """Read the secret whose environment variable name ``options[key]`` gives (for example ``token_env``)."""
+    var = options.get(key)
+    if var is None:
+        if required:
+            raise AdapterConfigError(key, f'is required: name the environment variable, e.g. {key} = "MY_SECRET"')
+        return ""
+    if not isinstance(var, str) or not var:
+        raise AdapterConfigError(key, "must name an environment variable, e.g. \"MY_SECRET\"")
+    value = env.get(var, "")
+    if not value:  # named but not set: a mistake even for an optional secret
+        raise AdapterConfigError(key, f"the environment variable {var} is not set; export it before starting")
+    return value
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    from datetime import UTC
+
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def raise_for_transport(exc: httpx.TransportError) -> ChannelError:
+    """Classify a transport failure by whether the request can have reached the platform.
+
+    Failing to connect means nothing was sent: retry. A timeout or a broken connection after the request went out
+    means the platform may have acted on it: uncertain.
+    """
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return Retryable(f"could not connect: {type(exc).__name__}")
+    if isinstance(exc, httpx.WriteTimeout | httpx.WriteError):
+        return Retryable(f"the request could not be sent whole: {type(exc).__name__}")
+    return Uncertain(f"no answer after the request was sent: {type(exc).__name__}")
+
+
+def status_error(response: httpx.Response, reason: str) -> ChannelError:
+    """The usual reading of an HTTP error status, for platforms with no error shape of their own."""
+    status = response.status_code
+    if status == 429:
+        return Retryable(f"rate limited: {reason}", after=parse_retry_after(response.headers.get("Retry-After")))
+    if status == 503:
+        return Retryable(f"service unavailable: {reason}", after=parse_retry_after(response.headers.get("Retry-After")))
+    if status in (408, 500, 502, 504):
+        # the server may have acted before failing: the post may exist
+        return Uncertain(f"HTTP {status}: {reason}")
+    return Permanent(f"HTTP {status}: {reason}")

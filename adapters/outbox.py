@@ -1,0 +1,103 @@
+"""The ``outbox`` channel: each delivery becomes a JSON file and a readable Markdown file in a folder.
+
+It is the embedded default (nothing to set up) and a dry run for any configuration: point a channel at it to see
+exactly what would go out. Files are named by the delivery's idempotency key and written atomically, so a resend
+rewrites the same file: the outbox is idempotent by construction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+
+from adapters.base import AdapterConfigError, Idempotency, Limits, Payload, Permanent, PostContent, Receipt
+from adapters.text import markdown_to_html
+
+__all__ = ["OutboxAdapter"]
+
+_SAFE_KEY = re.compile(r"[^A-Za-z0-9._-]")
+
+
+class OutboxAdapter:
+    kind: ClassVar[str] = "outbox"
+    limits: Limits = Limits(max_length=None, max_images=20, concurrency=8)
+    idempotency: Idempotency = "native"
+
+    def __init__(
+        self,
+        name: str,
+        options: Mapping[str, Any],
+        *,
+        client: httpx.AsyncClient | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.name = name
+        folder = options.get("folder", "outbox")
+        if not isinstance(folder, str) or not folder:
+            raise AdapterConfigError("folder", f'must be a folder path such as "outbox", got {folder!r}')
+        self.folder = Path(folder)
+        max_length = options.get("max_length")
+        if max_length is not None:
+            if not isinstance(max_length, int) or max_length <= 0:
+                raise AdapterConfigError("max_length", f"must be a positive whole number, got {max_length!r}")
+            # an outbox may stand in for a real channel, so it can carry that channel's limit
+            self.limits = Limits(max_length=max_length, max_images=20, concurrency=8)
+
+    def render(self, post: PostContent) -> Payload:
+        text = f"# {post.title}\n\n{post.body}".rstrip() + "\n"
+        if post.link:
+            text += f"\n{post.link}\n"
+        data = {
+            "title": post.title,
+            "body_markdown": post.body,
+            "body_html": markdown_to_html(post.body),
+            "link": post.link,
+            "images": list(post.images),
+            "tags": list(post.tags),
+            "author": post.author,
+            "campaign": post.campaign,
+            "due_at": post.due_at.isoformat() if post.due_at else None,
+        }
+        return Payload(text=text, data=data)
+
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        stem = _SAFE_KEY.sub("_", key)
+        return self.folder / f"{stem}.json", self.folder / f"{stem}.md"
+
+    async def publish(self, payload: Payload, key: str) -> Receipt:
+        json_path, md_path = self._paths(key)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            _write_atomically(md_path, payload.text)
+            document = {"channel": self.name, "key": key, **payload.data}
+            _write_atomically(json_path, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        except OSError as exc:
+            raise Permanent(f"cannot write to the outbox folder {self.folder}: {exc.strerror or exc}") from exc
+        return Receipt(remote_id=json_path.name, url=json_path.resolve().as_uri())
+
+    async def lookup(self, key: str) -> Receipt | None:
+        json_path, _ = self._paths(key)
+        if json_path.exists():
+            return Receipt(remote_id=json_path.name, url=json_path.resolve().as_uri())
+        return None
+
+    async def check(self) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(self.folder, os.W_OK):
+            raise Permanent(f"the outbox folder {self.folder} is not writable")
+        return f"folder {self.folder.resolve()} is writable"
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "folder": str(self.folder)}
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,220 @@
+"""The database tables, as typed SQLAlchemy 2.x models. The store (``publisher.store``) holds all queries.
+
+Times are stored in UTC (``UTCDateTime`` gives aware datetimes back on every backend). The delivery row is the
+truth about a send: its state machine is described in ``DeliveryState``.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = [
+    "ApprovalState",
+    "Base",
+    "Campaign",
+    "Channel",
+    "Delivery",
+    "DeliveryState",
+    "Event",
+    "Post",
+    "PostState",
+    "Schedule",
+]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and always read back timezone-aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware datetime in UTC")
+        value = value.astimezone(UTC)
+        # SQLite keeps no zone: store the UTC wall time so that text comparison orders correctly
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
+
+
+class PostState(enum.StrEnum):
+    ACTIVE = "active"  # its deliveries go out when due (and when approved, if the campaign needs approval)
+    CANCELLED = "cancelled"
+
+
+class ApprovalState(enum.StrEnum):
+    NOT_REQUIRED = "not_required"
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class DeliveryState(enum.StrEnum):
+    """queued → claimed → sent; claimed → retry_wait → claimed …; claimed → failed | uncertain; any open → cancelled.
+
+    ``uncertain``: the request may have reached the platform. It stays until a person resolves it (mark sent, or
+    resend), unless the adapter can prove the post absent.
+    """
+
+    QUEUED = "queued"
+    CLAIMED = "claimed"
+    RETRY_WAIT = "retry_wait"
+    SENT = "sent"
+    FAILED = "failed"
+    UNCERTAIN = "uncertain"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_open(self) -> bool:
+        return self in (DeliveryState.QUEUED, DeliveryState.RETRY_WAIT, DeliveryState.CLAIMED)
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class Channel(Base):
+    """A configured channel. Its settings and secrets live in the config file; the row holds what changes at run
+    time (paused or not, health) and is what deliveries point to."""
+
+    __tablename__ = "channels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class Post(Base):
+    __tablename__ = "posts"
+    __table_args__ = (
+        # one post per occurrence of a recurring schedule, however many daemons fire it
+        UniqueConstraint("schedule_id", "occurrence_at", name="uq_posts_schedule_occurrence"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    title: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)  # Markdown
+    link: Mapped[str | None] = mapped_column(String(2000))
+    images: Mapped[list[str]] = mapped_column(default=list)
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    author: Mapped[str | None] = mapped_column(String(200))
+    #: channel name -> {"title": ..., "body": ...}: a channel's own wording, where it differs
+    overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(20), default=PostState.ACTIVE)
+    approval: Mapped[str] = mapped_column(String(20), default=ApprovalState.NOT_REQUIRED)
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id"))
+    occurrence_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(200))
+
+    campaign: Mapped[Campaign | None] = relationship(lazy="joined")
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="post", order_by="Delivery.id")
+
+
+class Delivery(Base):
+    """One post on one channel: the unit the dispatcher claims, sends and records."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("post_id", "channel_id", name="uq_deliveries_post_channel"),
+        # the dispatcher's one hot query: the next due open rows
+        Index("ix_deliveries_state_due", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(20), default=DeliveryState.QUEUED)
+    #: mirrors the post's readiness (active and approved if needed) so the due query needs no join
+    ready: Mapped[bool] = mapped_column(Boolean, default=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None]
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    remote_id: Mapped[str | None] = mapped_column(String(500))
+    remote_url: Mapped[str | None] = mapped_column(String(2000))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+    post: Mapped[Post] = relationship(back_populates="deliveries")
+    channel: Mapped[Channel] = relationship(lazy="joined")
+
+
+class Schedule(Base):
+    """A recurring post: a template fired by a cron expression in a time zone."""
+
+    __tablename__ = "schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    cron: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    title: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    channels: Mapped[list[str]] = mapped_column(default=list)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: the last occurrence turned into a post; the next one is computed from it
+    last_fired_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class Event(Base):
+    """The append-only log: what changed, when, by whom, why. Never updated or deleted (see ``store``)."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_post", "post_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(50))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
