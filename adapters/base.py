@@ -205,7 +205,7 @@ def secret_from_env(options: Mapping[str, Any], key: str, env: Mapping[str, str]
             raise AdapterConfigError(key, f'is required: name the environment variable, e.g. {key} = "MY_SECRET"')
         return ""
     if not isinstance(var, str) or not var:
-        raise AdapterConfigError(key, "must name an environment variable, e.g. \"MY_SECRET\"")
+        raise AdapterConfigError(key, 'must name an environment variable, e.g. "MY_SECRET"')
     value = env.get(var, "")
     if not value:  # named but not set: a mistake even for an optional secret
         raise AdapterConfigError(key, f"the environment variable {var} is not set; export it before starting")

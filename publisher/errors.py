@@ -1,9 +1,9 @@
 """Errors a user can act on. Each message says what was wrong and how to fix it.
 
-    PublisherError
-    ├── ConfigError       the configuration file (or a value in it) is unusable
-    ├── ValidationError   a request was refused before anything was written (unknown channel, time in the past, ...)
-    └── NotFoundError     a post, campaign, channel or schedule named in a request does not exist
+PublisherError
+├── ConfigError       the configuration file (or a value in it) is unusable
+├── ValidationError   a request was refused before anything was written (unknown channel, time in the past, ...)
+└── NotFoundError     a post, campaign, channel or schedule named in a request does not exist
 """
 
 from __future__ import annotations

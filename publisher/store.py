@@ -126,9 +126,7 @@ class Store:
         with self.sessions() as session:
             return session.scalar(query)
 
-    def claim_due(
-        self, now: datetime, owner: str, lease: timedelta, limits: dict[str, int]
-    ) -> list[Claim]:
+    def claim_due(self, now: datetime, owner: str, lease: timedelta, limits: dict[str, int]) -> list[Claim]:
         """Take up to ``limits[channel]`` due deliveries per channel under a lease held by ``owner``.
 
         Rows are locked with ``FOR UPDATE SKIP LOCKED`` where the database has it (PostgreSQL), so several workers
@@ -187,8 +185,7 @@ class Store:
                     for row in rows
                 )
                 claims.extend(
-                    Claim(row.id, row.post_id, name, row.attempts + 1, row.idempotency_key, row.due_at)
-                    for row in rows
+                    Claim(row.id, row.post_id, name, row.attempts + 1, row.idempotency_key, row.due_at) for row in rows
                 )
         return claims
 
@@ -228,7 +225,7 @@ def open_store(url: str, *, source: str = "config", echo: bool = False) -> Store
         parsed = make_url(url)
     except ArgumentError as exc:
         raise ConfigError(
-            source, "database.url", f"{url!r} is not a database URL ({exc}); use e.g. \"sqlite:///publisher.db\""
+            source, "database.url", f'{url!r} is not a database URL ({exc}); use e.g. "sqlite:///publisher.db"'
         ) from None
     kwargs: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":
