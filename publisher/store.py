@@ -22,7 +22,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from publisher.errors import ConfigError
 from publisher.models import Channel, Delivery, DeliveryState, Event, Post
 
-__all__ = ["Claim", "Store", "open_store"]
+__all__ = [
+    "Claim",
+    "Outcome",
+    "PostFilter",
+    "Store",
+    "list_deliveries",
+    "list_rows",
+    "open_store",
+    "post_history",
+    "queue_depth",
+]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -64,6 +74,22 @@ class Claim:
     attempts: int  # including this one
     idempotency_key: str
     due_at: datetime
+    post: Post  # detached: read its fields, do not lazy-load
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed delivery, to be written by ``Store.record``."""
+
+    delivery_id: int
+    post_id: int
+    channel: str
+    state: DeliveryState
+    reason: str | None = None
+    remote_id: str | None = None
+    remote_url: str | None = None
+    due_at: datetime | None = None  # when it is to be tried again (retry_wait, queued)
+    refund_attempt: bool = False  # the attempt never reached the platform: do not count it
 
 
 class Store:
@@ -184,20 +210,137 @@ class Store:
                     )
                     for row in rows
                 )
+                posts = {
+                    p.id: p for p in session.scalars(select(Post).where(Post.id.in_({row.post_id for row in rows})))
+                }
                 claims.extend(
-                    Claim(row.id, row.post_id, name, row.attempts + 1, row.idempotency_key, row.due_at) for row in rows
+                    Claim(
+                        row.id, row.post_id, name, row.attempts + 1, row.idempotency_key, row.due_at, posts[row.post_id]
+                    )
+                    for row in rows
                 )
         return claims
 
-    def expired_leases(self, now: datetime) -> list[tuple[int, str, str | None]]:
-        """Claimed deliveries whose lease ran out (their worker died): (delivery id, channel, lease owner)."""
-        with self.sessions() as session:
+    def record(self, outcomes: Sequence[Outcome], owner: str, now: datetime) -> int:
+        """Write the outcomes of sends made under ``owner``'s lease; returns how many rows changed.
+
+        A row whose lease was taken back in the meantime (this worker was presumed dead) is left alone.
+        """
+        if not outcomes:
+            return 0
+        changed = 0
+        with self.session() as session:
+            for outcome in outcomes:
+                values: dict[str, Any] = {
+                    "state": outcome.state.value,
+                    "updated_at": now,
+                    "lease_owner": None,
+                    "lease_until": None,
+                    "last_error": outcome.reason if outcome.state != DeliveryState.SENT else None,
+                }
+                if outcome.state == DeliveryState.SENT:
+                    values.update(sent_at=now, remote_id=outcome.remote_id, remote_url=outcome.remote_url)
+                if outcome.due_at is not None:
+                    values["due_at"] = outcome.due_at
+                if outcome.refund_attempt:
+                    values["attempts"] = Delivery.attempts - 1
+                result = session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.id == outcome.delivery_id,
+                        Delivery.lease_owner == owner,
+                        Delivery.state == DeliveryState.CLAIMED.value,
+                    )
+                    .values(**values)
+                )
+                if result.rowcount == 0:  # type: ignore[attr-defined]
+                    continue
+                changed += 1
+                session.add(
+                    Event(
+                        at=now,
+                        actor=owner,
+                        action="delivery." + outcome.state.value,
+                        post_id=outcome.post_id,
+                        delivery_id=outcome.delivery_id,
+                        from_state=DeliveryState.CLAIMED.value,
+                        to_state=outcome.state.value,
+                        reason=outcome.reason,
+                    )
+                )
+            self._channel_health(session, outcomes, now)
+        return changed
+
+    def _channel_health(self, session: Session, outcomes: Sequence[Outcome], now: datetime) -> None:
+        last: dict[str, Outcome] = {}
+        for outcome in outcomes:
+            last[outcome.channel] = outcome
+        for name, outcome in last.items():
+            if outcome.state == DeliveryState.SENT:
+                values: dict[str, Any] = {"last_success_at": now}
+            elif outcome.reason:
+                values = {"last_error": outcome.reason, "last_error_at": now}
+            else:
+                continue
+            session.execute(update(Channel).where(Channel.name == name).values(**values))
+
+    def set_paused(self, channel: str, paused: bool, reason: str | None, now: datetime, actor: str) -> None:
+        with self.session() as session:
+            row = session.scalar(select(Channel).where(Channel.name == channel))
+            if row is None:
+                raise LookupError(f"channel {channel} is not in the database; run `publisher init`")
+            row.paused = paused
+            if reason and paused:
+                row.last_error, row.last_error_at = reason, now
+            action = "channel.pause" if paused else "channel.resume"
+            session.add(Event(at=now, actor=actor, action=action, reason=f"{channel}: {reason or ''}"))
+
+    def reclaim_expired(self, now: datetime, resend_channels: set[str], actor: str) -> list[Outcome]:
+        """Take back deliveries whose worker died mid-send (the lease ran out).
+
+        On channels that can prove absence or drop repeats (``resend_channels``) they are tried again; elsewhere the
+        post may have gone out, so they become ``uncertain`` for a person to resolve.
+        """
+        taken: list[Outcome] = []
+        with self.session() as session:
             rows = session.execute(
-                select(Delivery.id, Channel.name, Delivery.lease_owner)
+                select(Delivery.id, Delivery.post_id, Delivery.lease_owner, Channel.name)
                 .join(Channel)
                 .where(Delivery.state == DeliveryState.CLAIMED.value, Delivery.lease_until < now)
+                .with_for_update(skip_locked=True)
             ).all()
-        return [(row[0], row[1], row[2]) for row in rows]
+            for row in rows:
+                if row.name in resend_channels:
+                    state, why = DeliveryState.RETRY_WAIT, f"lease of {row.lease_owner} expired; trying again"
+                else:
+                    state, why = (
+                        DeliveryState.UNCERTAIN,
+                        f"lease of {row.lease_owner} expired while sending: it may have gone out",
+                    )
+                values: dict[str, Any] = {
+                    "state": state.value,
+                    "lease_owner": None,
+                    "lease_until": None,
+                    "updated_at": now,
+                    "last_error": why,
+                }
+                if state == DeliveryState.RETRY_WAIT:
+                    values["due_at"] = now
+                session.execute(update(Delivery).where(Delivery.id == row.id).values(**values))
+                session.add(
+                    Event(
+                        at=now,
+                        actor=actor,
+                        action="delivery." + state.value,
+                        post_id=row.post_id,
+                        delivery_id=row.id,
+                        from_state=DeliveryState.CLAIMED.value,
+                        to_state=state.value,
+                        reason=why,
+                    )
+                )
+                taken.append(Outcome(row.id, row.post_id, row.name, state, reason=why))
+        return taken
 
     def delivery(self, session: Session, delivery_id: int) -> Delivery:
         row = session.get(Delivery, delivery_id)
@@ -241,3 +384,71 @@ def open_store(url: str, *, source: str = "config", echo: bool = False) -> Store
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return Store(engine)
+
+
+# --- read queries for the CLI and the console ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostFilter:
+    state: str | None = None  # a delivery state, or a post approval state (pending, rejected, ...)
+    channel: str | None = None
+    campaign: str | None = None
+    due_from: datetime | None = None
+    due_to: datetime | None = None
+    limit: int = 200
+
+
+def list_deliveries(store: Store, where: PostFilter) -> list[tuple[Post, Delivery]]:
+    """Deliveries with their posts, by due time, filtered."""
+    from publisher.models import Campaign
+
+    query = select(Post, Delivery).join(Delivery, Delivery.post_id == Post.id).join(Channel)
+    if where.state:
+        query = query.where(or_(Delivery.state == where.state, Post.approval == where.state))
+    if where.channel:
+        query = query.where(Channel.name == where.channel)
+    if where.campaign:
+        query = query.join(Campaign, Campaign.id == Post.campaign_id).where(Campaign.name == where.campaign)
+    if where.due_from:
+        query = query.where(Delivery.due_at >= where.due_from)
+    if where.due_to:
+        query = query.where(Delivery.due_at < where.due_to)
+    query = query.order_by(Delivery.due_at, Delivery.id).limit(where.limit)
+    with store.sessions() as session:
+        return [(row[0], row[1]) for row in session.execute(query).unique().all()]
+
+
+def post_history(store: Store, post_id: int) -> tuple[Post | None, list[Event]]:
+    with store.sessions() as session:
+        post = session.get(Post, post_id)
+        if post is None:
+            return None, []
+        _ = [d.channel for d in post.deliveries]  # load while the session is open
+        events = list(session.scalars(select(Event).where(Event.post_id == post_id).order_by(Event.id)))
+        return post, events
+
+
+def list_rows(store: Store, model: type[Any], order: Any) -> list[Any]:
+    with store.sessions() as session:
+        return list(session.scalars(select(model).order_by(order)))
+
+
+def queue_depth(store: Store, now: datetime) -> dict[str, dict[str, int]]:
+    """Per channel: how many deliveries are in each state, and how many open ones are overdue."""
+    with store.sessions() as session:
+        rows = session.execute(
+            select(Channel.name, Delivery.state, func.count()).join(Delivery).group_by(Channel.name, Delivery.state)
+        ).all()
+        late = session.execute(
+            select(Channel.name, func.count())
+            .join(Delivery)
+            .where(Delivery.state.in_(_DUE_STATES), Delivery.ready.is_(True), Delivery.due_at < now)
+            .group_by(Channel.name)
+        ).all()
+    depth: dict[str, dict[str, int]] = {}
+    for name, state, count in rows:
+        depth.setdefault(name, {})[state] = count
+    for name, count in late:
+        depth.setdefault(name, {})["overdue"] = count
+    return depth

@@ -1,0 +1,239 @@
+"""Settings from a TOML file, checked at start so a mistake is reported with its file, key and fix.
+
+Where the file comes from: ``--config PATH``, else ``$PUBLISHER_CONFIG``, else ``./publisher.toml``; with none of
+these the embedded defaults apply (SQLite in the working folder and one ``outbox`` channel). Secrets are never in
+the file: a channel names the environment variable that holds each one (``token_env = "WEIBO_TOKEN"``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import httpx
+
+import adapters
+from adapters.base import Adapter, AdapterConfigError
+from publisher.errors import ConfigError
+
+__all__ = ["AnySecret", "ChannelSettings", "DaemonSettings", "Settings", "find_config_file", "load_settings"]
+
+DEFAULT_FILE = "publisher.toml"
+EMBEDDED = "embedded defaults"
+
+#: channel keys the core handles itself; the rest of a channel's table goes to its adapter
+GENERIC_CHANNEL_KEYS = frozenset({"kind", "concurrency", "rate_per_minute"})
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ChannelSettings:
+    name: str
+    kind: str
+    options: Mapping[str, Any]  # what the adapter receives
+    concurrency: int | None = None  # overrides the adapter's default cap
+    rate_per_minute: float | None = None  # overrides the platform's documented default
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DaemonSettings:
+    lease_seconds: float = 300.0  # a claim not finished within this is taken back (its worker died)
+    max_attempts: int = 8
+    backoff_initial: float = 30.0  # seconds before the first retry; doubles each time, with jitter
+    backoff_max: float = 3600.0
+    poll_interval: float = 5.0  # safety net: look for work queued by other processes at least this often
+    http_transport: str = "aiohttp"  # "aiohttp" (measured faster, see README) or "httpx"
+    shutdown_grace: float = 20.0  # seconds in-flight sends get to finish on SIGTERM
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Settings:
+    source: str  # the file read, or EMBEDDED
+    database_url: str = "sqlite:///publisher.db"
+    timezone: str = "UTC"  # for posts outside any campaign
+    log_level: str = "INFO"
+    log_format: str = "text"  # "text" or "json"
+    daemon: DaemonSettings = dataclasses.field(default_factory=DaemonSettings)
+    channels: Mapping[str, ChannelSettings] = dataclasses.field(default_factory=dict)
+    contacts: Mapping[str, list[str]] = dataclasses.field(default_factory=dict)
+
+    def build_adapters(self, client: httpx.AsyncClient, env: Mapping[str, str] | None = None) -> dict[str, Adapter]:
+        """One adapter per channel. Secrets are read from ``env`` (default: the process environment)."""
+        environ = os.environ if env is None else env
+        built: dict[str, Adapter] = {}
+        for name, channel in self.channels.items():
+            try:
+                built[name] = adapters.create(channel.kind, name, channel.options, client=client, env=environ)
+            except AdapterConfigError as exc:
+                raise ConfigError(self.source, f"channels.{name}.{exc.key}", exc.message) from None
+        return built
+
+
+def find_config_file(explicit: str | None) -> Path | None:
+    """The config file to read, by the documented order, or None for the embedded defaults."""
+    if explicit:
+        return Path(explicit)
+    from_env = os.environ.get("PUBLISHER_CONFIG")
+    if from_env:
+        return Path(from_env)
+    local = Path(DEFAULT_FILE)
+    return local if local.exists() else None
+
+
+def load_settings(explicit: str | None = None, *, check_secrets: bool = False) -> Settings:
+    """Read and check the configuration. ``check_secrets`` also requires every named secret to be set (the daemon
+    needs them; commands that only queue do not)."""
+    path = find_config_file(explicit)
+    if path is None:
+        return _defaults()
+    source = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            source, "-", "the file does not exist; create it from config/publisher.example.toml"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(source, "-", f"cannot read the file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, "-", f"is not valid TOML: {exc}") from None
+    settings = _parse(raw, source)
+    _check_adapters(settings, check_secrets)
+    return settings
+
+
+def _defaults() -> Settings:
+    outbox = ChannelSettings(name="outbox", kind="outbox", options={"folder": "outbox"})
+    return Settings(source=EMBEDDED, channels={"outbox": outbox})
+
+
+class _Reader:
+    """Typed access to one TOML table with errors that name the file and the full key."""
+
+    def __init__(self, table: Mapping[str, Any], source: str, prefix: str, known: set[str] | None = None) -> None:
+        self.table, self.source, self.prefix = table, source, prefix
+        if known is not None:
+            for key in table:
+                if key not in known:
+                    choices = ", ".join(sorted(known))
+                    raise ConfigError(source, self.key(key), f"is not a known setting; did you mean one of: {choices}")
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+    def string(self, name: str, default: str, choices: tuple[str, ...] | None = None) -> str:
+        value = self.table.get(name, default)
+        if not isinstance(value, str) or not value:
+            raise ConfigError(self.source, self.key(name), f"must be a non-empty string, got {value!r}")
+        if choices and value not in choices:
+            raise ConfigError(self.source, self.key(name), f"must be one of {', '.join(choices)}; got {value!r}")
+        return value
+
+    def number(self, name: str, default: float, minimum: float = 0.0) -> float:
+        value = self.table.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= minimum:
+            raise ConfigError(self.source, self.key(name), f"must be a number greater than {minimum:g}, got {value!r}")
+        return float(value)
+
+    def table_of(self, name: str) -> Mapping[str, Any]:
+        value = self.table.get(name, {})
+        if not isinstance(value, dict):
+            raise ConfigError(self.source, self.key(name), f"must be a table ([{self.key(name)}]), got {value!r}")
+        return value
+
+
+def _parse(raw: Mapping[str, Any], source: str) -> Settings:
+    top = _Reader(raw, source, "", {"database", "publisher", "log", "daemon", "channels", "contacts"})
+    database = _Reader(top.table_of("database"), source, "database", {"url"})
+    general = _Reader(top.table_of("publisher"), source, "publisher", {"timezone"})
+    log = _Reader(top.table_of("log"), source, "log", {"level", "format"})
+    timezone = general.string("timezone", "UTC")
+    _check_timezone(timezone, source, "publisher.timezone")
+    defaults = DaemonSettings()
+    daemon_table = _Reader(top.table_of("daemon"), source, "daemon", {f.name for f in dataclasses.fields(defaults)})
+    daemon = DaemonSettings(
+        lease_seconds=daemon_table.number("lease_seconds", defaults.lease_seconds, minimum=5),
+        max_attempts=int(daemon_table.number("max_attempts", defaults.max_attempts)),
+        backoff_initial=daemon_table.number("backoff_initial", defaults.backoff_initial),
+        backoff_max=daemon_table.number("backoff_max", defaults.backoff_max),
+        poll_interval=daemon_table.number("poll_interval", defaults.poll_interval),
+        http_transport=daemon_table.string("http_transport", defaults.http_transport, ("aiohttp", "httpx")),
+        shutdown_grace=daemon_table.number("shutdown_grace", defaults.shutdown_grace),
+    )
+    contacts = _parse_contacts(top.table_of("contacts"), source)
+    channels_table = top.table_of("channels")
+    channels = {name: _parse_channel(name, table, source, contacts) for name, table in channels_table.items()}
+    if not channels:
+        raise ConfigError(
+            source, "channels", 'no channel is configured; add at least one, e.g. [channels.outbox] kind = "outbox"'
+        )
+    return Settings(
+        source=source,
+        database_url=database.string("url", "sqlite:///publisher.db"),
+        timezone=timezone,
+        log_level=log.string("level", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+        log_format=log.string("format", "text", ("text", "json")),
+        daemon=daemon,
+        channels=channels,
+        contacts=contacts,
+    )
+
+
+def _parse_contacts(table: Mapping[str, Any], source: str) -> dict[str, list[str]]:
+    contacts: dict[str, list[str]] = {}
+    for group, numbers in table.items():
+        if not isinstance(numbers, list) or not all(isinstance(n, str) for n in numbers):
+            raise ConfigError(source, f"contacts.{group}", 'must be a list of phone numbers, e.g. ["+8613800138000"]')
+        contacts[group] = numbers
+    return contacts
+
+
+def _parse_channel(name: str, table: Any, source: str, contacts: Mapping[str, list[str]]) -> ChannelSettings:
+    key = f"channels.{name}"
+    if not isinstance(table, dict):
+        raise ConfigError(source, key, f'must be a table: [{key}] with kind = "..." and its options')
+    reader = _Reader(table, source, key)
+    kind = reader.string("kind", "")  # "" is refused: kind is required
+    if kind not in adapters.REGISTRY:
+        known = ", ".join(sorted(adapters.REGISTRY))
+        raise ConfigError(source, f"{key}.kind", f"unknown channel kind {kind!r}; choose one of: {known}")
+    concurrency = table.get("concurrency")
+    if concurrency is not None and (
+        not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1
+    ):
+        raise ConfigError(source, f"{key}.concurrency", f"must be a whole number of at least 1, got {concurrency!r}")
+    rate = reader.number("rate_per_minute", 1.0) if "rate_per_minute" in table else None
+    options = {k: v for k, v in table.items() if k not in GENERIC_CHANNEL_KEYS}
+    if kind.startswith("sms_"):
+        options["contacts"] = dict(contacts)  # SMS channels name contact groups; they get the lists themselves
+    return ChannelSettings(name=name, kind=kind, options=options, concurrency=concurrency, rate_per_minute=rate)
+
+
+def _check_adapters(settings: Settings, check_secrets: bool) -> None:
+    """Build every adapter once, so bad options are refused now rather than when the first post is due."""
+    env: Mapping[str, str] = os.environ if check_secrets else AnySecret(os.environ)
+    settings.build_adapters(httpx.AsyncClient(), env)
+
+
+class AnySecret(dict[str, str]):
+    """An environment in which every variable is set: for commands that validate options but send nothing."""
+
+    def __init__(self, real: Mapping[str, str]) -> None:
+        super().__init__(real)
+
+    def get(self, key: str, default: Any = None) -> str:
+        return super().get(key) or "unset-placeholder"
+
+    def __getitem__(self, key: str) -> str:
+        return self.get(key)
+
+
+def _check_timezone(name: str, source: str, key: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(source, key, f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai") from None

@@ -1,0 +1,129 @@
+"""``publisher run``: the long-running process that sends what is due and turns schedules into posts.
+
+It sleeps until the next delivery is due (an APScheduler timer wakes it; a slow poll catches work queued by other
+processes), claims due deliveries under a lease, and sends them. SIGTERM or SIGINT stops it cleanly: it claims
+nothing more, lets sends in flight finish for ``shutdown_grace`` seconds, and records the rest by what may have
+happened to them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from datetime import timedelta
+
+import httpx
+
+from publisher.clock import Clock, SystemClock
+from publisher.config import Settings
+from publisher.dispatcher import FLUSH_DELAY, Dispatcher
+from publisher.http import make_client
+from publisher.logs import log_event
+from publisher.queue import Queue
+from publisher.retry import RetryPolicy
+from publisher.scheduler import Timers
+from publisher.store import Store
+
+__all__ = ["Daemon", "build_dispatcher"]
+
+
+def build_dispatcher(settings: Settings, store: Store, client: httpx.AsyncClient, clock: Clock) -> Dispatcher:
+    adapters = settings.build_adapters(client)
+    store.sync_channels({name: c.kind for name, c in settings.channels.items()}, clock.now())
+    daemon = settings.daemon
+    return Dispatcher(
+        store,
+        adapters,
+        clock,
+        policy=RetryPolicy(daemon.backoff_initial, daemon.backoff_max, daemon.max_attempts),
+        lease=timedelta(seconds=daemon.lease_seconds),
+        concurrency={n: c.concurrency for n, c in settings.channels.items() if c.concurrency},
+        rate_per_minute={n: c.rate_per_minute for n, c in settings.channels.items()},
+        default_timezone=settings.timezone,
+    )
+
+
+class Daemon:
+    def __init__(self, settings: Settings, store: Store, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    async def run(self, *, handle_signals: bool = True) -> None:
+        loop = asyncio.get_running_loop()
+        if handle_signals:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, self.stop)
+        client = make_client(self.settings.daemon.http_transport)
+        timers = Timers()
+        try:
+            dispatcher = build_dispatcher(self.settings, self.store, client, self.clock)
+            queue = Queue(self.store, dispatcher.adapters, self.clock, timezone=self.settings.timezone, actor="daemon")
+            self.dispatcher = dispatcher
+
+            async def materialize() -> None:
+                for post_id in await asyncio.to_thread(queue.materialize_schedules):
+                    log_event("schedule.post", post=post_id)
+                dispatcher.wake.set()
+
+            async def reclaim() -> None:
+                if dispatcher.reclaim_expired():
+                    dispatcher.wake.set()
+
+            timers.start()
+            timers.every(60, materialize, "schedules")
+            timers.every(max(5.0, self.settings.daemon.lease_seconds / 4), reclaim, "leases")
+            log_event(
+                "daemon.start",
+                channels=",".join(dispatcher.adapters),
+                database=self.store.engine.url.render_as_string(),
+            )
+            await self._loop(dispatcher, timers)
+            await self._shutdown(dispatcher)
+        finally:
+            timers.shutdown()
+            await client.aclose()
+            if handle_signals:
+                for signum in (signal.SIGTERM, signal.SIGINT):
+                    loop.remove_signal_handler(signum)
+            log_event("daemon.stop")
+
+    async def _loop(self, dispatcher: Dispatcher, timers: Timers) -> None:
+        poll = self.settings.daemon.poll_interval
+        while not self.stopping.is_set():
+            dispatcher.wake.clear()
+            dispatcher.flush()
+            dispatcher.start_due(only_batches=dispatcher.busy)
+            timeout = poll
+            next_due = self.store.next_due_at(list(dispatcher.adapters))
+            if next_due is not None:
+                delay = (next_due - self.clock.now()).total_seconds()
+                if delay > 0:
+                    timers.wake_at(next_due, dispatcher.wake.set)
+                    timeout = min(poll, delay + 0.05)  # the timer should come first; this is the fallback
+            if dispatcher.pending_outcomes:
+                timeout = min(timeout, FLUSH_DELAY)
+            await _wait_any(dispatcher.wake, self.stopping, timeout)
+            if dispatcher.busy and not self.stopping.is_set():
+                await asyncio.sleep(FLUSH_DELAY)  # let sends finishing together be written together
+
+    async def _shutdown(self, dispatcher: Dispatcher) -> None:
+        grace = self.settings.daemon.shutdown_grace
+        log_event("daemon.stopping", in_flight=sum(dispatcher.in_flight.values()), grace_seconds=grace)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(dispatcher.drain(), grace)
+        await dispatcher.cancel_in_flight()
+
+
+async def _wait_any(first: asyncio.Event, second: asyncio.Event, timeout: float) -> None:
+    waiters = [asyncio.create_task(first.wait()), asyncio.create_task(second.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

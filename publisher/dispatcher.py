@@ -1,0 +1,275 @@
+"""Claim due deliveries, send them through their adapters, record what happened.
+
+The dispatcher knows no platform: it reads an adapter's ``limits`` and ``idempotency`` and turns what ``publish``
+returns or raises into delivery states (see ``adapters.base`` for the error classes and ``DeliveryState`` for the
+states). Sends run concurrently, capped per channel, and rate-limited per channel where the platform has a limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Mapping
+from datetime import timedelta
+
+from aiolimiter import AsyncLimiter
+
+from adapters.base import Adapter, CredentialsRejected, Permanent, Receipt, Retryable, Uncertain
+from publisher.clock import Clock
+from publisher.logs import log_event
+from publisher.models import DeliveryState
+from publisher.queue import content_for
+from publisher.retry import RetryPolicy
+from publisher.store import Claim, Outcome, Store
+
+__all__ = ["Dispatcher", "worker_name"]
+
+#: how long outcomes may wait to be written together; batching keeps the database cost per delivery small
+FLUSH_DELAY = 0.01
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: Store,
+        adapters: Mapping[str, Adapter],
+        clock: Clock,
+        *,
+        policy: RetryPolicy | None = None,
+        lease: timedelta = timedelta(minutes=5),
+        concurrency: Mapping[str, int] | None = None,
+        rate_per_minute: Mapping[str, float | None] | None = None,
+        timezones: Mapping[str, str] | None = None,
+        default_timezone: str = "UTC",
+        owner: str | None = None,
+    ) -> None:
+        self.store = store
+        self.adapters = dict(adapters)
+        self.clock = clock
+        self.policy = policy or RetryPolicy()
+        self.lease = lease
+        self.owner = owner or worker_name()
+        self.default_timezone = default_timezone
+        concurrency = concurrency or {}
+        self.caps = {name: concurrency.get(name) or a.limits.concurrency for name, a in self.adapters.items()}
+        rates = rate_per_minute or {}
+        self.limiters: dict[str, AsyncLimiter] = {}
+        for name, adapter in self.adapters.items():
+            rate = rates.get(name) or adapter.limits.rate_per_minute
+            if rate:
+                self.limiters[name] = AsyncLimiter(rate, 60)
+        self.in_flight = dict.fromkeys(self.adapters, 0)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._pending: list[Outcome] = []
+        self._sending: set[int] = set()  # deliveries whose request has started: only these can have landed
+        self.wake = asyncio.Event()
+        self.sent_count = 0
+
+    # --- one pass, for `publisher dispatch --once` and for tests ---------------------------------------------------
+
+    async def run_once(self) -> int:
+        """Take back dead workers' leases, then send everything due now; returns the number of sends tried."""
+        self.reclaim_expired()
+        total = 0
+        while True:
+            started = self.start_due()
+            if started == 0 and not self._tasks:
+                break
+            total += started
+            await self.drain()
+        return total
+
+    async def drain(self) -> None:
+        """Wait for every send in flight and write their outcomes."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks))
+        self.flush()
+
+    # --- the daemon's moves ---------------------------------------------------------------------------------------
+
+    def reclaim_expired(self) -> int:
+        resend = {name for name, a in self.adapters.items() if a.idempotency in ("native", "lookup")}
+        outcomes = self.store.reclaim_expired(self.clock.now(), resend, self.owner)
+        for outcome in outcomes:
+            log_event(
+                "delivery." + outcome.state.value,
+                delivery=outcome.delivery_id,
+                channel=outcome.channel,
+                reason=outcome.reason,
+            )
+        return len(outcomes)
+
+    def free_slots(self) -> dict[str, int]:
+        free = {}
+        for name, cap in self.caps.items():
+            slots = cap - self.in_flight[name]
+            limiter = self.limiters.get(name)
+            if limiter is not None:
+                # claim only what may be sent at once, so a claimed row is a row in flight
+                slots = min(slots, 1 if limiter.has_capacity() else 0)
+            free[name] = max(0, slots)
+        return free
+
+    def start_due(self, only_batches: bool = False) -> int:
+        """Claim due deliveries up to each channel's free capacity and start sending them; returns how many.
+
+        With ``only_batches`` a channel is skipped until a quarter of its slots are free, so a busy daemon claims in
+        batches rather than one row per finished request.
+        """
+        free = self.free_slots()
+        if only_batches:
+            free = {n: s for n, s in free.items() if s >= max(1, self.caps[n] // 4) or self.in_flight[n] == 0}
+        free = {n: s for n, s in free.items() if s > 0}
+        if not free:
+            return 0
+        claims = self.store.claim_due(self.clock.now(), self.owner, self.lease, free)
+        for claim in claims:
+            self.in_flight[claim.channel] += 1
+            task = asyncio.create_task(self._send(claim))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return len(claims)
+
+    def flush(self) -> None:
+        if self._pending:
+            outcomes, self._pending = self._pending, []
+            self.store.record(outcomes, self.owner, self.clock.now())
+
+    @property
+    def pending_outcomes(self) -> int:
+        return len(self._pending)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._tasks)
+
+    async def cancel_in_flight(self) -> None:
+        """Stop sends still running (shutdown grace is over): each is recorded by what may have happened."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        self.flush()
+
+    # --- one send -------------------------------------------------------------------------------------------------
+
+    async def _send(self, claim: Claim) -> None:
+        adapter = self.adapters[claim.channel]
+        try:
+            outcome = await self._attempt(adapter, claim)
+        except asyncio.CancelledError:
+            if claim.delivery_id in self._sending:
+                outcome = self._unknown(adapter, claim, "stopped while sending (daemon shutting down)")
+            else:  # never left this process: give the lease back
+                outcome = Outcome(
+                    claim.delivery_id,
+                    claim.post_id,
+                    claim.channel,
+                    DeliveryState.QUEUED,
+                    reason="daemon stopped before sending",
+                    refund_attempt=True,
+                )
+            self._finish(claim, outcome)
+            raise
+        finally:
+            self._sending.discard(claim.delivery_id)
+        self._finish(claim, outcome)
+
+    def _finish(self, claim: Claim, outcome: Outcome) -> None:
+        self.in_flight[claim.channel] -= 1
+        self._pending.append(outcome)
+        if outcome.state == DeliveryState.SENT:
+            self.sent_count += 1
+        level = logging.INFO if outcome.state == DeliveryState.SENT else logging.WARNING
+        log_event(
+            "delivery." + outcome.state.value,
+            level,
+            delivery=claim.delivery_id,
+            post=claim.post_id,
+            channel=claim.channel,
+            attempt=claim.attempts,
+            remote_id=outcome.remote_id,
+            reason=outcome.reason,
+        )
+        self.wake.set()
+
+    async def _attempt(self, adapter: Adapter, claim: Claim) -> Outcome:
+        post = claim.post
+        timezone = post.campaign.timezone if post.campaign else self.default_timezone
+        try:
+            payload = adapter.render(content_for(post, claim.channel, timezone, claim.due_at))
+            limiter = self.limiters.get(claim.channel)
+            if limiter is not None:
+                await limiter.acquire()
+            self._sending.add(claim.delivery_id)
+            if adapter.idempotency == "lookup" and claim.attempts > 1:
+                # an earlier attempt may have landed: ask before sending again
+                found = await adapter.lookup(claim.idempotency_key)
+                if found is not None:
+                    return self._sent(claim, found, "found by lookup after an earlier unanswered attempt")
+            receipt = await adapter.publish(payload, claim.idempotency_key)
+        except Retryable as exc:
+            return self._retry(claim, exc.reason, exc.after)
+        except CredentialsRejected as exc:
+            self.store.set_paused(
+                claim.channel, True, f"credentials rejected: {exc.reason}", self.clock.now(), self.owner
+            )
+            return Outcome(
+                claim.delivery_id,
+                claim.post_id,
+                claim.channel,
+                DeliveryState.QUEUED,
+                refund_attempt=True,
+                reason=f"channel paused, credentials rejected: {exc.reason}",
+            )
+        except Permanent as exc:
+            return Outcome(claim.delivery_id, claim.post_id, claim.channel, DeliveryState.FAILED, reason=exc.reason)
+        except Uncertain as exc:
+            return self._unknown(adapter, claim, exc.reason)
+        except Exception as exc:  # an adapter bug: the request may or may not have gone out
+            logging.getLogger(__name__).exception("adapter %s raised unexpectedly", claim.channel)
+            return self._unknown(adapter, claim, f"unexpected {type(exc).__name__} in the {adapter.kind} adapter")
+        return self._sent(claim, receipt)
+
+    def _sent(self, claim: Claim, receipt: Receipt, reason: str | None = None) -> Outcome:
+        return Outcome(
+            claim.delivery_id,
+            claim.post_id,
+            claim.channel,
+            DeliveryState.SENT,
+            reason=reason,
+            remote_id=receipt.remote_id,
+            remote_url=receipt.url,
+        )
+
+    def _retry(self, claim: Claim, reason: str, after: float | None) -> Outcome:
+        if self.policy.gives_up(claim.attempts):
+            return Outcome(
+                claim.delivery_id,
+                claim.post_id,
+                claim.channel,
+                DeliveryState.FAILED,
+                reason=f"gave up after {claim.attempts} attempts: {reason}",
+            )
+        wait = self.policy.delay(claim.attempts, after)
+        due = self.clock.now() + timedelta(seconds=wait)
+        return Outcome(
+            claim.delivery_id, claim.post_id, claim.channel, DeliveryState.RETRY_WAIT, reason=reason, due_at=due
+        )
+
+    def _unknown(self, adapter: Adapter, claim: Claim, reason: str) -> Outcome:
+        """The request may have landed. Resend only where the platform drops repeats or can be asked."""
+        if adapter.idempotency in ("native", "lookup") and not self.policy.gives_up(claim.attempts):
+            return self._retry(claim, reason, None)
+        return Outcome(
+            claim.delivery_id,
+            claim.post_id,
+            claim.channel,
+            DeliveryState.UNCERTAIN,
+            reason=f"{reason}; check {claim.channel} and resolve: post resolve {claim.post_id} --sent|--resend",
+        )

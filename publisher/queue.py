@@ -1,0 +1,503 @@
+"""The queueing rules: what may be queued, approved, cancelled, rescheduled and resolved, and by what path.
+
+Every request is checked in full before anything is written, so a refusal leaves the database as it was. Every
+change appends to the event log. The CLI and the web console call these functions and hold no rules of their own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from adapters.base import Adapter, Permanent, PostContent
+from publisher.clock import Clock
+from publisher.errors import NotFoundError, ValidationError
+from publisher.models import (
+    ApprovalState,
+    Campaign,
+    Channel,
+    Delivery,
+    DeliveryState,
+    Event,
+    Post,
+    PostState,
+    Schedule,
+)
+from publisher.scheduler import check_timezone, cron_trigger, occurrences
+from publisher.store import Store
+
+__all__ = ["PostDraft", "Queue", "content_for"]
+
+#: how far ahead recurring schedules are turned into posts, so they can be seen and approved before they go out
+SCHEDULE_HORIZON = timedelta(days=1)
+
+
+@dataclasses.dataclass(kw_only=True)
+class PostDraft:
+    title: str
+    body: str
+    channels: Sequence[str]
+    at: datetime | None = None  # aware; None with now=True means "as soon as possible"
+    now: bool = False
+    campaign: str | None = None
+    link: str | None = None
+    images: Sequence[str] = ()
+    tags: Sequence[str] = ()
+    author: str | None = None
+    overrides: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
+
+
+def content_for(post: Post, channel: str, timezone: str, due_at: datetime | None = None) -> PostContent:
+    """The post as ``channel``'s adapter sees it, with that channel's overrides applied."""
+    override = post.overrides.get(channel, {}) if post.overrides else {}
+    return PostContent(
+        title=override.get("title", post.title),
+        body=override.get("body", post.body),
+        link=post.link,
+        images=tuple(post.images or ()),
+        tags=tuple(post.tags or ()),
+        author=post.author,
+        campaign=post.campaign.name if post.campaign else None,
+        timezone=timezone,
+        due_at=due_at,
+    )
+
+
+class Queue:
+    def __init__(
+        self, store: Store, adapters: Mapping[str, Adapter], clock: Clock, *, timezone: str = "UTC", actor: str = "cli"
+    ) -> None:
+        self.store = store
+        self.adapters = adapters
+        self.clock = clock
+        self.timezone = timezone
+        self.actor = actor
+
+    # --- campaigns ----------------------------------------------------------------------------------------------
+
+    def add_campaign(
+        self,
+        name: str,
+        *,
+        timezone: str = "UTC",
+        starts_at: datetime | None = None,
+        ends_at: datetime | None = None,
+        requires_approval: bool = False,
+    ) -> Campaign:
+        name = name.strip()
+        if not name:
+            raise ValidationError("a campaign needs a name")
+        check_timezone(timezone)
+        if starts_at and ends_at and ends_at < starts_at:
+            raise ValidationError("the campaign ends before it starts: check --start and --end")
+        now = self.clock.now()
+        with self.store.session() as session:
+            if session.scalar(select(Campaign.id).where(Campaign.name == name)) is not None:
+                raise ValidationError(f"a campaign called {name!r} already exists")
+            campaign = Campaign(
+                name=name,
+                timezone=timezone,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                requires_approval=requires_approval,
+                created_at=now,
+            )
+            session.add(campaign)
+            session.flush()
+            self._event(session, "campaign.add", reason=f"campaign {name} ({timezone})")
+        return campaign
+
+    def campaign_timezone(self, name: str | None) -> str:
+        if name is None:
+            return self.timezone
+        with self.store.sessions() as session:
+            return self._campaign(session, name).timezone
+
+    # --- posts --------------------------------------------------------------------------------------------------
+
+    def add_post(
+        self, draft: PostDraft, *, schedule: Schedule | None = None, occurrence: datetime | None = None
+    ) -> int:
+        """Queue a post on its channels; returns its id. Refuses (writing nothing) anything that cannot go out."""
+        now = self.clock.now()
+        title = draft.title.strip()
+        if not title:
+            raise ValidationError("the post needs a title (--title, or `title:` in the file's front matter)")
+        if not draft.channels:
+            raise ValidationError("choose at least one channel with --channel NAME (see `publisher channel list`)")
+        unknown = [c for c in draft.channels if c not in self.adapters]
+        if unknown:
+            known = ", ".join(sorted(self.adapters)) or "none"
+            raise ValidationError(f"unknown channel {', '.join(unknown)}: configured channels are {known}")
+        if len(set(draft.channels)) != len(draft.channels):
+            raise ValidationError("a channel is named twice; name each channel once")
+        for channel in draft.overrides:
+            if channel not in draft.channels:
+                raise ValidationError(f"an override is given for {channel}, which the post is not queued on")
+        if draft.at is None and not draft.now:
+            raise ValidationError("say when: --at TIME, or --now to send as soon as possible")
+        if draft.at is not None and draft.now:
+            raise ValidationError("give either --at or --now, not both")
+        due = now if draft.at is None else draft.at
+        if draft.at is not None and draft.at < now - timedelta(seconds=1) and schedule is None:
+            raise ValidationError(f"{draft.at.isoformat()} is in the past; choose a later time or use --now")
+        with self.store.session() as session:
+            campaign = self._campaign(session, draft.campaign) if draft.campaign else None
+            timezone = campaign.timezone if campaign else self.timezone
+            post = Post(
+                campaign=campaign,
+                title=title,
+                body=draft.body,
+                link=draft.link,
+                images=list(draft.images),
+                tags=list(draft.tags),
+                author=draft.author,
+                overrides={k: dict(v) for k, v in draft.overrides.items()},
+                state=PostState.ACTIVE,
+                approval=ApprovalState.PENDING
+                if campaign and campaign.requires_approval
+                else ApprovalState.NOT_REQUIRED,
+                schedule_id=schedule.id if schedule else None,
+                occurrence_at=occurrence,
+                created_at=now,
+                created_by=self.actor,
+            )
+            problems = [p for ch in draft.channels for p in self._check_fits(post, ch, timezone, due)]
+            if problems:
+                raise ValidationError("the post cannot go out as it is:\n  " + "\n  ".join(problems))
+            session.add(post)
+            session.flush()
+            channel_ids = dict(session.execute(select(Channel.name, Channel.id)).tuples().all())
+            for name in draft.channels:
+                if name not in channel_ids:
+                    raise ValidationError(f"channel {name} is not in the database yet; run `publisher init`")
+                session.add(
+                    Delivery(
+                        post_id=post.id,
+                        channel_id=channel_ids[name],
+                        due_at=due,
+                        state=DeliveryState.QUEUED,
+                        ready=post.approval != ApprovalState.PENDING,
+                        idempotency_key=f"pub-{post.id}-{name}-{uuid.uuid4().hex[:12]}",
+                        updated_at=now,
+                    )
+                )
+            why = f"due {due.isoformat()} on {', '.join(draft.channels)}"
+            if post.approval == ApprovalState.PENDING:
+                why += "; waits for approval"
+            self._event(session, "post.add", post_id=post.id, to_state=post.approval, reason=why)
+            return post.id
+
+    def _check_fits(self, post: Post, channel: str, timezone: str, due: datetime) -> list[str]:
+        """What stops ``post`` from going out on ``channel``, as messages a person can act on."""
+        adapter = self.adapters[channel]
+        content = content_for(post, channel, timezone, due)
+        try:
+            payload = adapter.render(content)
+        except Permanent as exc:
+            return [f"{channel}: {exc.reason}"]
+        problems = []
+        limits = adapter.limits
+        if limits.max_length is not None:
+            length = limits.count(payload.text)
+            if length > limits.max_length:
+                problems.append(
+                    f"{channel}: the text is {length} {limits.unit} long, over the limit of {limits.max_length}; "
+                    f"shorten it or give {channel} its own shorter text"
+                )
+        if len(content.images) > limits.max_images:
+            problems.append(f"{channel}: {len(content.images)} images, but it takes at most {limits.max_images}")
+        return problems
+
+    def preview(self, post_id: int) -> list[dict[str, Any]]:
+        """Each channel's rendering of a post with its counted length against the limit."""
+        rows: list[dict[str, Any]] = []
+        with self.store.sessions() as session:
+            post = self._post(session, post_id)
+            timezone = post.campaign.timezone if post.campaign else self.timezone
+            for delivery in post.deliveries:
+                name = delivery.channel.name
+                adapter = self.adapters.get(name)
+                if adapter is None:
+                    rows.append({"channel": name, "error": "no longer configured"})
+                    continue
+                try:
+                    payload = adapter.render(content_for(post, name, timezone, delivery.due_at))
+                except Permanent as exc:
+                    rows.append({"channel": name, "error": exc.reason})
+                    continue
+                rows.append(
+                    {
+                        "channel": name,
+                        "kind": adapter.kind,
+                        "text": payload.text,
+                        "length": adapter.limits.count(payload.text),
+                        "limit": adapter.limits.max_length,
+                        "unit": adapter.limits.unit,
+                    }
+                )
+        return rows
+
+    def cancel(self, post_id: int, reason: str | None = None) -> int:
+        """Cancel every delivery of the post that has not gone out; returns how many were cancelled."""
+        now = self.clock.now()
+        with self.store.session() as session:
+            post = self._post(session, post_id)
+            if post.state == PostState.CANCELLED:
+                raise ValidationError(f"post {post_id} is already cancelled")
+            busy = [d.channel.name for d in post.deliveries if d.state == DeliveryState.CLAIMED]
+            if busy:
+                raise ValidationError(
+                    f"post {post_id} is being sent to {', '.join(busy)} right now; try again in a moment"
+                )
+            cancelled = 0
+            for delivery in post.deliveries:
+                if delivery.state in (DeliveryState.QUEUED, DeliveryState.RETRY_WAIT):
+                    self._move(session, delivery, DeliveryState.CANCELLED, now, reason or "cancelled")
+                    cancelled += 1
+            post.state = PostState.CANCELLED
+            self._event(session, "post.cancel", post_id=post_id, to_state=PostState.CANCELLED, reason=reason)
+        return cancelled
+
+    def reschedule(self, post_id: int, when: datetime, channel: str | None = None) -> int:
+        """Move the post's waiting deliveries (or one channel's) to ``when``; returns how many moved."""
+        now = self.clock.now()
+        if when < now - timedelta(seconds=1):
+            raise ValidationError(f"{when.isoformat()} is in the past; choose a later time")
+        with self.store.session() as session:
+            post = self._post(session, post_id)
+            if post.state == PostState.CANCELLED:
+                raise ValidationError(f"post {post_id} is cancelled; queue it again instead")
+            targets = [d for d in post.deliveries if channel is None or d.channel.name == channel]
+            if channel is not None and not targets:
+                raise ValidationError(f"post {post_id} is not queued on {channel}")
+            moved = 0
+            for delivery in targets:
+                if delivery.state in (DeliveryState.QUEUED, DeliveryState.RETRY_WAIT):
+                    before = delivery.due_at
+                    delivery.due_at = when
+                    delivery.updated_at = now
+                    self._event(
+                        session,
+                        "delivery.reschedule",
+                        post_id=post_id,
+                        delivery_id=delivery.id,
+                        reason=f"{before.isoformat()} -> {when.isoformat()}",
+                    )
+                    moved += 1
+            if moved == 0:
+                raise ValidationError(f"post {post_id} has nothing waiting to be sent that could be moved")
+        return moved
+
+    def resolve(self, post_id: int, action: str, channel: str | None = None, note: str | None = None) -> int:
+        """For ``uncertain`` deliveries: ``sent`` (a person saw it went out) or ``resend`` (it did not)."""
+        if action not in ("sent", "resend"):
+            raise ValidationError("resolve with --sent (it went out) or --resend (it did not: send it again)")
+        now = self.clock.now()
+        with self.store.session() as session:
+            post = self._post(session, post_id)
+            targets = [
+                d
+                for d in post.deliveries
+                if d.state == DeliveryState.UNCERTAIN and (channel is None or d.channel.name == channel)
+            ]
+            if not targets:
+                raise ValidationError(f"post {post_id} has no uncertain delivery{' on ' + channel if channel else ''}")
+            for delivery in targets:
+                why = f"resolved by {self.actor}: {action}" + (f" ({note})" if note else "")
+                if action == "sent":
+                    delivery.sent_at = delivery.sent_at or now
+                    self._move(session, delivery, DeliveryState.SENT, now, why)
+                else:
+                    delivery.due_at = now
+                    self._move(session, delivery, DeliveryState.QUEUED, now, why)
+        return len(targets)
+
+    def approve(self, post_id: int, note: str | None = None) -> None:
+        now = self.clock.now()
+        with self.store.session() as session:
+            post = self._post(session, post_id)
+            if post.approval != ApprovalState.PENDING:
+                raise ValidationError(f"post {post_id} is not waiting for approval (it is {post.approval})")
+            if post.state == PostState.CANCELLED:
+                raise ValidationError(f"post {post_id} is cancelled")
+            post.approval = ApprovalState.APPROVED
+            post.approved_by = self.actor
+            session.execute(
+                update(Delivery)
+                .where(Delivery.post_id == post_id, Delivery.state.in_(_WAITING))
+                .values(ready=True, updated_at=now)
+            )
+            self._event(session, "post.approve", post_id=post_id, to_state=ApprovalState.APPROVED, reason=note)
+
+    def reject(self, post_id: int, reason: str) -> None:
+        if not reason or not reason.strip():
+            raise ValidationError('say why the post is rejected: --reason "..." (the author will see it)')
+        now = self.clock.now()
+        with self.store.session() as session:
+            post = self._post(session, post_id)
+            if post.approval != ApprovalState.PENDING:
+                raise ValidationError(f"post {post_id} is not waiting for approval (it is {post.approval})")
+            post.approval = ApprovalState.REJECTED
+            for delivery in post.deliveries:
+                if delivery.state in _WAITING:
+                    self._move(session, delivery, DeliveryState.CANCELLED, now, f"rejected: {reason}")
+            self._event(session, "post.reject", post_id=post_id, to_state=ApprovalState.REJECTED, reason=reason)
+
+    # --- recurring schedules ------------------------------------------------------------------------------------
+
+    def add_schedule(
+        self,
+        name: str,
+        *,
+        cron: str,
+        timezone: str,
+        title: str,
+        body: str,
+        channels: Sequence[str],
+        campaign: str | None = None,
+    ) -> Schedule:
+        trigger = cron_trigger(cron, timezone)  # refuses a bad expression or zone
+        if not title.strip():
+            raise ValidationError("a schedule needs a --title for the posts it makes")
+        unknown = [c for c in channels if c not in self.adapters]
+        if not channels or unknown:
+            known = ", ".join(sorted(self.adapters))
+            raise ValidationError(
+                f"choose channels from: {known}" + (f" (unknown: {', '.join(unknown)})" if unknown else "")
+            )
+        now = self.clock.now()
+        # render the template once now, so a text too long for a channel is refused today, not at the first firing
+        probe = Post(title=title, body=body, images=[], tags=[], overrides={})
+        problems = [p for ch in channels for p in self._check_fits(probe, ch, timezone, now)]
+        if problems:
+            raise ValidationError("the schedule's posts could not go out:\n  " + "\n  ".join(problems))
+        with self.store.session() as session:
+            campaign_row = self._campaign(session, campaign) if campaign else None
+            if session.scalar(select(Schedule.id).where(Schedule.name == name)) is not None:
+                raise ValidationError(f"a schedule called {name!r} already exists")
+            schedule = Schedule(
+                name=name,
+                cron=cron,
+                timezone=timezone,
+                campaign_id=campaign_row.id if campaign_row else None,
+                title=title,
+                body=body,
+                channels=list(channels),
+                last_fired_at=now,
+                created_at=now,
+            )
+            session.add(schedule)
+            session.flush()
+            upcoming = occurrences(trigger, now, now + timedelta(days=400), limit=1)
+            self._event(
+                session,
+                "schedule.add",
+                reason=f"{name}: {cron} ({timezone}); next {upcoming[0].isoformat() if upcoming else 'never'}",
+            )
+        return schedule
+
+    def materialize_schedules(self, horizon: timedelta = SCHEDULE_HORIZON) -> list[int]:
+        """Turn each occurrence of every schedule up to ``now + horizon`` into one post.
+
+        Safe when several daemons run it at once: the unique key (schedule, occurrence) lets exactly one insert win.
+        """
+        now = self.clock.now()
+        made: list[int] = []
+        with self.store.sessions() as session:
+            schedules = list(session.scalars(select(Schedule).where(Schedule.enabled.is_(True))))
+        for schedule in schedules:
+            trigger = cron_trigger(schedule.cron, schedule.timezone)
+            after = schedule.last_fired_at or schedule.created_at
+            for occurrence in occurrences(trigger, after, now + horizon):
+                post_id = self._materialize_one(schedule, occurrence)
+                if post_id is not None:
+                    made.append(post_id)
+        return made
+
+    def _materialize_one(self, schedule: Schedule, occurrence: datetime) -> int | None:
+        campaign = None
+        if schedule.campaign_id is not None:
+            with self.store.sessions() as session:
+                row = session.get(Campaign, schedule.campaign_id)
+                campaign = row.name if row else None
+        draft = PostDraft(
+            title=schedule.title, body=schedule.body, channels=schedule.channels, at=occurrence, campaign=campaign
+        )
+        try:
+            post_id = self.add_post(draft, schedule=schedule, occurrence=occurrence)
+        except IntegrityError:
+            post_id = None  # another daemon made this occurrence's post first
+        with self.store.session() as session:
+            session.execute(
+                update(Schedule)
+                .where(Schedule.id == schedule.id)
+                .where((Schedule.last_fired_at.is_(None)) | (Schedule.last_fired_at < occurrence))
+                .values(last_fired_at=occurrence)
+            )
+        return post_id
+
+    # --- helpers ------------------------------------------------------------------------------------------------
+
+    def _campaign(self, session: Session, name: str) -> Campaign:
+        campaign = session.scalar(select(Campaign).where(Campaign.name == name))
+        if campaign is None:
+            names = ", ".join(session.scalars(select(Campaign.name).order_by(Campaign.name))) or "none yet"
+            raise NotFoundError(f"unknown campaign {name!r}; existing campaigns: {names} (add one: campaign add)")
+        return campaign
+
+    def _post(self, session: Session, post_id: int) -> Post:
+        post = session.get(Post, post_id)
+        if post is None:
+            raise NotFoundError(f"there is no post {post_id}; see `publisher post list`")
+        return post
+
+    def _move(self, session: Session, delivery: Delivery, to: DeliveryState, now: datetime, why: str | None) -> None:
+        self._event(
+            session,
+            "delivery." + to.value,
+            post_id=delivery.post_id,
+            delivery_id=delivery.id,
+            from_state=delivery.state,
+            to_state=to,
+            reason=why,
+        )
+        delivery.state = to
+        delivery.updated_at = now
+        if to != DeliveryState.CLAIMED:
+            delivery.lease_owner = None
+            delivery.lease_until = None
+
+    def _event(
+        self,
+        session: Session,
+        action: str,
+        *,
+        post_id: int | None = None,
+        delivery_id: int | None = None,
+        from_state: str | None = None,
+        to_state: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        session.add(
+            Event(
+                at=self.clock.now(),
+                actor=self.actor,
+                action=action,
+                post_id=post_id,
+                delivery_id=delivery_id,
+                from_state=from_state,
+                to_state=to_state,
+                reason=reason,
+            )
+        )
+
+
+_WAITING = (DeliveryState.QUEUED, DeliveryState.RETRY_WAIT)

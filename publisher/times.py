@@ -1,0 +1,55 @@
+"""Reading times people type and showing stored times in a campaign's zone. Stored times are always UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from publisher.errors import ValidationError
+from publisher.scheduler import check_timezone
+
+__all__ = ["local", "parse_time"]
+
+_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
+
+
+def parse_time(text: str, timezone: str) -> datetime:
+    """``text`` as an aware UTC datetime. A time without an offset is read in ``timezone``.
+
+    Accepts ISO 8601 (``2026-12-01T16:00+08:00``, ``2026-12-01 16:00``). A local time that does not exist (skipped
+    by a daylight-saving change) is refused rather than guessed.
+    """
+    zone = check_timezone(timezone)
+    text = text.strip()
+    parsed: datetime | None = None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        for fmt in _FORMATS:
+            try:
+                parsed = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        if parsed is None:
+            raise ValidationError(
+                f"cannot read the time {text!r}: write it as YYYY-MM-DD HH:MM (in {timezone}) "
+                "or in ISO 8601 with an offset, e.g. 2026-12-01T16:00+08:00"
+            ) from None
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(UTC)
+    candidate = parsed.replace(tzinfo=zone)
+    round_trip = candidate.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    if round_trip != parsed:
+        raise ValidationError(
+            f"{text} does not exist in {timezone} (the clocks skip it for daylight saving); choose another time"
+        )
+    return candidate.astimezone(UTC)
+
+
+def local(when: datetime | None, timezone: str) -> str:
+    """``when`` shown in ``timezone`` as ``YYYY-MM-DD HH:MM`` with the zone's abbreviation or offset."""
+    if when is None:
+        return "-"
+    shown = when.astimezone(ZoneInfo(timezone))
+    return shown.strftime("%Y-%m-%d %H:%M %Z")
