@@ -37,6 +37,8 @@ __all__ = ["PostDraft", "Queue", "content_for"]
 
 #: how far ahead recurring schedules are turned into posts, so they can be seen and approved before they go out
 SCHEDULE_HORIZON = timedelta(days=1)
+#: an occurrence missed by longer than this (the daemon was down) is skipped and logged, not sent late in a burst
+MISFIRE_GRACE = timedelta(hours=1)
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -174,7 +176,7 @@ class Queue:
                 raise ValidationError("the post cannot go out as it is:\n  " + "\n  ".join(problems))
             session.add(post)
             session.flush()
-            channel_ids = dict(session.execute(select(Channel.name, Channel.id)).tuples().all())
+            channel_ids = {name: id_ for name, id_ in session.execute(select(Channel.name, Channel.id))}
             for name in draft.channels:
                 if name not in channel_ids:
                     raise ValidationError(f"channel {name} is not in the database yet; run `publisher init`")
@@ -416,11 +418,30 @@ class Queue:
         for schedule in schedules:
             trigger = cron_trigger(schedule.cron, schedule.timezone)
             after = schedule.last_fired_at or schedule.created_at
-            for occurrence in occurrences(trigger, after, now + horizon):
+            due = occurrences(trigger, after, now + horizon)
+            missed = [o for o in due if o < now - MISFIRE_GRACE]
+            if missed:
+                self._skip_missed(schedule, missed)
+            for occurrence in due[len(missed) :]:
                 post_id = self._materialize_one(schedule, occurrence)
                 if post_id is not None:
                     made.append(post_id)
         return made
+
+    def _skip_missed(self, schedule: Schedule, missed: list[datetime]) -> None:
+        with self.store.session() as session:
+            result = session.execute(
+                update(Schedule)
+                .where(Schedule.id == schedule.id, Schedule.last_fired_at == schedule.last_fired_at)
+                .values(last_fired_at=missed[-1])
+            )
+            if result.rowcount:  # type: ignore[attr-defined]
+                self._event(
+                    session,
+                    "schedule.missed",
+                    reason=f"{schedule.name}: {len(missed)} occurrences from {missed[0].isoformat()} to "
+                    f"{missed[-1].isoformat()} were missed while no daemon ran; skipped",
+                )
 
     def _materialize_one(self, schedule: Schedule, occurrence: datetime) -> int | None:
         campaign = None
