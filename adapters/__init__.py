@@ -24,8 +24,10 @@ from adapters.base import (
     Retryable,
     Uncertain,
 )
+from adapters.mastodon import MastodonAdapter
 from adapters.outbox import OutboxAdapter
 from adapters.webhook import WebhookAdapter
+from adapters.weibo import WeiboAdapter
 
 __all__ = [
     "REGISTRY",
@@ -46,6 +48,8 @@ __all__ = [
 REGISTRY: dict[str, type[Any]] = {
     OutboxAdapter.kind: OutboxAdapter,
     WebhookAdapter.kind: WebhookAdapter,
+    WeiboAdapter.kind: WeiboAdapter,
+    MastodonAdapter.kind: MastodonAdapter,
 }
 
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
+from collections.abc import Mapping
 from datetime import timedelta
 
 import httpx
 
+from adapters.base import Adapter, ChannelError
 from publisher.clock import Clock, SystemClock
 from publisher.config import Settings
 from publisher.dispatcher import FLUSH_DELAY, Dispatcher
@@ -44,6 +47,20 @@ def build_dispatcher(settings: Settings, store: Store, client: httpx.AsyncClient
     )
 
 
+async def refresh_limits(adapters: Mapping[str, Adapter]) -> None:
+    """Let adapters whose limits depend on the server (a Mastodon instance's own length) read them once."""
+    for name, adapter in adapters.items():
+        refresh = getattr(adapter, "refresh_limits", None)
+        if refresh is None:
+            continue
+        try:
+            await refresh()
+        except ChannelError as exc:
+            log_event(
+                "channel.limits", logging.WARNING, channel=name, reason=f"kept the configured limits: {exc.reason}"
+            )
+
+
 class Daemon:
     def __init__(self, settings: Settings, store: Store, clock: Clock | None = None) -> None:
         self.settings = settings
@@ -63,6 +80,7 @@ class Daemon:
         timers = Timers()
         try:
             dispatcher = build_dispatcher(self.settings, self.store, client, self.clock)
+            await refresh_limits(dispatcher.adapters)
             queue = Queue(self.store, dispatcher.adapters, self.clock, timezone=self.settings.timezone, actor="daemon")
             self.dispatcher = dispatcher
 

@@ -32,9 +32,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
     store.engine.dispose()
 
 
-def make_settings(
-    tmp_path: Path, channels: Mapping[str, Mapping[str, Any]] | None = None, **daemon: Any
-) -> Settings:
+def make_settings(tmp_path: Path, channels: Mapping[str, Mapping[str, Any]] | None = None, **daemon: Any) -> Settings:
     """Settings with the given channels (name -> table with `kind`); by default two outbox channels."""
     tables = channels or {
         "website": {"kind": "outbox", "folder": str(tmp_path / "out" / "website")},

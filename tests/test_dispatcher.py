@@ -117,7 +117,9 @@ async def test_uncertain_is_never_resent_without_a_person(store: Store, clock: M
     assert len(fake.sent) == 2
 
 
-async def test_uncertain_on_an_idempotent_platform_is_resent_with_the_same_key(store: Store, clock: ManualClock) -> None:
+async def test_uncertain_on_an_idempotent_platform_is_resent_with_the_same_key(
+    store: Store, clock: ManualClock
+) -> None:
     fake = FakeAdapter("mastodon", idempotency="native", script=[Uncertain("connection dropped")])
     _, dispatcher = setup(store, clock, fake)
     await dispatcher.run_once()

@@ -35,7 +35,9 @@ def draft(clock: ManualClock, **changes: object) -> PostDraft:
     return PostDraft(**fields)  # type: ignore[arg-type]
 
 
-def test_a_post_becomes_one_delivery_per_channel_with_distinct_keys(queue: Queue, store: Store, clock: ManualClock) -> None:
+def test_a_post_becomes_one_delivery_per_channel_with_distinct_keys(
+    queue: Queue, store: Store, clock: ManualClock
+) -> None:
     post_id = queue.add_post(draft(clock))
     with store.sessions() as session:
         deliveries = list(session.scalars(select(Delivery).where(Delivery.post_id == post_id)))

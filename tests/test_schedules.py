@@ -65,7 +65,12 @@ def test_daily_schedule_keeps_local_time_across_daylight_saving() -> None:
 
 def test_each_occurrence_becomes_one_post(queue: Queue, store: Store, clock: ManualClock) -> None:
     queue.add_schedule(
-        "weekly", cron="0 16 * * WED", timezone="Asia/Shanghai", title="每周园所动态", body="本周要闻", channels=["website"]
+        "weekly",
+        cron="0 16 * * WED",
+        timezone="Asia/Shanghai",
+        title="每周园所动态",
+        body="本周要闻",
+        channels=["website"],
     )
     clock.set(datetime(2026, 12, 1, 12, 0, tzinfo=UTC))  # Tuesday 20:00 in Shanghai
     made = queue.materialize_schedules()

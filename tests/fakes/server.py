@@ -13,7 +13,8 @@ from aiohttp import web
 @contextlib.asynccontextmanager
 async def serve(app: web.Application) -> AsyncIterator[str]:
     """Serve ``app`` on 127.0.0.1 in the current event loop; yields the base URL (no trailing slash)."""
-    runner = web.AppRunner(app, access_log=None)
+    # a short shutdown: a stand-in holding an answer on purpose ("timeout" faults) must not hold up the test
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -51,4 +52,5 @@ def serve_in_thread(factory: Callable[[], web.Application], timeout: float = 10.
         assert stop is not None
         loop.call_soon_threadsafe(stop.set)
         thread.join(timeout)
-        loop.close()
+        if not thread.is_alive():
+            loop.close()

@@ -1,0 +1,301 @@
+"""The Mastodon adapter against its stand-in over loopback HTTP, and its rendering of tricky posts."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from adapters.base import (
+    AdapterConfigError,
+    CredentialsRejected,
+    Payload,
+    Permanent,
+    PostContent,
+    Retryable,
+    Uncertain,
+)
+from adapters.mastodon import MastodonAdapter, count_mastodon, graphemes
+from adapters.text import markdown_to_text
+from tests.fakes import serve
+from tests.fakes.mastodon import FakeMastodon
+
+LINK = "https://example.org/news/2024/09/open-day"
+POST = PostContent(
+    title="Open day 开放日", body="Families **welcome**.\n\n- tours\n- talks", link=LINK, tags=("开放日",)
+)
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def make(options: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> MastodonAdapter:
+    base = {"instance": "https://social.example", "token_env": "MASTODON_TOKEN", **(options or {})}
+    env = {"MASTODON_TOKEN": "s3cret-token"} if env is None else env
+    return MastodonAdapter("masto", base, client=httpx.AsyncClient(), env=env)
+
+
+class Stand:
+    def __init__(self, fake: FakeMastodon, adapter: MastodonAdapter) -> None:
+        self.fake, self.adapter = fake, adapter
+
+
+async def stand_for(fake: FakeMastodon, **options: Any) -> AsyncIterator[Stand]:
+    async with serve(fake.app()) as base, httpx.AsyncClient() as client:
+        defaults, env = fake.channel_options(base)
+        yield Stand(fake, MastodonAdapter("masto", {**defaults, **options}, client=client, env=env))
+
+
+@pytest.fixture
+async def stand() -> AsyncIterator[Stand]:
+    async for value in stand_for(FakeMastodon()):
+        yield value
+
+
+# --- sending ------------------------------------------------------------------------------------------------------
+
+
+async def test_status_is_posted_with_a_derived_idempotency_key(stand: Stand) -> None:
+    payload = stand.adapter.render(POST)
+    receipt = await stand.adapter.publish(payload, "post-7-masto")
+    [shown] = stand.fake.accepted
+    assert receipt.remote_id == shown["id"]
+    assert receipt.url == shown["url"]
+    assert receipt.url is not None
+    assert receipt.url.endswith(f"/@news/{shown['id']}")
+    assert shown["text"] == f"Open day 开放日\n\nFamilies welcome.\n\n• tours\n• talks\n\n{LINK}\n\n#开放日"
+    assert shown["visibility"] == "public"
+    _, path, headers = stand.fake.requests[-1]
+    assert path == "/api/v1/statuses"
+    assert headers["Idempotency-Key"] == hashlib.sha256(b"post-7-masto").hexdigest()
+
+
+async def test_options_visibility_language_and_content_warning() -> None:
+    async for s in stand_for(FakeMastodon(), visibility="unlisted", language="zh", spoiler_text="校园活动"):
+        await s.adapter.publish(s.adapter.render(POST), "k")
+        [shown] = s.fake.accepted
+        assert (shown["visibility"], shown["language"], shown["spoiler_text"]) == ("unlisted", "zh", "校园活动")
+        assert s.adapter.limits.max_length == 500 - 4  # the content warning counts against the limit
+
+
+async def test_images_are_uploaded_polled_until_processed_and_attached(tmp_path: Path) -> None:
+    pictures = []
+    for n in range(5):
+        pictures.append(tmp_path / f"p{n}.png")
+        pictures[-1].write_bytes(PNG)
+    async for s in stand_for(FakeMastodon(processing_polls=2)):
+        payload = s.adapter.render(PostContent(title="Photos", body="", link=LINK, images=tuple(map(str, pictures))))
+        assert len(payload.data["images"]) == 4  # the instance's max_media_attachments
+        receipt = await s.adapter.publish(payload, "k")
+        [shown] = s.fake.accepted
+        assert [m["id"] for m in shown["media_attachments"]] == receipt.details["media_ids"]
+        assert len(receipt.details["media_ids"]) == 4
+        polls = [path for method, path, _ in s.fake.requests if method == "GET" and path.startswith("/api/v1/media/")]
+        assert len(polls) == 4 * 3  # two 206 answers, then 200, for each image
+
+
+async def test_media_that_never_finishes_is_retryable_and_posts_nothing(tmp_path: Path) -> None:
+    (tmp_path / "big.png").write_bytes(PNG)
+    async for s in stand_for(FakeMastodon(processing_polls=10**6), media_timeout=0.05):
+        with pytest.raises(Retryable, match="still processing"):
+            await s.adapter.publish(
+                s.adapter.render(PostContent(title="t", body="", images=(str(tmp_path / "big.png"),))), "k"
+            )
+        assert s.fake.accepted == []
+
+
+async def test_instance_limits_are_read_at_start() -> None:
+    async for s in stand_for(
+        FakeMastodon(max_characters=1000, characters_reserved_per_url=30, max_media_attachments=2)
+    ):
+        assert s.adapter.limits.max_length == 500
+        await s.adapter.refresh_limits()
+        assert s.adapter.limits.max_length == 1000
+        assert s.adapter.limits.max_images == 2
+        assert s.adapter.limits.count("see https://example.org/a") == 4 + 30
+        text = s.adapter.render(PostContent(title="长" * 990, body="", link=LINK)).text
+        assert s.adapter.limits.count(text) == 1000
+        await s.adapter.publish(Payload(text=text, data={"status": text}), "k")  # the instance agrees
+        assert s.fake.accepted[0]["text"] == text
+
+
+# --- errors ---------------------------------------------------------------------------------------------------------
+
+
+async def test_rate_limit_is_retryable_with_the_reset_time(stand: Stand) -> None:
+    stand.fake.inject("rate_limit")
+    with pytest.raises(Retryable) as caught:
+        await stand.adapter.publish(stand.adapter.render(POST), "k")
+    assert caught.value.after is not None
+    assert 0 < caught.value.after <= 2.0  # the stand-in resets in 2 s
+    assert stand.fake.accepted == []
+
+
+async def test_the_statuses_limit_is_enforced() -> None:
+    async for s in stand_for(FakeMastodon(statuses_per_window=2, window_seconds=600)):
+        for n in range(2):
+            await s.adapter.publish(s.adapter.render(PostContent(title=f"n{n}", body="", link=LINK)), f"k{n}")
+        with pytest.raises(Retryable) as caught:
+            await s.adapter.publish(s.adapter.render(PostContent(title="n2", body="", link=LINK)), "k2")
+        assert caught.value.after is not None
+        assert 590 < caught.value.after <= 600
+        assert len(s.fake.accepted) == 2
+
+
+async def test_invalid_token_pauses_the_channel_and_is_never_shown(stand: Stand) -> None:
+    stand.fake.inject("auth")
+    with pytest.raises(CredentialsRejected, match="HTTP 401") as caught:
+        await stand.adapter.publish(stand.adapter.render(POST), "k")
+    assert stand.fake.token not in caught.value.reason
+    assert stand.fake.token not in json.dumps(stand.adapter.describe()) + repr(stand.adapter)
+
+
+async def test_read_only_token_is_rejected() -> None:
+    async for s in stand_for(FakeMastodon(scopes=("read",))):
+        with pytest.raises(CredentialsRejected, match=r"HTTP 403.*write:statuses"):
+            await s.adapter.publish(s.adapter.render(POST), "k")
+
+
+async def test_validation_refusal_is_permanent(stand: Stand) -> None:
+    text = "x" * 501
+    with pytest.raises(Permanent, match="HTTP 422: Validation failed: Text character limit of 500 exceeded"):
+        await stand.adapter.publish(Payload(text=text, data={"status": text}), "k")
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [("unavailable", Retryable), ("server_error", Uncertain), ("timeout", Uncertain), ("drop", Uncertain),
+     ("malformed", Uncertain)],
+)  # fmt: skip
+async def test_faults_are_classified(stand: Stand, fault: str, error: type[Exception]) -> None:
+    stand.fake.inject(fault)
+    with pytest.raises(error):
+        await stand.adapter.publish(stand.adapter.render(POST), "k")
+    assert len(stand.fake.accepted) == (1 if fault in ("timeout", "drop", "malformed") else 0)
+
+
+@pytest.mark.parametrize("fault", ["timeout", "drop", "malformed"])
+async def test_retry_after_a_lost_answer_returns_the_first_status(stand: Stand, fault: str) -> None:
+    assert stand.adapter.idempotency == "native"
+    payload = stand.adapter.render(POST)
+    stand.fake.inject(fault)
+    with pytest.raises(Uncertain):
+        await stand.adapter.publish(payload, "post-9-masto")
+    receipt = await stand.adapter.publish(payload, "post-9-masto")
+    assert len(stand.fake.accepted) == 1
+    assert receipt.remote_id == stand.fake.accepted[0]["id"]
+    other = await stand.adapter.publish(payload, "post-10-masto")  # another delivery is another status
+    assert other.remote_id != receipt.remote_id
+
+
+async def test_refused_connection_is_retryable() -> None:
+    async with httpx.AsyncClient() as client:
+        adapter = MastodonAdapter(
+            "masto", {"instance": "http://127.0.0.1:9", "token_env": "T"}, client=client, env={"T": "x"}
+        )
+        with pytest.raises(Retryable):
+            await adapter.publish(adapter.render(POST), "k")
+
+
+async def test_check_names_the_account(stand: Stand) -> None:
+    verdict = await stand.adapter.check()
+    assert verdict.startswith("token accepted for @news on http://127.0.0.1:")
+    assert verdict.endswith("posts up to 500 characters")
+
+
+# --- rendering ----------------------------------------------------------------------------------------------------
+
+
+def test_count_is_graphemes_with_fixed_url_weight() -> None:
+    assert count_mastodon("👨‍👩‍👧‍👦") == 1
+    assert count_mastodon("🇨🇳🇯🇵") == 2
+    assert count_mastodon("e\u0301") == 1
+    assert count_mastodon("👍🏽") == 1
+    assert count_mastodon("https://a.b") == 23  # every URL counts 23, even a short one
+    assert count_mastodon("read https://example.org/" + "x" * 200 + ".") == 5 + 23 + 1
+    assert count_mastodon("hi @alice@example.social") == 3 + 6
+    assert count_mastodon("臺灣 台湾") == 5
+
+
+TRICKY = (
+    "臺北市立圖書館舉辦「閱讀節」，歡迎大家參加！北京市图书馆同步举办读书节。🎉📚👨‍👩‍👧‍👦🇹🇼 "
+    "See https://example.org/very/long/path/" + "x" * 300 + " and the table:\n\n"
+    "| 日期 | 活动 |\n|---|---|\n| 9月1日 | 开幕 |\n\n```python\nprint('你好')\n```\n\n"
+    + "More words follow here. "
+    * 40
+)
+
+
+@pytest.mark.parametrize("limit", [60, 120, 200, 500])
+def test_tricky_text_fits_and_is_cut_cleanly(limit: int) -> None:
+    adapter = make({"max_characters": limit})
+    text = adapter.render(PostContent(title="讀書節 读书节 🎉", body=TRICKY, link=LINK)).text
+    assert count_mastodon(text) <= limit
+    assert text.endswith(LINK)
+    source = markdown_to_text(TRICKY)
+    body = text.removeprefix("讀書節 读书节 🎉\n\n").removesuffix(f"\n\n{LINK}").removesuffix("…")
+    assert source.startswith(body)
+    assert len(body) in {0, *itertools.accumulate(len(c) for c in graphemes(source))}  # whole emoji only
+    assert "https://example.org/very/long/path/" not in text or "x" * 300 in text  # a link is never cut
+
+
+def test_a_short_body_keeps_hashtags_and_a_long_one_drops_them_first() -> None:
+    adapter = make({"max_characters": 120})
+    short = adapter.render(PostContent(title="T", body="Short.", link=LINK, tags=("Open Day", "开放日"))).text
+    assert short == f"T\n\nShort.\n\n{LINK}\n\n#OpenDay #开放日"
+    long = adapter.render(PostContent(title="T", body="word " * 200, link=LINK, tags=("x" * 80,))).text
+    assert "#" not in long
+    assert long.endswith(f"…\n\n{LINK}")
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+async def test_exactly_at_the_limit_is_accepted_and_one_past_is_refused(stand: Stand, extra: int) -> None:
+    title = "字" * (500 - 2 - 23 + extra)  # title, a blank line, the link counted as 23
+    text = f"{title}\n\n{LINK}"
+    assert count_mastodon(text) == 500 + extra
+    rendered = stand.adapter.render(PostContent(title=title, body="", link=LINK)).text
+    if extra:
+        assert rendered == "字" * 474 + f"…\n\n{LINK}"
+        with pytest.raises(Permanent, match="422"):
+            await stand.adapter.publish(Payload(text=text, data={"status": text}), "k")
+    else:
+        assert rendered == text
+        await stand.adapter.publish(stand.adapter.render(PostContent(title=title, body="", link=LINK)), "k")
+        assert stand.fake.accepted[0]["text"] == text
+
+
+# --- configuration --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "key"),
+    [
+        ({"instance": None}, "instance"),
+        ({"instance": "mastodon.social"}, "instance"),
+        ({"visibility": "friends"}, "visibility"),
+        ({"language": "Chinese"}, "language"),
+        ({"max_characters": 0}, "max_characters"),
+        ({"characters_reserved_per_url": "23"}, "characters_reserved_per_url"),
+        ({"timeout": -1}, "timeout"),
+        ({"spoiler_text": "cw " * 300}, "spoiler_text"),
+        ({"token_env": None}, "token_env"),
+    ],
+)
+def test_bad_options_name_the_key(options: dict[str, Any], key: str) -> None:
+    merged = {"instance": "https://social.example", "token_env": "MASTODON_TOKEN", **options}
+    merged = {k: v for k, v in merged.items() if v is not None}
+    with pytest.raises(AdapterConfigError) as caught:
+        MastodonAdapter("masto", merged, client=httpx.AsyncClient(), env={"MASTODON_TOKEN": "s3cret-token"})
+    assert caught.value.key == key
+
+
+def test_unset_token_variable_names_the_key_and_describe_hides_the_secret() -> None:
+    with pytest.raises(AdapterConfigError, match="token_env: the environment variable MASTODON_TOKEN is not set"):
+        make(env={})
+    adapter = make()
+    assert "s3cret-token" not in json.dumps(adapter.describe()) + repr(adapter) + repr(vars(adapter).keys())
+    assert adapter.describe()["token_env"] == "MASTODON_TOKEN"

@@ -1,0 +1,258 @@
+"""The CLI through its real entry point (the installed `publisher` script), in a folder of its own."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PUBLISHER = str(Path(sys.executable).with_name("publisher"))
+
+
+class Cli:
+    """Runs `publisher ARGS` in ``folder``: through the installed script (``real=True``, a new process each time,
+    about a second on this machine) or in-process through click's runner (the same command tree, much faster)."""
+
+    def __init__(self, folder: Path, real: bool = False) -> None:
+        self.folder = folder
+        self.real = real
+        self.env = {k: v for k, v in os.environ.items() if k != "PUBLISHER_CONFIG"}
+        self.env["USER"] = "editor"
+
+    def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        if self.real:
+            result = subprocess.run(
+                [PUBLISHER, *args], cwd=self.folder, env=self.env, capture_output=True, text=True, timeout=60
+            )
+        else:
+            result = self._in_process(list(args))
+        if ok:
+            assert result.returncode == 0, result.stderr
+        return result
+
+    def _in_process(self, args: list[str]) -> subprocess.CompletedProcess[str]:
+        from click.testing import CliRunner
+
+        from publisher.cli import cli as group
+
+        previous = Path.cwd()
+        os.chdir(self.folder)
+        try:
+            outcome = CliRunner().invoke(group, args, env={"USER": "editor", "PUBLISHER_CONFIG": None})
+        finally:
+            os.chdir(previous)
+        if outcome.exception is not None and not isinstance(outcome.exception, SystemExit):
+            raise outcome.exception
+        return subprocess.CompletedProcess(args, outcome.exit_code, outcome.stdout, outcome.stderr)
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self(*args, "--json").stdout)
+
+    def refused(self, *args: str) -> str:
+        result = self(*args, ok=False)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        return result.stderr
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    (tmp_path / "publisher.toml").write_text(
+        """
+[publisher]
+timezone = "Asia/Shanghai"
+
+[channels.website]
+kind = "outbox"
+folder = "out/website"
+
+[channels.weibo]
+kind = "outbox"
+folder = "out/weibo"
+max_length = 140
+""",
+        encoding="utf-8",
+    )
+    return Cli(tmp_path)
+
+
+def test_init_then_queue_list_show_and_send(cli: Cli) -> None:
+    cli.real = True  # this one goes through the installed console script
+    assert "database ready" in cli("init").stdout
+    assert [c["name"] for c in cli.json("channel", "list")] == ["website", "weibo"]
+    out = cli(
+        "post",
+        "add",
+        "--title",
+        "开学典礼",
+        "--body",
+        "新学期**开始**了",
+        "--channel",
+        "website",
+        "--channel",
+        "weibo",
+        "--now",
+    ).stdout
+    assert out.strip() == "queued post 1 on website, weibo"
+    rows = cli.json("post", "list")
+    assert [(r["post"], r["channel"], r["state"]) for r in rows] == [(1, "website", "queued"), (1, "weibo", "queued")]
+    assert "tried" in cli("dispatch", "--once").stdout
+    rows = cli.json("post", "list", "--state", "sent")
+    assert len(rows) == 2
+    assert rows[0]["link"].startswith("file://")
+    shown = cli.json("post", "show", "1")
+    assert [d["state"] for d in shown["deliveries"]] == ["sent", "sent"]
+    assert [h["action"] for h in shown["history"]][:1] == ["post.add"]
+    assert shown["history"][0]["actor"] == "editor"
+    assert "delivery.sent" in [h["action"] for h in shown["history"]]
+    assert (cli.folder / "out" / "weibo").is_dir()
+    text = cli("post", "show", "1").stdout
+    assert "开学典礼" in text
+    assert "history:" in text
+
+
+def test_refusals_are_clear_and_write_nothing(cli: Cli) -> None:
+    cli("init")
+    assert "unknown channel fax" in cli.refused(
+        "post", "add", "--title", "t", "--body", "b", "--channel", "fax", "--now"
+    )
+    assert "is in the past" in cli.refused(
+        "post", "add", "--title", "t", "--body", "b", "--channel", "website", "--at", "2020-01-01 09:00"
+    )
+    assert "weibo: the text is" in cli.refused(
+        "post", "add", "--title", "t", "--body", "长" * 200, "--channel", "weibo", "--now"
+    )
+    assert "unknown campaign 'nope'" in cli.refused(
+        "post", "add", "--title", "t", "--body", "b", "--channel", "website", "--now", "--campaign", "nope"
+    )
+    assert "cannot read the time" in cli.refused(
+        "post", "add", "--title", "t", "--body", "b", "--channel", "website", "--at", "tomorrow-ish"
+    )
+    assert "cannot read missing.md" in cli.refused("post", "add", "--file", "missing.md", "--now")
+    assert "invalid cron expression" in cli.refused(
+        "schedule", "add", "w", "--cron", "0 25 * * *", "--title", "t", "--body", "b", "--channel", "website"
+    )
+    assert "unknown time zone 'Moon/Base'" in cli.refused(
+        "schedule",
+        "add",
+        "w",
+        "--cron",
+        "0 9 * * *",
+        "--tz",
+        "Moon/Base",
+        "--title",
+        "t",
+        "--body",
+        "b",
+        "--channel",
+        "website",
+    )
+    assert cli.json("post", "list") == []
+    assert cli.json("schedule", "list") == []
+
+
+def test_markdown_file_with_front_matter(cli: Cli) -> None:
+    cli("campaign", "add", "阅读月", "--tz", "Asia/Shanghai")
+    (cli.folder / "report.md").write_text(
+        "---\ntitle: 亲子共读\nchannels: [website, weibo]\nat: 2099-05-01 16:00\ncampaign: 阅读月\ntags: [阅读]\n---\n"
+        "孩子们给爸爸妈妈讲绘本。\n",
+        encoding="utf-8",
+    )
+    assert "queued post 1" in cli("post", "add", "--file", "report.md").stdout
+    rows = cli.json("post", "list", "--campaign", "阅读月")
+    assert [r["due"] for r in rows] == ["2099-05-01 16:00 CST"] * 2
+    assert rows[0]["due_utc"] == "2099-05-01T08:00:00+00:00"
+    (cli.folder / "broken.md").write_text("---\ntitle: [unclosed\n---\nbody\n", encoding="utf-8")
+    assert "front matter" in cli.refused("post", "add", "--file", "broken.md", "--now")
+    (cli.folder / "latin1.md").write_bytes("---\ntitle: caf\xe9\n---\n".encode("latin-1"))
+    assert "UTF-8" in cli.refused("post", "add", "--file", "latin1.md", "--now")
+
+
+def test_approval_reschedule_cancel_and_preview(cli: Cli) -> None:
+    cli("campaign", "add", "阅读月", "--requires-approval")
+    assert cli.json("campaign", "list")[0]["approval"] == "required"
+    cli(
+        "post",
+        "add",
+        "--title",
+        "启动仪式",
+        "--body",
+        "今天启动",
+        "--channel",
+        "weibo",
+        "--now",
+        "--campaign",
+        "阅读月",
+    )
+    assert cli.json("post", "list")[0]["state"] == "awaiting approval"
+    cli("dispatch", "--once")
+    assert cli.json("post", "list", "--state", "sent") == []
+    assert "say why" in cli.refused("post", "reject", "1", "--reason", " ")
+    cli("--as", "园长", "post", "approve", "1", "--note", "可以")
+    cli("dispatch", "--once")
+    assert len(cli.json("post", "list", "--state", "sent")) == 1
+    preview = cli.json("post", "preview", "1")
+    assert preview[0]["channel"] == "weibo"
+    assert preview[0]["limit"] == 140
+    assert preview[0]["length"] == len(preview[0]["text"])
+    cli("post", "add", "--title", "二", "--body", "b", "--channel", "website", "--at", "2099-01-01 09:00")
+    assert "moved 1" in cli("post", "reschedule", "2", "--at", "2099-02-01 09:00").stdout
+    assert cli.json("post", "show", "2")["deliveries"][0]["due"] == "2099-02-01 09:00 CST"
+    assert "cancelled post 2" in cli("post", "cancel", "2", "--reason", "活动取消").stdout
+    assert "no uncertain delivery" in cli.refused("post", "resolve", "1", "--sent")
+    assert "there is no post 9" in cli.refused("post", "show", "9")
+
+
+def test_schedule_and_channel_pause(cli: Cli) -> None:
+    out = cli(
+        "schedule",
+        "add",
+        "weekly",
+        "--cron",
+        "0 16 * * WED",
+        "--tz",
+        "Asia/Shanghai",
+        "--title",
+        "每周动态",
+        "--body",
+        "本周",
+        "--channel",
+        "website",
+    ).stdout
+    assert "next:" in out
+    assert "16:00 CST" in out
+    assert cli.json("schedule", "list")[0]["cron"] == "0 16 * * WED"
+    cli("channel", "pause", "weibo")
+    assert {c["name"]: c["status"] for c in cli.json("channel", "list")}["weibo"] == "paused"
+    cli("channel", "resume", "weibo")
+    assert {c["name"]: c["status"] for c in cli.json("channel", "list")}["weibo"] == "active"
+    assert "OK:" in cli("channel", "test", "website").stdout
+
+
+def test_a_bad_config_file_stops_every_command_with_file_and_key(cli: Cli) -> None:
+    (cli.folder / "publisher.toml").write_text('[channels.x]\nkind = "fax"\n', encoding="utf-8")
+    message = cli.refused("post", "list")
+    assert "publisher.toml: [channels.x.kind] unknown channel kind 'fax'" in message
+
+
+def test_every_command_has_help() -> None:
+    from publisher.cli import cli as group
+
+    def walk(command: Any, path: list[str]) -> list[list[str]]:
+        found = [path]
+        for name, sub in getattr(command, "commands", {}).items():
+            found += walk(sub, [*path, name])
+        return found
+
+    paths = walk(group, [])
+    assert len(paths) > 20
+    for path in paths:
+        command = group
+        for name in path:
+            command = command.commands[name]  # type: ignore[attr-defined]
+        assert command.help, f"publisher {' '.join(path)} has no help text"

@@ -1,0 +1,125 @@
+"""Configuration: where it is found, the embedded defaults, and a clear refusal for each kind of mistake."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from publisher.config import EMBEDDED, load_settings
+from publisher.errors import ConfigError
+from publisher.logs import RedactingFilter, secret_values
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "publisher.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_no_file_means_embedded_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PUBLISHER_CONFIG", raising=False)
+    settings = load_settings(None)
+    assert settings.source == EMBEDDED
+    assert settings.database_url == "sqlite:///publisher.db"
+    assert list(settings.channels) == ["outbox"]
+    assert settings.channels["outbox"].kind == "outbox"
+
+
+def test_the_file_is_found_by_flag_then_environment_then_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    local = write(tmp_path, '[channels.here]\nkind = "outbox"\n')
+    elsewhere = tmp_path / "other.toml"
+    elsewhere.write_text('[channels.there]\nkind = "outbox"\n', encoding="utf-8")
+    monkeypatch.delenv("PUBLISHER_CONFIG", raising=False)
+    assert list(load_settings(None).channels) == ["here"]
+    monkeypatch.setenv("PUBLISHER_CONFIG", str(elsewhere))
+    assert list(load_settings(None).channels) == ["there"]
+    assert list(load_settings(local).channels) == ["here"]
+
+
+def test_the_example_file_is_valid_and_documents_every_key() -> None:
+    example = ROOT / "config" / "publisher.example.toml"
+    settings = load_settings(str(example))
+    assert set(settings.channels) == {"outbox", "website-hook"}
+    text = example.read_text(encoding="utf-8")
+    for key in (
+        "url",
+        "timezone",
+        "level",
+        "format",
+        "lease_seconds",
+        "max_attempts",
+        "backoff_initial",
+        "backoff_max",
+        "poll_interval",
+        "http_transport",
+        "shutdown_grace",
+        "concurrency",
+        "rate_per_minute",
+    ):
+        assert f"{key} " in text, key
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "problem"),
+    [
+        ("[channels.x]\nkind = \n", "-", "is not valid TOML"),
+        ('[channels.x]\nkind = "fax"\n', "channels.x.kind", "unknown channel kind 'fax'; choose one of:"),
+        ('[channels.x]\nfolder = "o"\n', "channels.x.kind", "must be a non-empty string"),
+        ('[channels.x]\nkind = "webhook"\n', "channels.x.url", "is required"),
+        ('[channels.x]\nkind = "outbox"\nconcurrency = 0\n', "channels.x.concurrency", "at least 1"),
+        ('[channels.x]\nkind = "outbox"\n[daemon]\nmax_attempts = -1\n', "daemon.max_attempts", "greater than 0"),
+        ('[channels.x]\nkind = "outbox"\n[daemon]\nlease = 5\n', "daemon.lease", "is not a known setting"),
+        ('[channels.x]\nkind = "outbox"\n[publisher]\ntimezone = "CST"\n', "publisher.timezone", "unknown time zone"),
+        ('[channels.x]\nkind = "outbox"\n[log]\nformat = "xml"\n', "log.format", "must be one of text, json"),
+        ('[database]\nurl = "sqlite:///x.db"\n', "channels", "no channel is configured"),
+        ('[chanels.x]\nkind = "outbox"\n', "chanels", "is not a known setting"),
+        ('[channels.x]\nkind = "outbox"\n[contacts]\nparents = "138"\n', "contacts.parents", "list of phone"),
+    ],
+)
+def test_a_bad_config_names_the_file_the_key_and_the_fix(tmp_path: Path, text: str, key: str, problem: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert caught.value.file == path
+    assert caught.value.key == key
+    assert problem in caught.value.problem
+    assert str(caught.value).startswith(f"{path}: [{key}]")
+
+
+def test_a_missing_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(str(tmp_path / "nope.toml"))
+
+
+def test_secrets_are_required_only_when_sending(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, '[channels.hook]\nkind = "webhook"\nurl = "https://example.org/h"\nsecret_env = "HOOK_S"\n')
+    monkeypatch.delenv("HOOK_S", raising=False)
+    load_settings(path)  # queueing needs no secret
+    with pytest.raises(ConfigError, match=r"\[channels.hook.secret_env\] the environment variable HOOK_S is not set"):
+        load_settings(path, check_secrets=True)
+    monkeypatch.setenv("HOOK_S", "hunter2-secret")
+    settings = load_settings(path, check_secrets=True)
+    assert "hunter2-secret" not in repr(settings)  # the file holds the variable's name, not its value
+
+
+def test_secret_values_are_redacted_from_log_lines(caplog: pytest.LogCaptureFixture) -> None:
+    secrets = secret_values([{"token_env": "T"}, {"url": "x"}], {"T": "tok-123456"})
+    assert secrets == ["tok-123456"]
+    log = logging.getLogger("publisher.test-redaction")
+    redactor = RedactingFilter(secrets)
+    log.addFilter(redactor)
+    try:
+        with caplog.at_level(logging.INFO, logger="publisher.test-redaction"):
+            log.info("calling https://api.example.org/bot%s/send", "tok-123456")
+    finally:
+        log.removeFilter(redactor)
+    assert "tok-123456" not in caplog.text
+    assert "bot***/send" in caplog.text
