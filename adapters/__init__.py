@@ -24,9 +24,13 @@ from adapters.base import (
     Retryable,
     Uncertain,
 )
+from adapters.dingtalk import DingTalkAdapter
+from adapters.feishu import FeishuAdapter
 from adapters.mastodon import MastodonAdapter
+from adapters.onebot import OneBotAdapter
 from adapters.outbox import OutboxAdapter
 from adapters.webhook import WebhookAdapter
+from adapters.wecom import WeComAdapter
 from adapters.weibo import WeiboAdapter
 
 __all__ = [
@@ -50,6 +54,10 @@ REGISTRY: dict[str, type[Any]] = {
     WebhookAdapter.kind: WebhookAdapter,
     WeiboAdapter.kind: WeiboAdapter,
     MastodonAdapter.kind: MastodonAdapter,
+    OneBotAdapter.kind: OneBotAdapter,
+    WeComAdapter.kind: WeComAdapter,
+    DingTalkAdapter.kind: DingTalkAdapter,
+    FeishuAdapter.kind: FeishuAdapter,
 }
 
 

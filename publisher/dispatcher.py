@@ -63,7 +63,8 @@ class Dispatcher:
         for name, adapter in self.adapters.items():
             rate = rates.get(name) or adapter.limits.rate_per_minute
             if rate:
-                self.limiters[name] = AsyncLimiter(rate, 60)
+                # one request per 60/rate seconds, no burst: platforms often cap per second too (Feishu: 5/s)
+                self.limiters[name] = AsyncLimiter(1, 60 / rate)
         self.in_flight = dict.fromkeys(self.adapters, 0)
         self._tasks: set[asyncio.Task[None]] = set()
         self._pending: list[Outcome] = []

@@ -1,0 +1,149 @@
+"""The ``onebot`` channel: a QQ group through a self-hosted OneBot v11 implementation's HTTP API.
+
+go-cqhttp, NapCat, Lagrange.OneBot and others serve ``POST {api_base}/send_group_msg``. HTTP 200 only means the
+call was processed: ``status`` ("ok", "async" or "failed") and ``retcode`` say whether the message went out. The
+message goes as an array of segments, so text that looks like a CQ code is never parsed as one. QQ has no
+idempotency key and no way to ask whether a message landed, so a lost answer waits for a person.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import httpx
+
+from adapters.base import (
+    AdapterConfigError,
+    CredentialsRejected,
+    Idempotency,
+    Limits,
+    Payload,
+    Permanent,
+    PostContent,
+    Receipt,
+    Retryable,
+    Uncertain,
+    raise_for_transport,
+    require_option,
+    secret_from_env,
+    status_error,
+)
+from adapters.wecom import base_option, json_object, plain_text, timeout_option
+
+__all__ = ["OneBotAdapter"]
+
+_OPTIONS = {"api_base", "group_id", "token_env", "timeout"}
+_IMAGE_SOURCES = ("http://", "https://", "base64://", "file://")
+_MEANINGS = {1400: "(bad request)", 1404: "(the implementation does not offer this action)"}
+
+
+class OneBotAdapter:
+    kind: ClassVar[str] = "onebot"
+    # The spec documents no length limit and QQ publishes no send rate; one at a time keeps order and the account safe.
+    limits: Limits = Limits(max_length=None, max_images=20, rate_per_minute=None, concurrency=1)
+    idempotency: Idempotency = "none"
+
+    def __init__(
+        self, name: str, options: Mapping[str, Any], *, client: httpx.AsyncClient, env: Mapping[str, str]
+    ) -> None:
+        self.name = name
+        self.client = client
+        for key in options:
+            if key not in _OPTIONS:
+                raise AdapterConfigError(key, f"unknown option; the onebot channel takes {', '.join(sorted(_OPTIONS))}")
+        require_option(options, "api_base")  # self-hosted: there is no default address
+        self.api_base = base_option(options, "")
+        group_id = require_option(options, "group_id", int)
+        if isinstance(group_id, bool) or group_id <= 0:
+            raise AdapterConfigError("group_id", f"must be the QQ group number, got {group_id!r}")
+        self.group_id: int = group_id
+        self._token = secret_from_env(options, "token_env", env, required=False)
+        self.token_var = options.get("token_env")
+        self.timeout = timeout_option(options)
+
+    def __repr__(self) -> str:
+        return f"OneBotAdapter(name={self.name!r}, api_base={self.api_base!r}, group_id={self.group_id})"
+
+    def render(self, post: PostContent) -> Payload:
+        for url in post.images:
+            if not url.startswith(_IMAGE_SOURCES):
+                raise Permanent(f"image {url!r} is not an http(s)://, file:// or base64:// source OneBot can send")
+        text = plain_text(post.body, title=post.title, link=post.link)
+        segments: list[dict[str, Any]] = [{"type": "text", "data": {"text": text}}]
+        segments += [{"type": "image", "data": {"file": url}} for url in post.images]
+        return Payload(text=text, data={"group_id": self.group_id, "message": segments})
+
+    async def publish(self, payload: Payload, key: str) -> Receipt:
+        document = await self._call("send_group_msg", dict(payload.data))
+        details = {"group_id": payload.data.get("group_id"), "status": document.get("status")}
+        message_id = _data(document).get("message_id")
+        # "async" means queued by the implementation: accepted, but no message id yet
+        return Receipt(remote_id=str(message_id) if message_id is not None else None, details=details)
+
+    async def lookup(self, key: str) -> Receipt | None:
+        raise NotImplementedError("OneBot v11 cannot look a message up by the sender's key")
+
+    async def check(self) -> str:
+        try:
+            login = await self._call("get_login_info", {})
+            group = await self._call("get_group_info", {"group_id": self.group_id})
+        except Uncertain as exc:
+            raise Retryable(f"no usable answer from {self.api_base}: {exc.reason}") from exc
+        account, info = _data(login), _data(group)
+        return (
+            f"logged in as {account.get('nickname', '?')} ({account.get('user_id', '?')}); "
+            f"group {self.group_id} is {info.get('group_name', '?')!r}"
+        )
+
+    def describe(self) -> dict[str, Any]:
+        token = f"${self.token_var} (hidden)" if self._token else None
+        return {
+            "kind": self.kind,
+            "api_base": self.api_base,
+            "group_id": self.group_id,
+            "access_token": token,
+            "timeout": self.timeout,
+        }
+
+    async def _call(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Run one OneBot action; return the whole answer when ``status`` is "ok" or "async"."""
+        headers = {"Content-Type": "application/json"}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        body = json.dumps(params, ensure_ascii=False).encode()
+        try:
+            response = await self.client.post(
+                f"{self.api_base}/{action}", content=body, headers=headers, timeout=self.timeout
+            )
+        except httpx.TransportError as exc:
+            raise raise_for_transport(exc) from exc
+        if response.status_code in (401, 403):
+            raise _auth_error(response.status_code + 1000)
+        if response.status_code != 200:
+            raise status_error(response, f"{action}: {response.text[:200]}")
+        document = json_object(response)
+        if document is None:
+            raise Uncertain(f"{action} answered 200 with a body that is not JSON; the message may have been sent")
+        status, retcode = document.get("status"), document.get("retcode")
+        if status in ("ok", "async"):
+            return document
+        if retcode in (1401, 1403):  # the WebSocket form of HTTP 401/403, which some implementations use
+            raise _auth_error(retcode)
+        if status == "failed":
+            said = document.get("wording") or document.get("msg") or document.get("message") or ""
+            meaning = _MEANINGS.get(retcode, said) if isinstance(retcode, int) else said
+            raise Permanent(f"{action} failed: retcode {retcode} {meaning}".strip())
+        raise Uncertain(f"{action} answered with an unknown status {status!r}; the message may have been sent")
+
+
+def _data(answer: dict[str, Any]) -> dict[str, Any]:
+    data = answer.get("data")
+    return data if isinstance(data, dict) else {}
+
+
+def _auth_error(retcode: int) -> CredentialsRejected:
+    if retcode == 1401:
+        return CredentialsRejected("the OneBot server wants an access token: set token_env")
+    return CredentialsRejected("the OneBot server refused the access token in token_env")

@@ -1,0 +1,133 @@
+"""A stand-in DingTalk custom robot (``/robot/send?access_token=``), enforcing its contract.
+
+Checked in this order, as the real robot reports them: the access token (300001 "token is not exist"), the
+signature when the robot has a secret (``timestamp`` in ms within an hour, ``sign`` = base64(HMAC-SHA256(secret,
+timestamp + "\\n" + secret)), both URL-encoded in the query; 310000 otherwise), the message, the keywords when the
+robot has some (310000 "keywords not in content"), the 20000-byte limit (460101) and 20 messages a minute, past
+which the robot is blocked for 10 minutes (130101). The signature is computed here from the spec, not imported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+__all__ = ["FakeDingTalk"]
+
+_CONTENT = {"text": ("text", "content"), "markdown": ("markdown", "text"), "actionCard": ("actionCard", "text")}
+_TOO_FAST = "send too fast, exceed 20 times per minute"
+
+
+class FakeDingTalk:
+    kind = "dingtalk"
+
+    def __init__(
+        self,
+        *,
+        token: str = "b10deee3d9e2dbc21ce57eb9f80da23a643ebe83154dd6b086486da2c833acb6",
+        secret: str | None = "SEC5a3ecf88f2b3eb50db30ecfc00f53033ac909c99bf7f88fd612bda89d7f3a9dc",
+        keywords: tuple[str, ...] = (),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.token, self.secret, self.keywords, self.clock = token, secret, keywords, clock
+        self.accepted: list[dict[str, Any]] = []
+        self._sent_at: list[float] = []
+        self._blocked_until = 0.0
+        self._faults: list[str] = []
+        self._release = asyncio.Event()
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/robot/send", self._send)
+        app.on_shutdown.append(self._shutdown)
+        return app
+
+    def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
+        options: dict[str, Any] = {"webhook_env": "DINGTALK_WEBHOOK", "api_base": base_url}
+        env = {"DINGTALK_WEBHOOK": f"https://oapi.dingtalk.com/robot/send?access_token={self.token}"}
+        if self.secret:
+            options["secret_env"] = "DINGTALK_SECRET"
+            env["DINGTALK_SECRET"] = self.secret
+        if self.keywords:
+            options["keywords"] = list(self.keywords)
+        return options, env
+
+    def inject(self, fault: str, count: int = 1) -> None:
+        self._faults += [fault] * count
+
+    async def _shutdown(self, app: web.Application) -> None:
+        self._release.set()
+
+    def _signature_problem(self, request: web.Request) -> str:
+        if not self.secret:
+            return ""
+        timestamp, signature = request.query.get("timestamp", ""), request.query.get("sign", "")
+        if not timestamp.isdigit() or abs(self.clock() * 1000 - int(timestamp)) > 3600 * 1000:
+            return "invalid timestamp"
+        expected = hmac.new(self.secret.encode(), f"{timestamp}\n{self.secret}".encode(), hashlib.sha256).digest()
+        if not hmac.compare_digest(base64.b64encode(expected).decode(), signature):
+            return "sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]"
+        return ""
+
+    async def _send(self, request: web.Request) -> web.StreamResponse:
+        fault = self._faults.pop(0) if self._faults else None
+        if fault == "rate_limit":
+            return _answer(130101, _TOO_FAST)
+        if fault in ("server_error", "unavailable"):
+            return web.Response(status=500 if fault == "server_error" else 503, text="<html>error</html>")
+        if fault == "auth":
+            return _answer(310000, "sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]")
+        if "access_token" not in request.query:
+            return _answer(40035, "缺少参数 access_token")
+        if request.query["access_token"] != self.token:
+            return _answer(300001, "token is not exist")
+        problem = self._signature_problem(request)
+        if problem:
+            return _answer(310000, problem)
+        try:
+            body = json.loads(await request.read())
+        except ValueError:
+            return _answer(43004, "无效的HTTP HEADER Content-Type")
+        msgtype = body.get("msgtype") if isinstance(body, dict) else None
+        if msgtype not in _CONTENT:
+            return _answer(40035, "缺少参数 msgtype")
+        field, key = _CONTENT[msgtype]
+        content = body.get(field, {}).get(key) if isinstance(body.get(field), dict) else None
+        if not isinstance(content, str) or not content:
+            return _answer(40035, f"缺少参数 {field}.{key}")
+        if self.keywords and not any(word in content for word in self.keywords):
+            return _answer(
+                310000, "keywords not in content, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]"
+            )
+        if len(content.encode()) > 20000:
+            return _answer(460101, "message too long, exceed 20000 bytes")
+        now = self.clock()
+        if now < self._blocked_until:
+            return _answer(130101, _TOO_FAST)
+        if len([t for t in self._sent_at if now - t < 60]) >= 20:
+            self._blocked_until = now + 600  # "限流10分钟"
+            return _answer(130101, _TOO_FAST)
+        self._sent_at.append(now)
+        self.accepted.append(body)
+        if fault == "timeout":
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._release.wait(), 30)
+        elif fault == "drop" and request.transport is not None:
+            request.transport.abort()
+            return web.Response()
+        elif fault == "malformed":
+            return web.Response(text='{"errcode":0,"errmsg":"o', content_type="application/json")
+        return _answer(0, "ok")
+
+
+def _answer(code: int, message: str) -> web.Response:
+    return web.json_response({"errcode": code, "errmsg": message})

@@ -1,0 +1,116 @@
+"""A stand-in WeCom group robot (``/cgi-bin/webhook/send?key=``), enforcing its documented contract.
+
+From the group-robot page (developer.work.weixin.qq.com/document/path/91770 and mirrors): msgtypes text, markdown,
+image, news; text.content at most 2048 UTF-8 bytes, markdown.content at most 4096; news with 1-8 articles, title
+at most 128 bytes and description at most 512; 20 messages a minute per robot. Error shapes are real answers seen
+in the wild: 93000 "invalid webhook url", 45009 "api freq out of limit", 40058 "... exceed max length ...".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+__all__ = ["FakeWeCom"]
+
+_LIMITS = {"text": 2048, "markdown": 4096}
+
+
+class FakeWeCom:
+    kind = "wecom"
+
+    def __init__(
+        self, *, key: str = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa", clock: Callable[[], float] = time.time
+    ) -> None:
+        self.key = key
+        self.clock = clock
+        self.accepted: list[dict[str, Any]] = []
+        self._sent_at: list[float] = []
+        self._faults: list[str] = []
+        self._release = asyncio.Event()
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/cgi-bin/webhook/send", self._send)
+        app.on_shutdown.append(self._shutdown)
+        return app
+
+    def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
+        # the environment holds the robot's whole address, as copied from WeCom; api_base points at the stand-in
+        url = f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={self.key}"
+        return {"webhook_env": "WECOM_WEBHOOK", "api_base": base_url}, {"WECOM_WEBHOOK": url}
+
+    def inject(self, fault: str, count: int = 1) -> None:
+        self._faults += [fault] * count
+
+    async def _shutdown(self, app: web.Application) -> None:
+        self._release.set()
+
+    async def _send(self, request: web.Request) -> web.StreamResponse:
+        fault = self._faults.pop(0) if self._faults else None
+        if fault == "rate_limit":
+            return _answer(45009, "api freq out of limit")
+        if fault in ("server_error", "unavailable"):
+            return web.Response(status=500 if fault == "server_error" else 503, text="<html>error</html>")
+        if fault == "auth" or request.query.get("key") != self.key:
+            return _answer(93000, "invalid webhook url, hint: [1755605200056773468916791]")
+        try:
+            body = json.loads(await request.read())
+        except ValueError:
+            return _answer(40001, "Warning: wrong json format. invalid Request Parameter")
+        problem = _problem(body) if isinstance(body, dict) else (40008, "invalid message type")
+        if problem:
+            return _answer(*problem)
+        now = self.clock()
+        if len([t for t in self._sent_at if now - t < 60]) >= 20:
+            return _answer(45009, "api freq out of limit")
+        self._sent_at.append(now)
+        self.accepted.append(body)
+        if fault == "timeout":
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._release.wait(), 30)
+        elif fault == "drop" and request.transport is not None:
+            request.transport.abort()
+            return web.Response()
+        elif fault == "malformed":
+            return web.Response(text='{"errcode":0,"errm', content_type="application/json")
+        return _answer(0, "ok")
+
+
+def _answer(code: int, message: str) -> web.Response:
+    return web.json_response({"errcode": code, "errmsg": message})
+
+
+def _bytes(value: Any) -> int:
+    return len(value.encode()) if isinstance(value, str) else -1
+
+
+def _problem(body: dict[str, Any]) -> tuple[int, str] | None:
+    msgtype = body.get("msgtype")
+    if msgtype in _LIMITS:
+        content = body.get(msgtype, {}).get("content") if isinstance(body.get(msgtype), dict) else None
+        size = _bytes(content)
+        if size <= 0:
+            return 44004, "empty content"
+        if size > _LIMITS[msgtype]:
+            return 40058, f"{msgtype}.content exceed max length {_LIMITS[msgtype]}. invalid Request Parameter"
+        return None
+    if msgtype == "news":
+        articles = body.get("news", {}).get("articles") if isinstance(body.get("news"), dict) else None
+        if not isinstance(articles, list) or not 1 <= len(articles) <= 8:
+            return 40058, "news.articles size out of range. invalid Request Parameter"
+        for article in articles:
+            if not isinstance(article, dict) or not 0 < _bytes(article.get("title")) <= 128:
+                return 40058, "news.articles.title exceed max length 128. invalid Request Parameter"
+            if _bytes(article.get("description", "")) > 512:
+                return 40058, "news.articles.description exceed max length 512. invalid Request Parameter"
+            if _bytes(article.get("url")) <= 0:
+                return 40058, "news.articles.url is empty. invalid Request Parameter"
+        return None
+    return 40008, "Warning: wrong json format. invalid message type"
