@@ -29,6 +29,8 @@ from adapters.feishu import FeishuAdapter
 from adapters.mastodon import MastodonAdapter
 from adapters.onebot import OneBotAdapter
 from adapters.outbox import OutboxAdapter
+from adapters.sms_aliyun import SmsAliyunAdapter
+from adapters.sms_tencent import SmsTencentAdapter
 from adapters.webhook import WebhookAdapter
 from adapters.wecom import WeComAdapter
 from adapters.weibo import WeiboAdapter
@@ -58,6 +60,8 @@ REGISTRY: dict[str, type[Any]] = {
     WeComAdapter.kind: WeComAdapter,
     DingTalkAdapter.kind: DingTalkAdapter,
     FeishuAdapter.kind: FeishuAdapter,
+    SmsAliyunAdapter.kind: SmsAliyunAdapter,
+    SmsTencentAdapter.kind: SmsTencentAdapter,
 }
 
 

@@ -148,6 +148,8 @@ class Adapter(Protocol):
     """
 
     kind: ClassVar[str]
+    #: (optional class data) True for a website CMS: the post's other deliveries wait for its article's URL
+    #: and carry it as their link when the post has no link of its own
     limits: Limits  # class data; an instance may narrow it from its config (an instance's own limit)
     idempotency: Idempotency  # class data; a webhook whose receiver honours the key may say "native"
     name: str

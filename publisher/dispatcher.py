@@ -203,7 +203,7 @@ class Dispatcher:
         post = claim.post
         timezone = post.campaign.timezone if post.campaign else self.default_timezone
         try:
-            payload = adapter.render(content_for(post, claim.channel, timezone, claim.due_at))
+            payload = adapter.render(content_for(post, claim.channel, timezone, claim.due_at, claim.link))
             limiter = self.limiters.get(claim.channel)
             if limiter is not None:
                 await limiter.acquire()

@@ -150,7 +150,9 @@ class Post(Base):
     created_by: Mapped[str | None] = mapped_column(String(200))
 
     campaign: Mapped[Campaign | None] = relationship(lazy="joined")
-    deliveries: Mapped[list[Delivery]] = relationship(back_populates="post", order_by="Delivery.id")
+    deliveries: Mapped[list[Delivery]] = relationship(
+        back_populates="post", order_by="Delivery.id", foreign_keys="Delivery.post_id"
+    )
 
 
 class Delivery(Base):
@@ -170,6 +172,8 @@ class Delivery(Base):
     state: Mapped[str] = mapped_column(String(20), default=DeliveryState.QUEUED)
     #: mirrors the post's readiness (active and approved if needed) so the due query needs no join
     ready: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: the website delivery of the same post whose article link this one carries: it is sent after that one ends
+    waits_for_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None]
@@ -180,7 +184,7 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
-    post: Mapped[Post] = relationship(back_populates="deliveries")
+    post: Mapped[Post] = relationship(back_populates="deliveries", foreign_keys=[post_id])
     channel: Mapped[Channel] = relationship(lazy="joined")
 
 

@@ -56,13 +56,16 @@ class PostDraft:
     overrides: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
 
 
-def content_for(post: Post, channel: str, timezone: str, due_at: datetime | None = None) -> PostContent:
-    """The post as ``channel``'s adapter sees it, with that channel's overrides applied."""
+def content_for(
+    post: Post, channel: str, timezone: str, due_at: datetime | None = None, link: str | None = None
+) -> PostContent:
+    """The post as ``channel``'s adapter sees it, with that channel's overrides applied. ``link`` is the website
+    article's URL, for a delivery that waited for it."""
     override = post.overrides.get(channel, {}) if post.overrides else {}
     return PostContent(
         title=override.get("title", post.title),
         body=override.get("body", post.body),
-        link=post.link,
+        link=post.link or link,
         images=tuple(post.images or ()),
         tags=tuple(post.tags or ()),
         author=post.author,
@@ -177,25 +180,37 @@ class Queue:
             session.add(post)
             session.flush()
             channel_ids = {name: id_ for name, id_ in session.execute(select(Channel.name, Channel.id))}
+            deliveries: dict[str, Delivery] = {}
             for name in draft.channels:
                 if name not in channel_ids:
                     raise ValidationError(f"channel {name} is not in the database yet; run `publisher init`")
-                session.add(
-                    Delivery(
-                        post_id=post.id,
-                        channel_id=channel_ids[name],
-                        due_at=due,
-                        state=DeliveryState.QUEUED,
-                        ready=post.approval != ApprovalState.PENDING,
-                        idempotency_key=f"pub-{post.id}-{name}-{uuid.uuid4().hex[:12]}",
-                        updated_at=now,
-                    )
+                deliveries[name] = Delivery(
+                    post_id=post.id,
+                    channel_id=channel_ids[name],
+                    due_at=due,
+                    state=DeliveryState.QUEUED,
+                    ready=post.approval != ApprovalState.PENDING,
+                    idempotency_key=f"pub-{post.id}-{name}-{uuid.uuid4().hex[:12]}",
+                    updated_at=now,
                 )
+            session.add_all(deliveries.values())
+            self._wait_for_article(session, post, deliveries)
             why = f"due {due.isoformat()} on {', '.join(draft.channels)}"
             if post.approval == ApprovalState.PENDING:
                 why += "; waits for approval"
             self._event(session, "post.add", post_id=post.id, to_state=post.approval, reason=why)
             return post.id
+
+    def _wait_for_article(self, session: Session, post: Post, deliveries: Mapping[str, Delivery]) -> None:
+        """Without a link of its own, a post's other deliveries carry its website article's link: they go out once
+        the article is published (or, if it fails, without the link)."""
+        articles = [d for n, d in deliveries.items() if getattr(self.adapters[n], "publishes_articles", False)]
+        if post.link or not articles:
+            return
+        session.flush()
+        for name, delivery in deliveries.items():
+            if delivery is not articles[0] and not getattr(self.adapters[name], "publishes_articles", False):
+                delivery.waits_for_id = articles[0].id
 
     def _check_fits(self, post: Post, channel: str, timezone: str, due: datetime) -> list[str]:
         """What stops ``post`` from going out on ``channel``, as messages a person can act on."""

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, inspect, or_, select, update
+from sqlalchemy import ColumnElement, Engine, create_engine, event, exists, func, inspect, or_, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from publisher.errors import ConfigError
 from publisher.models import Channel, Delivery, DeliveryState, Event, Post
@@ -38,6 +38,17 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 # States the dispatcher may pick up once due.
 _DUE_STATES = (DeliveryState.QUEUED.value, DeliveryState.RETRY_WAIT.value)
+# States after which a delivery waiting for this one may go (with the article's link if it was sent).
+_SETTLED = (DeliveryState.SENT.value, DeliveryState.FAILED.value, DeliveryState.CANCELLED.value)
+
+
+def _unblocked() -> ColumnElement[bool]:
+    """A delivery waits for nothing, or the delivery it waits for has settled."""
+    awaited = aliased(Delivery)
+    return or_(
+        Delivery.waits_for_id.is_(None),
+        exists().where(awaited.id == Delivery.waits_for_id, awaited.state.in_(_SETTLED)),
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -75,6 +86,7 @@ class Claim:
     idempotency_key: str
     due_at: datetime
     post: Post  # detached: read its fields, do not lazy-load
+    link: str | None = None  # the website article's URL, when this delivery waited for it
 
 
 @dataclass(frozen=True)
@@ -146,7 +158,9 @@ class Store:
 
     def next_due_at(self, channels: Sequence[str] | None = None) -> datetime | None:
         """When the earliest open delivery becomes due (it may be in the past), or None if nothing is waiting."""
-        query = select(func.min(Delivery.due_at)).where(Delivery.state.in_(_DUE_STATES), Delivery.ready.is_(True))
+        query = select(func.min(Delivery.due_at)).where(
+            Delivery.state.in_(_DUE_STATES), Delivery.ready.is_(True), _unblocked()
+        )
         if channels is not None:
             query = query.join(Channel).where(Channel.name.in_(channels), Channel.paused.is_(False))
         with self.sessions() as session:
@@ -172,12 +186,20 @@ class Store:
                 if limits[name] <= 0:
                     continue
                 rows = session.execute(
-                    select(Delivery.id, Delivery.post_id, Delivery.attempts, Delivery.idempotency_key, Delivery.due_at)
+                    select(
+                        Delivery.id,
+                        Delivery.post_id,
+                        Delivery.attempts,
+                        Delivery.idempotency_key,
+                        Delivery.due_at,
+                        Delivery.waits_for_id,
+                    )
                     .where(
                         Delivery.channel_id == channel_id,
                         Delivery.state.in_(_DUE_STATES),
                         Delivery.ready.is_(True),
                         Delivery.due_at <= now,
+                        _unblocked(),
                     )
                     .order_by(Delivery.due_at, Delivery.id)
                     .limit(limits[name])
@@ -213,9 +235,21 @@ class Store:
                 posts = {
                     p.id: p for p in session.scalars(select(Post).where(Post.id.in_({row.post_id for row in rows})))
                 }
+                awaited = {row.waits_for_id for row in rows if row.waits_for_id is not None}
+                links: dict[int, str | None] = {}
+                if awaited:
+                    query = select(Delivery.id, Delivery.remote_url).where(Delivery.id.in_(awaited))
+                    links = {id_: url for id_, url in session.execute(query)}
                 claims.extend(
                     Claim(
-                        row.id, row.post_id, name, row.attempts + 1, row.idempotency_key, row.due_at, posts[row.post_id]
+                        row.id,
+                        row.post_id,
+                        name,
+                        row.attempts + 1,
+                        row.idempotency_key,
+                        row.due_at,
+                        posts[row.post_id],
+                        links.get(row.waits_for_id) if row.waits_for_id is not None else None,
                     )
                     for row in rows
                 )

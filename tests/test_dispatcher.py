@@ -254,3 +254,30 @@ async def test_an_unexpected_adapter_bug_is_treated_as_an_unknown_outcome(
     expected = DeliveryState.UNCERTAIN if idempotency == "none" else DeliveryState.RETRY_WAIT
     assert delivery(store).state == expected
     assert "unexpected KeyError" in (delivery(store).last_error or "")
+
+
+async def test_group_and_microblog_deliveries_wait_for_the_website_article_and_carry_its_link(
+    store: Store, clock: ManualClock
+) -> None:
+    website = FakeAdapter("website", idempotency="lookup", script=[Retryable("busy", after=60)])
+    website.publishes_articles = True  # type: ignore[attr-defined]
+    group = FakeAdapter("group")
+    _, dispatcher = setup(store, clock, website, group)
+    await dispatcher.run_once()
+    assert group.sent == []  # the article is not up yet: the group message waits for its link
+    assert store.next_due_at() == delivery(store, 1).due_at  # and does not make the daemon spin meanwhile
+    clock.advance(120)
+    await dispatcher.run_once()
+    assert delivery(store, 1).state == DeliveryState.SENT
+    assert [payload.data["link"] for _, payload in group.sent] == [delivery(store, 1).remote_url]
+    assert delivery(store, 2).state == DeliveryState.SENT
+
+
+async def test_a_failed_article_lets_the_others_go_without_its_link(store: Store, clock: ManualClock) -> None:
+    website = FakeAdapter("website", script=[Permanent("category missing")])
+    website.publishes_articles = True  # type: ignore[attr-defined]
+    group = FakeAdapter("group")
+    _, dispatcher = setup(store, clock, website, group)
+    await dispatcher.run_once()
+    assert delivery(store, 1).state == DeliveryState.FAILED
+    assert [payload.data["link"] for _, payload in group.sent] == [None]

@@ -1,0 +1,284 @@
+"""The ``sms_tencent`` channel: template SMS through Tencent Cloud SMS (``SendSms``, API 3.0 version 2021-01-11).
+
+Requests are JSON, signed with TC3-HMAC-SHA256 over ``content-type`` and ``host``, as the official SDK signs them.
+The answer carries one result per number (``SendStatusSet``), so a batch can partly succeed. Errors of the whole
+request come in ``Response.Error``, always with HTTP 200.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from adapters.base import (
+    AdapterConfigError,
+    ChannelError,
+    CredentialsRejected,
+    Limits,
+    Payload,
+    Permanent,
+    Retryable,
+    Uncertain,
+    raise_for_transport,
+    secret_from_env,
+    status_error,
+)
+from adapters.sms_common import (
+    FAILED,
+    LIMITED,
+    NUMBERED,
+    SENT,
+    UNCERTAIN,
+    NumberResult,
+    RequestRefused,
+    Rule,
+    TemplateSmsAdapter,
+    identifier,
+    normalize_number,
+    scrub,
+)
+from adapters.text import count_utf16_units
+
+__all__ = ["SmsTencentAdapter", "authorization"]
+
+API_VERSION = "2021-01-11"
+CONTENT_TYPE = "application/json; charset=utf-8"
+
+_CREDENTIAL_CODES = (
+    "AuthFailure.",  # wrong or disabled key, bad signature, our clock off by more than 5 minutes
+    "UnauthorizedOperation.SmsSdkAppIdVerifyFail",
+    "UnauthorizedOperation.RequestPermissionDeny",
+    "UnauthorizedOperation.RequestIpNotInWhitelist",
+    "InvalidParameterValue.SdkAppIdNotExist",
+)
+_RETRY_AFTER = {
+    "RequestLimitExceeded": 1.0,  # API calls per second
+    "LimitExceeded.AppDailyLimit": 3600.0,  # the application's daily cap
+    "LimitExceeded.AppMainlandChinaDailyLimit": 3600.0,
+    "LimitExceeded.DailyLimit": 3600.0,
+    "UnauthorizedOperation.SerivceSuspendDueToArrears": 600.0,  # [sic], as the SDK spells it
+    "FailedOperation.InsufficientBalanceInSmsPackage": 600.0,
+}
+#: per-number frequency refusals, and when the number may receive again
+_NUMBER_WAITS = {
+    "LimitExceeded.PhoneNumberThirtySecondLimit": 30.0,
+    "LimitExceeded.PhoneNumberOneHourLimit": 3600.0,
+    "LimitExceeded.PhoneNumberDailyLimit": 86400.0,
+    "LimitExceeded.PhoneNumberSameContentDailyLimit": 86400.0,
+    "LimitExceeded.DeliveryFrequencyLimit": 60.0,
+}
+
+
+def _hmac(key: bytes, text: str) -> bytes:
+    return hmac.new(key, text.encode(), hashlib.sha256).digest()
+
+
+def authorization(
+    *,
+    secret_id: str,
+    secret_key: str,
+    host: str,
+    body: bytes,
+    timestamp: int,
+    content_type: str = CONTENT_TYPE,
+    service: str = "sms",
+) -> str:
+    """The ``Authorization`` value of a TC3-HMAC-SHA256 signed POST with a JSON body."""
+    date = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")  # UTC, not local, date
+    canonical = "\n".join(
+        [
+            "POST",
+            "/",
+            "",  # no query string
+            f"content-type:{content_type.lower()}\nhost:{host.lower()}\n",  # keys and values in lower case
+            "content-type;host",
+            hashlib.sha256(body).hexdigest(),
+        ]
+    )
+    scope = f"{date}/{service}/tc3_request"
+    to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    key = _hmac(_hmac(_hmac(("TC3" + secret_key).encode(), date), service), "tc3_request")
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    return f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}"
+
+
+def _until_eight_in_beijing() -> float:
+    """Marketing SMS go out between 08:00 and 22:00 Beijing time only."""
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    eight = now.replace(hour=8, minute=0, second=0, microsecond=0)
+    if eight <= now:
+        eight += timedelta(days=1)
+    return (eight - now).total_seconds()
+
+
+def _session_context(key: str) -> str:
+    """SessionContext comes back unchanged; it must stay under 512 bytes."""
+    return key.encode()[:500].decode(errors="ignore")
+
+
+class SmsTencentAdapter(TemplateSmsAdapter):
+    kind: ClassVar[str] = "sms_tencent"
+    limits: Limits = Limits(
+        max_length=201,
+        count=count_utf16_units,
+        unit="characters, signature included (70 fit one SMS, longer ones go in 67-character parts)",
+        rate_per_minute=180_000,  # SendSms allows 3000 requests a second; per-number limits matter more
+        concurrency=2,
+    )
+    default_api_base: ClassVar[str] = "https://sms.tencentcloudapi.com"
+    template_key: ClassVar[str] = "template_id"
+    max_batch: ClassVar[int] = 200
+    default_param_length: ClassVar[int] = 12  # individually verified accounts; organisations may set 0 (none)
+    # one message per 30 s with the same content, 10 per calendar day (counted here as any 24 hours)
+    default_rules: ClassVar[tuple[Rule, ...]] = (Rule(1, 30.0, same_content=True), Rule(10, 86400.0))
+    placeholder: ClassVar[re.Pattern[str]] = NUMBERED
+    positional: ClassVar[bool] = True
+
+    def _configure(self, options: Mapping[str, Any], env: Mapping[str, str]) -> None:
+        if not self.template_id.isdigit():
+            raise AdapterConfigError("template_id", f"must be the template's numeric id, got {self.template_id!r}")
+        self.app_id = identifier(options, "sdk_app_id")
+        if not self.app_id.isdigit():
+            raise AdapterConfigError("sdk_app_id", f"must be the application's SdkAppId (digits), got {self.app_id!r}")
+        self.region: str = options.get("region", "ap-guangzhou")
+        if not isinstance(self.region, str) or not self.region:
+            raise AdapterConfigError("region", 'must name a region, e.g. "ap-guangzhou"')
+        self.secret_id_env = options.get("secret_id_env")
+        self.secret_id = secret_from_env(options, "secret_id_env", env)
+        self.secret_key_env = options.get("secret_key_env")
+        self._secret_key = secret_from_env(options, "secret_key_env", env)
+        self.international = not self.numbers[0].startswith("+86")
+
+    def _limiter_scope(self) -> tuple[str, ...]:
+        # the daily count is per number across the application's templates, so the scope is the application
+        return (self.kind, self.app_id)
+
+    async def _call(self, action: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """POST ``body`` as ``action`` and return the answer's ``Response`` object; raise on a request error."""
+        content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+        timestamp = int(time.time())
+        headers = {
+            "Content-Type": CONTENT_TYPE,
+            "Host": self.host,
+            "X-TC-Action": action,
+            "X-TC-Version": API_VERSION,
+            "X-TC-Timestamp": str(timestamp),
+            "X-TC-Region": self.region,
+            "Authorization": authorization(
+                secret_id=self.secret_id, secret_key=self._secret_key, host=self.host, body=content, timestamp=timestamp
+            ),
+        }
+        try:
+            response = await self.client.post(
+                f"{self.api_base}/", content=content, headers=headers, timeout=self.timeout
+            )
+        except httpx.TransportError as exc:
+            raise raise_for_transport(exc) from None
+        if response.status_code != 200:
+            raise status_error(response, scrub(response.text[:200]))
+        try:
+            answer = response.json().get("Response")
+        except (ValueError, AttributeError):
+            answer = None
+        if not isinstance(answer, dict):
+            raise Uncertain("HTTP 200 with an answer that is not the JSON expected")
+        error = answer.get("Error")
+        if isinstance(error, dict):
+            raise self._error(str(error.get("Code", "")), str(error.get("Message", "")))
+        return answer
+
+    def _error(self, code: str, message: str) -> ChannelError:
+        reason = f"{code}: {scrub(message)}"
+        if code.startswith(_CREDENTIAL_CODES):
+            return CredentialsRejected(reason)
+        for prefix, after in _RETRY_AFTER.items():
+            if code.startswith(prefix):
+                return Retryable(reason, after=after)
+        if code == "FailedOperation.MarketingSendTimeConstraint":
+            return Retryable(reason, after=_until_eight_in_beijing())
+        if code.startswith("InternalError"):
+            return Uncertain(reason)  # failed inside the platform: the message may be on its way
+        return RequestRefused(code, message)
+
+    async def _send_batch(
+        self, numbers: Sequence[str], payload: Payload, key: str
+    ) -> tuple[str | None, dict[str, NumberResult]]:
+        body: dict[str, Any] = {
+            "PhoneNumberSet": list(numbers),
+            "SmsSdkAppId": self.app_id,
+            "SignName": self.template.sign_name,
+            "TemplateId": self.template_id,
+            "SessionContext": _session_context(key),
+        }
+        values = [value for _, value in self.variables(payload)]
+        if values:
+            body["TemplateParamSet"] = values  # positional: {1}, {2}, ...
+        answer = await self._call("SendSms", body)
+        statuses = answer.get("SendStatusSet")
+        if not isinstance(statuses, list):
+            raise Uncertain("the answer has no SendStatusSet")
+        by_number = {
+            normalize_number(str(item.get("PhoneNumber", ""))): item for item in statuses if isinstance(item, dict)
+        }
+        results = {}
+        for number in numbers:
+            item = by_number.get(number)
+            if item is None:
+                results[number] = NumberResult(UNCERTAIN, "missing from the answer")
+                continue
+            code, note = str(item.get("Code", "")), scrub(str(item.get("Message", "")))
+            if code == "Ok":
+                results[number] = NumberResult(SENT, code, remote_id=str(item.get("SerialNo") or "") or None)
+            elif code.startswith("LimitExceeded.") and code != "LimitExceeded.PhoneNumberCountLimit":
+                results[number] = NumberResult(LIMITED, code, after=_NUMBER_WAITS.get(code, 3600.0), note=note)
+            else:
+                results[number] = NumberResult(FAILED, code, note=note)
+        request_id = answer.get("RequestId")
+        return (str(request_id) if request_id else None), results
+
+    async def check(self) -> str:
+        """Read the template with DescribeSmsTemplateList: proves the key and compares ``template_text``."""
+        body = {"International": int(self.international), "TemplateIdSet": [int(self.template_id)]}
+        try:
+            answer = await self._call("DescribeSmsTemplateList", body)
+        except (Uncertain, RequestRefused) as exc:
+            if isinstance(exc, Uncertain):
+                raise Retryable(exc.reason) from None
+            # the key was accepted; individually verified accounts may not read templates through the API
+            return f"secret accepted; the template could not be read ({exc.reason})"
+        found = [
+            item
+            for item in answer.get("DescribeTemplateStatusSet") or []
+            if isinstance(item, dict) and str(item.get("TemplateId")) == self.template_id
+        ]
+        if not found:
+            raise Permanent(f"template {self.template_id} is not among this account's templates")
+        content = found[0].get("TemplateContent")
+        if isinstance(content, str) and content.split() != self.template.text.split():
+            raise Permanent(f"template_text differs from the approved template {self.template_id}: {content!r}")
+        status = str(found[0].get("StatusCode"))
+        state = {"0": "approved", "1": "under review", "-1": "rejected"}.get(status, f"status {status}")
+        return (
+            f"secret accepted; template {self.template_id} is {state}; "
+            f"{len(self.numbers)} numbers in {', '.join(self.groups)}"
+        )
+
+    def describe(self) -> dict[str, Any]:
+        shown = f"{self.secret_id[:4]}****{self.secret_id[-2:]}" if len(self.secret_id) > 8 else "****"
+        return {
+            **super().describe(),
+            "sdk_app_id": self.app_id,
+            "region": self.region,
+            "secret_id": shown,
+            "secret_id_env": self.secret_id_env,
+            "secret_key_env": self.secret_key_env,
+        }
