@@ -24,16 +24,20 @@ from adapters.base import (
     Retryable,
     Uncertain,
 )
+from adapters.cms_webhook import CmsWebhookAdapter
 from adapters.dingtalk import DingTalkAdapter
 from adapters.feishu import FeishuAdapter
 from adapters.mastodon import MastodonAdapter
+from adapters.matrix import MatrixAdapter
 from adapters.onebot import OneBotAdapter
 from adapters.outbox import OutboxAdapter
 from adapters.sms_aliyun import SmsAliyunAdapter
 from adapters.sms_tencent import SmsTencentAdapter
+from adapters.telegram import TelegramAdapter
 from adapters.webhook import WebhookAdapter
 from adapters.wecom import WeComAdapter
 from adapters.weibo import WeiboAdapter
+from adapters.wordpress import WordPressAdapter
 
 __all__ = [
     "REGISTRY",
@@ -54,6 +58,8 @@ __all__ = [
 REGISTRY: dict[str, type[Any]] = {
     OutboxAdapter.kind: OutboxAdapter,
     WebhookAdapter.kind: WebhookAdapter,
+    WordPressAdapter.kind: WordPressAdapter,
+    CmsWebhookAdapter.kind: CmsWebhookAdapter,
     WeiboAdapter.kind: WeiboAdapter,
     MastodonAdapter.kind: MastodonAdapter,
     OneBotAdapter.kind: OneBotAdapter,
@@ -62,6 +68,8 @@ REGISTRY: dict[str, type[Any]] = {
     FeishuAdapter.kind: FeishuAdapter,
     SmsAliyunAdapter.kind: SmsAliyunAdapter,
     SmsTencentAdapter.kind: SmsTencentAdapter,
+    TelegramAdapter.kind: TelegramAdapter,
+    MatrixAdapter.kind: MatrixAdapter,
 }
 
 

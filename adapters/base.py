@@ -254,6 +254,8 @@ def status_error(response: httpx.Response, reason: str) -> ChannelError:
         return Retryable(f"rate limited: {reason}", after=parse_retry_after(response.headers.get("Retry-After")))
     if status == 503:
         return Retryable(f"service unavailable: {reason}", after=parse_retry_after(response.headers.get("Retry-After")))
+    if status in (401, 403):
+        return CredentialsRejected(f"HTTP {status}: the credentials were refused: {reason}")
     if status in (408, 500, 502, 504):
         # the server may have acted before failing: the post may exist
         return Uncertain(f"HTTP {status}: {reason}")

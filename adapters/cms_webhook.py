@@ -1,0 +1,155 @@
+"""The ``cms_webhook`` channel: an article for a website whose CMS takes a signed JSON webhook.
+
+The body is ``{"key", "channel", "title", "html", "excerpt", "slug", "tags", "images", "link", "author"}``; the
+receiver answers ``{"id": ..., "url": ...}``. Requests are signed like the ``webhook`` channel's
+(``X-Publisher-Signature: sha256=<hex>`` over ``<timestamp>.<body>``) when ``secret_env`` is set. With
+``lookup_url`` the receiver lets us ask whether a key was already published (``GET lookup_url?key=...``: 200 with
+``{"id", "url"}``, or 404), and a request whose answer was lost is looked up before it is sent again.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import httpx
+
+from adapters.base import (
+    AdapterConfigError,
+    ChannelError,
+    CredentialsRejected,
+    Idempotency,
+    Limits,
+    Payload,
+    PostContent,
+    Receipt,
+    Retryable,
+    Uncertain,
+    raise_for_transport,
+    require_option,
+    secret_from_env,
+    status_error,
+)
+from adapters.webhook import sign
+from adapters.wordpress import article, slug_for
+
+__all__ = ["CmsWebhookAdapter"]
+
+
+class CmsWebhookAdapter:
+    kind: ClassVar[str] = "cms_webhook"
+    publishes_articles: ClassVar[bool] = True  # the post's other deliveries carry this article's link
+    limits: Limits = Limits(max_length=None, max_images=20, concurrency=4)
+    idempotency: Idempotency = "none"
+
+    def __init__(
+        self, name: str, options: Mapping[str, Any], *, client: httpx.AsyncClient, env: Mapping[str, str]
+    ) -> None:
+        self.name = name
+        self.client = client
+        self.url = _http_url(options, "url", required=True)
+        self.lookup_url = _http_url(options, "lookup_url", required=False)
+        if self.lookup_url:
+            self.idempotency = "lookup"
+        self._secret = secret_from_env(options, "secret_env", env, required=False)
+        timeout = options.get("timeout", 10)
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+            raise AdapterConfigError("timeout", f"must be a positive number of seconds, got {timeout!r}")
+        self.timeout = float(timeout)
+
+    def __repr__(self) -> str:
+        return f"CmsWebhookAdapter({self.name!r}, url={self.url!r})"
+
+    def render(self, post: PostContent) -> Payload:
+        data = {**article(post), "link": post.link, "author": post.author}
+        return Payload(text=f"{post.title}\n\n{post.body}", data=data)
+
+    async def publish(self, payload: Payload, key: str) -> Receipt:
+        document = {"key": key, "channel": self.name, "slug": slug_for(key), **payload.data}
+        body = json.dumps(document, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json; charset=utf-8", **self._signed(body, key)}
+        try:
+            response = await self.client.post(self.url, content=body, headers=headers, timeout=self.timeout)
+        except httpx.TransportError as exc:
+            raise raise_for_transport(exc) from exc
+        if response.status_code >= 300:
+            raise _error(response)
+        receipt = _receipt(response)
+        if receipt is None:  # it said yes but not what it made: the article probably exists
+            raise Uncertain(f"the CMS answered HTTP {response.status_code} without an id: {response.text[:200]}")
+        return receipt
+
+    async def lookup(self, key: str) -> Receipt | None:
+        if not self.lookup_url:
+            raise NotImplementedError("no lookup_url is configured for this channel")
+        # a GET carries no body: the signature covers the key instead
+        headers = self._signed(key.encode(), key)
+        try:
+            response = await self.client.get(
+                self.lookup_url, params={"key": key}, headers=headers, timeout=self.timeout
+            )
+        except httpx.TransportError as exc:
+            raise Retryable(f"lookup failed: {type(exc).__name__}") from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            error = _error(response)
+            raise Retryable(error.reason) if isinstance(error, Uncertain) else error
+        return _receipt(response)
+
+    async def check(self) -> str:
+        if self.lookup_url:  # an authenticated read: a wrong secret shows here
+            found = await self.lookup("publisher-check")
+            return f"{self.lookup_url} answered the test key ({'found' if found else 'not found'})"
+        try:
+            response = await self.client.head(self.url, timeout=self.timeout)
+        except httpx.TransportError as exc:
+            raise Retryable(f"cannot reach {self.url}: {type(exc).__name__}") from exc
+        return f"{self.url} answered HTTP {response.status_code} (without lookup_url nothing authenticated is checked)"
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "url": self.url,
+            "lookup_url": self.lookup_url,
+            "signed": bool(self._secret),
+            "timeout": self.timeout,
+        }
+
+    def _signed(self, signed: bytes, key: str) -> dict[str, str]:
+        headers = {"Idempotency-Key": key}
+        if self._secret:
+            timestamp = str(int(time.time()))
+            headers["X-Publisher-Timestamp"] = timestamp
+            headers["X-Publisher-Signature"] = sign(self._secret, timestamp, signed)
+        return headers
+
+
+def _http_url(options: Mapping[str, Any], key: str, *, required: bool) -> str:
+    if not required and options.get(key) is None:
+        return ""
+    url: str = require_option(options, key)
+    if not url.startswith(("http://", "https://")):
+        raise AdapterConfigError(key, f"must start with http:// or https://, got {url!r}")
+    return url
+
+
+def _error(response: httpx.Response) -> ChannelError:
+    reason = f"the CMS answered: {response.text[:200]}"
+    if response.status_code in (401, 403):  # a wrong signing secret or a revoked receiver token
+        return CredentialsRejected(f"HTTP {response.status_code}: {reason}")
+    return status_error(response, reason)
+
+
+def _receipt(response: httpx.Response) -> Receipt | None:
+    """``{"id", "url"}`` from the answer, or None when it does not hold an id."""
+    try:
+        document = response.json()
+    except ValueError:
+        return None
+    if not isinstance(document, dict) or document.get("id") in (None, ""):
+        return None
+    url = document.get("url")
+    return Receipt(remote_id=str(document["id"]), url=url if isinstance(url, str) else None)

@@ -1,0 +1,252 @@
+"""The ``matrix`` channel: post each report into one room through the client-server API.
+
+The delivery's idempotency key is the transaction id of the text event (``PUT .../send/m.room.message/{txnId}``):
+the homeserver answers a repeated transaction id with the first event instead of posting again, so a send whose
+answer was lost is simply sent again (``idempotency = "native"``). That holds while the access token's device is
+the same and, on Synapse, for a day. Images are uploaded to the content repository and follow as ``m.image`` events
+whose transaction ids are derived from the key.
+
+``Payload.text`` is the message's Markdown (the title in bold, the body, the link), which is also its plain
+``body``; ``formatted_body`` is rendered from it. An event may be at most 65536 bytes of canonical JSON, so the
+length counted is the content's size in UTF-8 bytes (``event_bytes``), with room kept for the envelope.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import json
+import mimetypes
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from adapters.base import (
+    AdapterConfigError,
+    ChannelError,
+    CredentialsRejected,
+    Idempotency,
+    Limits,
+    Payload,
+    Permanent,
+    PostContent,
+    Receipt,
+    Retryable,
+    Uncertain,
+    parse_retry_after,
+    raise_for_transport,
+    require_option,
+    secret_from_env,
+    status_error,
+)
+from adapters.text import markdown_to_html
+
+__all__ = ["EVENT_LIMIT", "MatrixAdapter", "canonical_json", "event_bytes", "message_content"]
+
+EVENT_LIMIT = 65536
+#: what the homeserver adds around the content (ids, hashes, signatures, up to 20 prev_events) stays well under this
+ENVELOPE_RESERVE = 4096
+_IMG = re.compile(r'<img src="([^"]*)" alt="([^"]*)"[^>]*>')  # markdown-it's rendering of ![alt](src)
+
+
+def canonical_json(value: Any) -> str:
+    """Matrix canonical JSON: sorted keys, no spaces, UTF-8 kept as is."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def message_content(text: str, msgtype: str = "m.text") -> dict[str, Any]:
+    """The ``m.room.message`` content for Markdown ``text``: the source as the plain body, as Element sends it."""
+    return {
+        "msgtype": msgtype,
+        "body": text,
+        "format": "org.matrix.custom.html",
+        "formatted_body": _images_as_links(markdown_to_html(text)).strip(),
+        "m.mentions": {},  # an intentional-mentions event: "@room" or a member's name in the text pings nobody
+    }
+
+
+def event_bytes(text: str, msgtype: str = "m.text") -> int:
+    """The size of the event content sent for ``text``, as the homeserver measures it."""
+    return len(canonical_json(message_content(text, msgtype)).encode("utf-8"))
+
+
+class MatrixAdapter:
+    kind: ClassVar[str] = "matrix"
+    limits: Limits = Limits(
+        max_length=EVENT_LIMIT - ENVELOPE_RESERVE,
+        count=event_bytes,
+        unit="bytes of event content (canonical JSON)",
+        max_images=10,
+        rate_per_minute=12,  # Synapse's default rc_message: 0.2 a second, bursts of 10
+        concurrency=1,  # one room: keep a post's text and images together and in order
+    )
+    idempotency: Idempotency = "native"
+
+    def __init__(
+        self, name: str, options: Mapping[str, Any], *, client: httpx.AsyncClient, env: Mapping[str, str]
+    ) -> None:
+        self.name = name
+        self.client = client
+        self.homeserver = str(require_option(options, "homeserver")).rstrip("/")
+        if not self.homeserver.startswith(("https://", "http://")) or not urlsplit(self.homeserver).hostname:
+            raise AdapterConfigError("homeserver", f"must be the homeserver's base URL, got {self.homeserver!r}")
+        self.room_id = str(require_option(options, "room_id"))
+        if not self.room_id.startswith("!"):
+            raise AdapterConfigError(
+                "room_id",
+                f"must be a room ID starting with '!' (Element: Room settings > Advanced), got {self.room_id!r}",
+            )
+        self._token = secret_from_env(options, "access_token_env", env)
+        self.access_token_env = str(options["access_token_env"])
+        self.msgtype = str(options.get("msgtype", "m.text"))
+        if self.msgtype not in ("m.text", "m.notice"):
+            raise AdapterConfigError(
+                "msgtype", f'must be "m.text" or "m.notice" (a bot\'s notice), got {self.msgtype!r}'
+            )
+        timeout = options.get("timeout", 10)
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            raise AdapterConfigError("timeout", f"must be a positive number of seconds, got {timeout!r}")
+        self.timeout = float(timeout)
+        self.limits = dataclasses.replace(self.limits, count=functools.partial(event_bytes, msgtype=self.msgtype))
+        self._uploaded: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}  # (key, source) -> mxc URI, info
+
+    def __repr__(self) -> str:
+        return f"MatrixAdapter(name={self.name!r}, room_id={self.room_id!r})"
+
+    def render(self, post: PostContent) -> Payload:
+        title = " ".join(post.title.split())
+        parts = [f"**{title}**" if title else "", post.body.strip(), f"<{post.link}>" if post.link else ""]
+        text = "\n\n".join(part for part in parts if part)
+        if not text:
+            raise Permanent("the post has no title, text or link: a Matrix message needs some text")
+        content = message_content(text, self.msgtype)
+        return Payload(text=text, data={"content": content, "images": list(post.images)})
+
+    async def publish(self, payload: Payload, key: str) -> Receipt:
+        event_id = await self._send(payload.data["content"], key)
+        events, media = [event_id], []
+        for number, source in enumerate(payload.data.get("images", []), start=1):
+            uri, info = await self._upload(key, str(source))
+            content = {"msgtype": "m.image", "body": info.pop("name"), "url": uri, "info": info, "m.mentions": {}}
+            events.append(await self._send(content, f"{key}.image{number}"))
+            media.append(uri)
+        for source in payload.data.get("images", []):
+            self._uploaded.pop((key, str(source)), None)  # kept only for resends of a send that failed
+        link = f"https://matrix.to/#/{quote(self.room_id, safe='')}/{quote(event_id, safe='')}"
+        return Receipt(
+            remote_id=event_id, url=link, details={"room_id": self.room_id, "event_ids": events, "media": media}
+        )
+
+    async def lookup(self, key: str) -> Receipt | None:
+        raise NotImplementedError("not needed: the homeserver drops a repeated transaction id")
+
+    async def check(self) -> str:
+        whoami = await self._request("GET", "/_matrix/client/v3/account/whoami")
+        rooms = await self._request("GET", "/_matrix/client/v3/joined_rooms")
+        user = whoami.get("user_id", "?")
+        if self.room_id not in rooms.get("joined_rooms", []):
+            raise Permanent(f"{user} has not joined {self.room_id}: invite it to the room and accept the invitation")
+        return f"logged in as {user} (device {whoami.get('device_id', '?')}), joined to {self.room_id}"
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "homeserver": self.homeserver,
+            "room_id": self.room_id,
+            "access_token_env": self.access_token_env,
+            "msgtype": self.msgtype,
+            "timeout": self.timeout,
+        }
+
+    async def _send(self, content: Mapping[str, Any], txn_id: str) -> str:
+        room, txn = quote(self.room_id, safe=""), quote(txn_id, safe="")
+        answer = await self._request("PUT", f"/_matrix/client/v3/rooms/{room}/send/m.room.message/{txn}", json=content)
+        if not isinstance(answer.get("event_id"), str):
+            raise Uncertain(f"the homeserver accepted the event but gave no event_id: {str(answer)[:200]}")
+        return answer["event_id"]  # type: ignore[no-any-return]
+
+    async def _upload(self, key: str, source: str) -> tuple[str, dict[str, Any]]:
+        """The mxc:// URI of an image (uploaded once per delivery while the daemon runs) and its ``info``."""
+        if source.startswith("mxc://"):
+            return source, {"name": source.rsplit("/", 1)[-1]}
+        if (key, source) in self._uploaded:
+            known, info = self._uploaded[key, source]
+            return known, dict(info)
+        name, content, kind = await self._read_image(source)
+        answer = await self._request(
+            "POST",
+            "/_matrix/media/v3/upload",
+            params={"filename": name},
+            content=content,
+            headers={"Content-Type": kind},
+        )
+        content_uri = answer.get("content_uri")
+        if not isinstance(content_uri, str) or not content_uri.startswith("mxc://"):
+            raise Retryable(f"the upload of {name} gave no content_uri")  # an unused upload harms nobody
+        info = {"name": name, "mimetype": kind, "size": len(content)}
+        self._uploaded[key, source] = (content_uri, info)
+        return content_uri, dict(info)
+
+    async def _read_image(self, source: str) -> tuple[str, bytes, str]:
+        name = Path(urlsplit(source).path).name or "image"
+        if source.startswith(("http://", "https://")):
+            try:  # never with the Matrix token: the picture lives elsewhere
+                response = await self.client.get(source, timeout=self.timeout, follow_redirects=True)
+            except httpx.HTTPError as exc:
+                raise Retryable(f"could not fetch the image {source}: {type(exc).__name__}") from None
+            if response.status_code >= 400:
+                raise Permanent(f"the image {source} answered HTTP {response.status_code}")
+            kind = response.headers.get("Content-Type", "").split(";")[0] or mimetypes.guess_type(name)[0]
+            return name, response.content, kind or "application/octet-stream"
+        try:
+            content = await asyncio.to_thread(Path(source).read_bytes)
+        except OSError as exc:
+            raise Permanent(f"cannot read the image {source}: {exc.strerror}") from None
+        return name, content, mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {self._token}"}
+        try:
+            response = await self.client.request(
+                method, self.homeserver + path, headers=headers, timeout=self.timeout, **kwargs
+            )
+        except httpx.TransportError as exc:
+            raise raise_for_transport(exc) from None
+        except httpx.HTTPError as exc:
+            raise Uncertain(f"{type(exc).__name__} from the homeserver") from None
+        try:
+            document = response.json()
+        except ValueError:
+            document = None
+        if response.status_code == 200 and isinstance(document, dict):
+            return document
+        if response.status_code == 200:
+            raise Uncertain("the homeserver answered 200 with no readable JSON")
+        raise self._error(response, document if isinstance(document, dict) else {})
+
+    def _error(self, response: httpx.Response, document: Mapping[str, Any]) -> ChannelError:
+        status, errcode = response.status_code, str(document.get("errcode", ""))
+        reason = f"{errcode or 'HTTP ' + str(status)}: {str(document.get('error', ''))[:200]}"
+        if status == 429 or errcode == "M_LIMIT_EXCEEDED":
+            after = parse_retry_after(response.headers.get("Retry-After"))  # preferred since v1.10
+            if after is None and isinstance(document.get("retry_after_ms"), int | float):
+                after = document["retry_after_ms"] / 1000
+            return Retryable(f"rate limited: {reason}", after=after)
+        if status == 401 or errcode in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN"):
+            hint = " (soft logout: log in again on the same device)" if document.get("soft_logout") else ""
+            return CredentialsRejected(f"the homeserver refused the access token: {reason}{hint}")
+        if status == 403:
+            return Permanent(f"{reason}: has the account joined {self.room_id} and may it post there?")
+        if status == 413 or errcode == "M_TOO_LARGE":
+            return Permanent(f"too large for the homeserver: {reason}")
+        return status_error(response, reason)
+
+
+def _images_as_links(rendered: str) -> str:
+    # Matrix clients show only mxc:// images inline; a picture on the web becomes a link to it
+    return _IMG.sub(lambda m: f'<a href="{m.group(1)}">{m.group(2) or m.group(1)}</a>', rendered)

@@ -1,0 +1,338 @@
+"""The ``wordpress`` channel: a post on a WordPress site through its REST API (``/wp-json/wp/v2``).
+
+Authentication is an Application Password sent as HTTP Basic. WordPress has no idempotency key, and a second POST
+with a slug already taken succeeds with the slug suffixed ``-2``. So every post carries a slug derived from the
+delivery's key (``slug_for``), and after an unknown outcome the dispatcher calls ``lookup``, which finds the post
+by that slug. If a twin appears anyway (the first request was still running when it was looked up), ``publish``
+sees the suffixed slug, moves its own post to the trash and returns the first one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import html
+import re
+import unicodedata
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+
+from adapters.base import (
+    AdapterConfigError,
+    ChannelError,
+    CredentialsRejected,
+    Idempotency,
+    Limits,
+    Payload,
+    Permanent,
+    PostContent,
+    Receipt,
+    Retryable,
+    Uncertain,
+    parse_retry_after,
+    raise_for_transport,
+    require_option,
+    secret_from_env,
+    status_error,
+)
+from adapters.text import markdown_to_html, markdown_to_text
+
+__all__ = ["WordPressAdapter", "article", "excerpt", "slug_for"]
+
+STATUSES = ("publish", "draft", "pending", "private")
+IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+EXCERPT_LENGTH = 160
+_SENTENCE_END = re.compile(r"[。！？]|[.!?](?=\s)")
+_LINK = re.compile(r"https?://\S+")
+
+
+def slug_for(key: str) -> str:
+    """The post's slug: the same for every retry of one delivery, unlikely to clash with a person's slug."""
+    return "pub-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
+    """The first paragraph of ``text``; if too long, cut after a sentence, else at a space, never inside a link
+    or a grapheme, with an ellipsis."""
+    first = " ".join(text.strip().split("\n\n", 1)[0].split("\n")).strip()
+    if len(first) <= limit:
+        return first
+    ends = [end.end() for end in _SENTENCE_END.finditer(first, 0, limit)]
+    if ends and ends[-1] >= limit // 2:
+        return first[: ends[-1]]
+    cut = first.rfind(" ", 0, limit + 1)
+    if cut < limit // 2:
+        cut = limit
+        while 0 < cut < len(first) and _joins(first, cut):
+            cut -= 1
+    for link in _LINK.finditer(first):
+        if link.start() < cut < link.end():
+            cut = link.start()
+    return first[:cut].rstrip() + "…"
+
+
+def _joins(text: str, at: int) -> bool:
+    """Whether a cut before ``text[at]`` would split a grapheme (combining mark, ZWJ sequence, flag pair)."""
+    char = text[at]
+    if text[at - 1] == "\u200d" or unicodedata.category(char) in ("Mn", "Me", "Sk", "Cf"):
+        return True
+    run = 0  # regional indicators pair up into flags: cut only after an even run of them
+    while _is_flag_half(char) and at - run > 0 and _is_flag_half(text[at - run - 1]):
+        run += 1
+    return run % 2 == 1
+
+
+def _is_flag_half(char: str) -> bool:
+    return "\U0001f1e6" <= char <= "\U0001f1ff"
+
+
+def article(post: PostContent) -> dict[str, Any]:
+    """The article fields shared with the ``cms_webhook`` channel: title, HTML body, excerpt, tags, images."""
+    return {
+        "title": post.title,
+        "html": markdown_to_html(post.body),
+        "excerpt": excerpt(markdown_to_text(post.body)),
+        "tags": list(post.tags),
+        "images": list(post.images),
+    }
+
+
+def _image_type(data: bytes) -> str | None:
+    """The image's media type from its first bytes: only what WordPress accepts by default."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+class WordPressAdapter:
+    kind: ClassVar[str] = "wordpress"
+    publishes_articles: ClassVar[bool] = True  # the post's other deliveries carry this article's link
+    # no length limit in core; rate limits, if any, are the host's; uploads make each post several requests
+    limits: Limits = Limits(max_length=None, max_images=10, rate_per_minute=None, concurrency=2)
+    idempotency: Idempotency = "lookup"
+
+    def __init__(
+        self, name: str, options: Mapping[str, Any], *, client: httpx.AsyncClient, env: Mapping[str, str]
+    ) -> None:
+        self.name = name
+        self.client = client
+        self.url = require_option(options, "url").rstrip("/")
+        if not self.url.startswith(("http://", "https://")):
+            raise AdapterConfigError("url", f"must be the site's address, http(s)://..., got {self.url!r}")
+        self.api = self.url + "/wp-json/wp/v2"
+        self.username = require_option(options, "username")
+        self._auth = httpx.BasicAuth(self.username, secret_from_env(options, "app_password_env", env))
+        self.password_env = options["app_password_env"]
+        self.status = options.get("status", "publish")
+        if self.status not in STATUSES:
+            raise AdapterConfigError("status", f"must be one of {', '.join(STATUSES)}, got {self.status!r}")
+        self.categories = options.get("categories", [])
+        if not isinstance(self.categories, list) or not all(isinstance(c, str) and c for c in self.categories):
+            raise AdapterConfigError("categories", 'must be a list of category names, e.g. ["News"]')
+        self.create_terms = options.get("create_terms", False)
+        if not isinstance(self.create_terms, bool):
+            raise AdapterConfigError("create_terms", f"must be true or false, got {self.create_terms!r}")
+        timeout = options.get("timeout", 10)
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+            raise AdapterConfigError("timeout", f"must be a positive number of seconds, got {timeout!r}")
+        self.timeout = float(timeout)
+
+    def __repr__(self) -> str:
+        return f"WordPressAdapter({self.name!r}, url={self.url!r}, username={self.username!r})"
+
+    def render(self, post: PostContent) -> Payload:
+        for image in post.images:
+            if not image.startswith(("http://", "https://")) and Path(image).suffix.lower()[1:] not in IMAGE_TYPES:
+                raise Permanent(f"image {image!r} is neither an http(s) URL nor a PNG, JPEG, GIF or WebP file")
+        return Payload(text=f"{post.title}\n\n{post.body}", data=article(post))
+
+    async def publish(self, payload: Payload, key: str) -> Receipt:
+        data, slug = payload.data, slug_for(key)
+        categories = [await self._term("categories", name) for name in self.categories]
+        tags = [await self._term("tags", name) for name in data["tags"]]
+        media = [await self._upload(image, f"{slug}-{n}") for n, image in enumerate(data["images"], 1)]
+        # the first image is the featured one; the others follow the text
+        figures = [
+            f'<figure class="wp-block-image"><img src="{html.escape(url)}" alt=""/></figure>' for _, url in media[1:]
+        ]
+        post = {
+            "title": data["title"],
+            "content": "\n".join([data["html"], *figures]),
+            "excerpt": data["excerpt"],
+            "status": self.status,
+            "slug": slug,
+            "categories": categories,
+            "tags": tags,
+            "featured_media": media[0][0] if media else 0,
+        }
+        created = await self._call("POST", "/posts", json=post, creates_post=True)
+        if not isinstance(created, dict) or not isinstance(created.get("id"), int):
+            raise Uncertain(f"WordPress answered the post without an id: {str(created)[:200]}")
+        if created.get("slug") != slug:  # the slug was taken: an earlier attempt landed after all
+            try:
+                earlier = await self.lookup(key)
+            except ChannelError:  # cannot tell now; our post exists, so this send succeeded
+                earlier = None
+            if earlier is not None:
+                return await self._withdraw(created["id"], earlier)
+        return _receipt(created)
+
+    async def lookup(self, key: str) -> Receipt | None:
+        slug = slug_for(key)
+        found = await self._call("GET", "/posts", params={"slug": slug, "status": "any", "context": "edit"})
+        posts = [p for p in found if isinstance(p, dict) and p.get("slug") == slug] if isinstance(found, list) else []
+        return _receipt(posts[0]) if posts else None
+
+    async def check(self) -> str:
+        me = _dict(await self._call("GET", "/users/me", params={"context": "edit"}))
+        capabilities = _dict(me.get("capabilities"))
+        needed = ["publish_posts" if self.status == "publish" else "edit_posts", "upload_files"]
+        needed += ["manage_categories"] if self.create_terms else []
+        missing = [c for c in needed if not capabilities.get(c)]
+        roles = ", ".join(str(role) for role in me.get("roles", [])) or "no role"
+        if missing:
+            raise Permanent(f"user {self.username!r} ({roles}) lacks {', '.join(missing)}: give it the editor role")
+        return f"logged in to {self.url} as {self.username!r} ({roles}); it can {', '.join(needed)}"
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "url": self.url,
+            "username": self.username,
+            "app_password": f"*** (from ${self.password_env})",
+            "status": self.status,
+            "categories": list(self.categories),
+            "create_terms": self.create_terms,
+            "timeout": self.timeout,
+        }
+
+    # --- steps -------------------------------------------------------------------------------------------------
+
+    async def _withdraw(self, duplicate: int, earlier: Receipt) -> Receipt:
+        """Move a post that turned out to be a twin of ``earlier`` to the trash (recoverable there)."""
+        note: dict[str, Any] = {"trashed": duplicate}
+        try:
+            await self._call("DELETE", f"/posts/{duplicate}")
+        except ChannelError as exc:  # the post exists either way: report it, and the twin left behind
+            note = {"duplicate_left": duplicate, "duplicate_error": exc.reason}
+        return dataclasses.replace(earlier, details={**earlier.details, **note})
+
+    async def _term(self, taxonomy: str, name: str) -> int:
+        """The id of the category or tag called ``name``, created if ``create_terms`` allows it."""
+        # WordPress stores "&" as "&amp;" and searches the stored text
+        found = await self._call("GET", f"/{taxonomy}", params={"search": name.replace("&", "&amp;"), "per_page": 100})
+        for term in found if isinstance(found, list) else []:
+            if isinstance(term, dict) and html.unescape(str(term.get("name"))).casefold() == name.casefold():
+                return int(term["id"])
+        if not self.create_terms:
+            kind = "category" if taxonomy == "categories" else "tag"
+            raise Permanent(f"the {kind} {name!r} does not exist on {self.url}; create it or set create_terms = true")
+        # "term_exists" (created meanwhile, or spelt differently) carries the existing id
+        created = await self._call("POST", f"/{taxonomy}", json={"name": name}, accept="term_exists")
+        created = _dict(created)
+        term_id = created.get("id", _dict(created.get("data")).get("term_id"))
+        if not isinstance(term_id, int):
+            raise Retryable(f"WordPress answered the new term {name!r} without an id")
+        return term_id
+
+    async def _upload(self, image: str, name: str) -> tuple[int, str]:
+        """Upload one image (a URL or a local file) to the media library; return its id and public URL."""
+        data = await self._read_image(image)
+        media_type = _image_type(data)
+        if media_type is None or len(data) > MAX_IMAGE_BYTES:
+            raise Permanent(f"image {image} is not a PNG, JPEG, GIF or WebP file under 20 MiB")
+        filename = f"{name}.{media_type.removeprefix('image/').replace('jpeg', 'jpg')}"
+        headers = {"Content-Type": media_type, "Content-Disposition": f'attachment; filename="{filename}"'}
+        uploaded = await self._call("POST", "/media", content=data, headers=headers)
+        if not isinstance(uploaded, dict) or not isinstance(uploaded.get("id"), int):
+            raise Retryable(f"WordPress answered the upload of {image} without an id")
+        return uploaded["id"], str(uploaded.get("source_url", ""))
+
+    async def _read_image(self, image: str) -> bytes:
+        if not image.startswith(("http://", "https://")):
+            try:
+                return await asyncio.to_thread(Path(image.removeprefix("file://")).read_bytes)
+            except OSError as exc:
+                raise Permanent(f"cannot read image {image}: {exc.strerror}") from exc
+        try:  # no credentials: the image's host is not the WordPress site
+            response = await self.client.get(image, timeout=self.timeout, follow_redirects=True)
+        except httpx.TransportError as exc:
+            raise Retryable(f"cannot fetch image {image}: {type(exc).__name__}") from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            after = parse_retry_after(response.headers.get("Retry-After"))
+            raise Retryable(f"image {image} answered HTTP {response.status_code}", after=after)
+        if response.status_code != 200:
+            raise Permanent(f"image {image} answered HTTP {response.status_code}")
+        return response.content
+
+    async def _call(self, method: str, path: str, *, creates_post: bool = False, accept: str = "", **kw: Any) -> Any:
+        """One REST request; the answer's JSON (also for an error whose code is ``accept``) or a ChannelError.
+
+        Only a request creating a post can leave a post behind when it fails midway: for the others (reads, terms,
+        media) a failure after sending is Retryable, at worst leaving an unused term or image in the library.
+        """
+        try:
+            response = await self.client.request(method, self.api + path, auth=self._auth, timeout=self.timeout, **kw)
+        except httpx.TransportError as exc:
+            error = raise_for_transport(exc)
+            raise (error if creates_post else Retryable(error.reason)) from exc
+        if 300 <= response.status_code < 400:  # nothing was done: plain permalinks, or a wrong url
+            where = response.headers.get("Location", "elsewhere")
+            raise Permanent(
+                f"{method} {self.api}{path} was redirected to {where}: the REST API is not there; check url, and "
+                "that Settings → Permalinks is not 'Plain'"
+            )
+        try:
+            document = response.json()
+        except ValueError:
+            document = None
+        if response.status_code >= 400:
+            if accept and isinstance(document, dict) and document.get("code") == accept:
+                return document
+            raise _error(response, document if isinstance(document, dict) else {}, creates_post)
+        if document is None:
+            reason = f"{method} {path}: HTTP {response.status_code} with an answer that is not JSON"
+            raise Uncertain(reason) if creates_post else Retryable(reason)
+        return document
+
+
+def _error(response: httpx.Response, document: Mapping[str, Any], creates_post: bool) -> ChannelError:
+    """What an error answer ``{"code", "message", "data": {"status", "params"?}}`` means for the delivery."""
+    status, code = response.status_code, str(document.get("code", ""))
+    data = _dict(document.get("data"))
+    message = html.unescape(str(document.get("message", response.text[:200])))
+    reason = f"HTTP {status}{' ' + code if code else ''}: {message}"
+    if status == 401 or (status == 403 and code.startswith(("rest_cannot", "rest_forbidden"))):
+        # also what a valid application password gets over http when WP_ENVIRONMENT_TYPE is not 'local'
+        return CredentialsRejected(reason)
+    if status == 400 and data.get("params"):
+        return Permanent(f"{reason} {data['params']}")
+    if status >= 500 and status != 503 and not creates_post:
+        # nothing that could become a post was created; an upload refused for its file type stays refused
+        return Permanent(reason) if code.startswith("rest_upload") else Retryable(reason)
+    return status_error(response, reason)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    """``value`` if the answer is the JSON object expected, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def _receipt(post: Mapping[str, Any]) -> Receipt:
+    link = post.get("link")
+    return Receipt(
+        remote_id=str(post["id"]),
+        url=link if isinstance(link, str) else None,
+        details={"slug": post.get("slug"), "status": post.get("status"), "featured_media": post.get("featured_media")},
+    )

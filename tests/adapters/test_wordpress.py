@@ -1,0 +1,385 @@
+"""The wordpress adapter against FakeWordPress over loopback HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import tomllib
+import zlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiohttp import web
+
+from adapters.base import (
+    AdapterConfigError,
+    CredentialsRejected,
+    Permanent,
+    PostContent,
+    Retryable,
+    Uncertain,
+)
+from adapters.wordpress import WordPressAdapter, excerpt, slug_for
+from tests.fakes import serve
+from tests.fakes.wordpress import FakeWordPress
+
+
+def png() -> bytes:
+    """A valid 1x1 PNG, made here rather than shipped."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+    header = (1).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
+    pixels = zlib.compress(b"\0\xff\0\0")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+ROOT = Path(__file__).resolve().parents[2]
+POST = PostContent(title="開學第一課：孩子們回到校園", body="孩子们**回到**校园。🎒\n\n- 升旗\n- 讲话")
+
+
+@contextlib.asynccontextmanager
+async def running(fake: FakeWordPress, **options: Any) -> AsyncIterator[tuple[WordPressAdapter, str]]:
+    """The adapter pointed at ``fake`` served on loopback, and the fake's base URL."""
+    async with serve(fake.app()) as base, httpx.AsyncClient() as client:
+        defaults, env = fake.channel_options(base)
+        yield WordPressAdapter("site", {**defaults, "timeout": 0.3, **options}, client=client, env=env), base
+
+
+def answer(response: web.Response) -> Any:
+    async def handler(request: web.Request) -> web.Response:
+        return response
+
+    return handler
+
+
+@pytest.fixture
+def fake() -> FakeWordPress:
+    return FakeWordPress()
+
+
+@pytest.fixture
+async def site(fake: FakeWordPress) -> AsyncIterator[WordPressAdapter]:
+    async with running(fake) as (adapter, _):
+        yield adapter
+
+
+async def test_publish_with_terms_and_images_from_a_file_and_a_url(tmp_path: Path) -> None:
+    fake = FakeWordPress(tags=("R&D",))
+    (tmp_path / "cover.png").write_bytes(png())
+    images = web.Application()
+    images.router.add_get("/photo.png", answer(web.Response(body=png(), content_type="image/png")))
+    options = {"categories": ["News", "活動"], "create_terms": True}
+    async with serve(images) as image_host, running(fake, **options) as (adapter, base):
+        post = PostContent(
+            title=POST.title,
+            body=POST.body,
+            tags=("r&d", "开学"),
+            images=(str(tmp_path / "cover.png"), f"{image_host}/photo.png"),
+        )
+        receipt = await adapter.publish(adapter.render(post), "post-1-site")
+    [created] = fake.accepted
+    assert created["slug"] == slug_for("post-1-site") == receipt.details["slug"]
+    assert receipt.remote_id == str(created["id"])
+    assert receipt.url == f"{base}/{created['slug']}/"
+    assert created["status"] == "publish"
+    assert created["title"]["raw"] == POST.title
+    assert "<strong>回到</strong>" in created["content"]["raw"]
+    assert created["excerpt"]["raw"] == "孩子们回到校园。🎒"
+    names = {taxonomy: {i: n for i, n in terms.items()} for taxonomy, terms in fake.terms.items()}
+    assert [names["categories"][i] for i in created["categories"]] == ["News", "活動"]
+    assert [names["tags"][i] for i in created["tags"]] == ["R&amp;D", "开学"]  # R&D existed; 开学 was created
+    cover, photo = fake.media.values()
+    assert created["featured_media"] == cover["id"]
+    assert cover["bytes"] == png()
+    assert cover["source_url"].endswith(f"/{created['slug']}-1.png")
+    assert f'<img src="{photo["source_url"]}"' in created["content"]["raw"]
+
+
+async def test_a_missing_category_is_permanent_unless_terms_may_be_created(fake: FakeWordPress) -> None:
+    async with running(fake, categories=["Campus life"]) as (adapter, _):
+        with pytest.raises(Permanent, match=r"category 'Campus life' does not exist.*create_terms = true"):
+            await adapter.publish(adapter.render(POST), "k")
+    assert fake.accepted == []
+    assert "Campus life" not in fake.terms["categories"].values()
+
+
+@pytest.mark.parametrize("fault", ["timeout", "drop", "malformed"])
+async def test_a_lost_answer_is_uncertain_and_lookup_finds_the_post(
+    fake: FakeWordPress, site: WordPressAdapter, fault: str
+) -> None:
+    payload = site.render(POST)
+    fake.inject(fault)
+    with pytest.raises(Uncertain):
+        await site.publish(payload, "post-7-site")
+    assert len(fake.accepted) == 1  # it landed
+    found = await site.lookup("post-7-site")
+    assert found is not None
+    assert found.remote_id == str(fake.accepted[0]["id"])
+    assert found.url == fake.accepted[0]["link"]
+    assert found.details["slug"] == slug_for("post-7-site")
+    assert await site.lookup("post-8-site") is None
+    assert len(fake.accepted) == 1
+
+
+async def test_a_blind_resend_is_caught_by_the_suffixed_slug_and_trashed(
+    fake: FakeWordPress, site: WordPressAdapter
+) -> None:
+    payload = site.render(POST)
+    fake.inject("timeout")
+    with pytest.raises(Uncertain):
+        await site.publish(payload, "post-9-site")
+    again = await site.publish(payload, "post-9-site")  # as if lookup had run before the first one landed
+    first, second = fake.accepted
+    assert second["slug"] == slug_for("post-9-site") + "-2__trashed"
+    assert again.remote_id == str(first["id"])
+    assert again.details["trashed"] == second["id"]
+    assert [p["id"] for p in fake.live()] == [first["id"]]
+
+
+async def test_a_draft_is_found_and_its_twin_trashed_too(fake: FakeWordPress) -> None:
+    async with running(fake, status="draft") as (adapter, _):
+        payload = adapter.render(POST)
+        receipt = await adapter.publish(payload, "d-1")
+        assert await adapter.lookup("d-1") == receipt
+        again = await adapter.publish(payload, "d-1")
+    assert again.remote_id == receipt.remote_id
+    assert [p["status"] for p in fake.accepted] == ["draft", "trash"]
+    assert receipt.url == fake.accepted[0]["link"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "error", "after"),
+    [("rate_limit", Retryable, 30.0), ("unavailable", Retryable, 600.0), ("server_error", Uncertain, None)],
+)
+async def test_error_answers_on_the_post(
+    fake: FakeWordPress, site: WordPressAdapter, fault: str, error: type, after: float | None
+) -> None:
+    fake.inject(fault)
+    with pytest.raises(error) as caught:
+        await site.publish(site.render(POST), "k")
+    assert getattr(caught.value, "after", None) == after
+    assert fake.accepted == []
+
+
+async def test_failures_before_the_post_are_retryable(fake: FakeWordPress, tmp_path: Path) -> None:
+    (tmp_path / "a.png").write_bytes(png())
+    post = PostContent(title="t", body="b", images=(str(tmp_path / "a.png"),))
+    async with running(fake) as (adapter, _):  # no terms: the upload is the first request
+        for fault in ("timeout", "drop", "server_error"):
+            fake.inject(fault)
+            with pytest.raises(Retryable):
+                await adapter.publish(adapter.render(post), "k")
+    async with running(fake, categories=["News"]) as (adapter, _):
+        fake.inject("server_error")  # the category lookup
+        with pytest.raises(Retryable, match="critical error"):
+            await adapter.publish(adapter.render(post), "k")
+    assert fake.accepted == []
+    assert [path for method, path in fake.requests if method == "POST"] == ["/wp-json/wp/v2/media"] * 3
+
+
+async def test_credentials_rejected(fake: FakeWordPress) -> None:
+    async with running(fake) as (adapter, _):
+        fake.inject("auth")
+        with pytest.raises(CredentialsRejected, match="rest_cannot_create"):
+            await adapter.publish(adapter.render(POST), "k")
+    async with serve(fake.app()) as base, httpx.AsyncClient() as client:
+        options, _ = fake.channel_options(base)
+        wrong = WordPressAdapter("site", options, client=client, env={"WP_APP_PASSWORD": "wrong wrong wrong"})
+        with pytest.raises(CredentialsRejected, match="401 rest_not_logged_in") as caught:
+            await wrong.check()
+        assert "wrong" not in str(caught.value)
+    assert fake.accepted == []
+
+
+async def test_a_valid_password_is_ignored_over_http_unless_the_site_is_local() -> None:
+    fake = FakeWordPress(environment_type="production")
+    async with running(fake) as (adapter, _):
+        with pytest.raises(CredentialsRejected, match="rest_cannot_create"):
+            await adapter.publish(adapter.render(POST), "k")
+
+
+async def test_a_contributor_cannot_publish_and_check_says_why() -> None:
+    fake = FakeWordPress(role="contributor")
+    async with running(fake) as (adapter, _):
+        with pytest.raises(CredentialsRejected, match="403 rest_cannot_publish"):
+            await adapter.publish(adapter.render(POST), "k")
+        with pytest.raises(Permanent, match="lacks publish_posts, upload_files"):
+            await adapter.check()
+
+
+async def test_check_names_the_user_and_rights(site: WordPressAdapter) -> None:
+    verdict = await site.check()
+    assert "as 'publisher' (editor)" in verdict
+    assert "publish_posts, upload_files" in verdict
+
+
+async def test_the_hosts_rate_limit_gives_its_wait() -> None:
+    fake = FakeWordPress(rate_per_minute=2)
+    async with running(fake) as (adapter, _):
+        payload = adapter.render(POST)
+        await adapter.publish(payload, "a")
+        await adapter.publish(payload, "b")
+        with pytest.raises(Retryable) as caught:
+            await adapter.publish(payload, "c")
+    assert caught.value.after is not None
+    assert 55 <= caught.value.after <= 61
+    assert len(fake.accepted) == 2
+
+
+async def test_refused_content_and_bad_images_are_permanent(
+    fake: FakeWordPress, site: WordPressAdapter, tmp_path: Path
+) -> None:
+    with pytest.raises(Permanent, match="400 empty_content"):
+        await site.publish(site.render(PostContent(title="", body="")), "k")
+    (tmp_path / "notes.png").write_text("not a picture")
+    for image, reason in [(str(tmp_path / "notes.png"), "is not a PNG"), (str(tmp_path / "gone.png"), "cannot read")]:
+        with pytest.raises(Permanent, match=reason):
+            await site.publish(site.render(PostContent(title="t", body="b", images=(image,))), "k")
+    with pytest.raises(Permanent, match="neither an http"):
+        site.render(PostContent(title="t", body="b", images=("/etc/passwd",)))
+    assert fake.accepted == []
+    assert fake.media == {}
+
+
+async def test_image_urls_that_fail(site: WordPressAdapter) -> None:
+    app = web.Application()
+    app.router.add_get("/gone.png", answer(web.Response(status=404)))
+    app.router.add_get("/busy.png", answer(web.Response(status=503, headers={"Retry-After": "5"})))
+    async with serve(app) as host:
+        with pytest.raises(Permanent, match="HTTP 404"):
+            await site.publish(site.render(PostContent(title="t", body="b", images=(f"{host}/gone.png",))), "k")
+        with pytest.raises(Retryable) as caught:
+            await site.publish(site.render(PostContent(title="t", body="b", images=(f"{host}/busy.png",))), "k")
+    assert caught.value.after == 5.0
+
+
+async def test_a_closed_port_is_retryable() -> None:
+    async with httpx.AsyncClient() as client:
+        options = {"url": "http://127.0.0.1:9", "username": "u", "app_password_env": "P"}
+        adapter = WordPressAdapter("site", options, client=client, env={"P": "x"})
+        with pytest.raises(Retryable, match="ConnectError"):
+            await adapter.publish(adapter.render(POST), "k")
+
+
+async def test_invalid_params_and_a_racing_term() -> None:
+    """Answers the stand-in never gives: a refused parameter, and a tag created between lookup and creation."""
+    sent: list[dict[str, Any]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return httpx.Response(200, json=[])
+        if request.url.path.endswith("/tags"):
+            error = {"code": "term_exists", "message": "exists", "data": {"status": 400, "term_id": 9}}
+            return httpx.Response(400, json=error)
+        sent.append(json.loads(request.content))
+        data = {"status": 400, "params": {"excerpt": "excerpt is not of type object."}}
+        error = {"code": "rest_invalid_param", "message": "Invalid parameter(s): excerpt", "data": data}
+        return httpx.Response(400, json=error)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        options = {"url": "https://example.org", "username": "u", "app_password_env": "P", "create_terms": True}
+        adapter = WordPressAdapter("site", options, client=client, env={"P": "x"})
+        with pytest.raises(Permanent, match=r"rest_invalid_param.*excerpt is not of type object"):
+            await adapter.publish(adapter.render(PostContent(title="t", body="b", tags=("新",))), "k")
+    assert sent[0]["tags"] == [9]
+
+
+GOOD = {"url": "https://example.org", "username": "u", "app_password_env": "P"}
+
+
+async def test_a_redirect_means_the_api_is_elsewhere() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(301, headers={"Location": f"{request.url}/"})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        adapter = WordPressAdapter("site", GOOD, client=client, env={"P": "x"})
+        with pytest.raises(Permanent, match="Permalinks is not 'Plain'"):
+            await adapter.publish(adapter.render(POST), "k")
+        with pytest.raises(Permanent, match=re.escape("redirected to https://example.org/wp-json/wp/v2/users/me")):
+            await adapter.check()
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"url": None}, "url"),
+        ({"url": "example.org"}, "url"),
+        ({"username": None}, "username"),
+        ({"app_password_env": None}, "app_password_env"),
+        ({"app_password_env": "UNSET"}, "app_password_env"),
+        ({"status": "future"}, "status"),
+        ({"categories": "News"}, "categories"),
+        ({"create_terms": "yes"}, "create_terms"),
+        ({"timeout": 0}, "timeout"),
+    ],
+)
+def test_config_errors_name_the_key(change: dict[str, Any], key: str) -> None:
+    options = {k: v for k, v in {**GOOD, **change}.items() if v is not None}
+    with pytest.raises(AdapterConfigError) as caught:
+        WordPressAdapter("site", options, client=httpx.AsyncClient(), env={"P": "pw"})
+    assert caught.value.key == key
+
+
+def test_the_example_config_builds_an_adapter() -> None:
+    table = tomllib.loads((ROOT / "config/channels/wordpress.toml").read_text(encoding="utf-8"))["channels"]["website"]
+    options = {k: v for k, v in table.items() if k not in ("kind", "concurrency", "rate_per_minute")}
+    adapter = WordPressAdapter("website", options, client=httpx.AsyncClient(), env={"WORDPRESS_APP_PASSWORD": "x"})
+    assert table["kind"] == adapter.kind
+    assert adapter.describe()["categories"] == ["News"]
+
+
+def test_the_password_is_never_shown() -> None:
+    secret = "abcd EFGH ijkl MNOP qrst UVWX"
+    options = {"url": "https://example.org/", "username": "u", "app_password_env": "WP_PW"}
+    adapter = WordPressAdapter("site", options, client=httpx.AsyncClient(), env={"WP_PW": secret})
+    shown = json.dumps(adapter.describe()) + repr(adapter) + repr(adapter.__dict__)
+    assert secret not in shown
+    assert "abcd" not in shown
+    assert adapter.describe()["app_password"] == "*** (from $WP_PW)"
+    assert adapter.describe()["url"] == "https://example.org"
+
+
+def test_render_keeps_tricky_text_whole(site: WordPressAdapter) -> None:
+    url = "https://example.org/" + "a" * 300 + "?q=開學&x=1"
+    body = (
+        "繁體：學校舉辦開學典禮。简体：学校举办开学典礼。👩‍👩‍👧‍👦🇨🇳\n\n"
+        f"Link: {url}\n\n| 年級 | 人數 |\n|---|---|\n| 一 | 30 |\n\n```python\nprint('<b>')\n```"
+    )
+    payload = site.render(PostContent(title="標題 & 标题", body=body, tags=("開學",)))
+    assert payload.text == f"標題 & 标题\n\n{body}"
+    assert site.limits.max_length is None  # WordPress has no practical length limit
+    data = payload.data
+    assert data["title"] == "標題 & 标题"
+    assert "<table>" in data["html"]
+    assert "<td>一</td>" in data["html"]
+    assert "print('&lt;b&gt;')" in data["html"]
+    assert url.replace("&", "&amp;") in data["html"]
+    assert data["excerpt"] == "繁體：學校舉辦開學典禮。简体：学校举办开学典礼。👩‍👩‍👧‍👦🇨🇳"
+    assert data["tags"] == ["開學"]
+
+
+def test_excerpt_limits_and_graphemes() -> None:
+    exact = "字" * 160
+    assert excerpt(exact) == exact
+    assert excerpt("字" * 161) == "字" * 160 + "…"
+    sentence = "A" * 100 + "."
+    assert excerpt(f"{sentence} {'x' * 100}") == sentence  # a whole sentence, no ellipsis
+    assert excerpt("word " * 40) == ("word " * 32).rstrip() + "…"
+    family = "👩‍👩‍👧‍👦"  # seven code points joined by ZWJ
+    for start in range(150, 160):
+        cut = excerpt("a" * start + family * 3)
+        assert cut.endswith(("a…", family + "…")), (start, cut)
+    flags = "🇨🇳🇭🇰🇹🇼"
+    for start in range(154, 160):
+        cut = excerpt("b" * start + flags * 2).removesuffix("…")
+        assert (len(cut) - len(cut.rstrip(flags))) % 2 == 0, (start, cut)
+    assert excerpt("one\ntwo\n\nthree") == "one two"
+    assert excerpt("x" * 150 + " See https://example.org/a.b?c=1 now") == "x" * 150 + " See…"
+    assert excerpt("见" * 150 + "https://example.org/" + "a" * 50) == "见" * 150 + "…"
+    assert excerpt("A" * 100 + " v1.2 is out. " + "b" * 100) == "A" * 100 + " v1.2 is out."

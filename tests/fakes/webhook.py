@@ -1,0 +1,69 @@
+"""A receiver for the generic ``webhook`` channel: checks the HMAC signature and its timestamp, keeps what it got."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+from aiohttp import web
+
+
+class FakeWebhook:
+    kind = "webhook"
+
+    def __init__(self, secret: str = "hook-secret-1234", delay: float = 0.0) -> None:
+        self.secret = secret
+        self.delay = delay
+        self.accepted: list[dict[str, Any]] = []
+        self._faults: list[str] = []
+        self._release = asyncio.Event()
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/hook", self._hook)
+        app.on_shutdown.append(self._shutdown)
+        return app
+
+    def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
+        return {"url": f"{base_url}/hook", "secret_env": "HOOK_SECRET", "timeout": 0.3}, {"HOOK_SECRET": self.secret}
+
+    def inject(self, fault: str, count: int = 1) -> None:
+        self._faults += [fault] * count
+
+    async def _shutdown(self, app: web.Application) -> None:
+        self._release.set()
+
+    async def _hook(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        stamp = request.headers.get("X-Publisher-Timestamp", "")
+        expected = "sha256=" + hmac.new(self.secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(request.headers.get("X-Publisher-Signature", ""), expected):
+            return web.json_response({"error": "bad signature"}, status=401)
+        if not stamp.isdigit() or abs(time.time() - int(stamp)) > 300:
+            return web.json_response({"error": "stale timestamp"}, status=401)
+        fault = self._faults.pop(0) if self._faults else None
+        if fault == "rate_limit":
+            return web.json_response({"error": "slow down"}, status=429, headers={"Retry-After": "3"})
+        if fault == "unavailable":
+            return web.json_response({"error": "maintenance"}, status=503)
+        if fault == "auth":
+            return web.json_response({"error": "unknown hook"}, status=401)
+        if fault == "server_error":
+            return web.json_response({"error": "boom"}, status=500)
+        document = json.loads(body)
+        self.accepted.append(document)
+        if fault == "timeout":
+            await self._release.wait()
+        if fault == "drop":
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response()
+        if fault == "malformed":
+            return web.Response(text="{not json", content_type="application/json")
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return web.json_response({"id": str(len(self.accepted)), "url": f"https://example.org/p/{len(self.accepted)}"})
