@@ -113,6 +113,12 @@ class Daemon:
 
     async def _loop(self, dispatcher: Dispatcher, timers: Timers) -> None:
         poll = self.settings.daemon.poll_interval
+
+        async def wake() -> None:
+            # a coroutine, so APScheduler runs it on this loop: a plain callable would run in a worker thread,
+            # where setting an asyncio.Event does not wake the loop
+            dispatcher.wake.set()
+
         while not self.stopping.is_set():
             dispatcher.wake.clear()
             dispatcher.flush()
@@ -122,7 +128,7 @@ class Daemon:
             if next_due is not None:
                 delay = (next_due - self.clock.now()).total_seconds()
                 if delay > 0:
-                    timers.wake_at(next_due, dispatcher.wake.set)
+                    timers.wake_at(next_due, wake)
                     timeout = min(poll, delay + 0.05)  # the timer should come first; this is the fallback
             if dispatcher.pending_outcomes:
                 timeout = min(timeout, FLUSH_DELAY)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from adapters.base import Adapter, Permanent, PostContent
 from publisher.clock import Clock
 from publisher.errors import NotFoundError, ValidationError
+from publisher.logs import log_event
 from publisher.models import (
     ApprovalState,
     Campaign,
@@ -522,6 +523,7 @@ class Queue:
         to_state: str | None = None,
         reason: str | None = None,
     ) -> None:
+        log_event(action, actor=self.actor, post=post_id, delivery=delivery_id, to=to_state, reason=reason)
         session.add(
             Event(
                 at=self.clock.now(),

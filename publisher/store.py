@@ -14,7 +14,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, create_engine, event, exists, func, inspect, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    bindparam,
+    create_engine,
+    event,
+    exists,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -38,16 +51,19 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 # States the dispatcher may pick up once due.
 _DUE_STATES = (DeliveryState.QUEUED.value, DeliveryState.RETRY_WAIT.value)
+_DELIVERIES = Delivery.metadata.tables[Delivery.__tablename__]  # for Core updates in bulk (executemany)
 # States after which a delivery waiting for this one may go (with the article's link if it was sent).
 _SETTLED = (DeliveryState.SENT.value, DeliveryState.FAILED.value, DeliveryState.CANCELLED.value)
 
 
+_AWAITED = aliased(Delivery)  # made once: aliasing a mapped class costs more than the query it is used in
+
+
 def _unblocked() -> ColumnElement[bool]:
     """A delivery waits for nothing, or the delivery it waits for has settled."""
-    awaited = aliased(Delivery)
     return or_(
         Delivery.waits_for_id.is_(None),
-        exists().where(awaited.id == Delivery.waits_for_id, awaited.state.in_(_SETTLED)),
+        exists().where(_AWAITED.id == Delivery.waits_for_id, _AWAITED.state.in_(_SETTLED)),
     )
 
 
@@ -104,6 +120,22 @@ class Outcome:
     refund_attempt: bool = False  # the attempt never reached the platform: do not count it
 
 
+def _outcome_values(outcome: Outcome, now: datetime) -> dict[str, Any]:
+    """The delivery columns an outcome sets (besides ``attempts``, given back when ``refund_attempt``)."""
+    values: dict[str, Any] = {
+        "state": outcome.state.value,
+        "updated_at": now,
+        "lease_owner": None,
+        "lease_until": None,
+        "last_error": outcome.reason if outcome.state != DeliveryState.SENT else None,
+    }
+    if outcome.state == DeliveryState.SENT:
+        values.update(sent_at=now, remote_id=outcome.remote_id, remote_url=outcome.remote_url)
+    if outcome.due_at is not None:
+        values["due_at"] = outcome.due_at
+    return values
+
+
 class Store:
     """Sessions and queries over one database."""
 
@@ -133,10 +165,11 @@ class Store:
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            # "heads": features developed side by side may each add a migration branch until a merge revision joins them
+            command.upgrade(config, "heads")
         with self.engine.connect() as connection:
-            revision = MigrationContext.configure(connection).get_current_revision()
-        return revision or ""
+            heads = MigrationContext.configure(connection).get_current_heads()
+        return "+".join(sorted(heads))
 
     def is_initialised(self) -> bool:
         return inspect(self.engine).has_table("deliveries")
@@ -182,6 +215,7 @@ class Store:
                     select(Channel).where(Channel.name.in_(list(limits)), Channel.paused.is_(False))
                 )
             }
+            taken: list[tuple[str, Any]] = []  # (channel, row), then updated and logged all together
             for channel_id, name in channel_ids.items():
                 if limits[name] <= 0:
                     continue
@@ -205,54 +239,57 @@ class Store:
                     .limit(limits[name])
                     .with_for_update(skip_locked=True)
                 ).all()
-                if not rows:
-                    continue
-                ids = [row.id for row in rows]
-                session.execute(
-                    update(Delivery)
-                    .where(Delivery.id.in_(ids))
-                    .values(
-                        state=DeliveryState.CLAIMED.value,
-                        attempts=Delivery.attempts + 1,
-                        lease_owner=owner,
-                        lease_until=now + lease,
-                        updated_at=now,
-                    )
+                taken.extend((name, row) for row in rows)
+            if not taken:
+                return claims
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_([row.id for _, row in taken]))
+                .values(
+                    state=DeliveryState.CLAIMED.value,
+                    attempts=Delivery.attempts + 1,
+                    lease_owner=owner,
+                    lease_until=now + lease,
+                    updated_at=now,
                 )
-                session.add_all(
-                    Event(
-                        at=now,
-                        actor=owner,
-                        action="claim",
-                        post_id=row.post_id,
-                        delivery_id=row.id,
-                        from_state=None,
-                        to_state=DeliveryState.CLAIMED.value,
-                        reason=f"attempt {row.attempts + 1}",
-                    )
-                    for row in rows
+                .execution_options(synchronize_session=False)  # no Delivery objects are loaded here
+            )
+            session.execute(
+                insert(Event),
+                [
+                    {
+                        "at": now,
+                        "actor": owner,
+                        "action": "claim",
+                        "post_id": row.post_id,
+                        "delivery_id": row.id,
+                        "from_state": None,
+                        "to_state": DeliveryState.CLAIMED.value,
+                        "reason": f"attempt {row.attempts + 1}",
+                    }
+                    for _, row in taken
+                ],
+            )
+            post_ids = {row.post_id for _, row in taken}
+            posts = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(post_ids)))}
+            awaited = {row.waits_for_id for _, row in taken if row.waits_for_id is not None}
+            links: dict[int, str | None] = {}
+            if awaited:
+                query = select(Delivery.id, Delivery.remote_url).where(Delivery.id.in_(awaited))
+                links = {id_: url for id_, url in session.execute(query)}
+            claims = [
+                Claim(
+                    row.id,
+                    row.post_id,
+                    name,
+                    row.attempts + 1,
+                    row.idempotency_key,
+                    row.due_at,
+                    posts[row.post_id],
+                    links.get(row.waits_for_id) if row.waits_for_id is not None else None,
                 )
-                posts = {
-                    p.id: p for p in session.scalars(select(Post).where(Post.id.in_({row.post_id for row in rows})))
-                }
-                awaited = {row.waits_for_id for row in rows if row.waits_for_id is not None}
-                links: dict[int, str | None] = {}
-                if awaited:
-                    query = select(Delivery.id, Delivery.remote_url).where(Delivery.id.in_(awaited))
-                    links = {id_: url for id_, url in session.execute(query)}
-                claims.extend(
-                    Claim(
-                        row.id,
-                        row.post_id,
-                        name,
-                        row.attempts + 1,
-                        row.idempotency_key,
-                        row.due_at,
-                        posts[row.post_id],
-                        links.get(row.waits_for_id) if row.waits_for_id is not None else None,
-                    )
-                    for row in rows
-                )
+                for name, row in taken
+            ]
         return claims
 
     def record(self, outcomes: Sequence[Outcome], owner: str, now: datetime) -> int:
@@ -262,48 +299,53 @@ class Store:
         """
         if not outcomes:
             return 0
-        changed = 0
         with self.session() as session:
-            for outcome in outcomes:
-                values: dict[str, Any] = {
-                    "state": outcome.state.value,
-                    "updated_at": now,
-                    "lease_owner": None,
-                    "lease_until": None,
-                    "last_error": outcome.reason if outcome.state != DeliveryState.SENT else None,
-                }
-                if outcome.state == DeliveryState.SENT:
-                    values.update(sent_at=now, remote_id=outcome.remote_id, remote_url=outcome.remote_url)
-                if outcome.due_at is not None:
-                    values["due_at"] = outcome.due_at
-                if outcome.refund_attempt:
-                    values["attempts"] = Delivery.attempts - 1
-                result = session.execute(
-                    update(Delivery)
+            held = set(
+                session.scalars(
+                    select(Delivery.id)
                     .where(
-                        Delivery.id == outcome.delivery_id,
+                        Delivery.id.in_([outcome.delivery_id for outcome in outcomes]),
                         Delivery.lease_owner == owner,
                         Delivery.state == DeliveryState.CLAIMED.value,
                     )
-                    .values(**values)
+                    .with_for_update()
                 )
-                if result.rowcount == 0:  # type: ignore[attr-defined]
-                    continue
-                changed += 1
-                session.add(
-                    Event(
-                        at=now,
-                        actor=owner,
-                        action="delivery." + outcome.state.value,
-                        post_id=outcome.post_id,
-                        delivery_id=outcome.delivery_id,
-                        from_state=DeliveryState.CLAIMED.value,
-                        to_state=outcome.state.value,
-                        reason=outcome.reason,
-                    )
+            )
+            mine = [outcome for outcome in outcomes if outcome.delivery_id in held]
+            # one executemany per kind of change (usually one: all sent) rather than a statement per row
+            batches: dict[tuple[tuple[str, ...], bool], list[dict[str, Any]]] = {}
+            for outcome in mine:
+                values = _outcome_values(outcome, now)
+                batch = batches.setdefault((tuple(values), outcome.refund_attempt), [])
+                batch.append({"b_id": outcome.delivery_id} | {f"b_{key}": value for key, value in values.items()})
+            for (columns, refund), rows in batches.items():
+                statement = (
+                    update(_DELIVERIES)
+                    .where(_DELIVERIES.c.id == bindparam("b_id"))
+                    .values({column: bindparam(f"b_{column}") for column in columns})
+                )
+                if refund:
+                    statement = statement.values(attempts=_DELIVERIES.c.attempts - 1)
+                session.execute(statement, rows)
+            if mine:
+                session.execute(
+                    insert(Event),
+                    [
+                        {
+                            "at": now,
+                            "actor": owner,
+                            "action": "delivery." + outcome.state.value,
+                            "post_id": outcome.post_id,
+                            "delivery_id": outcome.delivery_id,
+                            "from_state": DeliveryState.CLAIMED.value,
+                            "to_state": outcome.state.value,
+                            "reason": outcome.reason,
+                        }
+                        for outcome in mine
+                    ],
                 )
             self._channel_health(session, outcomes, now)
-        return changed
+        return len(mine)
 
     def _channel_health(self, session: Session, outcomes: Sequence[Outcome], now: datetime) -> None:
         last: dict[str, Outcome] = {}

@@ -256,3 +256,16 @@ def test_every_command_has_help() -> None:
         for name in path:
             command = command.commands[name]  # type: ignore[attr-defined]
         assert command.help, f"publisher {' '.join(path)} has no help text"
+
+
+def test_every_command_is_in_the_readme() -> None:
+    from publisher.cli import cli as group
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = []
+    for name, command in group.commands.items():
+        subcommands = getattr(command, "commands", None)
+        for path in [f"{name} {sub}" for sub in subcommands] if subcommands else [name]:
+            if f"publisher {path}" not in readme and f"publisher --as NAME {path}" not in readme:
+                missing.append(path)
+    assert not missing, f"commands not documented in README.md: {missing}"

@@ -123,3 +123,10 @@ def test_secret_values_are_redacted_from_log_lines(caplog: pytest.LogCaptureFixt
         log.removeFilter(redactor)
     assert "tok-123456" not in caplog.text
     assert "bot***/send" in caplog.text
+
+
+@pytest.mark.parametrize("example", sorted((ROOT / "config" / "channels").glob("*.toml")), ids=lambda p: p.stem)
+def test_every_channel_example_loads(example: Path) -> None:
+    settings = load_settings(str(example))
+    assert settings.channels
+    assert all(c.kind == example.stem for c in settings.channels.values())

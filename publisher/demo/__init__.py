@@ -19,7 +19,7 @@ import frontmatter
 from publisher.clock import SystemClock
 from publisher.config import ChannelSettings, DaemonSettings, Settings
 from publisher.daemon import Daemon
-from publisher.models import DeliveryState
+from publisher.models import DeliveryState, Post
 from publisher.queue import PostDraft, Queue
 from publisher.store import PostFilter, Store, list_deliveries, open_store
 from publisher.times import local
@@ -94,7 +94,36 @@ def run_demo(folder: Path | None, echo: Callable[[str], None] = print, timeout: 
         )
     echo(f"\nsent files are in {folder / 'outbox'} (one folder per channel, a .md and a .json per delivery)")
     echo(f"database: {folder / 'publisher.db'}")
+    show_renderings(echo)
     return folder
+
+
+def show_renderings(echo: Callable[[str], None]) -> None:
+    """The first sample as each platform's adapter renders it, with its length against that platform's limit."""
+    import httpx
+
+    from publisher.config import AnySecret, load_settings
+    from publisher.queue import content_for
+
+    settings = load_settings(str(SAMPLES / "renderings.toml"))
+    adapters = settings.build_adapters(httpx.AsyncClient(), AnySecret({}))
+    document = frontmatter.loads(sorted(SAMPLES.glob("*.md"))[0].read_text(encoding="utf-8"))
+    post = Post(
+        title=str(document.metadata["title"]),
+        body=document.content,
+        images=[],
+        tags=[],
+        overrides={},
+        link="https://kindergarten.example.cn/news/1",
+    )
+    echo("\nthe first report as each platform would get it (rendered only; nothing is sent):")
+    for name, adapter in adapters.items():
+        payload = adapter.render(content_for(post, name, TIMEZONE, SystemClock().now()))
+        limits = adapter.limits
+        length = limits.count(payload.text)
+        bound = f"{length}/{limits.max_length}" if limits.max_length else f"{length}"
+        echo(f"\n── {name} ({adapter.kind}): {bound} {limits.unit} ──")
+        echo(payload.text.rstrip())
 
 
 async def _run_until_sent(settings: Settings, store: Store, clock: SystemClock, timeout: float) -> None:
