@@ -226,7 +226,8 @@ class AnySecret(dict[str, str]):
         super().__init__(real)
 
     def get(self, key: str, default: Any = None) -> str:
-        return super().get(key) or "unset-placeholder"
+        # shaped to pass format checks (a DingTalk secret starts with SEC) without being anything real
+        return super().get(key) or "SEC-placeholder-not-set"
 
     def __getitem__(self, key: str) -> str:
         return self.get(key)
