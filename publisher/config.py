@@ -21,13 +21,21 @@ import adapters
 from adapters.base import Adapter, AdapterConfigError
 from publisher.errors import ConfigError
 
-__all__ = ["AnySecret", "ChannelSettings", "DaemonSettings", "Settings", "find_config_file", "load_settings"]
+__all__ = [
+    "AnySecret",
+    "ChannelSettings",
+    "DaemonSettings",
+    "Settings",
+    "WebSettings",
+    "find_config_file",
+    "load_settings",
+]
 
 DEFAULT_FILE = "publisher.toml"
 EMBEDDED = "embedded defaults"
 
 #: channel keys the core handles itself; the rest of a channel's table goes to its adapter
-GENERIC_CHANNEL_KEYS = frozenset({"kind", "concurrency", "rate_per_minute"})
+GENERIC_CHANNEL_KEYS = frozenset({"kind", "concurrency", "rate_per_minute", "quiet_hours", "posting_windows"})
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -37,6 +45,9 @@ class ChannelSettings:
     options: Mapping[str, Any]  # what the adapter receives
     concurrency: int | None = None  # overrides the adapter's default cap
     rate_per_minute: float | None = None  # overrides the platform's documented default
+    #: local times of day ("HH:MM-HH:MM", in the campaign's zone) when the channel stays silent / may post
+    quiet_hours: tuple[str, ...] = ()
+    posting_windows: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -51,6 +62,19 @@ class DaemonSettings:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class WebSettings:
+    """The web console (``[web]``): served by ``publisher web``, and by ``publisher run`` when ``enabled``."""
+
+    enabled: bool = True  # serve the console inside `publisher run`
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: the environment variable holding the key that signs session cookies; unset: a new key per start
+    secret_key_env: str | None = None
+    language: str = "zh"  # for people who have not chosen one: "zh" or "en"
+    https_only: bool = False  # mark the session cookie Secure (set it when the console is served over HTTPS)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Settings:
     source: str  # the file read, or EMBEDDED
     database_url: str = "sqlite:///publisher.db"
@@ -60,6 +84,8 @@ class Settings:
     daemon: DaemonSettings = dataclasses.field(default_factory=DaemonSettings)
     channels: Mapping[str, ChannelSettings] = dataclasses.field(default_factory=dict)
     contacts: Mapping[str, list[str]] = dataclasses.field(default_factory=dict)
+    #: the web console; None for settings built in code (tests, the demo): then `publisher run` serves no console
+    web: WebSettings | None = None
 
     def build_adapters(self, client: httpx.AsyncClient, env: Mapping[str, str] | None = None) -> dict[str, Adapter]:
         """One adapter per channel. Secrets are read from ``env`` (default: the process environment)."""
@@ -108,7 +134,7 @@ def load_settings(explicit: str | None = None, *, check_secrets: bool = False) -
 
 def _defaults() -> Settings:
     outbox = ChannelSettings(name="outbox", kind="outbox", options={"folder": "outbox"})
-    return Settings(source=EMBEDDED, channels={"outbox": outbox})
+    return Settings(source=EMBEDDED, channels={"outbox": outbox}, web=WebSettings())
 
 
 class _Reader:
@@ -147,7 +173,7 @@ class _Reader:
 
 
 def _parse(raw: Mapping[str, Any], source: str) -> Settings:
-    top = _Reader(raw, source, "", {"database", "publisher", "log", "daemon", "channels", "contacts"})
+    top = _Reader(raw, source, "", {"database", "publisher", "log", "daemon", "channels", "contacts", "web"})
     database = _Reader(top.table_of("database"), source, "database", {"url"})
     general = _Reader(top.table_of("publisher"), source, "publisher", {"timezone"})
     log = _Reader(top.table_of("log"), source, "log", {"level", "format"})
@@ -180,6 +206,7 @@ def _parse(raw: Mapping[str, Any], source: str) -> Settings:
         daemon=daemon,
         channels=channels,
         contacts=contacts,
+        web=_parse_web(top.table_of("web"), source),
     )
 
 
@@ -210,7 +237,16 @@ def _parse_channel(name: str, table: Any, source: str, contacts: Mapping[str, li
     options = {k: v for k, v in table.items() if k not in GENERIC_CHANNEL_KEYS}
     if kind.startswith("sms_"):
         options["contacts"] = dict(contacts)  # SMS channels name contact groups; they get the lists themselves
-    return ChannelSettings(name=name, kind=kind, options=options, concurrency=concurrency, rate_per_minute=rate)
+    quiet, windows = _hours(table, "quiet_hours", source, key), _hours(table, "posting_windows", source, key)
+    return ChannelSettings(
+        name=name,
+        kind=kind,
+        options=options,
+        concurrency=concurrency,
+        rate_per_minute=rate,
+        quiet_hours=quiet,
+        posting_windows=windows,
+    )
 
 
 def _check_adapters(settings: Settings, check_secrets: bool) -> None:
@@ -238,3 +274,42 @@ def _check_timezone(name: str, source: str, key: str) -> None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(source, key, f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai") from None
+
+
+def _hours(table: Mapping[str, Any], name: str, source: str, key: str) -> tuple[str, ...]:
+    """A channel's ``quiet_hours`` / ``posting_windows``: one "HH:MM-HH:MM" span or a list of them."""
+    from publisher.slots import Window
+
+    value = table.get(name, [])
+    spans = [value] if isinstance(value, str) else value
+    if not isinstance(spans, list) or not all(isinstance(span, str) for span in spans):
+        raise ConfigError(source, f"{key}.{name}", f'must be "HH:MM-HH:MM" or a list of them, got {value!r}')
+    for span in spans:
+        try:
+            Window.parse(span)
+        except ValueError as exc:
+            raise ConfigError(source, f"{key}.{name}", str(exc)) from None
+    return tuple(spans)
+
+
+def _parse_web(table: Mapping[str, Any], source: str) -> WebSettings:
+    defaults = WebSettings()
+    reader = _Reader(table, source, "web", {f.name for f in dataclasses.fields(defaults)})
+    port = table.get("port", defaults.port)
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise ConfigError(source, "web.port", f"must be a port number from 1 to 65535, got {port!r}")
+    flags = {}
+    for flag in ("enabled", "https_only"):
+        value = table.get(flag, getattr(defaults, flag))
+        if not isinstance(value, bool):
+            raise ConfigError(source, f"web.{flag}", f"must be true or false, got {value!r}")
+        flags[flag] = value
+    secret_env = reader.string("secret_key_env", "-") if "secret_key_env" in table else None
+    return WebSettings(
+        enabled=flags["enabled"],
+        host=reader.string("host", defaults.host),
+        port=port,
+        secret_key_env=secret_env,
+        language=reader.string("language", defaults.language, ("zh", "en")),
+        https_only=flags["https_only"],
+    )
