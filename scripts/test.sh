@@ -45,6 +45,8 @@ start_service() {  # start_service SCRIPT ENV_FILE
   fi
 }
 
+export POSTGRES_ENV_FILE=${POSTGRES_ENV_FILE:-/tmp/publisher-postgres.env}
+start_service tests/integration/postgres.sh "$POSTGRES_ENV_FILE"
 export WORDPRESS_ENV_FILE=${WORDPRESS_ENV_FILE:-/tmp/publisher-wordpress.env}
 start_service tests/integration/wordpress.sh "$WORDPRESS_ENV_FILE"
 
