@@ -635,6 +635,10 @@ def channel_resume(app: App, name: str) -> None:
     click.echo(f"{name} resumed")
 
 
+import publisher.cli_web  # noqa: E402,F401  (publisher web, publisher user)
+from publisher import cli_tracker  # noqa: E402,F401  (publisher outlet, track, coverage, campaign rules)
+
+
 def main(argv: Iterable[str] | None = None) -> None:
     cli.main(args=list(argv) if argv is not None else None, prog_name="publisher")
 

@@ -20,6 +20,7 @@ import httpx
 import adapters
 from adapters.base import Adapter, AdapterConfigError
 from publisher.errors import ConfigError
+from publisher.tracker.settings import OutletSettings, TrackerSettings, parse_outlets, parse_tracker
 
 __all__ = [
     "AnySecret",
@@ -86,6 +87,8 @@ class Settings:
     contacts: Mapping[str, list[str]] = dataclasses.field(default_factory=dict)
     #: the web console; None for settings built in code (tests, the demo): then `publisher run` serves no console
     web: WebSettings | None = None
+    tracker: TrackerSettings = dataclasses.field(default_factory=TrackerSettings)  # [tracker]: how feeds are polled
+    outlets: Mapping[str, OutletSettings] = dataclasses.field(default_factory=dict)  # [outlets.NAME]
 
     def build_adapters(self, client: httpx.AsyncClient, env: Mapping[str, str] | None = None) -> dict[str, Adapter]:
         """One adapter per channel. Secrets are read from ``env`` (default: the process environment)."""
@@ -173,7 +176,9 @@ class _Reader:
 
 
 def _parse(raw: Mapping[str, Any], source: str) -> Settings:
-    top = _Reader(raw, source, "", {"database", "publisher", "log", "daemon", "channels", "contacts", "web"})
+    top = _Reader(
+        raw, source, "", {"database", "publisher", "log", "daemon", "channels", "contacts", "web", "tracker", "outlets"}
+    )
     database = _Reader(top.table_of("database"), source, "database", {"url"})
     general = _Reader(top.table_of("publisher"), source, "publisher", {"timezone"})
     log = _Reader(top.table_of("log"), source, "log", {"level", "format"})
@@ -207,6 +212,8 @@ def _parse(raw: Mapping[str, Any], source: str) -> Settings:
         channels=channels,
         contacts=contacts,
         web=_parse_web(top.table_of("web"), source),
+        tracker=parse_tracker(top.table_of("tracker"), source),
+        outlets=parse_outlets(top.table_of("outlets"), source),
     )
 
 

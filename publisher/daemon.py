@@ -78,11 +78,16 @@ class Daemon:
                 loop.add_signal_handler(signum, self.stop)
         client = make_client(self.settings.daemon.http_transport)
         timers = Timers()
+        console = None
         try:
             dispatcher = build_dispatcher(self.settings, self.store, client, self.clock)
             await refresh_limits(dispatcher.adapters)
             queue = Queue(self.store, dispatcher.adapters, self.clock, timezone=self.settings.timezone, actor="daemon")
             self.dispatcher = dispatcher
+            if self.settings.web is not None and self.settings.web.enabled:
+                from publisher.web.serve import start_console  # the web console, on this loop beside the daemon
+
+                console = await start_console(self.settings, self.store, self.clock, dispatcher.adapters)
 
             async def materialize() -> None:
                 for post_id in await asyncio.to_thread(queue.materialize_schedules):
@@ -96,6 +101,10 @@ class Daemon:
             timers.start()
             timers.every(60, materialize, "schedules")
             timers.every(max(5.0, self.settings.daemon.lease_seconds / 4), reclaim, "leases")
+            from publisher.tracker.service import TrackerJob  # polls the outlets' feeds as they come due
+
+            tracker = TrackerJob(self.settings, self.store, self.clock)
+            timers.every(self.settings.tracker.check_interval, tracker.run, "tracker")
             log_event(
                 "daemon.start",
                 channels=",".join(dispatcher.adapters),
@@ -104,6 +113,8 @@ class Daemon:
             await self._loop(dispatcher, timers)
             await self._shutdown(dispatcher)
         finally:
+            if console is not None:
+                await console.stop()
             timers.shutdown()
             await client.aclose()
             if handle_signals:
@@ -122,18 +133,24 @@ class Daemon:
         while not self.stopping.is_set():
             dispatcher.wake.clear()
             dispatcher.flush()
+            claimed_at = self.clock.now()
             dispatcher.start_due(only_batches=dispatcher.busy)
             timeout = poll
             next_due = self.store.next_due_at(list(dispatcher.adapters))
-            if next_due is not None:
-                delay = (next_due - self.clock.now()).total_seconds()
+            # one due before the claim and still there is on a full channel: a finishing send will wake us for it
+            upcoming = next_due if next_due is not None and next_due > claimed_at else None
+            if upcoming is not None:
+                delay = (upcoming - self.clock.now()).total_seconds()
                 if delay > 0:
-                    timers.wake_at(next_due, wake)
+                    timers.wake_at(upcoming, wake)
                     timeout = min(poll, delay + 0.05)  # the timer should come first; this is the fallback
+                else:  # it fell due while we were claiming: go round again at once
+                    timeout = 0
             if dispatcher.pending_outcomes:
                 timeout = min(timeout, FLUSH_DELAY)
             await _wait_any(dispatcher.wake, self.stopping, timeout)
-            if dispatcher.busy and not self.stopping.is_set():
+            fell_due = upcoming is not None and upcoming <= self.clock.now()
+            if dispatcher.busy and not fell_due and not self.stopping.is_set():
                 await asyncio.sleep(FLUSH_DELAY)  # let sends finishing together be written together
 
     async def _shutdown(self, dispatcher: Dispatcher) -> None:

@@ -8,6 +8,7 @@ failing half-way when two processes write.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.sql.dml import Update
 
 from publisher.errors import ConfigError
 from publisher.models import Channel, Delivery, DeliveryState, Event, Post
@@ -51,7 +53,10 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 # States the dispatcher may pick up once due.
 _DUE_STATES = (DeliveryState.QUEUED.value, DeliveryState.RETRY_WAIT.value)
-_DELIVERIES = Delivery.metadata.tables[Delivery.__tablename__]  # for Core updates in bulk (executemany)
+# The tables, for Core statements on the dispatcher's path (no per-row or per-statement ORM work there).
+_DELIVERIES = Delivery.metadata.tables[Delivery.__tablename__]
+_CHANNELS = Channel.metadata.tables[Channel.__tablename__]
+_EVENTS = Event.metadata.tables[Event.__tablename__]
 # States after which a delivery waiting for this one may go (with the article's link if it was sent).
 _SETTLED = (DeliveryState.SENT.value, DeliveryState.FAILED.value, DeliveryState.CANCELLED.value)
 
@@ -65,6 +70,79 @@ def _unblocked() -> ColumnElement[bool]:
         Delivery.waits_for_id.is_(None),
         exists().where(_AWAITED.id == Delivery.waits_for_id, _AWAITED.state.in_(_SETTLED)),
     )
+
+
+# --- the dispatcher's statements, built once: building one costs more than running it -----------------------------
+
+_NEXT_DUE = select(func.min(Delivery.due_at)).where(
+    Delivery.state.in_(_DUE_STATES), Delivery.ready.is_(True), _unblocked()
+)
+_NEXT_DUE_ON = _NEXT_DUE.join(Channel).where(
+    Channel.name.in_(bindparam("names", expanding=True)), Channel.paused.is_(False)
+)
+_ACTIVE_CHANNELS = select(Channel.id, Channel.name).where(
+    Channel.name.in_(bindparam("names", expanding=True)), Channel.paused.is_(False)
+)
+_CLAIMABLE = (
+    select(
+        Delivery.id,
+        Delivery.post_id,
+        Delivery.attempts,
+        Delivery.idempotency_key,
+        Delivery.due_at,
+        Delivery.waits_for_id,
+    )
+    .where(
+        Delivery.channel_id == bindparam("channel_id"),
+        Delivery.state.in_(_DUE_STATES),
+        Delivery.ready.is_(True),
+        Delivery.due_at <= bindparam("now"),
+        _unblocked(),
+    )
+    .order_by(Delivery.due_at, Delivery.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_CLAIM = (
+    update(_DELIVERIES)
+    .where(_DELIVERIES.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        state=DeliveryState.CLAIMED.value,
+        attempts=_DELIVERIES.c.attempts + 1,
+        lease_owner=bindparam("owner"),
+        lease_until=bindparam("until"),
+        updated_at=bindparam("now"),
+    )
+)
+_POSTS = select(Post).where(Post.id.in_(bindparam("ids", expanding=True)))
+_HELD = (
+    select(Delivery.id)
+    .where(
+        Delivery.id.in_(bindparam("ids", expanding=True)),
+        Delivery.lease_owner == bindparam("owner"),
+        Delivery.state == DeliveryState.CLAIMED.value,
+    )
+    .with_for_update()
+)
+_CHANNEL_SUCCESS = (
+    update(_CHANNELS).where(_CHANNELS.c.name == bindparam("b_name")).values(last_success_at=bindparam("b_at"))
+)
+_CHANNEL_ERROR = (
+    update(_CHANNELS)
+    .where(_CHANNELS.c.name == bindparam("b_name"))
+    .values(last_error=bindparam("b_error"), last_error_at=bindparam("b_at"))
+)
+
+
+@functools.cache
+def _outcome_update(columns: tuple[str, ...], refund: bool) -> Update:
+    """The UPDATE for outcomes that set ``columns`` (named ``b_<column>`` in the parameters), built once per kind."""
+    statement = (
+        update(_DELIVERIES)
+        .where(_DELIVERIES.c.id == bindparam("b_id"))
+        .values({column: bindparam(f"b_{column}") for column in columns})
+    )
+    return statement.values(attempts=_DELIVERIES.c.attempts - 1) if refund else statement
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -191,13 +269,10 @@ class Store:
 
     def next_due_at(self, channels: Sequence[str] | None = None) -> datetime | None:
         """When the earliest open delivery becomes due (it may be in the past), or None if nothing is waiting."""
-        query = select(func.min(Delivery.due_at)).where(
-            Delivery.state.in_(_DUE_STATES), Delivery.ready.is_(True), _unblocked()
-        )
-        if channels is not None:
-            query = query.join(Channel).where(Channel.name.in_(channels), Channel.paused.is_(False))
         with self.sessions() as session:
-            return session.scalar(query)
+            if channels is None:
+                return session.connection().scalar(_NEXT_DUE)
+            return session.connection().scalar(_NEXT_DUE_ON, {"names": list(channels)})
 
     def claim_due(self, now: datetime, owner: str, lease: timedelta, limits: dict[str, int]) -> list[Claim]:
         """Take up to ``limits[channel]`` due deliveries per channel under a lease held by ``owner``.
@@ -209,53 +284,20 @@ class Store:
         if not limits:
             return claims
         with self.session() as session:
-            channel_ids = {
-                c.id: c.name
-                for c in session.scalars(
-                    select(Channel).where(Channel.name.in_(list(limits)), Channel.paused.is_(False))
-                )
-            }
+            connection = session.connection()
+            channel_ids = connection.execute(_ACTIVE_CHANNELS, {"names": list(limits)}).all()
             taken: list[tuple[str, Any]] = []  # (channel, row), then updated and logged all together
-            for channel_id, name in channel_ids.items():
+            for channel_id, name in channel_ids:
                 if limits[name] <= 0:
                     continue
-                rows = session.execute(
-                    select(
-                        Delivery.id,
-                        Delivery.post_id,
-                        Delivery.attempts,
-                        Delivery.idempotency_key,
-                        Delivery.due_at,
-                        Delivery.waits_for_id,
-                    )
-                    .where(
-                        Delivery.channel_id == channel_id,
-                        Delivery.state.in_(_DUE_STATES),
-                        Delivery.ready.is_(True),
-                        Delivery.due_at <= now,
-                        _unblocked(),
-                    )
-                    .order_by(Delivery.due_at, Delivery.id)
-                    .limit(limits[name])
-                    .with_for_update(skip_locked=True)
-                ).all()
-                taken.extend((name, row) for row in rows)
+                due = {"channel_id": channel_id, "now": now, "limit": limits[name]}
+                taken.extend((name, row) for row in connection.execute(_CLAIMABLE, due))
             if not taken:
                 return claims
-            session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_([row.id for _, row in taken]))
-                .values(
-                    state=DeliveryState.CLAIMED.value,
-                    attempts=Delivery.attempts + 1,
-                    lease_owner=owner,
-                    lease_until=now + lease,
-                    updated_at=now,
-                )
-                .execution_options(synchronize_session=False)  # no Delivery objects are loaded here
-            )
-            session.execute(
-                insert(Event),
+            ids = [row.id for _, row in taken]
+            connection.execute(_CLAIM, {"ids": ids, "owner": owner, "until": now + lease, "now": now})
+            connection.execute(
+                insert(_EVENTS),
                 [
                     {
                         "at": now,
@@ -270,8 +312,7 @@ class Store:
                     for _, row in taken
                 ],
             )
-            post_ids = {row.post_id for _, row in taken}
-            posts = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(post_ids)))}
+            posts = {p.id: p for p in session.scalars(_POSTS, {"ids": list({row.post_id for _, row in taken})})}
             awaited = {row.waits_for_id for _, row in taken if row.waits_for_id is not None}
             links: dict[int, str | None] = {}
             if awaited:
@@ -300,17 +341,9 @@ class Store:
         if not outcomes:
             return 0
         with self.session() as session:
-            held = set(
-                session.scalars(
-                    select(Delivery.id)
-                    .where(
-                        Delivery.id.in_([outcome.delivery_id for outcome in outcomes]),
-                        Delivery.lease_owner == owner,
-                        Delivery.state == DeliveryState.CLAIMED.value,
-                    )
-                    .with_for_update()
-                )
-            )
+            connection = session.connection()
+            query = {"ids": [outcome.delivery_id for outcome in outcomes], "owner": owner}
+            held = set(connection.execute(_HELD, query).scalars())
             mine = [outcome for outcome in outcomes if outcome.delivery_id in held]
             # one executemany per kind of change (usually one: all sent) rather than a statement per row
             batches: dict[tuple[tuple[str, ...], bool], list[dict[str, Any]]] = {}
@@ -319,17 +352,10 @@ class Store:
                 batch = batches.setdefault((tuple(values), outcome.refund_attempt), [])
                 batch.append({"b_id": outcome.delivery_id} | {f"b_{key}": value for key, value in values.items()})
             for (columns, refund), rows in batches.items():
-                statement = (
-                    update(_DELIVERIES)
-                    .where(_DELIVERIES.c.id == bindparam("b_id"))
-                    .values({column: bindparam(f"b_{column}") for column in columns})
-                )
-                if refund:
-                    statement = statement.values(attempts=_DELIVERIES.c.attempts - 1)
-                session.execute(statement, rows)
+                connection.execute(_outcome_update(columns, refund), rows)
             if mine:
-                session.execute(
-                    insert(Event),
+                connection.execute(
+                    insert(_EVENTS),
                     [
                         {
                             "at": now,
@@ -351,14 +377,17 @@ class Store:
         last: dict[str, Outcome] = {}
         for outcome in outcomes:
             last[outcome.channel] = outcome
-        for name, outcome in last.items():
-            if outcome.state == DeliveryState.SENT:
-                values: dict[str, Any] = {"last_success_at": now}
-            elif outcome.reason:
-                values = {"last_error": outcome.reason, "last_error_at": now}
-            else:
-                continue
-            session.execute(update(Channel).where(Channel.name == name).values(**values))
+        success = [{"b_name": name, "b_at": now} for name, o in last.items() if o.state == DeliveryState.SENT]
+        errors = [
+            {"b_name": name, "b_error": o.reason, "b_at": now}
+            for name, o in last.items()
+            if o.state != DeliveryState.SENT and o.reason
+        ]
+        connection = session.connection()
+        if success:
+            connection.execute(_CHANNEL_SUCCESS, success)
+        if errors:
+            connection.execute(_CHANNEL_ERROR, errors)
 
     def set_paused(self, channel: str, paused: bool, reason: str | None, now: datetime, actor: str) -> None:
         with self.session() as session:

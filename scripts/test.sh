@@ -49,5 +49,6 @@ export POSTGRES_ENV_FILE=${POSTGRES_ENV_FILE:-/tmp/publisher-postgres.env}
 start_service tests/integration/postgres.sh "$POSTGRES_ENV_FILE"
 export WORDPRESS_ENV_FILE=${WORDPRESS_ENV_FILE:-/tmp/publisher-wordpress.env}
 start_service tests/integration/wordpress.sh "$WORDPRESS_ENV_FILE"
+start_service tests/integration/chromium.sh "${CHROMIUM_ENV_FILE:-/tmp/publisher-chromium.env}"
 
 .venv/bin/python -m pytest "$@"

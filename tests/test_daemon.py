@@ -147,6 +147,8 @@ url = "sqlite:///{folder / "publisher.db"}"
 [daemon]
 shutdown_grace = {grace}
 poll_interval = 0.2
+[web]
+enabled = false
 [channels.hook]
 kind = "webhook"
 url = "{base}/hook"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from publisher.models import Base
 import publisher.tracker.models  # noqa: F401  (the tracker's tables, on the same Base)
+from publisher.models import Base
 from publisher.web import models as _web_models  # noqa: F401  (the console's tables, migration 0003w)
 
 connection = context.config.attributes.get("connection")

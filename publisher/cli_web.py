@@ -1,0 +1,169 @@
+"""``publisher web`` and ``publisher user``: serving the web console, and the people who sign in to it.
+
+Attached to the main command group (``publisher.cli`` imports this module at its end).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from publisher.cli import App, cli, json_option, pass_app, print_json, print_table, reports_errors
+from publisher.config import WebSettings
+from publisher.errors import ValidationError
+from publisher.times import local
+from publisher.web.accounts import LANGUAGES, Accounts
+from publisher.web.models import Role
+
+__all__: list[str] = []
+
+
+@cli.command("web")
+@click.option("--host", help="Address to listen on (default: [web] host, 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default: [web] port, 8000).")
+@pass_app
+@reports_errors
+def web(app: App, host: str | None, port: int | None) -> None:
+    """Serve the web console alone (`publisher run` also serves it, beside the daemon)."""
+    from publisher.logs import configure
+    from publisher.web.app import create_app
+    from publisher.web.console import Console
+    from publisher.web.serve import serve_forever
+
+    settings = app.settings
+    web_settings = settings.web or WebSettings()
+    app.store.upgrade()  # before logging is set up: Alembic's own lines are noise here
+    configure(settings.log_level, settings.log_format)
+    console = Console.build(settings, app.store, app.clock)
+    application = create_app(console)
+    host, port = host or web_settings.host, port or web_settings.port
+    if not Accounts(app.store, app.clock).has_admin():
+        click.echo("no admin yet: create one with `publisher user add NAME --role admin`", err=True)
+    click.echo(f"web console on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    serve_forever(application, host, port)
+
+
+@cli.group()
+def user() -> None:
+    """People who sign in to the web console, and their API tokens."""
+
+
+def _accounts(app: App) -> Accounts:
+    app.store.upgrade()  # a database made before the console has no users table yet
+    return Accounts(app.store, app.clock)
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise ValidationError("no password on standard input")
+        return line.rstrip("\r\n")
+    value: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return value
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.EDITOR.value, show_default=True)
+@click.option("--language", type=click.Choice(LANGUAGES), help="Their console language (default: [web] language).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@pass_app
+@reports_errors
+def user_add(app: App, name: str, role: str, language: str | None, password_stdin: bool) -> None:
+    """Add a person who can sign in (the first should be an admin)."""
+    accounts = _accounts(app)
+    created = accounts.add_user(name, _password(password_stdin), role, language=language, actor=app.actor)
+    click.echo(f"user {created.name} added ({created.role.value})")
+
+
+@user.command("list")
+@json_option
+@pass_app
+@reports_errors
+def user_list(app: App, as_json: bool) -> None:
+    """People who can sign in, with their roles."""
+    zone = app.settings.timezone
+    rows = [
+        {
+            "name": u.name,
+            "role": u.role.value,
+            "language": u.language or "",
+            "active": u.active,
+            "last_login": local(u.last_login_at, zone),
+        }
+        for u in _accounts(app).users()
+    ]
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(rows, ["name", "role", "language", "active", "last_login"])
+
+
+@user.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@pass_app
+@reports_errors
+def user_password(app: App, name: str, password_stdin: bool) -> None:
+    """Set a person's password (their sessions end)."""
+    accounts = _accounts(app)
+    user_id = accounts.user_id(name)
+    accounts.set_password(user_id, _password(password_stdin), actor=app.actor)
+    click.echo(f"password of {name} changed")
+
+
+@user.group("token")
+def token() -> None:
+    """API tokens: other tools act as a person through the JSON API with one."""
+
+
+@token.command("create")
+@click.argument("name")
+@click.option("--label", required=True, help="What the token is for (e.g. wechat-bot).")
+@pass_app
+@reports_errors
+def token_create(app: App, name: str, label: str) -> None:
+    """Make a token for NAME and print it once (only its hash is stored)."""
+    accounts = _accounts(app)
+    created, plain = accounts.create_token(accounts.user_id(name), label, actor=app.actor)
+    click.echo(plain)
+    click.echo(f"token {created.id} ({created.label}) for {name}: keep it secret; it is not shown again", err=True)
+
+
+@token.command("list")
+@click.argument("name", required=False)
+@json_option
+@pass_app
+@reports_errors
+def token_list(app: App, name: str | None, as_json: bool) -> None:
+    """Tokens (of NAME, or everyone's), without their secret part."""
+    accounts = _accounts(app)
+    zone = app.settings.timezone
+    rows = [
+        {
+            "id": t.id,
+            "user": t.user,
+            "label": t.label,
+            "token": t.prefix + "…",
+            "created": local(t.created_at, zone),
+            "last_used": local(t.last_used_at, zone),
+            "revoked": local(t.revoked_at, zone) if t.revoked_at else "",
+        }
+        for t in accounts.tokens(accounts.user_id(name) if name else None)
+    ]
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(rows, ["id", "user", "label", "token", "created", "last_used", "revoked"])
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@pass_app
+@reports_errors
+def token_revoke(app: App, token_id: int) -> None:
+    """Revoke a token by its id (see `user token list`): it stops working at once."""
+    _accounts(app).revoke_token(token_id, actor=app.actor)
+    click.echo(f"token {token_id} revoked")

@@ -1,0 +1,252 @@
+"""Coverage items and campaign keyword rules: what people add, list and remove, and what matching reads.
+
+Removing an item keeps its row (``removed_at``), so a later pass or ``track --rematch`` does not add it back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from publisher.errors import NotFoundError, ValidationError
+from publisher.models import Campaign, Delivery, DeliveryState, Event, Post, PostState
+from publisher.store import Store
+from publisher.tracker.match import CampaignRules, OurPost
+from publisher.tracker.models import CampaignRules as RulesRow
+from publisher.tracker.models import CoverageItem, Outlet
+from publisher.tracker.normalize import canonical_link
+
+__all__ = [
+    "CoverageFilter",
+    "CoverageRow",
+    "add_manual",
+    "find_campaign",
+    "get_rules",
+    "list_coverage",
+    "load_posts",
+    "load_rules",
+    "remove_coverage",
+    "set_rules",
+]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CoverageFilter:
+    campaign: str | None = None
+    outlet: str | None = None
+    published_from: datetime | None = None
+    published_to: datetime | None = None
+    limit: int = 1000
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CoverageRow:
+    id: int
+    campaign: str
+    timezone: str
+    outlet: str
+    tier: str | None
+    kind: str
+    title: str
+    url: str | None
+    published_at: datetime | None
+    matched_by: str
+    matched_terms: str | None
+    score: float
+    post_id: int | None
+    reprint_group: int | None
+    origin: str
+    note: str | None
+
+
+def find_campaign(session: Session, name: str | None) -> Campaign:
+    """The campaign called ``name``; with None, the only campaign there is."""
+    if name is None:
+        campaigns = list(session.scalars(select(Campaign).limit(2)))
+        if len(campaigns) == 1:
+            return campaigns[0]
+        raise ValidationError("say which campaign: --campaign NAME (see `publisher campaign list`)")
+    campaign = session.scalar(select(Campaign).where(Campaign.name == name))
+    if campaign is None:
+        raise NotFoundError(f"there is no campaign {name}; see `publisher campaign list`")
+    return campaign
+
+
+def _event(session: Session, now: datetime, actor: str, action: str, reason: str) -> None:
+    session.add(Event(at=now, actor=actor, action=action, reason=reason))
+
+
+def add_manual(
+    store: Store,
+    *,
+    campaign: str | None,
+    outlet: str,
+    title: str,
+    published_at: datetime,
+    url: str | None,
+    note: str | None,
+    now: datetime,
+    actor: str,
+) -> int:
+    """Record coverage found by a person (in print, on a wall, on air); returns its id."""
+    if not title.strip():
+        raise ValidationError("coverage needs a title: --title TEXT")
+    if url is not None and canonical_link(url) is None:
+        raise ValidationError(f"{url!r} is not an http(s) URL")
+    with store.session() as session:
+        row = find_campaign(session, campaign)
+        found = session.scalar(select(Outlet).where(Outlet.name == outlet, Outlet.active.is_(True)))
+        if found is None:
+            raise NotFoundError(
+                f"there is no outlet {outlet}; add it first: publisher outlet add {outlet} --kind paper --tier city"
+            )
+        item = CoverageItem(
+            campaign_id=row.id,
+            outlet_id=found.id,
+            entry_id=None,
+            title=title.strip(),
+            url=canonical_link(url) if url else None,
+            published_at=published_at,
+            matched_by="manual",
+            score=1.0,
+            origin="manual",
+            note=note,
+            created_at=now,
+            created_by=actor,
+        )
+        session.add(item)
+        session.flush()
+        item.reprint_group = item.id
+        _event(session, now, actor, "coverage.add", f"{row.name}: {outlet}: {item.title} (item {item.id}, by hand)")
+        return item.id
+
+
+def remove_coverage(store: Store, item_id: int, now: datetime, actor: str, reason: str | None) -> CoverageItem:
+    with store.session() as session:
+        item = session.get(CoverageItem, item_id)
+        if item is None or item.removed_at is not None:
+            raise NotFoundError(f"there is no coverage item {item_id}; see `publisher coverage list`")
+        item.removed_at, item.removed_by = now, actor
+        _event(session, now, actor, "coverage.remove", f"item {item_id}: {item.title}: {reason or 'removed'}")
+        return item
+
+
+def list_coverage(store: Store, where: CoverageFilter) -> list[CoverageRow]:
+    query = (
+        select(CoverageItem, Campaign, Outlet)
+        .join(Campaign, Campaign.id == CoverageItem.campaign_id)
+        .join(Outlet, Outlet.id == CoverageItem.outlet_id)
+        .where(CoverageItem.removed_at.is_(None))
+    )
+    if where.campaign:
+        query = query.where(Campaign.name == where.campaign)
+    if where.outlet:
+        query = query.where(Outlet.name == where.outlet)
+    if where.published_from:
+        query = query.where(CoverageItem.published_at >= where.published_from)
+    if where.published_to:
+        query = query.where(CoverageItem.published_at < where.published_to)
+    query = query.order_by(CoverageItem.published_at, CoverageItem.id).limit(where.limit)
+    with store.sessions() as session:
+        if where.campaign:
+            find_campaign(session, where.campaign)
+        rows = session.execute(query).all()
+    return [
+        CoverageRow(
+            id=item.id,
+            campaign=campaign.name,
+            timezone=campaign.timezone,
+            outlet=outlet.name,
+            tier=outlet.tier,
+            kind=outlet.kind,
+            title=item.title,
+            url=item.url,
+            published_at=item.published_at,
+            matched_by=item.matched_by,
+            matched_terms=item.matched_terms,
+            score=item.score,
+            post_id=item.post_id,
+            reprint_group=item.reprint_group,
+            origin=item.origin,
+            note=item.note,
+        )
+        for item, campaign, outlet in rows
+    ]
+
+
+def _clean(words: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(w.strip() for w in words if w.strip()))
+
+
+def set_rules(
+    store: Store,
+    campaign: str,
+    *,
+    any_of: Sequence[str],
+    all_of: Sequence[str],
+    none_of: Sequence[str],
+    now: datetime,
+    actor: str,
+) -> dict[str, list[str]]:
+    """Replace a campaign's keyword rules."""
+    from publisher.tracker.normalize import fold
+
+    any_of, all_of, none_of = _clean(any_of), _clean(all_of), _clean(none_of)
+    empty = [w for w in (*any_of, *all_of, *none_of) if not fold(w)]
+    if empty:
+        raise ValidationError(f"keywords made only of punctuation match nothing: {', '.join(empty)}")
+    with store.session() as session:
+        row = find_campaign(session, campaign)
+        rules = session.get(RulesRow, row.id)
+        if rules is None:
+            rules = RulesRow(campaign_id=row.id, updated_at=now, updated_by=actor)
+            session.add(rules)
+        rules.any_of, rules.all_of, rules.none_of = any_of, all_of, none_of
+        rules.updated_at, rules.updated_by = now, actor
+        shown = f"any of {any_of or '-'}; all of {all_of or '-'}; none of {none_of or '-'}"
+        _event(session, now, actor, "campaign.rules", f"{row.name}: {shown}")
+        return rules.as_dict()
+
+
+def get_rules(store: Store, campaign: str) -> dict[str, list[str]]:
+    with store.sessions() as session:
+        row = find_campaign(session, campaign)
+        rules = session.get(RulesRow, row.id)
+        return rules.as_dict() if rules else {"any": [], "all": [], "none": []}
+
+
+def load_rules(session: Session) -> list[CampaignRules]:
+    """Every campaign, with its keyword rules (empty where it has none) and start."""
+    rules = {r.campaign_id: r for r in session.scalars(select(RulesRow))}
+    loaded = []
+    for campaign in session.scalars(select(Campaign)):
+        row = rules.get(campaign.id)
+        loaded.append(
+            CampaignRules(
+                campaign_id=campaign.id,
+                any_of=tuple(row.any_of) if row else (),
+                all_of=tuple(row.all_of) if row else (),
+                none_of=tuple(row.none_of) if row else (),
+                starts_at=campaign.starts_at,
+            )
+        )
+    return loaded
+
+
+def load_posts(session: Session) -> list[OurPost]:
+    """Our posts that went out on at least one channel, with each channel's own wording: reprints copy these."""
+    sent = exists().where(Delivery.post_id == Post.id, Delivery.state == DeliveryState.SENT.value)
+    query = select(Post).where(Post.campaign_id.is_not(None), Post.state == PostState.ACTIVE.value, sent)
+    posts = []
+    for post in session.scalars(query):
+        texts = [f"{post.title}\n{post.body}"]
+        for override in (post.overrides or {}).values():
+            if isinstance(override, dict) and override.get("body"):
+                texts.append(f"{override.get('title') or post.title}\n{override['body']}")
+        assert post.campaign_id is not None
+        posts.append(OurPost(post_id=post.id, campaign_id=post.campaign_id, texts=texts))
+    return posts

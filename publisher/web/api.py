@@ -1,0 +1,291 @@
+"""The JSON API under ``/api``: the queue's actions for other tools, with per-user bearer tokens.
+
+``Authorization: Bearer pub_…`` (made with ``publisher user token create`` or on the account page). The token's user
+and role decide what it may do, exactly as for that person in the console; a revoked token, or one whose user is
+disabled, is refused. No cookie is read here, so there is nothing for a cross-site request to ride on and no CSRF
+token is needed. ``/api/openapi.json`` describes every route (``publisher/web/openapi.json``, written by hand).
+
+Errors are ``{"error": "..."}`` with 400 (unreadable request), 401 (no valid token), 403 (role), 404, or 422 (the
+queue refused: the message says what is wrong and how to fix it).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from importlib import resources
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from publisher.errors import NotFoundError, PublisherError, ValidationError
+from publisher.models import Delivery, Event, Post
+from publisher.queue import PostDraft
+from publisher.store import PostFilter, list_deliveries, post_history
+from publisher.times import local, parse_time
+from publisher.web.accounts import UserView
+from publisher.web.auth import console_of
+from publisher.web.console import Console
+from publisher.web.drafts import describe_conflicts, quiet_conflicts
+from publisher.web.models import Role
+from publisher.web.pages.posts import reschedule_time
+from publisher.web.pages.queue import group_by_post
+
+__all__ = ["routes"]
+
+ApiEndpoint = Callable[[Request, UserView], Awaitable[Any]]
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class BadRequest(Exception):
+    """The request could not be read (not JSON, a field of the wrong type)."""
+
+
+def _error(message: str, status: int, **headers: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers or None)
+
+
+def api(
+    role: Role = Role.EDITOR, status: int = 200
+) -> Callable[[ApiEndpoint], Callable[[Request], Awaitable[Response]]]:
+    """A bearer token of a user with at least ``role``; the endpoint's return value is sent as JSON."""
+
+    def wrap(endpoint: ApiEndpoint) -> Handler:
+        @functools.wraps(endpoint)
+        async def guarded(request: Request) -> Response:
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            user = None
+            if scheme.lower() == "bearer" and token.strip():
+                user = await run_in_threadpool(console_of(request).accounts.user_for_token, token.strip())
+            if user is None:
+                return _error("a valid API token is required: Authorization: Bearer pub_…", 401, **_CHALLENGE)
+            if not user.may(role):
+                return _error(f"this needs the {role.value} role; the token's user is {user.role.value}", 403)
+            try:
+                result = await endpoint(request, user)
+            except BadRequest as exc:
+                return _error(str(exc), 400)
+            except NotFoundError as exc:
+                return _error(str(exc), 404)
+            except PublisherError as exc:
+                return _error(console_of(request).redact(str(exc)), 422)
+            return JSONResponse(result, status_code=status)
+
+        marked: Any = guarded
+        marked.required_role = role
+        return guarded
+
+    return wrap
+
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="publisher"'}
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    try:
+        data = json.loads(await request.body() or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise BadRequest("the body must be a JSON object") from None
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object")
+    return data
+
+
+def _text(data: dict[str, Any], key: str, *, required: bool = False) -> str | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise BadRequest(f"`{key}` is required")
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(f"`{key}` must be a string")
+    return value
+
+
+def _texts(data: dict[str, Any], key: str) -> list[str]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadRequest(f"`{key}` must be a list of strings")
+    return value
+
+
+def _flag(data: dict[str, Any], key: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise BadRequest(f"`{key}` must be true or false")
+    return value
+
+
+def _delivery(console: Console, delivery: Delivery, zone: str) -> dict[str, Any]:
+    return {
+        "channel": delivery.channel.name,
+        "state": delivery.state,
+        "due_at": delivery.due_at.isoformat(),
+        "due_local": local(delivery.due_at, zone),
+        "attempts": delivery.attempts,
+        "sent_at": delivery.sent_at.isoformat() if delivery.sent_at else None,
+        "remote_url": delivery.remote_url,
+        "last_error": console.redact(delivery.last_error) or None,
+    }
+
+
+def _post(console: Console, post: Post, deliveries: Sequence[Delivery], zone: str) -> dict[str, Any]:
+    return {
+        "id": post.id,
+        "title": post.title,
+        "body": post.body,
+        "campaign": post.campaign.name if post.campaign else None,
+        "timezone": zone,
+        "state": post.state,
+        "approval": post.approval,
+        "approved_by": post.approved_by,
+        "created_by": post.created_by,
+        "created_at": post.created_at.isoformat(),
+        "deliveries": [_delivery(console, d, zone) for d in deliveries],
+    }
+
+
+def _event(console: Console, event: Event, zone: str) -> dict[str, Any]:
+    return {
+        "at": event.at.isoformat(),
+        "at_local": local(event.at, zone),
+        "actor": event.actor,
+        "action": event.action,
+        "to": event.to_state,
+        "reason": console.redact(event.reason) or None,
+    }
+
+
+def _post_id(request: Request) -> int:
+    value: int = request.path_params["post_id"]
+    return value
+
+
+# --- routes ----------------------------------------------------------------------------------------------------
+
+
+async def openapi(request: Request) -> Response:
+    """The API's description (public: it holds no data)."""
+    text = resources.files("publisher.web").joinpath("openapi.json").read_text(encoding="utf-8")
+    return Response(text, media_type="application/json")
+
+
+@api()
+async def me(request: Request, user: UserView) -> dict[str, Any]:
+    return {"name": user.name, "role": user.role.value, "language": user.language}
+
+
+@api()
+async def list_posts(request: Request, user: UserView) -> dict[str, Any]:
+    console, query = console_of(request), request.query_params
+    zone = console.zone_of(query.get("campaign"))
+    try:
+        limit = int(query.get("limit", "200"))
+    except ValueError:
+        raise BadRequest("`limit` must be a whole number") from None
+    where = PostFilter(
+        state=query.get("state") or None,
+        channel=query.get("channel") or None,
+        campaign=query.get("campaign") or None,
+        due_from=parse_time(query["from"], zone) if query.get("from") else None,
+        due_to=parse_time(query["to"], zone) if query.get("to") else None,
+        limit=max(1, min(limit, 5000)),
+    )
+    pairs = await run_in_threadpool(list_deliveries, console.store, where)
+    rows = group_by_post(pairs, console.timezone)
+    return {"posts": [_post(console, row.post, row.deliveries, row.zone) for row in rows]}
+
+
+@api()
+async def show_post(request: Request, user: UserView) -> dict[str, Any]:
+    console, post_id = console_of(request), _post_id(request)
+    post, events = await run_in_threadpool(post_history, console.store, post_id)
+    if post is None:
+        raise NotFoundError(f"there is no post {post_id}")
+    zone = post.campaign.timezone if post.campaign else console.timezone
+    document = _post(console, post, post.deliveries, zone)
+    document["history"] = [_event(console, e, zone) for e in events]
+    return document
+
+
+@api(status=201)
+async def queue_post(request: Request, user: UserView) -> dict[str, Any]:
+    console, data = console_of(request), await _body(request)
+    campaign = _text(data, "campaign")
+    zone = console.zone_of(campaign)
+    at = _text(data, "at")
+    overrides = data.get("overrides", {})
+    if not isinstance(overrides, dict) or not all(
+        isinstance(o, dict) and all(isinstance(v, str) for v in o.values()) for o in overrides.values()
+    ):
+        raise BadRequest('`overrides` must map a channel to {"title": "...", "body": "..."}')
+    draft = PostDraft(
+        title=_text(data, "title", required=True) or "",
+        body=_text(data, "body", required=True) or "",
+        channels=_texts(data, "channels"),
+        at=parse_time(at, zone) if at else None,
+        now=_flag(data, "now"),
+        campaign=campaign,
+        link=_text(data, "link"),
+        images=_texts(data, "images"),
+        tags=_texts(data, "tags"),
+        author=_text(data, "author"),
+        overrides=overrides,
+    )
+    known = [c for c in draft.channels if c in console.adapters]
+    conflicts = quiet_conflicts(console, known, draft.at or console.clock.now(), zone)
+    if conflicts and not _flag(data, "allow_quiet_hours"):
+        raise ValidationError(f"{describe_conflicts(conflicts)}; choose another time or set allow_quiet_hours")
+    post_id = await run_in_threadpool(console.queue(user.name).add_post, draft)
+    return {"id": post_id}
+
+
+@api(Role.APPROVER)
+async def approve(request: Request, user: UserView) -> dict[str, Any]:
+    data, post_id = await _body(request), _post_id(request)
+    await run_in_threadpool(console_of(request).queue(user.name).approve, post_id, _text(data, "note"))
+    return {"id": post_id, "approval": "approved"}
+
+
+@api(Role.APPROVER)
+async def reject(request: Request, user: UserView) -> dict[str, Any]:
+    data, post_id = await _body(request), _post_id(request)
+    reason = _text(data, "reason", required=True) or ""
+    await run_in_threadpool(console_of(request).queue(user.name).reject, post_id, reason)
+    return {"id": post_id, "approval": "rejected"}
+
+
+@api()
+async def cancel(request: Request, user: UserView) -> dict[str, Any]:
+    data, post_id = await _body(request), _post_id(request)
+    count = await run_in_threadpool(console_of(request).queue(user.name).cancel, post_id, _text(data, "reason"))
+    return {"id": post_id, "cancelled": count}
+
+
+@api()
+async def reschedule(request: Request, user: UserView) -> dict[str, Any]:
+    console, data, post_id = console_of(request), await _body(request), _post_id(request)
+    at, channel = _text(data, "at", required=True) or "", _text(data, "channel")
+
+    def act() -> int:
+        when, _ = reschedule_time(console, post_id, at, channel, _flag(data, "allow_quiet_hours"))
+        return console.queue(user.name).reschedule(post_id, when, channel)
+
+    return {"id": post_id, "moved": await run_in_threadpool(act)}
+
+
+routes = [
+    Route("/api/openapi.json", openapi),
+    Route("/api/me", me),
+    Route("/api/posts", list_posts, methods=["GET"]),
+    Route("/api/posts", queue_post, methods=["POST"]),
+    Route("/api/posts/{post_id:int}", show_post),
+    Route("/api/posts/{post_id:int}/approve", approve, methods=["POST"]),
+    Route("/api/posts/{post_id:int}/reject", reject, methods=["POST"]),
+    Route("/api/posts/{post_id:int}/cancel", cancel, methods=["POST"]),
+    Route("/api/posts/{post_id:int}/reschedule", reschedule, methods=["POST"]),
+]

@@ -1,0 +1,100 @@
+"""The console as an ASGI application: pages, the JSON API, static files, sessions and security headers.
+
+``create_app(console, secret_key)`` builds it; ``publisher web`` and ``publisher run`` serve it with uvicorn
+(``publisher.web.serve``). Anonymous visitors reach only the sign-in page, the static files and the API's
+description; everything else needs a signed-in user (pages) or a bearer token (API).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from importlib import resources
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from publisher.errors import ConfigError
+from publisher.logs import log_event
+from publisher.web import api
+from publisher.web.console import Console
+from publisher.web.pages import account, calendar, channels, compose, posts, queue, signin, users
+from publisher.web.security import SecurityHeaders
+from publisher.web.views import is_fetch, json_error, render, tr
+
+__all__ = ["SESSION_COOKIE", "create_app", "secret_key"]
+
+SESSION_COOKIE = "publisher_session"
+SESSION_MAX_AGE = 12 * 60 * 60  # a working day; then sign in again
+
+
+def secret_key(console: Console) -> str:
+    """The session-signing key from the environment variable ``[web] secret_key_env`` names; without one, a random
+    key for this process (sessions then end when it restarts, which is safe, only less convenient)."""
+    name = console.web.secret_key_env
+    if name is None:
+        log_event("web.secret", note="no [web] secret_key_env: sessions end when the console restarts")
+        return secrets.token_urlsafe(32)
+    value = os.environ.get(name, "")
+    if len(value) < 32:
+        problem = "is not set" if not value else "is shorter than 32 characters"
+        raise ConfigError(
+            console.settings.source,
+            "web.secret_key_env",
+            f"the environment variable {name} {problem}; export a long random value, e.g. from "
+            '`python3 -c "import secrets; print(secrets.token_urlsafe(32))"`',
+        )
+    return value
+
+
+def _routes() -> list[BaseRoute]:
+    static = StaticFiles(directory=str(resources.files("publisher.web").joinpath("static")))
+    pages = [signin, queue, compose, posts, calendar, channels, users, account]
+    return [*api.routes, *(route for module in pages for route in module.routes), Mount("/static", static)]
+
+
+_MESSAGES = {
+    400: "The request could not be read.",
+    401: "Sign in first.",
+    403: "You may not do this.",
+    404: "There is nothing here.",
+    405: "You may not do this.",
+}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": str(exc.detail)}, status_code=status)
+    t = tr(request)
+    if exc.detail == "csrf":
+        message = t("The form was out of date or not from this site; reload the page and try again.")
+    else:
+        message = t(_MESSAGES.get(status, "Something went wrong."))
+    if is_fetch(request):
+        return json_error(message, status)
+    return render(request, "error.html", {"status": status, "message": message}, status=status)
+
+
+def create_app(console: Console, key: str | None = None) -> Starlette:
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(
+            SessionMiddleware,
+            secret_key=key or secret_key(console),
+            session_cookie=SESSION_COOKIE,
+            max_age=SESSION_MAX_AGE,
+            same_site="lax",
+            https_only=console.web.https_only,
+        ),
+    ]
+    app = Starlette(routes=_routes(), middleware=middleware, exception_handlers={HTTPException: _http_error})
+    app.state.console = console
+    return app

@@ -1,0 +1,108 @@
+"""What every page and API call needs: settings, the store, the clock, the adapters and the accounts.
+
+Built once per application. ``queue(actor)`` gives the core's ``Queue`` acting as a signed-in person, so the event
+log names who did what.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+import httpx
+
+from adapters.base import Adapter
+from publisher.clock import Clock
+from publisher.config import AnySecret, Settings, WebSettings
+from publisher.logs import RedactingFilter, secret_values
+from publisher.models import Campaign, DeliveryState
+from publisher.queue import Queue
+from publisher.slots import Hours
+from publisher.store import PostFilter, Store, list_deliveries, list_rows
+from publisher.web.accounts import Accounts
+
+__all__ = ["Console"]
+
+#: deliveries in these states do not take up a slot on their channel
+_FREE_STATES = (DeliveryState.CANCELLED.value, DeliveryState.FAILED.value)
+
+
+@dataclasses.dataclass
+class Console:
+    settings: Settings
+    store: Store
+    clock: Clock
+    adapters: Mapping[str, Adapter]
+    accounts: Accounts
+    web: WebSettings = dataclasses.field(default_factory=WebSettings)
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        *,
+        adapters: Mapping[str, Adapter] | None = None,
+        accounts: Accounts | None = None,
+    ) -> Console:
+        if adapters is None:
+            # pages only ask adapters to render, which needs no secret; `channel test` builds its own with them
+            adapters = settings.build_adapters(httpx.AsyncClient(), AnySecret(os.environ))
+        return cls(
+            settings=settings,
+            store=store,
+            clock=clock,
+            adapters=adapters,
+            accounts=accounts or Accounts(store, clock),
+            web=settings.web or WebSettings(),
+        )
+
+    def queue(self, actor: str) -> Queue:
+        return Queue(self.store, self.adapters, self.clock, timezone=self.settings.timezone, actor=actor)
+
+    @property
+    def timezone(self) -> str:
+        """The team's zone: for the calendar grid and for posts outside any campaign."""
+        return self.settings.timezone
+
+    def campaigns(self) -> list[Campaign]:
+        rows: list[Campaign] = list_rows(self.store, Campaign, Campaign.name)
+        return rows
+
+    def zone_of(self, campaign: str | None) -> str:
+        if not campaign:
+            return self.timezone
+        for row in self.campaigns():
+            if row.name == campaign:
+                return row.timezone
+        return self.timezone
+
+    def hours(self, channel: str) -> Hours:
+        settings = self.settings.channels.get(channel)
+        if settings is None:
+            return Hours()
+        return Hours.parse(settings.posting_windows, settings.quiet_hours)
+
+    def busy(self, channel: str, start: datetime, end: datetime, *, except_post: int | None = None) -> list[datetime]:
+        """When the channel's other deliveries go (or went) out between ``start`` and ``end``."""
+        where = PostFilter(channel=channel, due_from=start, due_to=end, limit=5000)
+        return [
+            delivery.due_at
+            for post, delivery in list_deliveries(self.store, where)
+            if delivery.state not in _FREE_STATES and post.id != except_post
+        ]
+
+    def busy_around(self, channel: str, when: datetime, *, except_post: int | None = None) -> list[datetime]:
+        return self.busy(channel, when - timedelta(days=1), when + timedelta(days=15), except_post=except_post)
+
+    def redact(self, text: str | None) -> str:
+        """``text`` with every channel secret replaced by ``***``: errors are shown, secrets never."""
+        if not text:
+            return ""
+        secrets = secret_values(c.options for c in self.settings.channels.values())
+        if self.web.secret_key_env and os.environ.get(self.web.secret_key_env):
+            secrets.append(os.environ[self.web.secret_key_env])
+        return RedactingFilter(secrets).scrub(text)

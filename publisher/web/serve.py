@@ -1,0 +1,83 @@
+"""Serving the console with uvicorn: alone (``publisher web``) or inside the daemon's event loop (``publisher run``).
+
+Inside the daemon, uvicorn must leave signals alone (the daemon stops on SIGTERM and then stops the console), and a
+port already in use must not stop the sending: the console logs why it is not there and the daemon goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator, Mapping
+
+import uvicorn
+from starlette.applications import Starlette
+
+from adapters.base import Adapter
+from publisher.clock import Clock
+from publisher.config import Settings, WebSettings
+from publisher.logs import log_event
+from publisher.store import Store
+from publisher.web.app import create_app
+from publisher.web.console import Console
+
+__all__ = ["EmbeddedConsole", "serve_forever", "start_console"]
+
+
+def _config(app: Starlette, host: str, port: int) -> uvicorn.Config:
+    return uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False, lifespan="off", server_header=False
+    )
+
+
+class _QuietServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield  # the embedding process owns SIGTERM and SIGINT
+
+
+class EmbeddedConsole:
+    """The console served on the current event loop until ``stop``."""
+
+    def __init__(self, app: Starlette, web: WebSettings) -> None:
+        self.web = web
+        self.server = _QuietServer(_config(app, web.host, web.port))
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._serve(), name="web-console")
+
+    async def _serve(self) -> None:
+        try:
+            await self.server.serve()
+        except SystemExit:  # uvicorn exits when it cannot listen (the port is taken)
+            log_event(
+                "web.unavailable",
+                logging.WARNING,
+                reason=f"could not listen on {self.web.host}:{self.web.port}; the daemon goes on without the console",
+            )
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self.task is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.task, 10)
+
+
+async def start_console(
+    settings: Settings, store: Store, clock: Clock, adapters: Mapping[str, Adapter]
+) -> EmbeddedConsole | None:
+    """Start the console beside the daemon, if ``[web] enabled``; raises ``ConfigError`` for a missing key."""
+    if settings.web is None or not settings.web.enabled:
+        return None
+    console = Console.build(settings, store, clock, adapters=adapters)
+    embedded = EmbeddedConsole(create_app(console), settings.web)
+    embedded.start()
+    log_event("web.start", url=f"http://{settings.web.host}:{settings.web.port}/")
+    return embedded
+
+
+def serve_forever(app: Starlette, host: str, port: int) -> None:
+    """Serve until SIGTERM or Ctrl-C (uvicorn's own signal handling)."""
+    uvicorn.Server(_config(app, host, port)).run()

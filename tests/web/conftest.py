@@ -1,0 +1,160 @@
+"""The console over HTTP in-process (httpx's ASGI transport): a real SQLite file, an injected clock, cheap argon2
+parameters (the real ones take 50 ms a hash on purpose), and one person of each role."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from publisher.clock import ManualClock
+from publisher.config import ChannelSettings, DaemonSettings, Settings, WebSettings
+from publisher.queue import PostDraft
+from publisher.store import Store
+from publisher.web.accounts import Accounts, UserView
+from publisher.web.app import create_app
+from publisher.web.console import Console
+from publisher.web.passwords import Passwords
+
+PASSWORD = "correct horse battery"
+CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+_META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+
+
+def web_settings(tmp_path: Path, **web: Any) -> Settings:
+    """A website, a microblog with a 140-character limit, and a parents' group that is quiet at night."""
+
+    def outbox(name: str, **extra: Any) -> ChannelSettings:
+        options: dict[str, Any] = {"folder": str(tmp_path / "out" / name)}
+        if "max_length" in extra:
+            options["max_length"] = extra.pop("max_length")
+        return ChannelSettings(name=name, kind="outbox", options=options, **extra)
+
+    channels = {
+        "website": outbox("website"),
+        "weibo": outbox("weibo", max_length=140),
+        "parents": outbox("parents", quiet_hours=("21:00-07:30",), posting_windows=("07:30-21:00",)),
+    }
+    return Settings(
+        source="test",
+        database_url=f"sqlite:///{tmp_path / 'publisher.db'}",
+        timezone="Asia/Shanghai",
+        daemon=DaemonSettings(),
+        channels=channels,
+        web=WebSettings(language="en", **web),
+    )
+
+
+@pytest.fixture
+def console(tmp_path: Path, store: Store, clock: ManualClock) -> Console:
+    settings = web_settings(tmp_path)
+    store.sync_channels({n: c.kind for n, c in settings.channels.items()}, clock.now())
+    return Console.build(settings, store, clock, accounts=Accounts(store, clock, Passwords(CHEAP)))
+
+
+@pytest.fixture
+def app(console: Console) -> Starlette:
+    return create_app(console, "test-signing-key-" + "x" * 32)
+
+
+@pytest.fixture
+def people(console: Console) -> dict[str, UserView]:
+    accounts = console.accounts
+    return {
+        "editor": accounts.add_user("eve", PASSWORD, "editor", actor="setup"),
+        "approver": accounts.add_user("园长", PASSWORD, "approver", actor="setup"),
+        "admin": accounts.add_user("ada", PASSWORD, "admin", actor="setup"),
+    }
+
+
+class Visitor:
+    """One browser: an httpx client with its own cookie jar, talking to the app in-process."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, client=("198.51.100.7", 5000)), base_url="http://testserver"
+        )
+        self.token = ""
+
+    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        response = await self.http.get(path, **kwargs)
+        found = _META_CSRF.search(response.text)
+        if found:
+            self.token = found.group(1)
+        return response
+
+    async def post(
+        self, path: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kw: Any
+    ) -> httpx.Response:
+        if not self.token:
+            await self.get("/login")
+        form = dict(data or {})
+        if csrf:
+            form.setdefault("csrf_token", self.token)
+        return await self.http.post(path, data=form, **kw)
+
+    async def fetch(self, path: str, data: dict[str, Any]) -> httpx.Response:
+        """As the page's script posts: the token in a header, JSON back."""
+        headers = {"X-CSRF-Token": self.token, "X-Requested-With": "fetch"}
+        return await self.http.post(path, data=data, headers=headers)
+
+    async def sign_in(self, name: str, password: str = PASSWORD) -> httpx.Response:
+        await self.get("/login")
+        response = await self.post("/login", {"name": name, "password": password, "next": "/queue"})
+        await self.get("/queue")  # the session's new CSRF token
+        return response
+
+
+@pytest.fixture
+async def visitors(app: Starlette) -> AsyncIterator[Any]:
+    """``await visitors("eve")``: a new browser signed in as that person (``visitors()``: anonymous)."""
+    made: list[Visitor] = []
+
+    async def make(name: str | None = None) -> Visitor:
+        browser = Visitor(app)
+        made.append(browser)
+        if name is not None:
+            response = await browser.sign_in(name)
+            assert response.status_code == 303, response.text
+        return browser
+
+    yield make
+    for browser in made:
+        await browser.http.aclose()
+
+
+def routes(app: Starlette) -> list[tuple[str, str, Any]]:
+    """(method, path template, endpoint) for every route of the app (static files aside)."""
+    found = []
+    for route in app.routes:
+        if isinstance(route, Route):
+            for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
+                found.append((method, route.path, route.endpoint))
+    return found
+
+
+def concrete(path: str, ids: dict[str, int]) -> str:
+    return (
+        path.replace("{post_id:int}", str(ids["post"]))
+        .replace("{name}", "weibo")
+        .replace("{user_id:int}", str(ids["user"]))
+        .replace("{token_id:int}", str(ids["token"]))
+    )
+
+
+@pytest.fixture
+def ids(console: Console, people: dict[str, UserView]) -> dict[str, int]:
+    queue = console.queue("setup")
+    queue.add_campaign("阅读月", timezone="Asia/Shanghai", requires_approval=True)
+    post = queue.add_post(
+        PostDraft(title="亲子共读", body="本周三下午", channels=["weibo"], now=True, campaign="阅读月")
+    )
+    token, _ = console.accounts.create_token(people["editor"].id, "bot", actor="setup")
+    return {"post": post, "user": people["editor"].id, "token": token.id}
