@@ -6,6 +6,7 @@ from alembic import context
 
 import publisher.tracker.models  # noqa: F401  (the tracker's tables, on the same Base)
 from publisher.models import Base
+from publisher.reports import models as _report_models  # noqa: F401  (scheduled report runs, migration 0004r)
 from publisher.web import models as _web_models  # noqa: F401  (the console's tables, migration 0003w)
 
 connection = context.config.attributes.get("connection")

@@ -1,0 +1,496 @@
+"""The report's queries: the figures (small, computed in the database) and the rows (streamed, never all in memory).
+
+``open_report`` opens one read transaction, so every table of one report comes from the same snapshot of the
+database, and returns a ``Report``: ``summary`` holds the aggregates (coverage per outlet, over time, per channel);
+``coverage()`` and ``posts()`` stream their rows in chunks (``yield_per``: a server-side cursor on PostgreSQL, a
+stepped cursor on SQLite), so a campaign of a million items is written with flat memory.
+
+On SQLite the report reads through an engine of its own that begins a *deferred* (read) transaction: the store's
+engine begins ``IMMEDIATE`` (it takes the write lock), which would hold the daemon's writes for as long as a large
+report streams. In WAL mode a reader sees a snapshot and blocks no writer. That engine is also ``query_only``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import weakref
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, case, create_engine, distinct, event, func, select
+from sqlalchemy.pool import NullPool
+
+from publisher.errors import NotFoundError, ValidationError
+from publisher.models import Campaign, Channel, Delivery, DeliveryState, Post
+from publisher.store import Store
+from publisher.tracker.models import CoverageItem, Outlet
+
+__all__ = [
+    "Bucket",
+    "ChannelRow",
+    "CoverageLine",
+    "OutletRow",
+    "PostLine",
+    "Report",
+    "Scope",
+    "Summary",
+    "open_report",
+    "read_connection",
+]
+
+CHUNK = 2000  # rows fetched from the database at a time
+DAILY_UP_TO = timedelta(days=31)  # a period up to this long is counted per day, a longer one per week
+_WAITING = (DeliveryState.QUEUED.value, DeliveryState.RETRY_WAIT.value, DeliveryState.CLAIMED.value)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Scope:
+    """What one report covers: a campaign and a period, ``start`` inclusive and ``end`` exclusive (UTC)."""
+
+    campaign_id: int
+    campaign: str
+    timezone: str
+    campaign_starts_at: datetime | None
+    campaign_ends_at: datetime | None
+    start: datetime | None = None  # None: from the beginning
+    end: datetime | None = None  # None: up to now
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class OutletRow(NamedTuple):
+    outlet: str
+    kind: str
+    tier: str | None
+    region: str | None
+    count: int
+    first: datetime | None  # in the campaign's zone
+    last: datetime | None
+
+
+class Bucket(NamedTuple):
+    start: date  # the first day, in the campaign's zone
+    end: date  # the last day (inclusive)
+    count: int
+
+
+class ChannelRow(NamedTuple):
+    channel: str
+    kind: str
+    posts: int  # posts with a sent delivery on this channel
+    sent: int
+    failed: int
+    uncertain: int
+    waiting: int
+    cancelled: int
+
+
+class CoverageLine(NamedTuple):
+    id: int
+    published: datetime | None  # in the campaign's zone
+    outlet: str
+    tier: str | None
+    title: str
+    url: str | None
+    matched_by: str
+    matched_terms: str | None
+    reprint_group: int
+    post_id: int | None
+    note: str | None
+
+
+class PostLine(NamedTuple):
+    channel: str
+    post_id: int
+    title: str
+    at: datetime  # sent, or due if not sent; in the campaign's zone
+    url: str | None
+    state: str  # the delivery's state, or "pending"/"rejected" while the post waits for or failed approval
+    detail: str | None  # the last error, for a delivery that did not go out
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Summary:
+    scope: Scope
+    generated_at: datetime  # in the campaign's zone
+    first_day: date | None  # the period shown, in the campaign's zone (None: nothing to show)
+    last_day: date | None
+    bucket: str  # "day" or "week"
+    coverage: int
+    stories: int  # distinct reprint groups
+    reprints: int  # items that reprint one of our posts
+    outlets: list[OutletRow]
+    timeline: list[Bucket]
+    channels: list[ChannelRow]
+    posts: int  # posts with at least one sent delivery
+    sent: int
+    deliveries: int
+
+    @property
+    def empty(self) -> bool:
+        return self.coverage == 0 and self.deliveries == 0
+
+
+# --- the read connection ----------------------------------------------------------------------------------------------
+
+_READERS: weakref.WeakKeyDictionary[Store, Engine] = weakref.WeakKeyDictionary()
+
+
+def _reader(store: Store) -> Engine:
+    engine = store.engine
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return engine
+    reader = _READERS.get(store)
+    if reader is None:
+        reader = create_engine(engine.url, poolclass=NullPool, connect_args={"timeout": 10})
+
+        @event.listens_for(reader, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" below issues BEGIN itself
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA query_only=ON")
+            cursor.close()
+
+        @event.listens_for(reader, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN")  # deferred: a read snapshot, no write lock
+
+        _READERS[store] = reader
+    return reader
+
+
+@contextlib.contextmanager
+def read_connection(store: Store) -> Iterator[Connection]:
+    """One read transaction: a consistent snapshot for every query of one report."""
+    engine = _reader(store)
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            yield connection
+
+
+# --- the report -------------------------------------------------------------------------------------------------------
+
+
+def _local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
+    return value.astimezone(zone) if value is not None else None
+
+
+class Report:
+    """A report being written: the figures, and the rows streamed from the open snapshot."""
+
+    def __init__(self, connection: Connection, summary: Summary) -> None:
+        self._connection = connection
+        self.summary = summary
+        self._outlets = {row.id: row for row in connection.execute(select(Outlet.id, Outlet.name, Outlet.tier))}
+
+    @property
+    def scope(self) -> Scope:
+        return self.summary.scope
+
+    def coverage(self) -> Iterator[CoverageLine]:
+        """Every coverage item of the period, oldest first (then by id)."""
+        query = (
+            select(
+                CoverageItem.id,
+                CoverageItem.published_at,
+                CoverageItem.outlet_id,
+                CoverageItem.title,
+                CoverageItem.url,
+                CoverageItem.matched_by,
+                CoverageItem.matched_terms,
+                CoverageItem.reprint_group,
+                CoverageItem.post_id,
+                CoverageItem.note,
+            )
+            .where(*_coverage_filter(self.scope))
+            .order_by(CoverageItem.published_at, CoverageItem.id)
+        )
+        zone = self.scope.zone
+        outlets = self._outlets
+        result = self._connection.execution_options(yield_per=CHUNK).execute(query)
+        for item_id, published, outlet_id, title, url, how, terms, group, post_id, note in result:
+            outlet = outlets[outlet_id]
+            yield CoverageLine(
+                item_id,
+                published.astimezone(zone) if published is not None else None,
+                outlet.name,
+                outlet.tier,
+                title,
+                url,
+                how,
+                terms,
+                group if group is not None else item_id,
+                post_id,
+                note,
+            )
+
+    def posts(self) -> Iterator[PostLine]:
+        """Every delivery of the campaign's posts in the period, by channel, then by time."""
+        when = func.coalesce(Delivery.sent_at, Delivery.due_at)
+        query = (
+            select(
+                Channel.name,
+                Post.id,
+                Post.title,
+                Delivery.sent_at,
+                Delivery.due_at,
+                Delivery.remote_url,
+                Delivery.state,
+                Post.approval,
+                Delivery.last_error,
+            )
+            .join(Post, Post.id == Delivery.post_id)
+            .join(Channel, Channel.id == Delivery.channel_id)
+            .where(*_delivery_filter(self.scope))
+            .order_by(Channel.name, when, Delivery.id)
+        )
+        zone = self.scope.zone
+        result = self._connection.execution_options(yield_per=CHUNK).execute(query)
+        for channel, post_id, title, sent_at, due_at, url, state, approval, error in result:
+            shown = state
+            if state in _WAITING and approval in ("pending", "rejected"):
+                shown = approval
+            at = sent_at if sent_at is not None else due_at
+            yield PostLine(
+                channel,
+                post_id,
+                title,
+                at.astimezone(zone),
+                url,
+                shown,
+                error if state != DeliveryState.SENT.value else None,
+            )
+
+
+@contextlib.contextmanager
+def open_report(
+    store: Store,
+    campaign: str,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    now: datetime,
+) -> Iterator[Report]:
+    """The report on ``campaign`` for [``start``, ``end``) (UTC; None: open), read from one snapshot."""
+    if start is not None and end is not None and end <= start:
+        raise ValidationError("the period is empty: --to must be after --from")
+    with read_connection(store) as connection:
+        row = connection.execute(
+            select(Campaign.id, Campaign.name, Campaign.timezone, Campaign.starts_at, Campaign.ends_at).where(
+                Campaign.name == campaign
+            )
+        ).first()
+        if row is None:
+            raise NotFoundError(f"there is no campaign {campaign}; see `publisher campaign list`")
+        scope = Scope(
+            campaign_id=row.id,
+            campaign=row.name,
+            timezone=row.timezone,
+            campaign_starts_at=row.starts_at,
+            campaign_ends_at=row.ends_at,
+            start=start,
+            end=end,
+        )
+        yield Report(connection, _summary(connection, scope, now))
+
+
+# --- the figures ------------------------------------------------------------------------------------------------------
+
+
+def _coverage_filter(scope: Scope) -> list[Any]:
+    where: list[Any] = [CoverageItem.campaign_id == scope.campaign_id, CoverageItem.removed_at.is_(None)]
+    if scope.start is not None:
+        where.append(CoverageItem.published_at >= scope.start)
+    if scope.end is not None:
+        where.append(CoverageItem.published_at < scope.end)
+    return where
+
+
+def _delivery_filter(scope: Scope) -> list[Any]:
+    when = func.coalesce(Delivery.sent_at, Delivery.due_at)
+    where: list[Any] = [Post.campaign_id == scope.campaign_id]
+    if scope.start is not None:
+        where.append(when >= scope.start)
+    if scope.end is not None:
+        where.append(when < scope.end)
+    return where
+
+
+def _summary(connection: Connection, scope: Scope, now: datetime) -> Summary:
+    zone = scope.zone
+    per_outlet = connection.execute(
+        select(
+            CoverageItem.outlet_id,
+            func.count(),
+            func.min(CoverageItem.published_at),
+            func.max(CoverageItem.published_at),
+        )
+        .where(*_coverage_filter(scope))
+        .group_by(CoverageItem.outlet_id)
+    ).all()
+    outlets_by_id = {
+        row.id: row
+        for row in connection.execute(
+            select(Outlet.id, Outlet.name, Outlet.kind, Outlet.tier, Outlet.region).where(
+                Outlet.id.in_([r[0] for r in per_outlet] or [-1])
+            )
+        )
+    }
+    outlets = sorted(
+        (
+            OutletRow(
+                outlets_by_id[outlet_id].name,
+                outlets_by_id[outlet_id].kind,
+                outlets_by_id[outlet_id].tier,
+                outlets_by_id[outlet_id].region,
+                int(count),
+                _local(first, zone),
+                _local(last, zone),
+            )
+            for outlet_id, count, first, last in per_outlet
+        ),
+        key=lambda o: (-o.count, o.outlet),
+    )
+    totals = connection.execute(
+        select(
+            func.count(),
+            func.count(distinct(func.coalesce(CoverageItem.reprint_group, CoverageItem.id))),
+            func.count(CoverageItem.post_id),
+        ).where(*_coverage_filter(scope))
+    ).one()
+    channels = _channels(connection, scope)
+    first_day, last_day = _period(connection, scope, outlets, now)
+    bucket = "day" if first_day is None or last_day is None or last_day - first_day < DAILY_UP_TO else "week"
+    timeline = _timeline(connection, scope, first_day, last_day, bucket) if first_day and last_day else []
+    return Summary(
+        scope=scope,
+        generated_at=now.astimezone(zone),
+        first_day=first_day,
+        last_day=last_day,
+        bucket=bucket,
+        coverage=int(totals[0]),
+        stories=int(totals[1]),
+        reprints=int(totals[2]),
+        outlets=outlets,
+        timeline=timeline,
+        channels=channels,
+        posts=_sent_posts(connection, scope),
+        sent=sum(c.sent for c in channels),
+        deliveries=sum(c.sent + c.failed + c.uncertain + c.waiting + c.cancelled for c in channels),
+    )
+
+
+def _channels(connection: Connection, scope: Scope) -> list[ChannelRow]:
+    rows = connection.execute(
+        select(
+            Channel.name,
+            Channel.kind,
+            Delivery.state,
+            func.count(),
+            func.count(distinct(Post.id)),
+        )
+        .join(Post, Post.id == Delivery.post_id)
+        .join(Channel, Channel.id == Delivery.channel_id)
+        .where(*_delivery_filter(scope))
+        .group_by(Channel.name, Channel.kind, Delivery.state)
+    ).all()
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for name, kind, state, count, posts in rows:
+        slot = counts.setdefault((name, kind), {})
+        group = "waiting" if state in _WAITING else state
+        slot[group] = slot.get(group, 0) + int(count)
+        if state == DeliveryState.SENT.value:
+            slot["posts"] = int(posts)
+    return sorted(
+        (
+            ChannelRow(
+                name,
+                kind,
+                c.get("posts", 0),
+                c.get("sent", 0),
+                c.get("failed", 0),
+                c.get("uncertain", 0),
+                c.get("waiting", 0),
+                c.get("cancelled", 0),
+            )
+            for (name, kind), c in counts.items()
+        ),
+        key=lambda c: (-c.sent, c.channel),
+    )
+
+
+def _sent_posts(connection: Connection, scope: Scope) -> int:
+    query = (
+        select(func.count(distinct(Delivery.post_id)))
+        .join(Post, Post.id == Delivery.post_id)
+        .where(*_delivery_filter(scope), Delivery.state == DeliveryState.SENT.value)
+    )
+    return int(connection.execute(query).scalar_one())
+
+
+def _period(
+    connection: Connection, scope: Scope, outlets: Sequence[OutletRow], now: datetime
+) -> tuple[date | None, date | None]:
+    """The days the timeline spans: the period asked for, else the campaign's dates, else the data's, up to now."""
+    zone = scope.zone
+    delivered = connection.execute(
+        select(
+            func.min(func.coalesce(Delivery.sent_at, Delivery.due_at)),
+            func.max(func.coalesce(Delivery.sent_at, Delivery.due_at)),
+        )
+        .join(Post, Post.id == Delivery.post_id)
+        .where(*_delivery_filter(scope))
+    ).one()
+    seen = [o.first for o in outlets if o.first] + [o.last for o in outlets if o.last]
+    seen += [_as_utc(v).astimezone(zone) for v in delivered if v is not None]
+    first = scope.start
+    if first is None:
+        starts = [_as_utc(scope.campaign_starts_at)] if scope.campaign_starts_at else []
+        first = min([*starts, *seen], default=None)
+    if scope.end is not None:
+        last: datetime | None = scope.end - timedelta(microseconds=1)
+    else:
+        horizon = min(now, scope.campaign_ends_at) if scope.campaign_ends_at else now
+        last = max([*seen, horizon]) if seen or first is not None else None
+    if first is None or last is None:
+        return None, None
+    first_day, last_day = first.astimezone(zone).date(), last.astimezone(zone).date()
+    return (first_day, last_day) if last_day >= first_day else (first_day, first_day)
+
+
+def _as_utc(value: Any) -> datetime:
+    """A value read through ``func.min``/``max`` over a ``coalesce``: typed by SQLAlchemy or a plain SQLite string."""
+    from publisher.clock import utc
+
+    if isinstance(value, datetime):
+        return utc(value)
+    return utc(datetime.fromisoformat(str(value)))
+
+
+def _timeline(connection: Connection, scope: Scope, first: date, last: date, bucket: str) -> list[Bucket]:
+    """Coverage counted per day or per week (weeks start on Monday), in the campaign's zone. One query: each item
+    is put in its bucket by a CASE over the buckets' UTC boundaries (daylight saving moves them, not the days)."""
+    zone = scope.zone
+    step = timedelta(days=1 if bucket == "day" else 7)
+    day = first if bucket == "day" else first - timedelta(days=first.weekday())
+    days: list[date] = []
+    while day <= last:
+        days.append(day)
+        day += step
+    bounds = [datetime.combine(d, time(0), tzinfo=zone) for d in [*days, days[-1] + step]]
+    position = case(
+        *((CoverageItem.published_at < bound, index) for index, bound in enumerate(bounds[1:])),
+        else_=len(days),
+    )
+    where = [*_coverage_filter(scope), CoverageItem.published_at >= bounds[0]]
+    placed = select(position.label("bucket")).where(*where).subquery()  # GROUP BY a name, not a parametrised CASE
+    counts = dict(connection.execute(select(placed.c.bucket, func.count()).group_by(placed.c.bucket)).all())
+    return [Bucket(d, min(d + step - timedelta(days=1), last), int(counts.get(i, 0))) for i, d in enumerate(days)]
