@@ -1,12 +1,16 @@
 """Throughput: 10,000 deliveries due at once, sent by the daemon to a loopback stand-in that answers after 50 ms.
 
-    .venv/bin/python bench/dispatch.py [--transport aiohttp|httpx|both] [--deliveries N]
+    .venv/bin/python bench/dispatch.py [--transport aiohttp|httpx|both] [--deliveries N] [--no-bare]
 
 Four webhook channels, each capped at 16 concurrent requests, so the best possible time is
 N x latency / 64 (7.8 s for 10,000). The daemon runs in its own process (as ``publisher run`` would, logging each
 delivery at INFO into a file) and is measured from start to the moment all N are answered and recorded as sent.
 Beside it, the same N requests are sent by a bare client loop (no queue, no database; the same 4 x 16 concurrency)
 through each HTTP transport, which shows what the machine and the transport alone allow.
+
+About two minutes, most of it the bare loop over httpx's own transport (some 8 ms of CPU per request here). Any run
+still going after RUN_TIMEOUT seconds is stopped and reported on what it sent; ``--transport both`` adds the daemon
+over httpx's transport, which takes that long on its own.
 
 Prints each figure with its target and writes them to bench/results/dispatch.json.
 """

@@ -635,6 +635,7 @@ def channel_resume(app: App, name: str) -> None:
     click.echo(f"{name} resumed")
 
 
+import publisher.cli_reports  # noqa: E402  (publisher report)
 import publisher.cli_web  # noqa: E402,F401  (publisher web, publisher user)
 from publisher import cli_tracker  # noqa: E402,F401  (publisher outlet, track, coverage, campaign rules)
 

@@ -20,6 +20,7 @@ import httpx
 import adapters
 from adapters.base import Adapter, AdapterConfigError
 from publisher.errors import ConfigError
+from publisher.reports.settings import ReportSettings, parse_reports
 from publisher.tracker.settings import OutletSettings, TrackerSettings, parse_outlets, parse_tracker
 
 __all__ = [
@@ -89,6 +90,7 @@ class Settings:
     web: WebSettings | None = None
     tracker: TrackerSettings = dataclasses.field(default_factory=TrackerSettings)  # [tracker]: how feeds are polled
     outlets: Mapping[str, OutletSettings] = dataclasses.field(default_factory=dict)  # [outlets.NAME]
+    reports: ReportSettings = dataclasses.field(default_factory=ReportSettings)  # [reports], [reports.NAME]
 
     def build_adapters(self, client: httpx.AsyncClient, env: Mapping[str, str] | None = None) -> dict[str, Adapter]:
         """One adapter per channel. Secrets are read from ``env`` (default: the process environment)."""
@@ -177,7 +179,10 @@ class _Reader:
 
 def _parse(raw: Mapping[str, Any], source: str) -> Settings:
     top = _Reader(
-        raw, source, "", {"database", "publisher", "log", "daemon", "channels", "contacts", "web", "tracker", "outlets"}
+        raw,
+        source,
+        "",
+        {"database", "publisher", "log", "daemon", "channels", "contacts", "web", "tracker", "outlets", "reports"},
     )
     database = _Reader(top.table_of("database"), source, "database", {"url"})
     general = _Reader(top.table_of("publisher"), source, "publisher", {"timezone"})
@@ -214,6 +219,7 @@ def _parse(raw: Mapping[str, Any], source: str) -> Settings:
         web=_parse_web(top.table_of("web"), source),
         tracker=parse_tracker(top.table_of("tracker"), source),
         outlets=parse_outlets(top.table_of("outlets"), source),
+        reports=parse_reports(top.table_of("reports"), source, channels),
     )
 
 

@@ -112,6 +112,10 @@ class Daemon:
 
             tracker = TrackerJob(self.settings, self.store, self.clock)
             timers.every(self.settings.tracker.check_interval, tracker.run, "tracker")
+            from publisher.reports.schedule import CHECK_SECONDS, ReportJob  # [reports.NAME], once per occurrence
+
+            reports = ReportJob(self.settings, self.store, self.clock, dispatcher.adapters, dispatcher.wake.set)
+            timers.every(CHECK_SECONDS, reports.run, "reports")
             log_event(
                 "daemon.start",
                 channels=",".join(dispatcher.adapters),

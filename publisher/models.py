@@ -33,6 +33,7 @@ __all__ = [
     "Delivery",
     "DeliveryState",
     "Event",
+    "Heartbeat",
     "Post",
     "PostState",
     "Schedule",
@@ -122,6 +123,11 @@ class Channel(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    #: who paused it: "breaker" (the circuit breaker: resumed by itself after a successful probe) or a person or
+    #: reason ("credentials", an actor's name): only the breaker's pauses are lifted automatically
+    paused_by: Mapped[str | None] = mapped_column(String(200))
+    #: when a breaker-paused channel is next probed (``adapter.check()``); any daemon may take the probe
+    probe_at: Mapped[datetime | None]
 
 
 class Post(Base):
@@ -222,3 +228,23 @@ class Event(Base):
     from_state: Mapped[str | None] = mapped_column(String(20))
     to_state: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Heartbeat(Base):
+    """A running daemon, as ``publisher status`` shows it: written every few seconds, removed on a clean stop.
+
+    ``name`` is the daemon's lease owner (``host:pid``), so its leases on deliveries can be joined to it. A row not
+    refreshed for a while belongs to a daemon that died (or lost the database); it is pruned after a day.
+    """
+
+    __tablename__ = "daemons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    in_flight: Mapped[int] = mapped_column(Integer, default=0)  # sends started and not yet answered
+    sent: Mapped[int] = mapped_column(Integer, default=0)  # sends answered since it started
+    channels: Mapped[list[str]] = mapped_column(default=list)  # the channels it sends to

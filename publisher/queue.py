@@ -200,6 +200,8 @@ class Queue:
             if post.approval == ApprovalState.PENDING:
                 why += "; waits for approval"
             self._event(session, "post.add", post_id=post.id, to_state=post.approval, reason=why)
+            if post.approval != ApprovalState.PENDING:
+                self.store.notify_due(session)
             return post.id
 
     def _wait_for_article(self, session: Session, post: Post, deliveries: Mapping[str, Delivery]) -> None:
@@ -312,6 +314,7 @@ class Queue:
                     moved += 1
             if moved == 0:
                 raise ValidationError(f"post {post_id} has nothing waiting to be sent that could be moved")
+            self.store.notify_due(session)
         return moved
 
     def resolve(self, post_id: int, action: str, channel: str | None = None, note: str | None = None) -> int:
@@ -336,6 +339,8 @@ class Queue:
                 else:
                     delivery.due_at = now
                     self._move(session, delivery, DeliveryState.QUEUED, now, why)
+            if action == "resend":
+                self.store.notify_due(session)
         return len(targets)
 
     def approve(self, post_id: int, note: str | None = None) -> None:
@@ -354,6 +359,7 @@ class Queue:
                 .values(ready=True, updated_at=now)
             )
             self._event(session, "post.approve", post_id=post_id, to_state=ApprovalState.APPROVED, reason=note)
+            self.store.notify_due(session)
 
     def reject(self, post_id: int, reason: str) -> None:
         if not reason or not reason.strip():

@@ -27,6 +27,7 @@ from sqlalchemy import (
     inspect,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import make_url
@@ -38,6 +39,7 @@ from publisher.errors import ConfigError
 from publisher.models import Channel, Delivery, DeliveryState, Event, Post
 
 __all__ = [
+    "DUE_CHANNEL",
     "Claim",
     "Outcome",
     "PostFilter",
@@ -50,6 +52,8 @@ __all__ = [
 ]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: the PostgreSQL channel on which daemons are woken when work falls due (``Store.notify_due``, ``publisher.notify``)
+DUE_CHANNEL = "publisher_due"
 
 # States the dispatcher may pick up once due.
 _DUE_STATES = (DeliveryState.QUEUED.value, DeliveryState.RETRY_WAIT.value)
@@ -225,6 +229,15 @@ class Store:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    def notify_due(self, session: Session) -> None:
+        """Wake the daemons listening on PostgreSQL: a delivery was queued, approved, moved or is to be resent.
+
+        NOTIFY is transactional: it is delivered when ``session`` commits, and not at all if it rolls back. Nothing
+        on SQLite, where one daemon polls (``daemon.poll_interval``), as it also does on PostgreSQL as a safety net.
+        """
+        if not self.is_sqlite:
+            session.execute(text(f"NOTIFY {DUE_CHANNEL}"))
+
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
         """A transaction: committed on success, rolled back on any error."""
@@ -375,7 +388,7 @@ class Store:
 
     def _channel_health(self, session: Session, outcomes: Sequence[Outcome], now: datetime) -> None:
         last: dict[str, Outcome] = {}
-        for outcome in outcomes:
+        for outcome in sorted(outcomes, key=lambda o: o.channel):  # one lock order on PostgreSQL: no deadlock
             last[outcome.channel] = outcome
         success = [{"b_name": name, "b_at": now} for name, o in last.items() if o.state == DeliveryState.SENT]
         errors = [
@@ -395,10 +408,13 @@ class Store:
             if row is None:
                 raise LookupError(f"channel {channel} is not in the database; run `publisher init`")
             row.paused = paused
+            row.paused_by, row.probe_at = (actor if paused else None), None  # a person's pause: no automatic probe
             if reason and paused:
                 row.last_error, row.last_error_at = reason, now
             action = "channel.pause" if paused else "channel.resume"
             session.add(Event(at=now, actor=actor, action=action, reason=f"{channel}: {reason or ''}"))
+            if not paused:
+                self.notify_due(session)
 
     def reclaim_expired(self, now: datetime, resend_channels: set[str], actor: str) -> list[Outcome]:
         """Take back deliveries whose worker died mid-send (the lease ran out).
@@ -412,7 +428,7 @@ class Store:
                 select(Delivery.id, Delivery.post_id, Delivery.lease_owner, Channel.name)
                 .join(Channel)
                 .where(Delivery.state == DeliveryState.CLAIMED.value, Delivery.lease_until < now)
-                .with_for_update(skip_locked=True)
+                .with_for_update(skip_locked=True, of=Delivery)  # lock the deliveries only, not their channels
             ).all()
             for row in rows:
                 if row.name in resend_channels:

@@ -16,6 +16,7 @@ from publisher.models import Delivery, Post
 from publisher.queue import Queue
 from publisher.scheduler import cron_trigger, occurrences
 from publisher.store import Store, open_store
+from tests.conftest import url_of
 
 
 def test_cron_weekdays_count_from_sunday_as_crontab_does() -> None:
@@ -90,12 +91,13 @@ def test_a_schedule_whose_template_is_too_long_is_refused(queue: Queue) -> None:
         queue.add_schedule("y", cron="0 9 * * *", timezone="UTC", title="t", body="b", channels=["fax"])
 
 
-def test_two_daemons_on_one_sqlite_file_make_one_post_per_occurrence(
+def test_two_daemons_on_one_database_make_one_post_per_occurrence(
     tmp_path: Path, settings: Settings, queue: Queue, clock: ManualClock
 ) -> None:
+    """On a SQLite file (one writer at a time) and on PostgreSQL (concurrent inserts: the unique key decides)."""
     queue.add_schedule("hourly", cron="0 * * * *", timezone="UTC", title="整点播报", body="b", channels=["website"])
     clock.advance(1800)
-    url = f"sqlite:///{tmp_path / 'publisher.db'}"
+    url = url_of(queue.store)
     barrier = threading.Barrier(2)
     results: list[list[int]] = []
     errors: list[BaseException] = []

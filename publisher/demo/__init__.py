@@ -65,7 +65,7 @@ def run_demo(folder: Path | None, echo: Callable[[str], None] = print, timeout: 
 
     adapters = settings.build_adapters(httpx.AsyncClient(), {})
     queue = Queue(store, adapters, clock, timezone=TIMEZONE, actor="demo")
-    queue.add_campaign(CAMPAIGN, timezone=TIMEZONE)
+    queue.add_campaign(CAMPAIGN, timezone=TIMEZONE, starts_at=clock.now() - timedelta(days=14))  # began 2 weeks ago
     start = clock.now()
     for offset, sample in enumerate(sorted(SAMPLES.glob("*.md"))):
         document = frontmatter.loads(sample.read_text(encoding="utf-8"))
@@ -95,6 +95,9 @@ def run_demo(folder: Path | None, echo: Callable[[str], None] = print, timeout: 
     echo(f"\nsent files are in {folder / 'outbox'} (one folder per channel, a .md and a .json per delivery)")
     echo(f"database: {folder / 'publisher.db'}")
     show_renderings(echo)
+    from publisher.reports.demo import demo_reports  # coverage added by hand, then the reports in every format
+
+    demo_reports(store, folder, CAMPAIGN, TIMEZONE, clock, echo)
     return folder
 
 

@@ -209,6 +209,7 @@ def kind(lang: str, value: str) -> str:
     return _pick(lang, pair) if pair else value
 
 
+@functools.lru_cache(maxsize=8192)  # called for every item: a campaign has few distinct reasons
 def matched(lang: str, matched_by: str, terms: str | None) -> str:
     """Why an item counts as coverage: how it matched, and the keywords or post it matched."""
     pair = _MATCHED.get(matched_by)

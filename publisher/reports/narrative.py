@@ -112,10 +112,10 @@ def values(summary: Summary, lang: str) -> dict[str, str]:
     listed = summary.outlets[:LISTED]
     more = len(summary.outlets) - len(listed)
     if lang == "en":
-        parts = [f"{o.outlet} {_number(lang, o.count)}" for o in listed]
+        parts = [f"{o.outlet} {_number(lang, o.items)}" for o in listed]
         breakdown = ", ".join(parts) + (f" and {more} others" if more else "")
     else:
-        breakdown = "、".join(f"{o.outlet}{o.count}篇" for o in listed) + ("等" if more else "")
+        breakdown = "、".join(f"{o.outlet}{o.items}篇" for o in listed) + ("等" if more else "")
     channels = [c.channel for c in summary.channels if c.sent]
     return {
         "campaign": summary.scope.campaign,

@@ -20,10 +20,11 @@ __all__ = ["FORMULA_STARTS", "cell", "href", "html", "is_formula_like", "markdow
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # characters a spreadsheet skips before it decides whether a cell is a formula
 _LEADING_BLANKS = " \u00a0\u3000"
+_RISKY_FIRST = frozenset(FORMULA_STARTS) | frozenset(_LEADING_BLANKS)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
 # CommonMark: any ASCII punctuation may be escaped; these are the ones that can start or end inline syntax
-_MD_INLINE = re.compile(r"([\\`*_{}\[\]()<>#!|~&])")
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>#!|~&])")  # with [ and ] escaped, ( ) can no longer close a link
 _MD_BULLET = re.compile(r"^(\s*)([-+=])")  # a list item, or a setext heading underline
 _MD_ORDERED = re.compile(r"^(\s*\d+)\.")  # an ordered list item ("1)" is caught by the inline escape)
 
@@ -36,6 +37,8 @@ def is_formula_like(value: str) -> bool:
 
 def cell(value: str) -> str:
     """``value`` for a CSV cell: an apostrophe before anything a spreadsheet could run, control characters dropped."""
+    if not value or (value[0] not in _RISKY_FIRST and value.isprintable()):
+        return value  # the common case, decided in two C calls
     value = _CONTROL.sub("", value)
     return "'" + value if is_formula_like(value) else value
 

@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, case, create_engine, distinct, event, func, select
+from sqlalchemy import Connection, Engine, case, create_engine, distinct, event, func, literal, select
 from sqlalchemy.pool import NullPool
 
 from publisher.errors import NotFoundError, ValidationError
@@ -41,7 +41,7 @@ __all__ = [
     "read_connection",
 ]
 
-CHUNK = 2000  # rows fetched from the database at a time
+CHUNK = 5000  # rows fetched from the database at a time
 DAILY_UP_TO = timedelta(days=31)  # a period up to this long is counted per day, a longer one per week
 _WAITING = (DeliveryState.QUEUED.value, DeliveryState.RETRY_WAIT.value, DeliveryState.CLAIMED.value)
 
@@ -68,7 +68,7 @@ class OutletRow(NamedTuple):
     kind: str
     tier: str | None
     region: str | None
-    count: int
+    items: int
     first: datetime | None  # in the campaign's zone
     last: datetime | None
 
@@ -76,7 +76,7 @@ class OutletRow(NamedTuple):
 class Bucket(NamedTuple):
     start: date  # the first day, in the campaign's zone
     end: date  # the last day (inclusive)
-    count: int
+    items: int
 
 
 class ChannelRow(NamedTuple):
@@ -170,8 +170,8 @@ def read_connection(store: Store) -> Iterator[Connection]:
     """One read transaction: a consistent snapshot for every query of one report."""
     engine = _reader(store)
     with engine.connect() as connection:
-        if engine.dialect.name == "postgresql":
-            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        if engine.dialect.name == "postgresql":  # one snapshot for every query, and no write by mistake
+            connection = connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
         with connection.begin():
             yield connection
 
@@ -214,22 +214,26 @@ class Report:
             .order_by(CoverageItem.published_at, CoverageItem.id)
         )
         zone = self.scope.zone
-        outlets = self._outlets
+        outlets = {outlet_id: (row.name, row.tier) for outlet_id, row in self._outlets.items()}
+        make = tuple.__new__  # a NamedTuple's own __new__ is Python code: this runs once per item
         result = self._connection.execution_options(yield_per=CHUNK).execute(query)
         for item_id, published, outlet_id, title, url, how, terms, group, post_id, note in result:
-            outlet = outlets[outlet_id]
-            yield CoverageLine(
-                item_id,
-                published.astimezone(zone) if published is not None else None,
-                outlet.name,
-                outlet.tier,
-                title,
-                url,
-                how,
-                terms,
-                group if group is not None else item_id,
-                post_id,
-                note,
+            name, tier = outlets[outlet_id]
+            yield make(
+                CoverageLine,
+                (
+                    item_id,
+                    published.astimezone(zone) if published is not None else None,
+                    name,
+                    tier,
+                    title,
+                    url,
+                    how,
+                    terms,
+                    group if group is not None else item_id,
+                    post_id,
+                    note,
+                ),
             )
 
     def posts(self) -> Iterator[PostLine]:
@@ -325,60 +329,68 @@ def _delivery_filter(scope: Scope) -> list[Any]:
 
 
 def _summary(connection: Connection, scope: Scope, now: datetime) -> Summary:
+    """The figures. Coverage is read in one pass: counted per (outlet, day or week) in the database, then summed
+    here both ways; the distinct stories take a second pass."""
     zone = scope.zone
-    per_outlet = connection.execute(
-        select(
-            CoverageItem.outlet_id,
-            func.count(),
-            func.min(CoverageItem.published_at),
-            func.max(CoverageItem.published_at),
-        )
-        .where(*_coverage_filter(scope))
-        .group_by(CoverageItem.outlet_id)
-    ).all()
-    outlets_by_id = {
+    where = _coverage_filter(scope)
+    # two queries, each a walk down the (campaign, published) index to its first row
+    earliest = connection.execute(select(func.min(CoverageItem.published_at)).where(*where)).scalar()
+    latest = connection.execute(select(func.max(CoverageItem.published_at)).where(*where)).scalar()
+    channels = _channels(connection, scope)
+    first_day, last_day = _period(connection, scope, [v for v in (earliest, latest) if v is not None], now)
+    bucket = "day" if first_day is None or last_day is None or last_day - first_day < DAILY_UP_TO else "week"
+    days = _days(first_day, last_day, bucket) if first_day and last_day else []
+    per_outlet: dict[int, list[Any]] = {}  # outlet id -> [items, first, last]
+    per_bucket = [0] * len(days)
+    reprints = 0
+    for outlet_id, index, items, first, last, reprinting in connection.execute(_grouped(scope, days, bucket)):
+        slot = per_outlet.setdefault(outlet_id, [0, first, last])
+        slot[0] += items
+        slot[1] = min(v for v in (slot[1], first) if v is not None) if first or slot[1] else None
+        slot[2] = max(v for v in (slot[2], last) if v is not None) if last or slot[2] else None
+        reprints += reprinting
+        if index is not None and 0 <= index < len(days):
+            per_bucket[index] += items
+    named = {
         row.id: row
         for row in connection.execute(
             select(Outlet.id, Outlet.name, Outlet.kind, Outlet.tier, Outlet.region).where(
-                Outlet.id.in_([r[0] for r in per_outlet] or [-1])
+                Outlet.id.in_(list(per_outlet) or [-1])
             )
         )
     }
     outlets = sorted(
         (
             OutletRow(
-                outlets_by_id[outlet_id].name,
-                outlets_by_id[outlet_id].kind,
-                outlets_by_id[outlet_id].tier,
-                outlets_by_id[outlet_id].region,
-                int(count),
+                named[outlet_id].name,
+                named[outlet_id].kind,
+                named[outlet_id].tier,
+                named[outlet_id].region,
+                int(items),
                 _local(first, zone),
                 _local(last, zone),
             )
-            for outlet_id, count, first, last in per_outlet
+            for outlet_id, (items, first, last) in per_outlet.items()
         ),
-        key=lambda o: (-o.count, o.outlet),
+        key=lambda o: (-o.items, o.first or now, o.outlet),  # ties: who reported first
     )
-    totals = connection.execute(
-        select(
-            func.count(),
-            func.count(distinct(func.coalesce(CoverageItem.reprint_group, CoverageItem.id))),
-            func.count(CoverageItem.post_id),
-        ).where(*_coverage_filter(scope))
-    ).one()
-    channels = _channels(connection, scope)
-    first_day, last_day = _period(connection, scope, outlets, now)
-    bucket = "day" if first_day is None or last_day is None or last_day - first_day < DAILY_UP_TO else "week"
-    timeline = _timeline(connection, scope, first_day, last_day, bucket) if first_day and last_day else []
+    step = timedelta(days=1 if bucket == "day" else 7)
+    timeline = [
+        Bucket(day, min(day + step - timedelta(days=1), last_day or day), count)
+        for day, count in zip(days, per_bucket, strict=True)
+    ]
+    stories = connection.execute(
+        select(func.count(distinct(func.coalesce(CoverageItem.reprint_group, CoverageItem.id)))).where(*where)
+    ).scalar_one()
     return Summary(
         scope=scope,
         generated_at=now.astimezone(zone),
         first_day=first_day,
         last_day=last_day,
         bucket=bucket,
-        coverage=int(totals[0]),
-        stories=int(totals[1]),
-        reprints=int(totals[2]),
+        coverage=sum(o.items for o in outlets),
+        stories=int(stories),
+        reprints=int(reprints),
         outlets=outlets,
         timeline=timeline,
         channels=channels,
@@ -437,7 +449,7 @@ def _sent_posts(connection: Connection, scope: Scope) -> int:
 
 
 def _period(
-    connection: Connection, scope: Scope, outlets: Sequence[OutletRow], now: datetime
+    connection: Connection, scope: Scope, published: Sequence[datetime], now: datetime
 ) -> tuple[date | None, date | None]:
     """The days the timeline spans: the period asked for, else the campaign's dates, else the data's, up to now."""
     zone = scope.zone
@@ -449,8 +461,7 @@ def _period(
         .join(Post, Post.id == Delivery.post_id)
         .where(*_delivery_filter(scope))
     ).one()
-    seen = [o.first for o in outlets if o.first] + [o.last for o in outlets if o.last]
-    seen += [_as_utc(v).astimezone(zone) for v in delivered if v is not None]
+    seen = [_as_utc(v) for v in [*published, *delivered] if v is not None]
     first = scope.start
     if first is None:
         starts = [_as_utc(scope.campaign_starts_at)] if scope.campaign_starts_at else []
@@ -475,22 +486,50 @@ def _as_utc(value: Any) -> datetime:
     return utc(datetime.fromisoformat(str(value)))
 
 
-def _timeline(connection: Connection, scope: Scope, first: date, last: date, bucket: str) -> list[Bucket]:
-    """Coverage counted per day or per week (weeks start on Monday), in the campaign's zone. One query: each item
-    is put in its bucket by a CASE over the buckets' UTC boundaries (daylight saving moves them, not the days)."""
-    zone = scope.zone
+def _days(first: date, last: date, bucket: str) -> list[date]:
+    """The first day of every bucket from ``first`` to ``last``: each day, or each week from its Monday."""
     step = timedelta(days=1 if bucket == "day" else 7)
     day = first if bucket == "day" else first - timedelta(days=first.weekday())
     days: list[date] = []
     while day <= last:
         days.append(day)
         day += step
-    bounds = [datetime.combine(d, time(0), tzinfo=zone) for d in [*days, days[-1] + step]]
-    position = case(
-        *((CoverageItem.published_at < bound, index) for index, bound in enumerate(bounds[1:])),
-        else_=len(days),
+    return days
+
+
+def _grouped(scope: Scope, days: Sequence[date], bucket: str) -> Any:
+    """Coverage counted per outlet and per bucket in one pass: (outlet, bucket index, items, first, last, reprints).
+
+    Each item is put in its bucket by a CASE over the buckets' boundaries in UTC, computed in the campaign's zone
+    (so daylight saving moves the boundaries, not the days). Items outside every bucket get index -1 (or the count
+    of buckets, past the end); they still count for their outlet.
+    """
+    zone = scope.zone
+    if days:
+        step = timedelta(days=1 if bucket == "day" else 7)
+        bounds = [datetime.combine(d, time(0), tzinfo=zone) for d in [*days, days[-1] + step]]
+        position: Any = case(
+            (CoverageItem.published_at < bounds[0], -1),
+            *((CoverageItem.published_at < bound, index) for index, bound in enumerate(bounds[1:])),
+            else_=len(days),
+        )
+    else:
+        position = literal(-1)
+    placed = (  # GROUP BY a named column, not a parametrised CASE (PostgreSQL would see two expressions)
+        select(
+            CoverageItem.outlet_id,
+            position.label("bucket"),
+            CoverageItem.published_at,
+            CoverageItem.post_id,
+        )
+        .where(*_coverage_filter(scope))
+        .subquery()
     )
-    where = [*_coverage_filter(scope), CoverageItem.published_at >= bounds[0]]
-    placed = select(position.label("bucket")).where(*where).subquery()  # GROUP BY a name, not a parametrised CASE
-    counts = dict(connection.execute(select(placed.c.bucket, func.count()).group_by(placed.c.bucket)).all())
-    return [Bucket(d, min(d + step - timedelta(days=1), last), int(counts.get(i, 0))) for i, d in enumerate(days)]
+    return select(
+        placed.c.outlet_id,
+        placed.c.bucket,
+        func.count(),
+        func.min(placed.c.published_at),
+        func.max(placed.c.published_at),
+        func.count(placed.c.post_id),
+    ).group_by(placed.c.outlet_id, placed.c.bucket)

@@ -1,0 +1,256 @@
+"""Coverage reports: one campaign with 1,000,000 coverage items across 200 outlets, written in every format.
+
+    .venv/bin/python bench/reports.py [--items 1000000] [--outlets 200] [--formats csv,xlsx,json,md,html]
+
+The campaign is written straight into a fresh SQLite file with bulk inserts (executemany in chunks of 20,000):
+items spread over 17 weeks, outlets of very different sizes (a few carry most items), a third of them reprints of
+our posts, numbered roughly in the order they were published (as the tracker finds them; 2% out of order), and
+1,000 posts of ours on 3 channels. Then each format is written by ``publisher.reports.build
+.write_reports`` (what ``publisher report --format F`` runs) in a spawned process of its own, so the time and the
+peak RSS printed are that format's alone (peak RSS is the process's VmHWM: imports included).
+
+Targets (issue 5): CSV <= 15 s, XLSX <= 60 s, peak RSS <= 250 MB for each format. Writes bench/results/reports.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from _common import Child, peak_rss_mb, verdict, write_results
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+FORMATS = ("csv", "xlsx", "json", "md", "html")
+TARGET_SECONDS = {"csv": 15.0, "xlsx": 60.0}
+TARGET_RSS_MB = 250.0
+CHUNK = 20_000
+CAMPAIGN = "书香润童心阅读月"
+START = datetime(2026, 9, 1, tzinfo=UTC)
+DAYS = 120
+RUN_TIMEOUT = 900.0
+
+_TOPICS = ["阅读月", "亲子共读", "绘本漂流", "小小故事家", "图书角", "书香校园", "家园共育", "阅读打卡"]
+_VERBS = ["启动", "走进", "点亮", "开展", "举行", "亮相", "见闻", "侧记"]
+
+
+def build(path: Path, items: int, outlets: int, seed: int = 5) -> dict[str, Any]:
+    """A fresh database holding the campaign; returns what was written and how long it took."""
+    from sqlalchemy import insert
+
+    from publisher.models import Campaign, Channel, Delivery, Post
+    from publisher.store import open_store
+    from publisher.tracker.models import CoverageItem, Outlet
+
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    store = open_store(f"sqlite:///{path}")
+    store.upgrade()
+    now = datetime.now(UTC)
+    kinds = ["news_site", "portal", "official_account", "paper", "other"]
+    tiers = ["national", "province", "city", "district"]
+    with store.engine.begin() as connection:
+        connection.execute(
+            insert(Campaign),
+            [
+                {
+                    "id": 1,
+                    "name": CAMPAIGN,
+                    "timezone": "Asia/Shanghai",
+                    "starts_at": START,
+                    "requires_approval": False,
+                    "created_at": START,
+                }
+            ],
+        )
+        connection.execute(
+            insert(Channel),
+            [
+                {"id": i + 1, "name": name, "kind": "outbox", "paused": False, "created_at": START}
+                for i, name in enumerate(("website", "weibo", "parents-group"))
+            ],
+        )
+        connection.execute(
+            insert(Outlet),
+            [
+                {
+                    "id": i + 1,
+                    "name": f"媒体{i + 1:03d}",
+                    "kind": kinds[i % 5],
+                    "tier": tiers[i % 4],
+                    "region": f"地区{i % 17}",
+                    "origin": "cli",
+                    "active": True,
+                    "created_at": START,
+                }
+                for i in range(outlets)
+            ],
+        )
+        posts = 1000
+        connection.execute(
+            insert(Post),
+            [
+                {
+                    "id": i + 1,
+                    "campaign_id": 1,
+                    "title": f"{rng.choice(_TOPICS)}{rng.choice(_VERBS)}（第{i + 1}期）",
+                    "body": "正文。",
+                    "images": [],
+                    "tags": [],
+                    "overrides": {},
+                    "state": "active",
+                    "approval": "not_required",
+                    "created_at": START,
+                    "created_by": "bench",
+                }
+                for i in range(posts)
+            ],
+        )
+        deliveries = []
+        for post in range(1, posts + 1):
+            due = START + timedelta(minutes=post * DAYS * 1440 // posts)
+            for channel in (1, 2, 3):
+                sent = rng.random() > 0.03
+                deliveries.append(
+                    {
+                        "post_id": post,
+                        "channel_id": channel,
+                        "due_at": due,
+                        "state": "sent" if sent else "failed",
+                        "ready": True,
+                        "attempts": 1,
+                        "idempotency_key": f"bench-{post}-{channel}",
+                        "remote_url": f"https://kg.example.cn/{channel}/{post}" if sent else None,
+                        "last_error": None if sent else "HTTP 500",
+                        "sent_at": due if sent else None,
+                        "updated_at": due,
+                    }
+                )
+        connection.execute(insert(Delivery), deliveries)
+        # outlet sizes follow a Zipf-like curve: a few outlets carry most of the coverage
+        weights = [1 / (rank + 1) ** 0.8 for rank in range(outlets)]
+        # numbered roughly in the order they were published, as the tracker finds them; 2% found late (a rematch,
+        # an item added by hand), up to 30 days out of order
+        seconds = sorted(rng.randrange(DAYS * 86400) for _ in range(items))
+        for late in rng.sample(range(items), items // 50):
+            seconds[late] = max(0, seconds[late] - rng.randrange(30 * 86400))
+        rows: list[dict[str, Any]] = []
+        for item in range(1, items + 1):
+            outlet = rng.choices(range(1, outlets + 1), weights)[0] if item % 64 else (item % outlets) + 1
+            reprint = item % 3 == 0
+            published = START + timedelta(seconds=seconds[item - 1])
+            rows.append(
+                {
+                    "id": item,
+                    "campaign_id": 1,
+                    "outlet_id": outlet,
+                    "entry_id": None,
+                    "title": f"{rng.choice(_TOPICS)}{rng.choice(_VERBS)}：阳光幼儿园的孩子们爱上阅读（{item}）",
+                    "url": f"https://news{outlet}.example.cn/edu/{item}.html",
+                    "published_at": published,
+                    "post_id": (item % posts) + 1 if reprint else None,
+                    "matched_by": "similarity" if reprint else "keywords",
+                    "matched_terms": f"post {(item % posts) + 1}" if reprint else "阅读月, 亲子共读",
+                    "score": 0.8 if reprint else 1.0,
+                    "reprint_group": item - item % 5 or item,
+                    "origin": "feed",
+                    "note": None,
+                    "created_at": now,
+                    "created_by": "bench",
+                }
+            )
+            if len(rows) == CHUNK:
+                connection.execute(insert(CoverageItem), rows)
+                rows = []
+        if rows:
+            connection.execute(insert(CoverageItem), rows)
+    store.engine.dispose()
+    return {
+        "seconds": time.perf_counter() - started,
+        "items": items,
+        "outlets": outlets,
+        "posts": posts,
+        "deliveries": len(deliveries),
+        "bytes": path.stat().st_size,
+    }
+
+
+def write_one(conn: Connection, database: str, fmt: str, folder: str) -> None:
+    """In a spawned process: write one format and send back the time, the peak RSS and the size."""
+    from publisher.reports.build import write_reports
+    from publisher.store import open_store
+
+    store = open_store(f"sqlite:///{database}")
+    imported = peak_rss_mb()
+    started = time.perf_counter()
+    written = write_reports(store, CAMPAIGN, [fmt], now=datetime.now(UTC), folder=Path(folder), base=f"bench-{fmt}")
+    seconds = time.perf_counter() - started
+    size = sum(p.stat().st_size for p in written.paths)
+    conn.send(
+        {
+            "seconds": seconds,
+            "peak_rss_mb": peak_rss_mb(),
+            "rss_after_imports_mb": imported,
+            "bytes": size,
+            "files": [p.name for p in written.paths],
+            "coverage": written.summary.coverage,
+        }
+    )
+    store.engine.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--outlets", type=int, default=200)
+    parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--keep", metavar="FOLDER", help="Build the database and write the files here, and keep them.")
+    args = parser.parse_args()
+    formats = [f for f in args.formats.split(",") if f]
+    with tempfile.TemporaryDirectory(prefix="bench-reports-") as scratch:
+        folder = Path(args.keep) if args.keep else Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        database = folder / "reports.db"
+        database.unlink(missing_ok=True)
+        print(f"building {args.items:,} coverage items across {args.outlets} outlets in {database} ...")
+        built = build(database, args.items, args.outlets)
+        print(f"  built in {built['seconds']:.1f} s ({built['bytes'] / 1e6:.0f} MB)\n")
+        results: dict[str, Any] = {"items": args.items, "outlets": args.outlets, "build": built, "formats": {}}
+        print(f"  {'format':<8}{'seconds':>10}{'peak RSS':>12}{'file size':>12}")
+        measured: dict[str, dict[str, Any]] = {}
+        for fmt in formats:
+            child = Child(write_one, str(database), fmt, str(folder))
+            try:
+                measured[fmt] = child.receive(RUN_TIMEOUT)
+            finally:
+                child.close()
+            m = measured[fmt]
+            if m["coverage"] != args.items:
+                raise SystemExit(f"{fmt}: the report counted {m['coverage']} items, not {args.items}")
+            print(f"  {fmt:<8}{m['seconds']:>10.1f}{m['peak_rss_mb']:>9.0f} MB{m['bytes'] / 1e6:>9.0f} MB")
+        print("\ntargets:")
+        ok = True
+        for fmt, m in measured.items():
+            entry: dict[str, Any] = dict(m)
+            if fmt in TARGET_SECONDS:
+                entry["time"] = verdict(f"{fmt} time", m["seconds"], TARGET_SECONDS[fmt], "s", 1)
+                ok &= entry["time"]["pass"]
+            entry["rss"] = verdict(f"{fmt} peak RSS", m["peak_rss_mb"], TARGET_RSS_MB, "MB", 0)
+            ok &= entry["rss"]["pass"]
+            results["formats"][fmt] = entry
+        results["command"] = "python bench/reports.py " + " ".join(sys.argv[1:])
+        results["machine"] = {"python": sys.version.split()[0], "platform": sys.platform}
+        path = write_results("reports", results)
+        print(f"\n{'all targets met' if ok else 'some targets missed'}; results in {path}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
