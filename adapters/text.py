@@ -7,7 +7,14 @@ from functools import lru_cache
 
 from markdown_it import MarkdownIt
 
-__all__ = ["count_code_points", "count_utf8_bytes", "count_utf16_units", "markdown_to_html", "markdown_to_text"]
+__all__ = [
+    "count_code_points",
+    "count_utf8_bytes",
+    "count_utf16_units",
+    "html_to_text",
+    "markdown_to_html",
+    "markdown_to_text",
+]
 
 
 @lru_cache(maxsize=1)
@@ -28,9 +35,13 @@ _BLANKS = re.compile(r"\n{3,}")
 
 def markdown_to_text(markdown: str) -> str:
     """A plain-text reading of a Markdown body, for channels that show no formatting."""
+    return html_to_text(markdown_to_html(markdown))
+
+
+def html_to_text(rendered: str) -> str:
+    """The plain text of HTML that ``markdown_to_html`` produced (for a channel that needs both forms)."""
     import html
 
-    rendered = markdown_to_html(markdown)
     rendered = re.sub(r"</(p|h[1-6]|blockquote|pre|tr)>", "\n", rendered)
     rendered = re.sub(r"<br\s*/?>", "\n", rendered)
     rendered = rendered.replace("<li>", "• ").replace("</ul>", "\n").replace("</ol>", "\n")

@@ -30,7 +30,7 @@ from adapters.base import (
     secret_from_env,
     status_error,
 )
-from adapters.text import markdown_to_html, markdown_to_text
+from adapters.text import html_to_text, markdown_to_html
 
 __all__ = ["WebhookAdapter", "sign"]
 
@@ -77,11 +77,12 @@ class WebhookAdapter:
             self.idempotency = "native"  # the receiver drops repeated Idempotency-Key values
 
     def render(self, post: PostContent) -> Payload:
+        html = markdown_to_html(post.body)  # once: the plain text is read off the same HTML
         data = {
             "title": post.title,
-            "text": markdown_to_text(post.body),
+            "text": html_to_text(html),
             "markdown": post.body,
-            "html": markdown_to_html(post.body),
+            "html": html,
             "link": post.link,
             "images": list(post.images),
             "tags": list(post.tags),
