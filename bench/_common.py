@@ -110,7 +110,11 @@ def standin_main(conn: Connection, latency: float, record: bool) -> None:
 
 
 async def _standin(conn: Connection, latency: float, record: bool) -> None:
+    import logging
+
     from aiohttp import web
+
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)  # a client stopped mid-request is no news here
 
     seen = {"count": 0}
     arrivals: dict[str, list[float]] = {}

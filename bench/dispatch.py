@@ -226,6 +226,11 @@ def main() -> int:
             f"  {run['run']:<30} {run['wall_s']:>8.2f} {run['ratio']:>7.2f} {run['cpu_ms_per_delivery']:>16.3f} "
             f"{run['peak_rss_mb']:>12.1f} {run['requests_received']:>9}"
         )
+    for run in runs:
+        if run["sent"] < count:
+            print(
+                f"  ({run['run']}: stopped after {RUN_TIMEOUT:g} s, {run['sent']} of {count} sent; figures over those)"
+            )
     ours = runs[0]
     print()
     print(f"targets ({ours['run']}):")

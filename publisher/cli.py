@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from publisher import __version__
 from publisher.clock import Clock, SystemClock
@@ -80,6 +82,13 @@ def reports_errors(func: F) -> F:
             return func(*args, **kwargs)
         except PublisherError as exc:
             click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except (OperationalError, InterfaceError) as exc:  # the database is away, read-only or full
+            from publisher.outage import explain
+
+            app = next((a for a in args if isinstance(a, App)), None)
+            url = make_url(app.settings.database_url) if app is not None else make_url("sqlite://")
+            click.echo(f"error: {explain(exc, url)}", err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -636,6 +645,7 @@ def channel_resume(app: App, name: str) -> None:
 
 
 import publisher.cli_reports  # noqa: E402  (publisher report)
+import publisher.cli_status  # noqa: E402  (publisher status)
 import publisher.cli_web  # noqa: E402,F401  (publisher web, publisher user)
 from publisher import cli_tracker  # noqa: E402,F401  (publisher outlet, track, coverage, campaign rules)
 

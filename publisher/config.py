@@ -61,6 +61,8 @@ class DaemonSettings:
     poll_interval: float = 5.0  # safety net: look for work queued by other processes at least this often
     http_transport: str = "aiohttp"  # "aiohttp" (measured faster, see README) or "httpx"
     shutdown_grace: float = 20.0  # seconds in-flight sends get to finish on SIGTERM
+    breaker_threshold: int = 5  # failed sends in a row (timeouts, 5xx, 429) that pause a channel (publisher/breaker.py)
+    breaker_cooldown: float = 60.0  # seconds before a paused channel is probed with `check()` and resumed if it passes
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -199,6 +201,8 @@ def _parse(raw: Mapping[str, Any], source: str) -> Settings:
         poll_interval=daemon_table.number("poll_interval", defaults.poll_interval),
         http_transport=daemon_table.string("http_transport", defaults.http_transport, ("aiohttp", "httpx")),
         shutdown_grace=daemon_table.number("shutdown_grace", defaults.shutdown_grace),
+        breaker_threshold=max(1, int(daemon_table.number("breaker_threshold", defaults.breaker_threshold))),
+        breaker_cooldown=daemon_table.number("breaker_cooldown", defaults.breaker_cooldown),
     )
     contacts = _parse_contacts(top.table_of("contacts"), source)
     channels_table = top.table_of("channels")

@@ -1,9 +1,11 @@
 """``publisher run``: the long-running process that sends what is due and turns schedules into posts.
 
 It sleeps until the next delivery is due (an APScheduler timer wakes it; a slow poll catches work queued by other
-processes), claims due deliveries under a lease, and sends them. SIGTERM or SIGINT stops it cleanly: it claims
-nothing more, lets sends in flight finish for ``shutdown_grace`` seconds, and records the rest by what may have
-happened to them.
+processes; on PostgreSQL a NOTIFY wakes it at once), claims due deliveries under a lease, and sends them. SIGTERM
+or SIGINT stops it cleanly: it claims nothing more, lets sends in flight finish for ``shutdown_grace`` seconds, and
+records the rest by what may have happened to them. While the database is away it waits with backoff and resumes
+(``publisher.outage``); it writes a heartbeat for ``publisher status`` and pauses channels that keep failing
+(``publisher.breaker``). Several daemons may run against one PostgreSQL database (docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import contextlib
 import gc
 import logging
 import signal
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -22,12 +25,17 @@ from adapters.base import Adapter, ChannelError
 from publisher.clock import Clock, SystemClock
 from publisher.config import Settings
 from publisher.dispatcher import FLUSH_DELAY, Dispatcher
+from publisher.heartbeat import BEAT_SECONDS, Heartbeats
 from publisher.http import make_client
 from publisher.logs import log_event
+from publisher.outage import OUTAGE_ERRORS, DatabaseGuard
 from publisher.queue import Queue
 from publisher.retry import RetryPolicy
 from publisher.scheduler import Timers
 from publisher.store import Store
+
+if TYPE_CHECKING:
+    from publisher.notify import DueListener
 
 __all__ = ["Daemon", "build_dispatcher"]
 
@@ -72,6 +80,10 @@ class Daemon:
         self.store = store
         self.clock = clock or SystemClock()
         self.stopping = asyncio.Event()
+        self.guard = DatabaseGuard(store.engine.url, self.stopping)
+        self.heartbeats: Heartbeats | None = None
+        self.listener: DueListener | None = None
+        self._listening: asyncio.Task[None] | None = None
 
     def stop(self) -> None:
         self.stopping.set()
@@ -97,17 +109,20 @@ class Daemon:
                 console = await start_console(self.settings, self.store, self.clock, dispatcher.adapters)
 
             async def materialize() -> None:
-                for post_id in await asyncio.to_thread(queue.materialize_schedules):
-                    log_event("schedule.post", post=post_id)
+                with _unless_database_away():
+                    for post_id in await asyncio.to_thread(queue.materialize_schedules):
+                        log_event("schedule.post", post=post_id)
                 dispatcher.wake.set()
 
             async def reclaim() -> None:
-                if dispatcher.reclaim_expired():
-                    dispatcher.wake.set()
+                with _unless_database_away():
+                    if dispatcher.reclaim_expired():
+                        dispatcher.wake.set()
 
             timers.start()
             timers.every(60, materialize, "schedules")
             timers.every(max(5.0, self.settings.daemon.lease_seconds / 4), reclaim, "leases")
+            await self._start_reliability(dispatcher, timers)
             from publisher.tracker.service import TrackerJob  # polls the outlets' feeds as they come due
 
             tracker = TrackerJob(self.settings, self.store, self.clock)
@@ -124,6 +139,7 @@ class Daemon:
             await self._loop(dispatcher, timers)
             await self._shutdown(dispatcher)
         finally:
+            await self._stop_reliability()
             gc.set_threshold(*thresholds)
             if console is not None:
                 await console.stop()
@@ -144,11 +160,11 @@ class Daemon:
 
         while not self.stopping.is_set():
             dispatcher.wake.clear()
-            dispatcher.flush()
-            claimed_at = self.clock.now()
-            dispatcher.start_due(only_batches=dispatcher.busy)
+            try:  # while the database is away this waits, with backoff, and says why (publisher/outage.py)
+                claimed_at, next_due = await self.guard.run(lambda: self._claim(dispatcher), "claiming")
+            except OUTAGE_ERRORS:
+                break  # asked to stop while the database was away
             timeout = poll
-            next_due = self.store.next_due_at(list(dispatcher.adapters))
             # one due before the claim and still there is on a full channel: a finishing send will wake us for it
             upcoming = next_due if next_due is not None and next_due > claimed_at else None
             if upcoming is not None:
@@ -165,12 +181,82 @@ class Daemon:
             if dispatcher.busy and not fell_due and not self.stopping.is_set():
                 await asyncio.sleep(FLUSH_DELAY)  # let sends finishing together be written together
 
+    def _claim(self, dispatcher: Dispatcher) -> tuple[datetime, datetime | None]:
+        """One round's database work: write finished outcomes, claim what is due, find when the next one is."""
+        dispatcher.flush()
+        claimed_at = self.clock.now()
+        dispatcher.start_due(only_batches=dispatcher.busy)
+        return claimed_at, self.store.next_due_at(list(dispatcher.adapters))
+
     async def _shutdown(self, dispatcher: Dispatcher) -> None:
         grace = self.settings.daemon.shutdown_grace
         log_event("daemon.stopping", in_flight=sum(dispatcher.in_flight.values()), grace_seconds=grace)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(dispatcher.drain(), grace)
-        await dispatcher.cancel_in_flight()
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(dispatcher.drain(), grace)
+            await dispatcher.cancel_in_flight()
+        except OUTAGE_ERRORS as exc:  # the database is away: these outcomes are left to the leases, as after a crash
+            log_event(
+                "daemon.outcomes_unwritten",
+                logging.ERROR,
+                deliveries=dispatcher.pending_outcomes,
+                reason=f"the database is unavailable ({type(exc).__name__}); their leases will run out and another "
+                "daemon (or this one, restarted) takes them back: resent where the platform allows, else uncertain",
+            )
+
+    # --- several daemons: heartbeats, the circuit breaker, LISTEN/NOTIFY (docs/reliability.md) --------------------
+
+    async def _start_reliability(self, dispatcher: Dispatcher, timers: Timers) -> None:
+        from publisher.breaker import Breaker
+
+        daemon = self.settings.daemon
+        breaker = Breaker(
+            self.store,
+            dispatcher.adapters,
+            self.clock,
+            dispatcher.owner,
+            threshold=daemon.breaker_threshold,
+            cooldown=daemon.breaker_cooldown,
+        )
+        dispatcher.breaker = breaker
+        heartbeats = self.heartbeats = Heartbeats(self.store, dispatcher.owner, list(dispatcher.adapters))
+        with _unless_database_away():
+            heartbeats.start(self.clock.now())
+
+        async def probe() -> None:
+            with _unless_database_away():
+                if await breaker.probe():
+                    dispatcher.wake.set()
+
+        async def beat() -> None:
+            with _unless_database_away():
+                heartbeats.beat(self.clock.now(), sum(dispatcher.in_flight.values()), dispatcher.sent_count)
+
+        timers.every(min(5.0, max(0.5, daemon.breaker_cooldown / 4)), probe, "breaker")
+        timers.every(BEAT_SECONDS, beat, "heartbeat")
+        if not self.store.is_sqlite:
+            from publisher.notify import DueListener
+
+            self.listener = DueListener(self.store.engine.url, dispatcher.wake.set)
+            self._listening = asyncio.create_task(self.listener.run())
+
+    async def _stop_reliability(self) -> None:
+        if self._listening is not None:
+            self._listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listening
+        if self.heartbeats is not None:
+            with _unless_database_away():
+                self.heartbeats.stop()
+
+
+@contextlib.contextmanager
+def _unless_database_away() -> Iterator[None]:
+    """For timer jobs: while the database is away, skip the round (the main loop reports the outage)."""
+    try:
+        yield
+    except OUTAGE_ERRORS as exc:
+        log_event("database.skipped", logging.DEBUG, reason=type(exc).__name__)
 
 
 async def _wait_any(first: asyncio.Event, second: asyncio.Event, timeout: float) -> None:

@@ -13,7 +13,7 @@ import os
 import socket
 from collections.abc import Coroutine, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiolimiter import AsyncLimiter
 
@@ -24,6 +24,9 @@ from publisher.models import DeliveryState
 from publisher.queue import content_for
 from publisher.retry import RetryPolicy
 from publisher.store import Claim, Outcome, Store
+
+if TYPE_CHECKING:
+    from publisher.breaker import Breaker
 
 __all__ = ["Dispatcher", "worker_name"]
 
@@ -74,6 +77,7 @@ class Dispatcher:
         self._sending: set[int] = set()  # deliveries whose request has started: only these can have landed
         self.wake = asyncio.Event()
         self.sent_count = 0
+        self.breaker: Breaker | None = None  # the daemon's circuit breaker, told of every finished send
 
     # --- one pass, for `publisher dispatch --once` and for tests ---------------------------------------------------
 
@@ -164,8 +168,8 @@ class Dispatcher:
 
     def flush(self) -> None:
         if self._pending:
-            outcomes, self._pending = self._pending, []
-            self.store.record(outcomes, self.owner, self.clock.now())
+            self.store.record(self._pending, self.owner, self.clock.now())
+            self._pending = []  # only once written: while the database is away they wait here (no await between)
 
     @property
     def pending_outcomes(self) -> int:
@@ -227,6 +231,8 @@ class Dispatcher:
             reason=outcome.reason,
         )
         self.wake.set()
+        if self.breaker is not None:
+            self.breaker.observe(outcome)
 
     async def _attempt(self, adapter: Adapter, claim: Claim) -> Outcome:
         post = claim.post

@@ -8,7 +8,8 @@
 
 Modules: ``tables`` (queries), ``narrative``, ``labels`` (the report's words), ``rows`` (display cells),
 ``safety`` (formula injection, HTML and Markdown escaping), ``files``, ``build`` (``write_reports``), one module per
-format, ``settings`` ([reports] in the config), ``schedule`` and ``models`` (the run table).
+format, ``settings`` ([reports] in the config), ``schedule`` and ``models`` (the run table), and ``demo`` (the
+end of ``publisher demo``).
 Importing this package is cheap; the writers load their libraries when used.
 """
 

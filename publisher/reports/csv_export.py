@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import itertools
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -73,7 +74,7 @@ def _tables(report: Report, lang: str, narrative: str) -> Iterator[tuple[str, Ca
                 cell(line.title),
                 cell(line.url) if line.url else "",
                 reason(line.matched_by, line.matched_terms),
-                str(line.reprint_group),
+                str(line.reprint_group) if line.reprint_group != line.id else "",
             ]
 
     def post_rows() -> Rows:
@@ -92,9 +93,17 @@ def _tables(report: Report, lang: str, narrative: str) -> Iterator[tuple[str, Ca
     yield "posts", post_rows
 
 
-def _write(stream: IO[str], table: Rows) -> None:
-    """Write rows whose every text cell has been through ``safety.cell``."""
-    csv.writer(stream).writerows(table)
+def _write(stream: IO[str], table: Rows, batch: int = 5000) -> None:
+    """Write rows whose every text cell has been through ``safety.cell``, ``batch`` rows per write to ``stream``
+    (one encoding call per batch rather than per row)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    rows = iter(table)
+    while chunk := list(itertools.islice(rows, batch)):
+        writer.writerows(chunk)
+        stream.write(buffer.getvalue())
+        buffer.seek(0)
+        buffer.truncate()
 
 
 def write_csv(report: Report, lang: str, narrative: str, out: Path) -> list[Path]:

@@ -110,7 +110,7 @@ def write_json(report: Report, lang: str, narrative: str, stream: IO[str]) -> No
         (
             {
                 "id": line.id,
-                "published": _time(line.published),
+                "published": _time(report.aware(line.published)) if line.published else None,
                 "outlet": line.outlet,
                 "tier": line.tier,
                 "title": line.title,

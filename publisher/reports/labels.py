@@ -58,7 +58,7 @@ _ZH: dict[str, str] = {
     "headline": "标题",
     "link": "链接",
     "why": "匹配依据",
-    "group": "转载组",
+    "group": "首发条目",  # the id of the first item of the same story, when this one is not it
     "post_title": "稿件标题",
     "time": "时间",
     "result": "结果",
@@ -127,7 +127,7 @@ _EN: dict[str, str] = {
     "headline": "Title",
     "link": "Link",
     "why": "Why it matched",
-    "group": "Reprint group",
+    "group": "Same story as",
     "post_title": "Post",
     "time": "Time",
     "result": "Result",

@@ -88,7 +88,7 @@ def write_markdown(report: Report, lang: str, narrative: str, stream: IO[str]) -
             markdown(line.outlet),
             _link(line.title, line.url),
             markdown(matched(lang, line.matched_by, line.matched_terms)),
-            str(line.reprint_group),
+            rows.same_story(line),
         ]
         for line in report.coverage()
     )

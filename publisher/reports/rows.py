@@ -24,6 +24,7 @@ __all__ = [
     "period",
     "post_cells",
     "post_header",
+    "same_story",
     "share",
     "timeline_cells",
     "timeline_header",
@@ -128,8 +129,13 @@ def coverage_cells(lang: str, line: CoverageLine) -> list[str]:
         line.title,
         line.url or "",
         matched(lang, line.matched_by, line.matched_terms),
-        str(line.reprint_group),
+        same_story(line),
     ]
+
+
+def same_story(line: CoverageLine) -> str:
+    """The first item of the same story (another outlet carried it first), or nothing when this one is the first."""
+    return str(line.reprint_group) if line.reprint_group != line.id else ""
 
 
 def post_header(lang: str, zone: str) -> list[str]:

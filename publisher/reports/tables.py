@@ -7,7 +7,8 @@ stepped cursor on SQLite), so a campaign of a million items is written with flat
 
 On SQLite the report reads through an engine of its own that begins a *deferred* (read) transaction: the store's
 engine begins ``IMMEDIATE`` (it takes the write lock), which would hold the daemon's writes for as long as a large
-report streams. In WAL mode a reader sees a snapshot and blocks no writer. That engine is also ``query_only``.
+report streams. In WAL mode a reader sees a snapshot and blocks no writer. That engine is also ``query_only``; on
+PostgreSQL the transaction is REPEATABLE READ and READ ONLY.
 """
 
 from __future__ import annotations
@@ -16,11 +17,23 @@ import contextlib
 import dataclasses
 import weakref
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, case, create_engine, distinct, event, func, literal, select
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    case,
+    create_engine,
+    distinct,
+    event,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
 from sqlalchemy.pool import NullPool
 
 from publisher.errors import NotFoundError, ValidationError
@@ -92,7 +105,7 @@ class ChannelRow(NamedTuple):
 
 class CoverageLine(NamedTuple):
     id: int
-    published: datetime | None  # in the campaign's zone
+    published: datetime | None  # the wall time in the campaign's zone, naive (``Report.aware`` adds the zone)
     outlet: str
     tier: str | None
     title: str
@@ -195,12 +208,31 @@ class Report:
     def scope(self) -> Scope:
         return self.summary.scope
 
+    def aware(self, wall: datetime) -> datetime:
+        """A ``CoverageLine.published`` wall time with the campaign's zone (and so its UTC offset) attached."""
+        return wall.replace(tzinfo=self.scope.zone)
+
+    def _fixed_offset(self) -> timedelta | None:
+        """The campaign zone's UTC offset if it is the same on every day of the report (no daylight-saving change in
+        it: always so for Asia/Shanghai), else None. With it, a stored UTC time becomes local by one addition."""
+        first, last = self.summary.first_day, self.summary.last_day
+        if first is None or last is None:
+            return None
+        zone = self.scope.zone
+        offsets: set[timedelta | None] = set()
+        day = first - timedelta(days=1)
+        while day <= last + timedelta(days=1) and len(offsets) < 2:
+            offsets.add(datetime.combine(day, time(12), tzinfo=zone).utcoffset())
+            day += timedelta(days=1)
+        return offsets.pop() if len(offsets) == 1 else None
+
     def coverage(self) -> Iterator[CoverageLine]:
         """Every coverage item of the period, oldest first (then by id)."""
         query = (
             select(
                 CoverageItem.id,
-                CoverageItem.published_at,
+                # read as a plain DateTime, skipping the UTC decorator: a million items make this worth it
+                type_coerce(CoverageItem.published_at, DateTime()),
                 CoverageItem.outlet_id,
                 CoverageItem.title,
                 CoverageItem.url,
@@ -214,16 +246,29 @@ class Report:
             .order_by(CoverageItem.published_at, CoverageItem.id)
         )
         zone = self.scope.zone
+        offset = self._fixed_offset()
+
+        def wall(stored: datetime | None) -> datetime | None:
+            """The local wall time of a stored UTC time (naive on SQLite, aware on PostgreSQL)."""
+            if stored is None:
+                return None
+            if stored.tzinfo is None:
+                if offset is not None:
+                    return stored + offset
+                stored = stored.replace(tzinfo=UTC)
+            return stored.astimezone(zone).replace(tzinfo=None)
+
         outlets = {outlet_id: (row.name, row.tier) for outlet_id, row in self._outlets.items()}
         make = tuple.__new__  # a NamedTuple's own __new__ is Python code: this runs once per item
         result = self._connection.execution_options(yield_per=CHUNK).execute(query)
-        for item_id, published, outlet_id, title, url, how, terms, group, post_id, note in result:
+        rows = (row for chunk in result.partitions() for row in chunk)  # a chunk at a time, not row by row
+        for item_id, published, outlet_id, title, url, how, terms, group, post_id, note in rows:
             name, tier = outlets[outlet_id]
             yield make(
                 CoverageLine,
                 (
                     item_id,
-                    published.astimezone(zone) if published is not None else None,
+                    published + offset if offset and published and published.tzinfo is None else wall(published),
                     name,
                     tier,
                     title,

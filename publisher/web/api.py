@@ -1,4 +1,5 @@
-"""The JSON API under ``/api``: the queue's actions for other tools, with per-user bearer tokens.
+"""The JSON API under ``/api``: the queue's actions, coverage and reports for other tools, with per-user bearer
+tokens.
 
 ``Authorization: Bearer pub_…`` (made with ``publisher user token create`` or on the account page). The token's user
 and role decide what it may do, exactly as for that person in the console; a revoked token, or one whose user is
@@ -27,6 +28,7 @@ from publisher.models import Delivery, Event, Post
 from publisher.queue import PostDraft
 from publisher.store import PostFilter, list_deliveries, post_history
 from publisher.times import local, parse_time
+from publisher.tracker.coverage import CoverageFilter, CoverageRow, add_manual, list_coverage, remove_coverage
 from publisher.web.accounts import UserView
 from publisher.web.auth import console_of
 from publisher.web.console import Console
@@ -34,10 +36,11 @@ from publisher.web.drafts import describe_conflicts, quiet_conflicts
 from publisher.web.models import Role
 from publisher.web.pages.posts import reschedule_time
 from publisher.web.pages.queue import group_by_post
+from publisher.web.reporting import download, generate, order
 
 __all__ = ["routes"]
 
-ApiEndpoint = Callable[[Request, UserView], Awaitable[Any]]
+ApiEndpoint = Callable[[Request, UserView], Awaitable[Any]]  # returns JSON-ready data, or a Response
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -73,6 +76,8 @@ def api(
                 return _error(str(exc), 404)
             except PublisherError as exc:
                 return _error(console_of(request).redact(str(exc)), 422)
+            if isinstance(result, Response):  # a file (a report), sent as it is
+                return result
             return JSONResponse(result, status_code=status)
 
         marked: Any = guarded
@@ -160,6 +165,35 @@ def _event(console: Console, event: Event, zone: str) -> dict[str, Any]:
     }
 
 
+def _coverage(row: CoverageRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "campaign": row.campaign,
+        "outlet": row.outlet,
+        "kind": row.kind,
+        "tier": row.tier,
+        "title": row.title,
+        "url": row.url,
+        "published": row.published_at.isoformat() if row.published_at else None,
+        "published_local": local(row.published_at, row.timezone) if row.published_at else None,
+        "matched_by": row.matched_by,
+        "why": row.matched_terms,
+        "score": row.score,
+        "post": row.post_id,
+        "reprint_group": row.reprint_group,
+        "origin": row.origin,
+        "note": row.note,
+    }
+
+
+def _limit(text: str | None, default: int, most: int) -> int:
+    try:
+        value = int(text) if text else default
+    except ValueError:
+        raise BadRequest("`limit` must be a whole number") from None
+    return max(1, min(value, most))
+
+
 def _post_id(request: Request) -> int:
     value: int = request.path_params["post_id"]
     return value
@@ -183,17 +217,13 @@ async def me(request: Request, user: UserView) -> dict[str, Any]:
 async def list_posts(request: Request, user: UserView) -> dict[str, Any]:
     console, query = console_of(request), request.query_params
     zone = console.zone_of(query.get("campaign"))
-    try:
-        limit = int(query.get("limit", "200"))
-    except ValueError:
-        raise BadRequest("`limit` must be a whole number") from None
     where = PostFilter(
         state=query.get("state") or None,
         channel=query.get("channel") or None,
         campaign=query.get("campaign") or None,
         due_from=parse_time(query["from"], zone) if query.get("from") else None,
         due_to=parse_time(query["to"], zone) if query.get("to") else None,
-        limit=max(1, min(limit, 5000)),
+        limit=_limit(query.get("limit"), 200, 5000),
     )
     pairs = await run_in_threadpool(list_deliveries, console.store, where)
     rows = group_by_post(pairs, console.timezone)
@@ -278,6 +308,71 @@ async def reschedule(request: Request, user: UserView) -> dict[str, Any]:
     return {"id": post_id, "moved": await run_in_threadpool(act)}
 
 
+@api()
+async def coverage_list(request: Request, user: UserView) -> dict[str, Any]:
+    console, query = console_of(request), request.query_params
+    zone = console.zone_of(query.get("campaign"))
+    where = CoverageFilter(
+        campaign=query.get("campaign") or None,
+        outlet=query.get("outlet") or None,
+        published_from=parse_time(query["from"], zone) if query.get("from") else None,
+        published_to=parse_time(query["to"], zone) if query.get("to") else None,
+        limit=_limit(query.get("limit"), 1000, 10000),
+    )
+    rows = await run_in_threadpool(list_coverage, console.store, where)
+    return {"coverage": [_coverage(row) for row in rows]}
+
+
+@api(status=201)
+async def coverage_add(request: Request, user: UserView) -> dict[str, Any]:
+    """Coverage found by hand, through the tracker's ``add_manual`` (the event log names the token's user)."""
+    console, data = console_of(request), await _body(request)
+    campaign, published = _text(data, "campaign"), _text(data, "published")
+    outlet, title = _text(data, "outlet", required=True) or "", _text(data, "title", required=True) or ""
+    url, note = _text(data, "url"), _text(data, "note")
+
+    def act() -> int:
+        when = parse_time(published, console.zone_of(campaign)) if published else console.clock.now()
+        return add_manual(
+            console.store,
+            campaign=campaign,
+            outlet=outlet,
+            title=title,
+            published_at=when,
+            url=url,
+            note=note,
+            now=console.clock.now(),
+            actor=user.name,
+        )
+
+    return {"id": await run_in_threadpool(act)}
+
+
+@api(Role.APPROVER)
+async def coverage_remove(request: Request, user: UserView) -> dict[str, Any]:
+    console, data, item_id = console_of(request), await _body(request), request.path_params["item_id"]
+    reason = _text(data, "reason")
+    await run_in_threadpool(remove_coverage, console.store, item_id, console.clock.now(), user.name, reason)
+    return {"id": item_id, "removed": True}
+
+
+@api()
+async def report(request: Request, user: UserView) -> Response:
+    """A campaign's report as a file (``format``: csv (a zip), xlsx, json, md or html), streamed."""
+    console, query = console_of(request), request.query_params
+    wanted = await run_in_threadpool(
+        order,
+        console,
+        campaign=query.get("campaign"),
+        fmt=query.get("format") or "json",
+        language=query.get("lang"),
+        date_from=query.get("from"),
+        date_to=query.get("to"),
+    )
+    path = await run_in_threadpool(generate, console, wanted)
+    return download(path, wanted.format)
+
+
 routes = [
     Route("/api/openapi.json", openapi),
     Route("/api/me", me),
@@ -288,4 +383,8 @@ routes = [
     Route("/api/posts/{post_id:int}/reject", reject, methods=["POST"]),
     Route("/api/posts/{post_id:int}/cancel", cancel, methods=["POST"]),
     Route("/api/posts/{post_id:int}/reschedule", reschedule, methods=["POST"]),
+    Route("/api/coverage", coverage_list, methods=["GET"]),
+    Route("/api/coverage", coverage_add, methods=["POST"]),
+    Route("/api/coverage/{item_id:int}/remove", coverage_remove, methods=["POST"]),
+    Route("/api/reports", report, methods=["GET"]),
 ]

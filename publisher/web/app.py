@@ -24,7 +24,19 @@ from publisher.errors import ConfigError
 from publisher.logs import log_event
 from publisher.web import api
 from publisher.web.console import Console
-from publisher.web.pages import account, calendar, channels, compose, posts, queue, signin, users
+from publisher.web.pages import (
+    account,
+    calendar,
+    channels,
+    compose,
+    coverage,
+    outlets,
+    posts,
+    queue,
+    reports,
+    signin,
+    users,
+)
 from publisher.web.security import SecurityHeaders
 from publisher.web.views import is_fetch, json_error, render, tr
 
@@ -55,7 +67,7 @@ def secret_key(console: Console) -> str:
 
 def _routes() -> list[BaseRoute]:
     static = StaticFiles(directory=str(resources.files("publisher.web").joinpath("static")))
-    pages = [signin, queue, compose, posts, calendar, channels, users, account]
+    pages = [signin, queue, compose, posts, calendar, channels, coverage, outlets, reports, users, account]
     return [*api.routes, *(route for module in pages for route in module.routes), Mount("/static", static)]
 
 

@@ -237,6 +237,96 @@ ZH: dict[str, str] = {
     "The request reached the channel but no answer came back: the post may or may not be out. "
     "Check the channel, then say which.": "请求已到达渠道但没有收到答复：稿件可能已发出，也可能没有。请核实后说明。",
     "Nothing is uncertain.": "没有待确认的投递。",
+    # --- coverage ---
+    "Outlets": "媒体",
+    "There is no campaign yet. Coverage is counted per campaign: "
+    "add one on the server with publisher campaign add NAME.": (
+        "还没有活动。媒体报道按活动统计：请在服务器上用 publisher campaign add 活动名 添加一个活动。"
+    ),
+    "Dates in {zone}.": "日期按 {zone} 计。",
+    "reports": "篇报道",
+    "outlets": "家媒体",
+    "distinct stories": "篇独立报道",
+    "reprints of our posts": "篇转载我方稿件",
+    "From {first} to {last}, in {zone}.": "统计区间：{first} 至 {last}（{zone}）。",
+    "Over time": "报道趋势",
+    "Coverage over time": "媒体报道数量随时间变化",
+    "reports a day": "每日报道数",
+    "reports a week, from Monday": "每周报道数（自周一起）",
+    "Nothing in this period.": "该时段内没有报道。",
+    "By outlet": "各媒体报道数量",
+    "Outlet": "媒体",
+    "Kind": "类型",
+    "Tier": "级别",
+    "Region": "地区",
+    "Items": "篇数",
+    "First": "最早",
+    "Latest": "最近",
+    "No coverage yet.": "暂无媒体报道。",
+    "The newest {shown} of {count}; the report has them all.": (
+        "显示最新的 {shown} 篇（共 {count} 篇）；报表中有全部报道。"
+    ),
+    "Published": "刊发时间",
+    "How it was found": "如何发现",
+    "the same story as item {id}": "与第 {id} 条为同一篇报道",
+    "reprints post #{id}": "转载稿件 #{id}",
+    "Why (not about us, a duplicate…)": "原因（与我方无关、重复……）",
+    "Remove this item? Later passes will not add it back.": "删除这条报道？之后的抓取不会再把它加回来。",
+    "Remove": "删除",
+    "Add coverage found by hand": "手动添加报道",
+    "Published ({zone})": "刊发时间（{zone}）",
+    "Link (if online)": "链接（如有网络版）",
+    "e.g. page 3 of the print edition": "例如：纸质版第 3 版",
+    "Add the outlet first, on the Outlets page.": "请先在“媒体”页面添加该媒体。",
+    "Added coverage item {id}.": "已添加报道（第 {id} 条）。",
+    "Removed coverage item {id}: {title}": "已删除第 {id} 条报道：{title}",
+    # how coverage was matched
+    "keywords": "关键词匹配",
+    "reprints our post": "转载我方稿件",
+    "keywords, and reprints our post": "关键词匹配，且转载我方稿件",
+    "added by hand": "手动添加",
+    # kinds of outlet
+    "news site": "新闻网站",
+    "portal": "门户网站",
+    "official account": "官方账号",
+    "paper": "报纸",
+    "other": "其他",
+    # --- outlets ---
+    "Outside outlets whose coverage is counted, and how polling their feeds goes. Times in {zone}.": (
+        "统计其报道的外部媒体，以及抓取其订阅源的情况。时间按 {zone} 显示。"
+    ),
+    "Feed": "订阅源",
+    "Next poll": "下次抓取",
+    "Entries": "条目数",
+    "read, with a warning": "可读取，但有警告",
+    "failing ({count} in a row)": "出错（连续 {count} 次）",
+    "not polled yet": "尚未抓取",
+    "no feed: its coverage is added by hand": "无订阅源：其报道需手动添加",
+    "in the config file": "在配置文件中定义",
+    "Stop polling this outlet? Its coverage is kept.": "停止抓取该媒体？其已有报道会保留。",
+    "No outlet yet.": "还没有媒体。",
+    "Add an outlet": "添加媒体",
+    "city, province, national…": "市级、省级、国家级……",
+    "Feeds (one a line: an http(s) address, or an RSSHub route such as rsshub:/weibo/user/1195230310; "
+    "none for a paper)": (
+        "订阅源（每行一个：http(s) 地址，或 RSSHub 路由，如 rsshub:/weibo/user/1195230310；报纸可不填）"
+    ),
+    "Outlet {name} added with {count} feeds.": "已添加媒体 {name}（{count} 个订阅源）。",
+    "Outlet {name} removed; its coverage is kept.": "已移除媒体 {name}，其报道已保留。",
+    # --- reports ---
+    "A campaign's report: the figures and the summary paragraph, coverage per outlet and over time, every item, "
+    "and our own posts.": "活动报表：主要数据和工作小结、各媒体及各时段的报道数量、每篇报道，以及我方发布的稿件。",
+    "Dates in the campaign's time zone. Without them: from the campaign's start up to now.": (
+        "日期按活动所在时区计。不填则从活动开始统计到现在。"
+    ),
+    "Format": "格式",
+    "CSV (a zip of one file per table)": "CSV（每张表一个文件，打包为 zip）",
+    "Excel (XLSX)": "Excel（XLSX）",
+    "JSON": "JSON",
+    "Markdown": "Markdown",
+    "HTML (a page to print or mail)": "HTML（便于打印或邮件发送的网页）",
+    "Report language": "报表语言",
+    "Generate and download": "生成并下载",
     # --- users and account ---
     "Role": "角色",
     "Language": "语言",
@@ -250,9 +340,10 @@ ZH: dict[str, str] = {
     "Add a user": "添加用户",
     "default": "默认",
     "Add": "添加",
-    "Editors compose and submit posts; approvers also approve or reject them and settle uncertain deliveries; "
-    "admins also manage channels and users.": (
-        "编辑可撰写和提交稿件；审批人还可批准或驳回稿件、处理待确认的投递；管理员还可管理渠道和用户。"
+    "Editors compose and submit posts and add coverage found by hand; approvers also approve or reject posts, "
+    "settle uncertain deliveries and remove coverage; admins also manage channels, outlets and users.": (
+        "编辑可撰写和提交稿件、手动添加媒体报道；审批人还可批准或驳回稿件、处理待确认的投递、删除媒体报道；"
+        "管理员还可管理渠道、媒体和用户。"
     ),
     "API tokens": "API 令牌",
     "User": "用户",

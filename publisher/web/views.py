@@ -45,9 +45,9 @@ NAV = (
     NavItem("/calendar", "Calendar", Role.EDITOR),
     NavItem("/channels", "Channels", Role.EDITOR),
     NavItem("/uncertain", "Uncertain", Role.EDITOR),
-    # the coverage tracker (issue 4) and reports (issue 5) add their pages here
-    NavItem("/coverage", "Coverage", Role.EDITOR, ready=False),
-    NavItem("/reports", "Reports", Role.EDITOR, ready=False),
+    NavItem("/coverage", "Coverage", Role.EDITOR),
+    NavItem("/outlets", "Outlets", Role.EDITOR),
+    NavItem("/reports", "Reports", Role.EDITOR),
     NavItem("/users", "Users", Role.ADMIN),
 )
 

@@ -51,7 +51,7 @@ def test_csv_in_a_zip_has_every_table_with_the_figures(store: Store, known: Know
     assert len(coverage) == 7
     assert coverage[1][1:5] == ["2026-12-01 18:00", "城市日报", "阳光幼儿园启动阅读月", "https://daily.example.cn/a/1"]
     assert coverage[2][5].startswith("转载我方稿件")
-    assert coverage[2][6] == coverage[1][6]
+    assert (coverage[1][6], coverage[2][6]) == ("", coverage[1][0])  # the reprint points at the first
     posts = tables["posts"]
     assert [row[4] for row in posts[1:]] == ["已发布", "排队中", "已发布", "失败", "已发布"]
     timeline = tables["timeline"]
@@ -80,7 +80,7 @@ def test_xlsx_sheets_frozen_headers_links_and_dates(store: Store, known: Known, 
         "标题",
         "链接",
         "匹配依据",
-        "转载组",
+        "首发条目",
     ]
     first = [c.value for c in coverage[2]]
     assert first[0] == known.items["daily1"]

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import inspect
 
+from publisher.clock import ManualClock
 from publisher.errors import NotFoundError, ValidationError
 from publisher.models import Event
+from publisher.queue import Queue
 from publisher.reports.tables import open_report, read_connection
 from publisher.store import Store
+from publisher.tracker.coverage import add_manual
+from publisher.tracker.outlets import OutletSpec, add_outlet
+from publisher.tracker.settings import TrackerSettings
 from tests.reports.conftest import Known, at
 
 
@@ -50,8 +55,7 @@ def test_every_item_and_every_delivery_streamed_in_order(store: Store, known: Kn
         items[0].id,
     )
     assert items[2].reprint_group == items[2].id  # alone: its own group
-    assert items[0].published is not None
-    assert items[0].published.utcoffset() == timedelta(hours=8)
+    assert items[0].published == datetime(2026, 12, 1, 18, 0)  # the wall time in Asia/Shanghai
     assert [(p.channel, p.state) for p in posts] == [
         ("website", "sent"),
         ("website", "queued"),
@@ -109,7 +113,7 @@ def test_a_report_reads_a_snapshot_without_holding_the_write_lock(store: Store, 
 def test_the_report_connection_cannot_write(store: Store, known: Known) -> None:
     from sqlalchemy.exc import DBAPIError
 
-    with read_connection(store) as connection, pytest.raises(DBAPIError, match="read-?only"):
+    with read_connection(store) as connection, pytest.raises(DBAPIError, match=r"read-?only"):
         connection.exec_driver_sql("DELETE FROM events")
 
 
@@ -126,3 +130,28 @@ def test_the_migration_matches_the_model(store: Store) -> None:
     with store.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
     assert [d for d in diff if "report_runs" in repr(d)] == []
+
+
+def test_times_across_a_daylight_saving_change(store: Store, queue: Queue, clock: ManualClock) -> None:
+    """Berlin moves its clocks on 25 October 2026: each item keeps its own wall time, and the days stay days."""
+    queue.add_campaign("Lesemonat", timezone="Europe/Berlin")
+    add_outlet(store, OutletSpec(name="Tagblatt"), TrackerSettings(), clock.now(), "tester")
+    for when in (datetime(2026, 10, 24, 22, 30, tzinfo=UTC), datetime(2026, 10, 25, 22, 30, tzinfo=UTC)):
+        add_manual(
+            store,
+            campaign="Lesemonat",
+            outlet="Tagblatt",
+            title="x",
+            published_at=when,
+            url=None,
+            note=None,
+            now=when,
+            actor="t",
+        )
+    with open_report(store, "Lesemonat", now=datetime(2026, 10, 27, tzinfo=UTC)) as report:
+        walls = [line.published for line in report.coverage()]
+        summary = report.summary
+        aware = [report.aware(w) for w in walls if w]
+    assert walls == [datetime(2026, 10, 25, 0, 30), datetime(2026, 10, 25, 23, 30)]  # +02:00, then +01:00
+    assert [a.isoformat() for a in aware] == ["2026-10-25T00:30:00+02:00", "2026-10-25T23:30:00+01:00"]
+    assert [(b.start.day, b.items) for b in summary.timeline] == [(25, 2), (26, 0), (27, 0)]  # up to now

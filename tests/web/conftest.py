@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.routing import Route
 
 from publisher.clock import ManualClock
 from publisher.config import ChannelSettings, DaemonSettings, Settings, WebSettings
+from publisher.models import Event
 from publisher.queue import PostDraft
 from publisher.store import Store
+from publisher.tracker.coverage import CoverageFilter, CoverageRow, add_manual, list_coverage
+from publisher.tracker.outlets import OutletSpec, add_outlet
+from publisher.tracker.settings import TrackerSettings
 from publisher.web.accounts import Accounts, UserView
 from publisher.web.app import create_app
 from publisher.web.console import Console
@@ -25,6 +31,7 @@ from publisher.web.passwords import Passwords
 
 PASSWORD = "correct horse battery"
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+FAST = TrackerSettings(connect_timeout=2, read_timeout=1, total_timeout=3)  # for passes against loopback feeds
 _META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
@@ -146,6 +153,7 @@ def concrete(path: str, ids: dict[str, int]) -> str:
         .replace("{name}", "weibo")
         .replace("{user_id:int}", str(ids["user"]))
         .replace("{token_id:int}", str(ids["token"]))
+        .replace("{item_id:int}", str(ids["item"]))
     )
 
 
@@ -157,4 +165,65 @@ def ids(console: Console, people: dict[str, UserView]) -> dict[str, int]:
         PostDraft(title="亲子共读", body="本周三下午", channels=["weibo"], now=True, campaign="阅读月")
     )
     token, _ = console.accounts.create_token(people["editor"].id, "bot", actor="setup")
-    return {"post": post, "user": people["editor"].id, "token": token.id}
+    add_outlet(console.store, OutletSpec(name="晚报", kind="paper", tier="city"), FAST, console.clock.now(), "setup")
+    item = add_manual(
+        console.store,
+        campaign="阅读月",
+        outlet="晚报",
+        title="孩子们的读书节",
+        published_at=console.clock.now(),
+        url=None,
+        note="第3版",
+        now=console.clock.now(),
+        actor="setup",
+    )
+    return {"post": post, "user": people["editor"].id, "token": token.id, "item": item}
+
+
+CAMPAIGN = "阅读月"
+SHANGHAI = "Asia/Shanghai"
+
+
+def events(console: Console, action: str) -> list[Event]:
+    with console.store.sessions() as session:
+        return list(session.scalars(select(Event).where(Event.action == action).order_by(Event.id)))
+
+
+def coverage(console: Console) -> list[CoverageRow]:
+    return list_coverage(console.store, CoverageFilter(campaign=CAMPAIGN))
+
+
+@pytest.fixture
+def reading_month(console: Console, people: dict[str, UserView], clock: ManualClock) -> dict[str, int]:
+    """A campaign in Shanghai with two outlets and four items over three days (one late in the evening there)."""
+    console.queue("setup").add_campaign(CAMPAIGN, timezone=SHANGHAI, starts_at=datetime(2026, 11, 29, tzinfo=UTC))
+    now = clock.now()
+    add_outlet(
+        console.store, OutletSpec(name="城市日报", kind="news_site", tier="city", region="杭州市"), FAST, now, "t"
+    )
+    add_outlet(console.store, OutletSpec(name="晚报", kind="paper", tier="province"), FAST, now, "t")
+    made = {}
+    for key, outlet, title, published, url in [
+        (
+            "first",
+            "城市日报",
+            "阳光幼儿园启动阅读月",
+            datetime(2026, 11, 29, 2, 0, tzinfo=UTC),
+            "http://daily.example/1",
+        ),
+        ("evening", "城市日报", "亲子共读进社区", datetime(2026, 11, 30, 17, 0, tzinfo=UTC), "https://daily.example/2"),
+        ("paper", "晚报", "孩子们的读书节", datetime(2026, 12, 1, 1, 0, tzinfo=UTC), None),
+        ("last", "城市日报", "阅读月闭幕", datetime(2026, 12, 1, 6, 0, tzinfo=UTC), "https://daily.example/4"),
+    ]:
+        made[key] = add_manual(
+            console.store,
+            campaign=CAMPAIGN,
+            outlet=outlet,
+            title=title,
+            published_at=published,
+            url=url,
+            note="第3版" if outlet == "晚报" else None,
+            now=now,
+            actor="t",
+        )
+    return made

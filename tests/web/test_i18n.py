@@ -10,6 +10,8 @@ from publisher.models import ApprovalState, DeliveryState
 from publisher.web.i18n import choose_language, translator
 from publisher.web.messages import ZH
 from publisher.web.models import Role
+from publisher.web.pages.coverage import KIND_LABELS, MATCHED_LABELS
+from publisher.web.pages.reports import FORMAT_LABELS
 from publisher.web.views import NAV
 
 WEB = Path(str(resources.files("publisher.web")))
@@ -25,6 +27,7 @@ DYNAMIC = {
     *(f"delivery.{s.value}" for s in DeliveryState), "delivery.reschedule",
     "The request could not be read.", "Sign in first.", "You may not do this.", "There is nothing here.",
     "Something went wrong.",
+    *KIND_LABELS.values(), *MATCHED_LABELS.values(), *FORMAT_LABELS.values(),
 }  # fmt: skip
 UNITS = {  # the adapters' length units
     "characters",

@@ -1,0 +1,96 @@
+"""``publisher status``: the daemons that are alive, their leases, and each channel's queue depth and lateness.
+
+Attached to the main command group (``publisher.cli`` imports this module at its end). The picture comes from
+``publisher.heartbeat.status``; this module only prints it.
+"""
+
+from __future__ import annotations
+
+import click
+
+from publisher.cli import App, cli, pass_app, print_json, print_table, reports_errors
+from publisher.heartbeat import ALIVE_SECONDS, Status, status
+from publisher.times import local
+
+__all__: list[str] = []
+
+
+@cli.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@pass_app
+@reports_errors
+def status_command(app: App, as_json: bool) -> None:
+    """Show the daemons that are alive (heartbeats), their leases, and the queue's depth and lateness per channel."""
+    now = app.clock.now()
+    picture = status(app.store, now)
+    if as_json:
+        print_json(picture.as_json())
+        return
+    _print(picture, app.settings.timezone)
+
+
+def _seconds(value: float) -> str:
+    if value < 90:
+        return f"{value:.0f} s"
+    if value < 5400:
+        return f"{value / 60:.0f} min"
+    return f"{value / 3600:.1f} h"
+
+
+def _print(picture: Status, zone: str) -> None:
+    alive = [d for d in picture.daemons if d.alive]
+    silent = [d for d in picture.daemons if not d.alive]
+    click.echo(
+        f"daemons: {len(alive)} alive"
+        + (f", {len(silent)} silent (no heartbeat for {ALIVE_SECONDS:.0f} s)" if silent else "")
+    )
+    rows = [
+        {
+            "daemon": d.name,
+            "state": "alive" if d.alive else "silent",
+            "started": local(d.started_at, zone),
+            "last_seen": _seconds((picture.now - d.last_seen).total_seconds()) + " ago",
+            "in_flight": d.in_flight,
+            "leases": d.leases,
+            "sent": d.sent,
+        }
+        for d in picture.daemons
+    ]
+    print_table(rows, ["daemon", "state", "started", "last_seen", "in_flight", "leases", "sent"])
+    orphans = [lease for lease in picture.leases if lease.owner not in {d.name for d in picture.daemons}]
+    if orphans or any(lease.expired for lease in picture.leases):
+        click.echo("")
+        click.echo("leases:")
+        print_table(
+            [
+                {
+                    "owner": lease.owner,
+                    "deliveries": lease.deliveries,
+                    "until": local(lease.until, zone),
+                    "expired": lease.expired,
+                }
+                for lease in picture.leases
+            ],
+            ["owner", "deliveries", "until", "expired"],
+        )
+    click.echo("")
+    click.echo("queue:")
+    rows = []
+    for channel in picture.channels:
+        states = channel.states
+        rows.append(
+            {
+                "channel": channel.channel,
+                "status": f"paused ({channel.paused_by})"
+                if channel.paused and channel.paused_by
+                else ("paused" if channel.paused else "active"),
+                "due_now": channel.due_now,
+                "late_by": _seconds(channel.lateness_seconds) if channel.due_now else "-",
+                "waiting": states.get("queued", 0) + states.get("retry_wait", 0),
+                "sending": states.get("claimed", 0),
+                "uncertain": states.get("uncertain", 0),
+                "failed": states.get("failed", 0),
+                "sent": states.get("sent", 0),
+            }
+        )
+    print_table(rows, ["channel", "status", "due_now", "late_by", "waiting", "sending", "uncertain", "failed", "sent"])

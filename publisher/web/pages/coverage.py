@@ -1,0 +1,206 @@
+"""Coverage: what outlets carried about a campaign. Counts per outlet, a timeline, the items with their links;
+adding coverage found by hand (anyone), removing a false match (approvers).
+
+The figures and the items come from the reports' own snapshot (``publisher.reports.tables.open_report``), so the
+dashboard and a report of the same campaign and dates always agree. Adding and removing go through the tracker
+(``add_manual``, ``remove_coverage``), which writes the event log, exactly as ``publisher coverage add`` does.
+Dates are read and shown in the campaign's zone.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+from datetime import datetime
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from publisher.errors import NotFoundError, PublisherError, ValidationError
+from publisher.models import Campaign
+from publisher.reports.tables import Summary, open_report
+from publisher.times import local, parse_time
+from publisher.tracker.coverage import add_manual, remove_coverage
+from publisher.tracker.models import CoverageItem
+from publisher.tracker.outlets import outlet_health
+from publisher.web.auth import console_of, page, user_of
+from publisher.web.charts import Chart, timeline
+from publisher.web.console import Console
+from publisher.web.models import Role
+from publisher.web.pages.common import field, perform
+from publisher.web.reporting import period
+from publisher.web.views import render, tr
+
+__all__ = ["KIND_LABELS", "MATCHED_LABELS", "routes"]
+
+ITEMS = 300  # the newest items shown; the report has them all
+#: English, translated when shown; a value the tracker adds later is shown as it is
+KIND_LABELS = {
+    "news_site": "news site",
+    "portal": "portal",
+    "official_account": "official account",
+    "paper": "paper",
+    "other": "other",
+}
+MATCHED_LABELS = {
+    "keywords": "keywords",
+    "similarity": "reprints our post",
+    "keywords+similarity": "keywords, and reprints our post",
+    "manual": "added by hand",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class ItemRow:
+    id: int
+    published: str  # in the campaign's zone
+    outlet: str
+    tier: str | None
+    title: str
+    url: str | None
+    matched_by: str
+    matched_terms: str | None
+    reprint_of: int | None  # the story's first item, when this one is a later carrying of it
+    post_id: int | None
+    note: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Dashboard:
+    campaign: str
+    zone: str
+    summary: Summary
+    chart: Chart
+    items: list[ItemRow]  # newest first
+
+
+def default_campaign(console: Console) -> str | None:
+    """The campaign whose coverage was added last, else the first by name, else None."""
+    with console.store.sessions() as session:
+        newest = session.scalar(
+            select(Campaign.name)
+            .join(CoverageItem, CoverageItem.campaign_id == Campaign.id)
+            .where(CoverageItem.removed_at.is_(None))
+            .group_by(Campaign.name)
+            .order_by(func.max(CoverageItem.id).desc())
+            .limit(1)
+        )
+        if newest is not None:
+            return newest
+        first: str | None = session.scalar(select(Campaign.name).order_by(Campaign.name).limit(1))
+        return first
+
+
+def dashboard(console: Console, campaign: str, start: datetime | None, end: datetime | None) -> Dashboard:
+    with open_report(console.store, campaign, start=start, end=end, now=console.clock.now()) as report:
+        newest = collections.deque(report.coverage(), maxlen=ITEMS)  # streamed: flat memory however many
+        zone = report.scope.timezone
+        items = [
+            ItemRow(
+                id=line.id,
+                published=local(report.aware(line.published), zone) if line.published else "-",
+                outlet=line.outlet,
+                tier=line.tier,
+                title=line.title,
+                url=line.url,
+                matched_by=line.matched_by,
+                matched_terms=line.matched_terms,
+                reprint_of=line.reprint_group if line.reprint_group != line.id else None,
+                post_id=line.post_id,
+                note=line.note,
+            )
+            for line in reversed(newest)
+        ]
+        summary = report.summary
+    return Dashboard(campaign, zone, summary, timeline(summary.timeline), items)
+
+
+def back_to(campaign: str | None) -> str:
+    return f"/coverage?campaign={quote(campaign)}" if campaign else "/coverage"
+
+
+@page()
+async def coverage_page(request: Request) -> Response:
+    console = console_of(request)
+    query = request.query_params
+    filters = {key: query.get(key, "").strip() for key in ("campaign", "from", "to")}
+    campaigns = [c.name for c in await run_in_threadpool(console.campaigns)]
+    campaign: str | None = filters["campaign"]
+    if not campaign:
+        campaign = await run_in_threadpool(default_campaign, console)
+    board, error = None, None
+    if campaign:
+        filters["campaign"] = campaign
+        zone = console.zone_of(campaign)
+        try:
+            start, end = period(filters["from"], filters["to"], zone)
+            board = await run_in_threadpool(dashboard, console, campaign, start, end)
+        except PublisherError as exc:
+            error = str(exc)
+    outlets = sorted({row.outlet for row in await run_in_threadpool(outlet_health, console.store)})
+    zone = console.zone_of(campaign)
+    context = {
+        "campaigns": campaigns,
+        "filters": filters,
+        "board": board,
+        "error": error,
+        "outlets": outlets,
+        "zone": zone,
+        "kinds": KIND_LABELS,
+        "matched_by": MATCHED_LABELS,
+        "now_local": console.clock.now().astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M"),
+    }
+    return render(request, "coverage.html", context)
+
+
+@page()
+async def add_coverage(request: Request) -> Response:
+    """Coverage found by a person (print, a notice board, a broadcast), through the tracker's ``add_manual``."""
+    form, user, t, console = await request.form(), user_of(request), tr(request), console_of(request)
+    campaign = field(form, "campaign") or None
+    values = {key: field(form, key) for key in ("outlet", "title", "published", "url", "note")}
+
+    def act() -> str:
+        when = parse_time(values["published"], console.zone_of(campaign)) if values["published"] else None
+        try:
+            item = add_manual(
+                console.store,
+                campaign=campaign,
+                outlet=values["outlet"],
+                title=values["title"],
+                published_at=when or console.clock.now(),
+                url=values["url"] or None,
+                note=values["note"] or None,
+                now=console.clock.now(),
+                actor=user.name,
+            )
+        except NotFoundError as exc:  # an outlet or campaign removed meanwhile: say so on the form's page
+            raise ValidationError(str(exc)) from None
+        return t("Added coverage item {id}.", id=item)
+
+    return await perform(request, act, back_to(campaign))
+
+
+@page(Role.APPROVER)
+async def remove(request: Request) -> Response:
+    item_id, form, user, t = request.path_params["item_id"], await request.form(), user_of(request), tr(request)
+    console = console_of(request)
+    reason = field(form, "reason") or None
+
+    def act() -> str:
+        item = remove_coverage(console.store, item_id, console.clock.now(), user.name, reason)
+        return t("Removed coverage item {id}: {title}", id=item_id, title=item.title)
+
+    return await perform(request, act, back_to(field(form, "campaign") or None))
+
+
+routes = [
+    Route("/coverage", coverage_page),
+    Route("/coverage/add", add_coverage, methods=["POST"]),
+    Route("/coverage/{item_id:int}/remove", remove, methods=["POST"]),
+]

@@ -1,0 +1,544 @@
+"""Crash safety, proven: daemons killed with SIGKILL at random moments while 1,000 deliveries flow.
+
+    set -a; . /tmp/publisher-postgres.env; set +a      # after `bash tests/integration/postgres.sh start`
+    .venv/bin/python -m tests.crash_harness [--deliveries 1000] [--rounds 20] [--daemons 2] [--seed N]
+
+Daemons run as real processes (``python -m publisher.cli run``) on one PostgreSQL database and send to three
+stand-in platforms served by a process of their own (``tests/fakes``): a plain webhook (no idempotency: an unknown
+outcome becomes ``uncertain``), Mastodon (native ``Idempotency-Key``) and WordPress (lookup by slug). The
+stand-ins answer after a delay, so that at any moment requests are in flight, and they log each request's arrival.
+Every ``kill_every`` seconds or so one daemon, chosen at random, is killed with SIGKILL and a new one started, until
+``rounds`` kills; the survivors then finish the work (dead daemons' leases run out after ``lease_seconds``).
+
+Afterwards each delivery is checked against what the platforms received:
+
+- lost: a delivery neither sent, nor failed with a reason, nor uncertain (must be 0);
+- duplicates: a delivery that appears more than once on its platform (must be 0 on Mastodon and WordPress; on the
+  webhook, where nothing deduplicates, the daemon never resends blindly, so 0 there too);
+- sent but absent: recorded as sent, yet the platform has nothing (must be 0);
+- uncertain: each must have been held by a daemon that was killed, with its request (if any) arriving before that
+  kill, i.e. in flight at the moment of the kill (unexplained: must be 0).
+
+The harness prints these counts, and ``tests/test_crash.py`` runs it (marked ``slow``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import multiprocessing
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Result", "run"]
+
+CHANNELS = {"hook": "webhook", "toot": "mastodon", "site": "wordpress"}  # name -> kind
+PROMISES = {"hook": "at most once (uncertain)", "toot": "exactly once (native key)", "site": "exactly once (lookup)"}
+MARKER = re.compile(rb"crash-(\d{5})")
+CONTEXT = multiprocessing.get_context("spawn")
+
+
+# --- the stand-ins, in a process of their own -------------------------------------------------------------------------
+
+
+def standins_main(conn: Connection, latency: float) -> None:
+    asyncio.run(_standins(conn, latency))
+
+
+async def _standins(conn: Connection, latency: float) -> None:
+    from aiohttp import web
+
+    from tests.fakes.mastodon import FakeMastodon
+    from tests.fakes.webhook import FakeWebhook
+    from tests.fakes.wordpress import FakeWordPress
+
+    fakes: dict[str, Any] = {
+        "hook": FakeWebhook(),
+        "toot": FakeMastodon(statuses_per_window=1_000_000),
+        "site": FakeWordPress(),
+    }
+    arrivals: list[list[Any]] = []  # [channel, marker, arrived, answered or None]
+
+    def timing(channel: str) -> Any:
+        @web.middleware
+        async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+            entry = None
+            if request.method == "POST":
+                found = MARKER.search(await request.read())  # the body stays readable for the handler
+                if found:
+                    entry = [channel, int(found.group(1)), time.time(), None]
+                    arrivals.append(entry)
+            response = await handler(request)
+            await asyncio.sleep(latency)  # the post has landed; the answer takes a while (the window of a kill)
+            if entry is not None:
+                entry[3] = time.time()
+            return response
+
+        return middleware
+
+    runners = []
+    options: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
+    for name, fake in fakes.items():
+        app = fake.app()
+        app.middlewares.append(timing(name))
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=512)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        options[name] = fake.channel_options(f"http://127.0.0.1:{port}")
+        runners.append(runner)
+
+    def landed(items: list[dict[str, Any]]) -> list[int]:
+        found = (MARKER.search(json.dumps(item, ensure_ascii=False, default=str).encode()) for item in items)
+        return [int(match.group(1)) for match in found if match]
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def command() -> None:
+        try:
+            asked = conn.recv()
+        except (EOFError, OSError):
+            stop.set()
+            return
+        if asked == "report":
+            conn.send(
+                {
+                    "created": {name: landed(fake.accepted) for name, fake in fakes.items()},
+                    "live": {"site": landed(fakes["site"].live())},
+                    "arrivals": arrivals,
+                }
+            )
+        elif asked == "stop":
+            stop.set()
+
+    loop.add_reader(conn.fileno(), command)
+    conn.send(options)
+    await stop.wait()
+    for runner in runners:
+        await runner.cleanup()
+
+
+class StandIns:
+    def __init__(self, latency: float) -> None:
+        self.conn, child = CONTEXT.Pipe()
+        self.process = CONTEXT.Process(target=standins_main, args=(child, latency), daemon=True)
+        self.process.start()
+        child.close()
+        if not self.conn.poll(30):
+            raise RuntimeError("the stand-ins did not start")
+        self.options: dict[str, tuple[dict[str, Any], dict[str, str]]] = self.conn.recv()
+
+    def report(self) -> dict[str, Any]:
+        self.conn.send("report")
+        if not self.conn.poll(30):
+            raise RuntimeError("the stand-ins did not answer")
+        answer: dict[str, Any] = self.conn.recv()
+        return answer
+
+    def close(self) -> None:
+        try:
+            self.conn.send("stop")
+        except OSError:
+            pass
+        self.process.join(10)
+        if self.process.is_alive():
+            self.process.kill()
+        self.conn.close()
+
+
+# --- the daemons ------------------------------------------------------------------------------------------------------
+
+
+def write_config(
+    folder: Path, database_url: str, options: Mapping[str, tuple[dict[str, Any], dict[str, str]]], concurrency: int
+) -> tuple[Path, dict[str, str]]:
+    lines = [
+        "[database]",
+        f"url = {json.dumps(database_url)}",
+        "[daemon]",
+        "lease_seconds = 5",  # the smallest allowed: a killed daemon's claims come back quickly
+        "poll_interval = 1",
+        "shutdown_grace = 2",
+        "backoff_initial = 0.5",
+        "backoff_max = 2",
+        "max_attempts = 20",
+        "breaker_threshold = 1000",  # kills are not the platform's fault
+        "[web]",
+        "enabled = false",
+        "[log]",
+        'level = "INFO"',
+    ]
+    env: dict[str, str] = {}
+    for name, kind in CHANNELS.items():
+        channel_options, secrets = options[name]
+        env.update(secrets)
+        table = {**channel_options, "timeout": 10, "concurrency": concurrency}
+        if kind == "mastodon":
+            table["rate_per_minute"] = 60_000  # the stand-in has no such limit; the real one is 300 per 3 hours
+        lines.append(f"[channels.{name}]")
+        lines.append(f'kind = "{kind}"')
+        lines.extend(f"{key} = {json.dumps(value)}" for key, value in table.items())
+    path = folder / "publisher.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path, env
+
+
+@dataclasses.dataclass
+class DaemonProc:
+    process: subprocess.Popen[bytes]
+    owner: str
+    started: float
+    log: Path
+
+
+class Daemons:
+    def __init__(self, config: Path, env: Mapping[str, str], folder: Path) -> None:
+        self.config = config
+        self.env = {**os.environ, **env}
+        self.folder = folder
+        self.running: list[DaemonProc] = []
+        self.killed: dict[str, float] = {}  # owner -> time of the SIGKILL
+        self.started = 0
+
+    def start(self) -> DaemonProc:
+        self.started += 1
+        log = self.folder / f"daemon-{self.started}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "publisher.cli", "--config", str(self.config), "run"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+            )
+        daemon = DaemonProc(process, f"{socket.gethostname()}:{process.pid}", time.time(), log)
+        self.running.append(daemon)
+        return daemon
+
+    def kill(self, daemon: DaemonProc) -> None:
+        at = time.time()
+        daemon.process.send_signal(signal.SIGKILL)
+        daemon.process.wait(10)
+        self.killed[daemon.owner] = at
+        self.running.remove(daemon)
+
+    def stop_all(self) -> None:
+        for daemon in self.running:
+            daemon.process.send_signal(signal.SIGTERM)
+        for daemon in self.running:
+            try:
+                daemon.process.wait(20)
+            except subprocess.TimeoutExpired:
+                daemon.process.kill()
+        self.running.clear()
+
+
+# --- queueing and counting ----------------------------------------------------------------------------------------------
+
+
+def queue_all(database_url: str, options: Mapping[str, tuple[dict[str, Any], dict[str, str]]], count: int) -> None:
+    """``count`` posts due now, each on one channel in turn, titled with a marker the stand-ins can find."""
+    import httpx
+
+    from publisher.clock import SystemClock
+    from publisher.config import AnySecret, ChannelSettings, Settings
+    from publisher.queue import PostDraft, Queue
+    from publisher.store import open_store
+
+    settings = Settings(
+        source="crash harness",
+        database_url=database_url,
+        channels={
+            name: ChannelSettings(name=name, kind=kind, options=options[name][0]) for name, kind in CHANNELS.items()
+        },
+    )
+    store = open_store(database_url)
+    store.upgrade()
+    clock = SystemClock()
+    store.sync_channels(dict(CHANNELS), clock.now())
+    adapters = settings.build_adapters(httpx.AsyncClient(), AnySecret({}))
+    queue = Queue(store, adapters, clock, actor="crash-harness")
+    names = list(CHANNELS)
+    for n in range(count):
+        body = f"第{n}条：阳光幼儿园阅读月活动简报。孩子们和家长一起读绘本。"
+        queue.add_post(PostDraft(title=f"crash-{n:05d} 活动简报", body=body, channels=[names[n % 3]], now=True))
+    store.engine.dispose()
+
+
+def open_count(database_url: str) -> int:
+    from sqlalchemy import func, select
+
+    from publisher.models import Delivery, DeliveryState
+    from publisher.store import open_store
+
+    store = open_store(database_url)
+    try:
+        with store.sessions() as session:
+            states = [DeliveryState.QUEUED.value, DeliveryState.RETRY_WAIT.value, DeliveryState.CLAIMED.value]
+            return int(session.scalar(select(func.count()).where(Delivery.state.in_(states))) or 0)
+    finally:
+        store.engine.dispose()
+
+
+@dataclasses.dataclass
+class Result:
+    deliveries: int
+    rounds: int
+    daemons_started: int
+    seconds: float
+    states: dict[str, int]
+    lost: int
+    failed_without_reason: int
+    duplicates: dict[str, int]  # channel -> deliveries on the platform more than once
+    sent_but_absent: dict[str, int]
+    uncertain: dict[str, int]  # channel -> uncertain deliveries
+    uncertain_landed: int  # of those, the platform had received the request (a person resolves: --sent)
+    uncertain_not_sent: int  # claimed by a killed daemon before its request went out (a person resolves: --resend)
+    uncertain_unexplained: int  # not held by a killed daemon, or its request arrived after the kill
+    resent_kept_once: int  # Mastodon: the same key sent again after a kill, and the platform kept one status
+    found_by_lookup: int  # WordPress: after a kill, the post was found by its slug instead of posted again
+    twins_trashed: int  # WordPress: a second post made while the first was in flight, moved to the trash
+    killed_in_flight: int  # requests that had reached a stand-in but not been answered when their daemon died
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.lost == 0
+            and self.failed_without_reason == 0
+            and self.duplicates["toot"] == 0
+            and self.duplicates["site"] == 0
+            and self.duplicates["hook"] == 0
+            and not any(self.sent_but_absent.values())
+            and self.uncertain_unexplained == 0
+            and self.uncertain.get("toot", 0) == 0
+            and self.uncertain.get("site", 0) == 0
+        )
+
+    def lines(self) -> Iterator[str]:
+        yield (
+            f"crash harness: {self.deliveries} deliveries, {self.rounds} SIGKILLs, {self.daemons_started} daemon "
+            f"processes, {self.seconds:.0f} s"
+        )
+        yield "  final states: " + ", ".join(f"{state} {count}" for state, count in sorted(self.states.items()))
+        yield f"  lost (not sent, failed with a reason, or uncertain): {self.lost}"
+        yield f"  failed without a reason: {self.failed_without_reason}"
+        for name in CHANNELS:
+            yield (
+                f"  {name:<5} {PROMISES[name]:<27} duplicates {self.duplicates[name]}, "
+                f"sent but absent {self.sent_but_absent[name]}, uncertain {self.uncertain.get(name, 0)}"
+            )
+        yield (
+            f"  uncertain: {sum(self.uncertain.values())}, all held by a killed daemon: request had landed "
+            f"{self.uncertain_landed}, request not yet sent {self.uncertain_not_sent}; unexplained "
+            f"{self.uncertain_unexplained}"
+        )
+        yield f"  requests in flight at a kill: {self.killed_in_flight}"
+        yield (
+            f"  after kills: Mastodon resends kept once by the platform {self.resent_kept_once}; WordPress posts "
+            f"found by lookup {self.found_by_lookup}, twins moved to the trash {self.twins_trashed}"
+        )
+        yield "  verdict: " + ("PASS" if self.ok else "FAIL")
+
+
+def tally(database_url: str, report: Mapping[str, Any], daemons: Daemons, rounds: int, seconds: float) -> Result:
+    from sqlalchemy import select
+
+    from publisher.models import Channel, Delivery, DeliveryState, Event, Post
+    from publisher.store import open_store
+
+    store = open_store(database_url)
+    with store.sessions() as session:
+        rows = session.execute(
+            select(Delivery.id, Delivery.state, Delivery.last_error, Channel.name, Post.title)
+            .join(Channel, Channel.id == Delivery.channel_id)
+            .join(Post, Post.id == Delivery.post_id)
+        ).all()
+        expiries = session.execute(
+            select(Event.delivery_id, Event.reason).where(Event.action == "delivery.uncertain")
+        ).all()
+        found_by_lookup = len(session.scalars(select(Event.id).where(Event.reason.like("found by lookup%"))).all())
+    store.engine.dispose()
+
+    marker_of = {row.id: int(row.title[6:11]) for row in rows}
+    created = {name: Counter(markers) for name, markers in report["created"].items()}
+    live_site = Counter(report["live"]["site"])
+    arrivals: dict[tuple[str, int], list[tuple[float, float | None]]] = defaultdict(list)
+    for channel, marker, arrived, answered in report["arrivals"]:
+        arrivals[(channel, marker)].append((arrived, answered))
+    lease_owner = {}
+    for delivery_id, reason in expiries:
+        match = re.match(r"lease of (\S+) expired", reason or "")
+        if match:
+            lease_owner[delivery_id] = match.group(1)
+
+    states = Counter(row.state for row in rows)
+    settled = {DeliveryState.SENT.value, DeliveryState.FAILED.value, DeliveryState.UNCERTAIN.value}
+    duplicates = dict.fromkeys(CHANNELS, 0)
+    absent = dict.fromkeys(CHANNELS, 0)
+    uncertain: Counter[str] = Counter()
+    landed_uncertain = not_sent_uncertain = unexplained = 0
+    for row in rows:
+        marker = marker_of[row.id]
+        on_platform = live_site[marker] if row.name == "site" else created[row.name][marker]
+        if on_platform > 1:
+            duplicates[row.name] += 1
+        if row.state == DeliveryState.SENT.value and on_platform == 0:
+            absent[row.name] += 1
+        if row.state == DeliveryState.UNCERTAIN.value:
+            uncertain[row.name] += 1
+            owner = lease_owner.get(row.id)
+            killed_at = daemons.killed.get(owner or "")
+            seen = arrivals.get((row.name, marker), [])
+            if killed_at is None or any(arrived > killed_at for arrived, _ in seen):
+                unexplained += 1
+            elif seen:
+                landed_uncertain += 1
+            else:
+                not_sent_uncertain += 1
+    kill_times = sorted(daemons.killed.values())
+    in_flight = sum(
+        1
+        for entries in arrivals.values()
+        for arrived, answered in entries
+        if any(arrived <= at and (answered is None or answered > at) for at in kill_times)
+    )
+    resent_kept_once = sum(
+        1
+        for (channel, marker), entries in arrivals.items()
+        if channel == "toot" and len(entries) > 1 and created["toot"][marker] == 1
+    )
+    return Result(
+        deliveries=len(rows),
+        rounds=rounds,
+        daemons_started=daemons.started,
+        seconds=seconds,
+        states=dict(states),
+        lost=sum(1 for row in rows if row.state not in settled),
+        failed_without_reason=sum(1 for row in rows if row.state == DeliveryState.FAILED.value and not row.last_error),
+        duplicates=duplicates,
+        sent_but_absent=absent,
+        uncertain=dict(uncertain),
+        uncertain_landed=landed_uncertain,
+        uncertain_not_sent=not_sent_uncertain,
+        uncertain_unexplained=unexplained,
+        resent_kept_once=resent_kept_once,
+        found_by_lookup=found_by_lookup,
+        twins_trashed=sum(created["site"].values()) - sum(live_site.values()),
+        killed_in_flight=in_flight,
+    )
+
+
+# --- the run ------------------------------------------------------------------------------------------------------------
+
+
+def run(
+    database_url: str,
+    *,
+    deliveries: int = 1000,
+    rounds: int = 20,
+    daemons: int = 2,
+    latency: float = 0.25,
+    concurrency: int = 2,
+    kill_every: tuple[float, float] = (0.6, 2.0),
+    seed: int | None = None,
+    folder: Path | None = None,
+    finish_within: float = 90.0,
+    echo: Any = print,
+) -> Result:
+    """Run the harness against an empty, migrated database at ``database_url``; returns the counts."""
+    rng = random.Random(seed)
+    folder = folder or Path(tempfile.mkdtemp(prefix="publisher-crash-"))
+    began = time.monotonic()
+    standins = StandIns(latency)
+    group: Daemons | None = None
+    try:
+        config, env = write_config(folder, database_url, standins.options, concurrency)
+        queue_all(database_url, standins.options, deliveries)
+        echo(
+            f"  queued {deliveries} deliveries; killing one of {daemons} daemons every "
+            f"{kill_every[0]:g}-{kill_every[1]:g} s (logs in {folder})"
+        )
+        group = Daemons(config, env, folder)
+        for _ in range(daemons):
+            group.start()
+        kills = 0
+        while kills < rounds:
+            time.sleep(rng.uniform(*kill_every))
+            victim = rng.choice(group.running)
+            group.kill(victim)
+            kills += 1
+            group.start()
+            if kills % 5 == 0:
+                echo(f"  {kills} kills, {open_count(database_url)} deliveries still open")
+        deadline = time.monotonic() + finish_within
+        while open_count(database_url) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        group.stop_all()
+        report = standins.report()
+        return tally(database_url, report, group, kills, time.monotonic() - began)
+    finally:
+        if group is not None:
+            for daemon in list(group.running):
+                daemon.process.kill()
+        standins.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--deliveries", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=20, help="SIGKILLs (default 20)")
+    parser.add_argument("--daemons", type=int, default=2, help="daemons running at once (default 2)")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument(
+        "--database", help="an empty database URL (default: a new one on $PUBLISHER_TEST_POSTGRES_URL's cluster)"
+    )
+    args = parser.parse_args(argv)
+    from tests.postgres import ENV_ADMIN_URL, ENV_URL, Databases, missing_reason
+
+    databases = None
+    url = args.database
+    if url is None:
+        reason = missing_reason()
+        if reason is not None:
+            print(f"error: {reason}", file=sys.stderr)
+            return 2
+        databases = Databases(os.environ[ENV_URL], os.environ.get(ENV_ADMIN_URL))
+        databases.make_template()
+        url = databases.create("crash")
+    try:
+        print(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC, seed {args.seed}", flush=True)
+        result = run(
+            url,
+            deliveries=args.deliveries,
+            rounds=args.rounds,
+            daemons=args.daemons,
+            seed=args.seed,
+            echo=lambda line: print(line, flush=True),
+        )
+    finally:
+        if databases is not None:
+            databases.drop(url)
+            databases.close()
+    for line in result.lines():
+        print(line)
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
