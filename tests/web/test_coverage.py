@@ -18,6 +18,7 @@ from publisher.tracker.settings import OutletSettings
 from publisher.web.accounts import UserView
 from publisher.web.charts import axis, timeline
 from publisher.web.console import Console
+from publisher.web.pages.coverage import keywords_in
 from tests.fakes.feeds import FeedServer, Item, rss
 from tests.fakes.server import serve
 from tests.web.conftest import CAMPAIGN, FAST, SHANGHAI, Visitor, coverage, events
@@ -271,3 +272,10 @@ def test_the_timeline_is_scaled_to_a_round_axis() -> None:
     month = timeline([Bucket(day + timedelta(days=i), day + timedelta(days=i), 1) for i in range(60)])
     assert sum(1 for bar in month.bars if bar.label) <= 12
     assert not month.counts
+
+
+def test_the_keywords_found_are_read_from_the_trackers_description() -> None:
+    assert keywords_in("keywords: 阅读月, 绘本") == "阅读月, 绘本"
+    assert keywords_in("keywords: 阅读月; reprint of post 3 (0.82)") == "阅读月"
+    assert keywords_in("reprint of post 3 (0.82)") is None
+    assert keywords_in(None) is None

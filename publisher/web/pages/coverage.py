@@ -64,7 +64,7 @@ class ItemRow:
     title: str
     url: str | None
     matched_by: str
-    matched_terms: str | None
+    keywords: str | None  # the keywords found, as the rules wrote them
     reprint_of: int | None  # the story's first item, when this one is a later carrying of it
     post_id: int | None
     note: str | None
@@ -77,6 +77,15 @@ class Dashboard:
     summary: Summary
     chart: Chart
     items: list[ItemRow]  # newest first
+
+
+def keywords_in(terms: str | None) -> str | None:
+    """The keywords of the tracker's "keywords: 阅读月, 绘本; reprint of post 3 (0.82)"."""
+    for part in (terms or "").split(";"):
+        label, _, words = part.strip().partition(": ")
+        if label == "keywords" and words:
+            return words
+    return None
 
 
 def default_campaign(console: Console) -> str | None:
@@ -109,7 +118,7 @@ def dashboard(console: Console, campaign: str, start: datetime | None, end: date
                 title=line.title,
                 url=line.url,
                 matched_by=line.matched_by,
-                matched_terms=line.matched_terms,
+                keywords=keywords_in(line.matched_terms),
                 reprint_of=line.reprint_group if line.reprint_group != line.id else None,
                 post_id=line.post_id,
                 note=line.note,
