@@ -84,6 +84,11 @@ def order(
     language = language or console.settings.reports.language
     if language not in LANGUAGES:
         raise ValidationError(f"unknown report language {language!r}; choose one of {', '.join(LANGUAGES)}")
+    if not campaign:
+        names = [c.name for c in console.campaigns()]
+        if len(names) != 1:  # the only campaign there is may go unnamed
+            shown = ", ".join(names[:20]) or "none yet"
+            raise ValidationError(f"say which campaign the report is about (campaigns: {shown})")
     with console.store.sessions() as session:
         found = find_campaign(session, campaign or None)
         name, zone = found.name, found.timezone

@@ -166,7 +166,7 @@ async def test_the_api_lists_adds_and_removes_coverage(
 
 
 async def test_the_api_downloads_reports(
-    visitors: Any, tokens: dict[str, str], reading_month: dict[str, int], own_temporary_folder: Path
+    visitors: Any, console: Console, tokens: dict[str, str], reading_month: dict[str, int], own_temporary_folder: Path
 ) -> None:
     http = (await visitors()).http
     xlsx = await http.get(f"/api/reports?campaign={quote(CAMPAIGN)}&format=xlsx", headers=auth(tokens["editor"]))
@@ -177,6 +177,10 @@ async def test_the_api_downloads_reports(
     assert default.headers["content-type"] == "application/json"
     check_file("json", default.content)
     assert (await http.get("/api/reports?format=pdf", headers=auth(tokens["editor"]))).status_code == 422
+    console.queue("setup").add_campaign("校园动态", timezone="Asia/Shanghai")
+    unnamed = await http.get("/api/reports", headers=auth(tokens["editor"]))
+    assert unnamed.status_code == 422
+    assert unnamed.json()["error"] == "say which campaign the report is about (campaigns: 校园动态, 阅读月)"
     assert (await http.get("/api/reports?campaign=nope", headers=auth(tokens["editor"]))).status_code == 404
     assert (await http.get("/api/reports", headers={"Authorization": "Bearer pub_nope"})).status_code == 401
     assert leftovers(own_temporary_folder) == []
