@@ -20,9 +20,12 @@ key) or ``"lookup"`` (the dispatcher calls ``lookup(key)`` first and resends onl
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -39,11 +42,17 @@ __all__ = [
     "Receipt",
     "Retryable",
     "Uncertain",
+    "base_option",
+    "json_object",
     "parse_retry_after",
     "raise_for_transport",
     "require_option",
     "secret_from_env",
+    "sign",
+    "split_webhook",
     "status_error",
+    "text_option",
+    "timeout_option",
 ]
 
 Idempotency = Literal["native", "lookup", "none"]
@@ -212,6 +221,62 @@ def secret_from_env(options: Mapping[str, Any], key: str, env: Mapping[str, str]
     if not value:  # named but not set: a mistake even for an optional secret
         raise AdapterConfigError(key, f"the environment variable {var} is not set; export it before starting")
     return value
+
+
+def split_webhook(value: str, param: str, key: str) -> tuple[str, str | None]:
+    """The credential inside a webhook address (``?param=`` or the last path segment) and the address's origin.
+
+    ``value`` may also be the bare credential. Error messages never repeat the value: it is a secret.
+    """
+    if not value.startswith(("http://", "https://")):
+        if not value.strip() or any(ch.isspace() for ch in value):
+            raise AdapterConfigError(key, "the environment variable holds no usable key (empty or with spaces)")
+        return value, None
+    parts = urlsplit(value)
+    found = parse_qs(parts.query).get(param, [""])[0] if param else parts.path.rstrip("/").rsplit("/", 1)[-1]
+    if not found:
+        where = f"{param}= parameter" if param else "token at the end of its path"
+        raise AdapterConfigError(key, f"the webhook address in the environment variable has no {where}")
+    return found, f"{parts.scheme}://{parts.netloc}"
+
+
+def base_option(options: Mapping[str, Any], default: str) -> str:
+    """The ``api_base`` option (or ``default``): an http(s) address, without a trailing slash."""
+    value = options.get("api_base", default)
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise AdapterConfigError("api_base", f"must start with http:// or https://, got {value!r}")
+    return value.rstrip("/")
+
+
+def timeout_option(options: Mapping[str, Any]) -> float:
+    """The ``timeout`` option: a positive number of seconds, 10 by default."""
+    value = options.get("timeout", 10)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise AdapterConfigError("timeout", f"must be a positive number of seconds, got {value!r}")
+    return float(value)
+
+
+def text_option(options: Mapping[str, Any], key: str, default: str) -> str:
+    """``options[key]`` (or ``default``), checked to be a non-empty string."""
+    value = options.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise AdapterConfigError(key, f"must be a non-empty string, got {value!r}")
+    return value
+
+
+def json_object(response: httpx.Response) -> dict[str, Any] | None:
+    """The response's body if it is a JSON object; None if it is not JSON or not an object."""
+    try:
+        document = response.json()
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The ``X-Publisher-Signature`` value for ``body`` sent at ``timestamp`` (``webhook`` and ``cms_webhook``)."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
 
 
 def parse_retry_after(value: str | None) -> float | None:

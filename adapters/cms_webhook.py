@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from adapters.article import article, slug_for
 from adapters.base import (
     AdapterConfigError,
     ChannelError,
@@ -30,10 +31,9 @@ from adapters.base import (
     raise_for_transport,
     require_option,
     secret_from_env,
+    sign,
     status_error,
 )
-from adapters.webhook import sign
-from adapters.wordpress import article, slug_for
 
 __all__ = ["CmsWebhookAdapter"]
 

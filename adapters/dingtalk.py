@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -24,28 +23,20 @@ from adapters.base import (
     AdapterConfigError,
     ChannelError,
     CredentialsRejected,
-    Idempotency,
     Limits,
     Payload,
     Permanent,
     PostContent,
     Receipt,
     Retryable,
-    Uncertain,
-    raise_for_transport,
-    secret_from_env,
-    status_error,
-)
-from adapters.text import count_utf8_bytes
-from adapters.wecom import (
     base_option,
-    chat_markdown,
-    json_object,
-    plain_text,
+    secret_from_env,
     split_webhook,
     text_option,
     timeout_option,
 )
+from adapters.robot import RobotAdapter
+from adapters.text import chat_markdown, count_utf8_bytes, plain_text
 
 __all__ = ["DingTalkAdapter", "sign"]
 
@@ -61,13 +52,13 @@ def sign(secret: str, timestamp_ms: str) -> str:
     return base64.b64encode(digest).decode()
 
 
-class DingTalkAdapter:
+class DingTalkAdapter(RobotAdapter):
     kind: ClassVar[str] = "dingtalk"
     # "message too long, exceed 20000 bytes" (errcode 460101) is the only length limit DingTalk reports
     limits: Limits = Limits(
         max_length=20000, count=count_utf8_bytes, unit="bytes (UTF-8)", max_images=20, rate_per_minute=20, concurrency=1
     )
-    idempotency: Idempotency = "none"
+    credential: ClassVar[str] = "access token"
 
     def __init__(
         self, name: str, options: Mapping[str, Any], *, client: httpx.AsyncClient, env: Mapping[str, str]
@@ -125,22 +116,8 @@ class DingTalkAdapter:
             )
         return f"{text}\n\n{self.keywords[0]}"
 
-    async def publish(self, payload: Payload, key: str) -> Receipt:
-        await self._send(dict(payload.data))
-        return Receipt(details={"msgtype": payload.data.get("msgtype")})
-
     async def lookup(self, key: str) -> Receipt | None:
         raise NotImplementedError("a DingTalk robot cannot list what it sent")
-
-    async def check(self) -> str:
-        # No read-only call exists. An empty object cannot become a message, but token and signature are checked first.
-        try:
-            await self._send({})
-        except Uncertain as exc:
-            raise Retryable(f"no usable answer to the check: {exc.reason}") from exc
-        except Permanent as exc:
-            return f"access token{' and signature' if self._secret else ''} accepted ({exc.reason}); nothing was posted"
-        return "access token accepted; nothing was posted"
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -153,29 +130,12 @@ class DingTalkAdapter:
             "timeout": self.timeout,
         }
 
-    async def _send(self, body: dict[str, Any]) -> None:
+    def _target(self, body: dict[str, Any]) -> tuple[str, Mapping[str, str] | None, dict[str, Any]]:
         params = {"access_token": self._token}
         if self._secret:
             params["timestamp"] = str(round(time.time() * 1000))
             params["sign"] = sign(self._secret, params["timestamp"])
-        try:
-            response = await self.client.post(
-                self.api_base + "/robot/send",
-                params=params,
-                content=json.dumps(body, ensure_ascii=False).encode(),
-                headers={"Content-Type": "application/json; charset=utf-8"},
-                timeout=self.timeout,
-            )
-        except httpx.TransportError as exc:
-            raise raise_for_transport(exc) from exc
-        document = json_object(response)
-        code = document.get("errcode") if document is not None else None
-        if isinstance(code, int) and code != 0:
-            raise self._error(code, str(document.get("errmsg", "")) if document else "")
-        if response.status_code != 200:
-            raise status_error(response, self._scrub(response.text[:200]))
-        if code != 0:
-            raise Uncertain("HTTP 200 without the robot's JSON answer; the message may have been posted")
+        return self.api_base + "/robot/send", params, body
 
     def _scrub(self, text: str) -> str:
         for secret in (self._token, self._secret):

@@ -26,20 +26,20 @@ from adapters.base import (
     AdapterConfigError,
     ChannelError,
     CredentialsRejected,
-    Idempotency,
     Limits,
     Payload,
     Permanent,
     PostContent,
     Receipt,
     Retryable,
-    Uncertain,
-    raise_for_transport,
+    base_option,
     secret_from_env,
-    status_error,
+    split_webhook,
+    text_option,
+    timeout_option,
 )
+from adapters.robot import RobotAdapter
 from adapters.text import count_utf8_bytes
-from adapters.wecom import base_option, json_object, split_webhook, text_option, timeout_option
 
 __all__ = ["FeishuAdapter", "post_lines", "sign"]
 
@@ -57,7 +57,7 @@ def sign(secret: str, timestamp: str) -> str:
     return base64.b64encode(digest).decode()
 
 
-class FeishuAdapter:
+class FeishuAdapter(RobotAdapter):
     kind: ClassVar[str] = "feishu"
     # Text budget below the 20 KB body, which also carries the JSON structure; render checks the real body size.
     limits: Limits = Limits(
@@ -68,7 +68,12 @@ class FeishuAdapter:
         rate_per_minute=100,
         concurrency=1,
     )
-    idempotency: Idempotency = "none"
+    type_field: ClassVar[str] = "msg_type"
+    # "StatusCode" and "StatusMessage" are the legacy twins of "code" and "msg"; older answers carry only those
+    code_fields: ClassVar[tuple[str, ...]] = ("code", "StatusCode")
+    message_fields: ClassVar[tuple[str, ...]] = ("msg", "StatusMessage")
+    robot: ClassVar[str] = "bot"
+    credential: ClassVar[str] = "bot token"
 
     def __init__(
         self, name: str, options: Mapping[str, Any], *, client: httpx.AsyncClient, env: Mapping[str, str]
@@ -101,22 +106,8 @@ class FeishuAdapter:
         shown = ["".join(element["text"] for element in line) for line in lines]
         return Payload(text="\n".join([post.title, *shown]), data=data)
 
-    async def publish(self, payload: Payload, key: str) -> Receipt:
-        await self._send(dict(payload.data))
-        return Receipt(details={"msg_type": payload.data.get("msg_type")})
-
     async def lookup(self, key: str) -> Receipt | None:
         raise NotImplementedError("a Feishu custom bot cannot list what it sent")
-
-    async def check(self) -> str:
-        # No read-only call exists. A body without msg_type cannot become a message; token and sign are checked first.
-        try:
-            await self._send({})
-        except Uncertain as exc:
-            raise Retryable(f"no usable answer to the check: {exc.reason}") from exc
-        except Permanent as exc:
-            return f"bot token{' and signature' if self._secret else ''} accepted ({exc.reason}); nothing was posted"
-        return "bot token accepted; nothing was posted"
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -127,31 +118,17 @@ class FeishuAdapter:
             "timeout": self.timeout,
         }
 
-    async def _send(self, body: dict[str, Any]) -> None:
+    def _target(self, body: dict[str, Any]) -> tuple[str, Mapping[str, str] | None, dict[str, Any]]:
         if self._secret:
             timestamp = str(int(time.time()))
             body = {"timestamp": timestamp, "sign": sign(self._secret, timestamp), **body}
-        try:
-            response = await self.client.post(
-                f"{self.api_base}/open-apis/bot/v2/hook/{self._token}",
-                content=json.dumps(body, ensure_ascii=False).encode(),
-                headers={"Content-Type": "application/json; charset=utf-8"},
-                timeout=self.timeout,
-            )
-        except httpx.TransportError as exc:
-            raise raise_for_transport(exc) from exc
-        document = json_object(response)
-        # "StatusCode" is the legacy twin of "code"; older answers carry only that
-        code = document.get("code", document.get("StatusCode")) if document is not None else None
-        if isinstance(code, int) and code != 0:
-            raise self._error(code, str(document.get("msg", document.get("StatusMessage", ""))) if document else "")
-        if response.status_code != 200:
-            raise status_error(response, response.text[:200].replace(self._token, "***"))
-        if code != 0:
-            raise Uncertain("HTTP 200 without the bot's JSON answer; the message may have been posted")
+        return f"{self.api_base}/open-apis/bot/v2/hook/{self._token}", None, body
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._token, "***")
 
     def _error(self, code: int, msg: str) -> ChannelError:
-        reason = f"code {code}: {msg.replace(self._token, '***')[:300]}"
+        reason = f"code {code}: {self._scrub(msg)[:300]}"
         if code == 11232:
             # Which limit (100/min, 5/s, or load at the top of the hour) is not said; a minute clears them all.
             return Retryable(f"rate limited ({reason})", after=60)

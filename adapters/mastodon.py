@@ -4,8 +4,6 @@ Mastodon drops a repeated ``Idempotency-Key`` for one hour per account and answe
 whose answer was lost is simply sent again (``idempotency = "native"``). The character limit and the weight of a URL
 belong to the instance: ``refresh_limits()`` reads them from ``/api/v2/instance`` when the daemon starts, and the
 ``max_characters`` / ``characters_reserved_per_url`` options give the values used until then (500 and 23).
-
-The module also holds helpers the Weibo adapter shares: ``graphemes``, ``fit_text``, ``compose`` and ``load_image``.
 """
 
 from __future__ import annotations
@@ -13,13 +11,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
-import itertools
 import re
 import time
-import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
@@ -42,140 +37,21 @@ from adapters.base import (
     secret_from_env,
     status_error,
 )
-from adapters.text import markdown_to_text
+from adapters.media import load_image
+from adapters.text import URL, compose, fit_text, graphemes, markdown_to_text
 
+# compose, fit_text, graphemes (adapters.text) and load_image (adapters.media) lived here; still importable from here
 __all__ = ["MastodonAdapter", "compose", "count_mastodon", "fit_text", "graphemes", "load_image"]
 
-#: a URL as microblogs detect it: a scheme, then printable ASCII (CJK text right after a link is not part of it)
-URL = re.compile(r"https?://[!-~]*[\w/=#&%~+-]", re.ASCII)  # ends before trailing punctuation
 _MENTION = re.compile(r"(?<![\w@])@(\w+)@[\w.-]+\w")
 _VISIBILITIES = ("public", "unlisted", "private", "direct")
 _STATUS_RATE = 300 / 180  # statuses: 300 per account per 3 hours (app/lib/rate_limiter.rb)
-
-
-# --- text helpers ------------------------------------------------------------------------------------------------
-
-
-def _joins(cluster: str, ch: str) -> bool:
-    """Whether ``ch`` continues the grapheme cluster ``cluster`` (a compact reading of UAX #29)."""
-    cp, last = ord(ch), cluster[-1]
-    if unicodedata.category(ch) in ("Mn", "Me", "Mc") or ch == "\u200d" or (last, ch) == ("\r", "\n"):
-        return True
-    if 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F:  # skin tones, flag tags
-        return True
-    if last == "\u200d":  # ZWJ emoji sequences
-        return 0x1F000 <= cp <= 0x1FAFF or 0x2190 <= cp <= 0x2BFF
-    if 0x1F1E6 <= cp <= 0x1F1FF:  # regional indicators pair into flags
-        return len(cluster) == 1 and 0x1F1E6 <= ord(last) <= 0x1F1FF
-    return 0x1160 <= cp <= 0x11FF and 0x1100 <= ord(last) <= 0x11FF  # Hangul jamo V/T after a jamo
-
-
-def graphemes(text: str) -> list[str]:
-    """``text`` split into user-perceived characters: an emoji sequence or a letter with its accents is one."""
-    clusters: list[str] = []
-    for ch in text:
-        if clusters and _joins(clusters[-1], ch):
-            clusters[-1] += ch
-        else:
-            clusters.append(ch)
-    return clusters
 
 
 def count_mastodon(text: str, url_weight: int = 23) -> int:
     """Length as Mastodon counts it: grapheme clusters, each URL as ``url_weight``, ``@user@domain`` as ``@user``."""
     text = _MENTION.sub(r"@\1", URL.sub("x" * url_weight, text))
     return len(graphemes(text))
-
-
-Joiner = Callable[[str, str, str], str]  # (title, body, tail) -> the post's text
-
-_SENTENCE_END = re.compile(r"[。！？!?；;…\n]|\.(?=\s)")
-
-
-def _word_break(text: str, pos: int) -> bool:
-    if pos <= 0 or pos >= len(text):
-        return True
-    before, after = text[pos - 1], text[pos]
-    wide = unicodedata.east_asian_width(before) in "WF" or unicodedata.east_asian_width(after) in "WF"
-    return before.isspace() or after.isspace() or wide or before in ",;:)]}"
-
-
-def fit_text(text: str, fits: Callable[[str], bool], ellipsis: str = "…") -> str:
-    """The longest start of ``text`` that ``fits``, cut at a sentence or word end and marked with ``ellipsis``.
-
-    Never cuts inside a grapheme (emoji, accented letter) or a URL. Returns ``""`` when not even a word fits.
-    """
-    if fits(text):
-        return text
-    ends = [0, *itertools.accumulate(len(c) for c in graphemes(text))]
-    lo, hi = 0, len(ends) - 2  # the largest n < len with fits(text[:ends[n]] + ellipsis)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        lo, hi = (mid, hi) if fits(text[: ends[mid]].rstrip() + ellipsis) else (lo, mid - 1)
-    cut = ends[lo]
-    for match in URL.finditer(text):
-        if match.start() < cut < match.end():
-            cut = match.start()
-    allowed = set(ends)
-    sentence = [m.end() for m in _SENTENCE_END.finditer(text, 0, cut) if m.end() in allowed]
-    if sentence and sentence[-1] >= cut // 2:
-        cut = sentence[-1]
-    else:
-        cut = next((p for p in reversed(ends) if 0 < p <= cut and _word_break(text, p)), cut)
-    head = text[:cut].rstrip()
-    return head + ellipsis if head else ""
-
-
-def _body_fits(join: Joiner, fits: Callable[[str], bool], title: str, tail: str) -> Callable[[str], bool]:
-    return lambda body: fits(join(title, body, tail))
-
-
-def compose(title: str, body: str, tails: list[str], join: Joiner, fits: Callable[[str], bool]) -> str | None:
-    """The fullest post that ``fits``: ``join(title, body, tail)`` with the body cut to size, trying each tail in
-    turn (the last is the bare link), then the cut title and the link alone; None if not even the link fits."""
-    for tail in tails:
-        short = fit_text(body, _body_fits(join, fits, title, tail))
-        if (short or not body) and fits(join(title, short, tail)):
-            return join(title, short, tail)
-    link = tails[-1]
-    text = join(fit_text(title, lambda t: fits(join(t, "", link))), "", link)
-    return text if fits(text) else None
-
-
-_MAGIC = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
-
-
-def _sniff(data: bytes) -> str | None:
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return next((mime for magic, mime in _MAGIC.items() if data.startswith(magic)), None)
-
-
-async def load_image(client: httpx.AsyncClient, source: str, timeout: float) -> tuple[str, bytes, str]:
-    """``(file name, bytes, MIME type)`` of an image given as a local path, ``file://`` or ``http(s)://`` URL.
-
-    Nothing has been posted yet when this fails, so a fetch problem is ``Retryable`` and a missing file ``Permanent``.
-    """
-    name = source.rstrip("/").rsplit("/", 1)[-1] or "image"
-    if source.startswith(("http://", "https://")):
-        try:
-            response = await client.get(source, timeout=timeout, follow_redirects=True)
-        except httpx.TransportError as exc:
-            raise Retryable(f"could not fetch the image {source}: {type(exc).__name__}") from exc
-        if response.status_code >= 400:
-            error = status_error(response, f"fetching the image {source}")
-            raise Retryable(error.reason) if isinstance(error, Uncertain) else error
-        data = response.content
-    else:
-        path = Path(source.removeprefix("file://"))
-        try:
-            data = await asyncio.to_thread(path.read_bytes)
-        except OSError as exc:
-            raise Permanent(f"cannot read the image {source}: {exc.strerror or exc}") from exc
-    mime = _sniff(data)
-    if mime is None:
-        raise Permanent(f"{source} is not a PNG, JPEG, GIF or WebP image")
-    return name, data, mime
 
 
 # --- the adapter -------------------------------------------------------------------------------------------------

@@ -25,12 +25,15 @@ from adapters.base import (
     Receipt,
     Retryable,
     Uncertain,
+    base_option,
+    json_object,
     raise_for_transport,
     require_option,
     secret_from_env,
     status_error,
+    timeout_option,
 )
-from adapters.wecom import base_option, json_object, plain_text, timeout_option
+from adapters.text import plain_text
 
 __all__ = ["OneBotAdapter"]
 

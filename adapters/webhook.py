@@ -8,8 +8,6 @@ answer was lost is resent instead of waiting for a person.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 from collections.abc import Mapping
@@ -28,17 +26,13 @@ from adapters.base import (
     raise_for_transport,
     require_option,
     secret_from_env,
+    sign,
     status_error,
 )
 from adapters.text import html_to_text, markdown_to_html
 
+# sign (adapters.base, shared with cms_webhook) lived here; still importable from here
 __all__ = ["WebhookAdapter", "sign"]
-
-
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """The signature header value for ``body`` sent at ``timestamp``."""
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + mac.hexdigest()
 
 
 class WebhookAdapter:

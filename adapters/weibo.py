@@ -36,8 +36,8 @@ from adapters.base import (
     secret_from_env,
     status_error,
 )
-from adapters.mastodon import URL, compose, load_image
-from adapters.text import markdown_to_text
+from adapters.media import load_image
+from adapters.text import URL, compose, markdown_to_text
 
 __all__ = ["WeiboAdapter", "count_weibo"]
 

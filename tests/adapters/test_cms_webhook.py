@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
+from adapters.article import slug_for
 from adapters.base import AdapterConfigError, CredentialsRejected, PostContent, Retryable, Uncertain
 from adapters.cms_webhook import CmsWebhookAdapter
-from adapters.wordpress import slug_for
 from tests.fakes import serve
 from tests.fakes.cms_webhook import FakeCms
 

@@ -21,8 +21,8 @@ from adapters.base import (
     Retryable,
     Uncertain,
 )
-from adapters.mastodon import MastodonAdapter, count_mastodon, graphemes
-from adapters.text import markdown_to_text
+from adapters.mastodon import MastodonAdapter, count_mastodon
+from adapters.text import graphemes, markdown_to_text
 from tests.fakes import serve
 from tests.fakes.mastodon import FakeMastodon
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from adapters import AdapterConfigError, CredentialsRejected, Payload, Permanent, PostContent, Retryable, Uncertain
-from adapters.text import count_utf8_bytes
-from adapters.wecom import WeComAdapter, truncate_utf8
+from adapters.text import count_utf8_bytes, truncate_utf8
+from adapters.wecom import WeComAdapter
 from tests.fakes import serve
 from tests.fakes.wecom import FakeWeCom
 

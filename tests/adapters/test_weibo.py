@@ -20,8 +20,7 @@ from adapters.base import (
     Retryable,
     Uncertain,
 )
-from adapters.mastodon import graphemes
-from adapters.text import markdown_to_text
+from adapters.text import graphemes, markdown_to_text
 from adapters.weibo import WeiboAdapter, count_weibo
 from tests.fakes import serve
 from tests.fakes.weibo import FakeWeibo, weibo_length

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from aiohttp import web
 
+from adapters.article import excerpt, slug_for
 from adapters.base import (
     AdapterConfigError,
     CredentialsRejected,
@@ -23,7 +24,7 @@ from adapters.base import (
     Retryable,
     Uncertain,
 )
-from adapters.wordpress import WordPressAdapter, excerpt, slug_for
+from adapters.wordpress import WordPressAdapter
 from tests.fakes import serve
 from tests.fakes.wordpress import FakeWordPress
 

@@ -1,0 +1,99 @@
+"""What the chat-robot channels (``wecom``, ``dingtalk``, ``feishu``) share: sending to a group robot's webhook.
+
+Each robot takes a JSON POST and answers with a numeric code, 0 for success; the codes and field names differ. None
+returns a message id or takes an idempotency key, so a lost answer waits for a person; and none has a read-only call,
+so ``check`` sends an empty object, which the robot refuses as a message only after it has checked the credentials.
+``RobotAdapter`` holds that request-and-answer logic; a platform module adds its options, rendering, address and
+signing (``_target``), and its reading of the error codes (``_error``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import httpx
+
+from adapters.base import (
+    ChannelError,
+    Idempotency,
+    Payload,
+    Permanent,
+    Receipt,
+    Retryable,
+    Uncertain,
+    json_object,
+    raise_for_transport,
+    status_error,
+)
+
+__all__ = ["RobotAdapter"]
+
+
+class RobotAdapter:
+    """A group robot behind a webhook; a platform subclass supplies ``_target``, ``_error`` and the facts below."""
+
+    idempotency: Idempotency = "none"
+    type_field: ClassVar[str] = "msgtype"  # the payload's message-type field, kept in the receipt
+    code_fields: ClassVar[tuple[str, ...]] = ("errcode",)  # where the answer's code is (the first field present)
+    message_fields: ClassVar[tuple[str, ...]] = ("errmsg",)  # where the answer's message is
+    robot: ClassVar[str] = "robot"  # the platform's word for it
+    credential: ClassVar[str]  # what a check proves accepted: "access token", "webhook key"
+    refusal: ClassVar[str] = ""  # said before the refusal of the check's empty message
+    client: httpx.AsyncClient
+    timeout: float
+    _secret: str = ""  # the signing secret, if the robot has one
+
+    def _target(self, body: dict[str, Any]) -> tuple[str, Mapping[str, str] | None, dict[str, Any]]:
+        """The address, query parameters and (signed) body of a request carrying ``body``."""
+        raise NotImplementedError
+
+    def _error(self, code: int, message: str) -> ChannelError:
+        """The error for the robot's answer ``code`` (not 0) and its message."""
+        raise NotImplementedError
+
+    def _scrub(self, text: str) -> str:
+        """``text`` with the secrets masked (the robot may echo its address)."""
+        raise NotImplementedError
+
+    async def publish(self, payload: Payload, key: str) -> Receipt:
+        await self._send(dict(payload.data))
+        return Receipt(details={self.type_field: payload.data.get(self.type_field)})
+
+    async def check(self) -> str:
+        # No read-only call exists. An empty object cannot become a message, but the credentials are checked first.
+        try:
+            await self._send({})
+        except Uncertain as exc:
+            raise Retryable(f"no usable answer to the check: {exc.reason}") from exc
+        except Permanent as exc:
+            signed = " and signature" if self._secret else ""
+            return f"{self.credential}{signed} accepted ({self.refusal}{exc.reason}); nothing was posted"
+        return f"{self.credential} accepted; nothing was posted"
+
+    async def _send(self, body: dict[str, Any]) -> None:
+        url, params, body = self._target(body)
+        try:
+            response = await self.client.post(
+                url,
+                params=params,
+                content=json.dumps(body, ensure_ascii=False).encode(),
+                headers={"Content-Type": "application/json; charset=utf-8"},
+                timeout=self.timeout,
+            )
+        except httpx.TransportError as exc:
+            raise raise_for_transport(exc) from exc
+        document = json_object(response)
+        code = _first(document, self.code_fields, None) if document is not None else None
+        if isinstance(code, int) and code != 0:
+            raise self._error(code, str(_first(document, self.message_fields, "")) if document else "")
+        if response.status_code != 200:
+            raise status_error(response, self._scrub(response.text[:200]))
+        if code != 0:
+            raise Uncertain(f"HTTP 200 without the {self.robot}'s JSON answer; the message may have been posted")
+
+
+def _first(document: Mapping[str, Any], fields: tuple[str, ...], default: Any) -> Any:
+    """The value of the first of ``fields`` that ``document`` has (``document.get(a, document.get(b, default))``)."""
+    return next((document[field] for field in fields if field in document), default)
