@@ -280,6 +280,24 @@ def new_store(path: Path, channels: Sequence[str]) -> Any:
     return store
 
 
+def new_database(url: str, channels: Sequence[str]) -> Any:
+    """An empty, migrated database at ``url`` with webhook ``channels``: a SQLite file is created; any other
+    database (PostgreSQL for ``--database``) has every table dropped first. Only point it at a scratch database."""
+    from sqlalchemy import MetaData
+
+    from publisher.store import open_store
+
+    store = open_store(url)
+    if not store.is_sqlite:
+        with store.engine.begin() as connection:
+            tables = MetaData()
+            tables.reflect(connection)
+            tables.drop_all(connection)
+    store.upgrade()
+    store.sync_channels(dict.fromkeys(channels, "webhook"), datetime.now(UTC))
+    return store
+
+
 def queue_bulk(store: Any, posts: Sequence[tuple[Sample, Sequence[str], datetime]]) -> list[tuple[str, datetime]]:
     """Write what ``Queue.add_post`` writes for each (sample, channels, due), in one transaction of bulk inserts.
 

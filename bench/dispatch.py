@@ -1,6 +1,6 @@
 """Throughput: 10,000 deliveries due at once, sent by the daemon to a loopback stand-in that answers after 50 ms.
 
-    .venv/bin/python bench/dispatch.py [--transport aiohttp|httpx|both] [--deliveries N] [--no-bare]
+    .venv/bin/python bench/dispatch.py [--transport aiohttp|httpx|both] [--deliveries N] [--no-bare] [--database URL]
 
 Four webhook channels, each capped at 16 concurrent requests, so the best possible time is
 N x latency / 64 (7.8 s for 10,000). The daemon runs in its own process (as ``publisher run`` would, logging each
@@ -31,7 +31,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from _common import Child, DaemonProcess, StandIn, new_store, queue_bulk, samples, usage, verdict, write_results
+from _common import Child, DaemonProcess, StandIn, new_database, queue_bulk, samples, usage, verdict, write_results
 
 CHANNELS = ("site-a", "site-b", "site-c", "site-d")
 CONCURRENCY = 16
@@ -153,10 +153,11 @@ def run_bare(server: StandIn, transport: str, count: int) -> dict[str, Any]:
     return out
 
 
-def run_daemon(server: StandIn, transport: str, count: int, folder: Path) -> dict[str, Any]:
+def run_daemon(server: StandIn, transport: str, count: int, folder: Path, database: str | None) -> dict[str, Any]:
     server.ask("reset")
     run_folder = Path(tempfile.mkdtemp(dir=folder, prefix=f"daemon-{transport}-"))
-    store = new_store(run_folder / "publisher.db", CHANNELS)
+    url = database or f"sqlite:///{run_folder / 'publisher.db'}"
+    store = new_database(url, CHANNELS)
     posts = itertools.cycle(samples())
     now = datetime.now(UTC)
     started = time.perf_counter()
@@ -164,9 +165,7 @@ def run_daemon(server: StandIn, transport: str, count: int, folder: Path) -> dic
     queued_in = time.perf_counter() - started
     store.engine.dispose()
     hooks = {name: server.hook(name) for name in CHANNELS}
-    daemon = DaemonProcess(
-        f"sqlite:///{run_folder / 'publisher.db'}", hooks, CONCURRENCY, transport, run_folder / "daemon.log"
-    )
+    daemon = DaemonProcess(url, hooks, CONCURRENCY, transport, run_folder / "daemon.log")
     try:
         daemon.conn.send(f"done {count}")
         try:
@@ -180,7 +179,7 @@ def run_daemon(server: StandIn, transport: str, count: int, folder: Path) -> dic
     finally:
         daemon.close()
     received = server.ask("stats")["count"]
-    out = figures(f"daemon, {transport}", result, sent, received)
+    out = figures(f"daemon, {transport}" + (", postgresql" if database else ""), result, sent, received)
     out["queued_in_s"] = round(queued_in, 2)
     out["states"] = final["states"]
     out["peak_rss_mb"] = round(final["final"]["peak_rss_mb"], 1)
@@ -197,6 +196,12 @@ def main() -> int:
     )
     parser.add_argument("--deliveries", type=int, default=10_000, help="how many deliveries (default 10000)")
     parser.add_argument("--no-bare", action="store_true", help="skip the bare client loops (daemon only)")
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="a scratch database for the daemon, e.g. PostgreSQL (its tables are dropped first; default: a new "
+        "SQLite file); figures go to bench/results/dispatch-postgresql.json",
+    )
     args = parser.parse_args()
     count = args.deliveries - args.deliveries % len(CHANNELS)
     transports = ["aiohttp", "httpx"] if args.transport == "both" else [args.transport]
@@ -211,7 +216,7 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="publisher-bench-") as folder:
             for transport in transports:
-                runs.append(run_daemon(server, transport, count, Path(folder)))
+                runs.append(run_daemon(server, transport, count, Path(folder), args.database))
                 print(f"  done: {runs[-1]['run']} ({runs[-1]['wall_s']:.2f} s)", flush=True)
             for transport in () if args.no_bare else ("aiohttp", "httpx"):
                 runs.append(run_bare(server, transport, count))
@@ -244,9 +249,10 @@ def main() -> int:
     if not complete:
         print(f"  INCOMPLETE: {sent} of {count} recorded as sent, {ours['requests_received']} requests received")
     path = write_results(
-        "dispatch",
+        "dispatch-postgresql" if args.database else "dispatch",
         {
             "benchmark": "dispatch",
+            "database": "postgresql" if args.database else "sqlite",
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
             "python": sys.version.split()[0],
             "deliveries": count,

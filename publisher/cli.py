@@ -55,6 +55,11 @@ class App:
             self._store = store
         return self._store
 
+    def close(self) -> None:
+        """Close the database connections (a command run in-process, as in the tests, leaves none open)."""
+        if self._store is not None:
+            self._store.engine.dispose()
+
     @property
     def queue(self) -> Queue:
         if self._queue is None:
@@ -135,6 +140,7 @@ def _when(app: App, text: str | None, campaign: str | None) -> datetime | None:
 def cli(ctx: click.Context, config: str | None, actor: str | None) -> None:
     """Publicity scheduler: queue activity reports and send them to every channel on time."""
     ctx.obj = App(config, actor or os.environ.get("USER") or "cli")
+    ctx.call_on_close(ctx.obj.close)
 
 
 @cli.command()
@@ -143,8 +149,11 @@ def cli(ctx: click.Context, config: str | None, actor: str | None) -> None:
 def init(app: App) -> None:
     """Create the database, or upgrade it to this version."""
     store = open_store(app.settings.database_url, source=app.settings.source)
-    revision = store.upgrade()
-    store.sync_channels({n: c.kind for n, c in app.settings.channels.items()}, app.clock.now())
+    try:
+        revision = store.upgrade()
+        store.sync_channels({n: c.kind for n, c in app.settings.channels.items()}, app.clock.now())
+    finally:
+        store.engine.dispose()
     click.echo(f"database ready: {store.engine.url.render_as_string()} (schema {revision})")
     click.echo(f"config: {app.settings.source}; channels: {', '.join(app.settings.channels)}")
 

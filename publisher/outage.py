@@ -38,7 +38,7 @@ def explain(error: BaseException, url: URL) -> str:
     detail = str(getattr(error, "orig", None) or error).strip().splitlines()
     reason = detail[0] if detail else type(error).__name__
     if url.get_backend_name() == "sqlite":
-        path = url.database or "(memory)"
+        path = (url.database or "(memory)").removeprefix("file:")  # a URI filename ("file:x.db") shown as a path
         lowered = reason.lower()
         if "readonly" in lowered or "read-only" in lowered:
             return (

@@ -493,8 +493,8 @@ def open_store(url: str, *, source: str = "config", echo: bool = False) -> Store
         ) from None
     kwargs: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)  # not for URI filenames
         kwargs["connect_args"] = {"timeout": 10}
     else:
         kwargs["pool_pre_ping"] = True

@@ -42,7 +42,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -259,8 +259,11 @@ class Daemons:
 # --- queueing and counting --------------------------------------------------------------------------------------------
 
 
-def queue_all(database_url: str, options: Mapping[str, tuple[dict[str, Any], dict[str, str]]], count: int) -> None:
-    """``count`` posts due now, each on one channel in turn, titled with a marker the stand-ins can find."""
+def queue_all(
+    database_url: str, options: Mapping[str, tuple[dict[str, Any], dict[str, str]]], count: int, spread: float
+) -> None:
+    """``count`` posts falling due evenly over the next ``spread`` seconds, each on one channel in turn, titled with
+    a marker the stand-ins can find. (Spread, so that work flows through every kill however fast the machine.)"""
     import httpx
 
     from publisher.clock import SystemClock
@@ -282,9 +285,11 @@ def queue_all(database_url: str, options: Mapping[str, tuple[dict[str, Any], dic
     adapters = settings.build_adapters(httpx.AsyncClient(), AnySecret({}))
     queue = Queue(store, adapters, clock, actor="crash-harness")
     names = list(CHANNELS)
+    start = clock.now() + timedelta(seconds=2)
     for n in range(count):
         body = f"第{n}条：阳光幼儿园阅读月活动简报。孩子们和家长一起读绘本。"
-        queue.add_post(PostDraft(title=f"crash-{n:05d} 活动简报", body=body, channels=[names[n % 3]], now=True))
+        due = start + timedelta(seconds=spread * n / count)
+        queue.add_post(PostDraft(title=f"crash-{n:05d} 活动简报", body=body, channels=[names[n % 3]], at=due))
     store.engine.dispose()
 
 
@@ -306,7 +311,8 @@ def open_count(database_url: str) -> int:
 @dataclasses.dataclass
 class Result:
     deliveries: int
-    rounds: int
+    rounds: int  # SIGKILLs made, each while deliveries were still open
+    rounds_asked: int
     daemons_started: int
     seconds: float
     states: dict[str, int]
@@ -326,7 +332,8 @@ class Result:
     @property
     def ok(self) -> bool:
         return (
-            self.lost == 0
+            self.rounds >= self.rounds_asked
+            and self.lost == 0
             and self.failed_without_reason == 0
             and self.duplicates["toot"] == 0
             and self.duplicates["site"] == 0
@@ -340,7 +347,8 @@ class Result:
 
     def lines(self) -> Iterator[str]:
         yield (
-            f"crash harness: {self.deliveries} deliveries, {self.rounds} SIGKILLs, {self.daemons_started} daemon "
+            f"crash harness: {self.deliveries} deliveries, {self.rounds} SIGKILLs while they flowed (asked "
+            f"{self.rounds_asked}), {self.daemons_started} daemon "
             f"processes, {self.seconds:.0f} s"
         )
         yield "  final states: " + ", ".join(f"{state} {count}" for state, count in sorted(self.states.items()))
@@ -369,7 +377,9 @@ class Result:
         yield "  verdict: " + ("PASS" if self.ok else "FAIL")
 
 
-def tally(database_url: str, report: Mapping[str, Any], daemons: Daemons, rounds: int, seconds: float) -> Result:
+def tally(
+    database_url: str, report: Mapping[str, Any], daemons: Daemons, rounds: tuple[int, int], seconds: float
+) -> Result:
     from sqlalchemy import select
 
     from publisher.models import Channel, Delivery, DeliveryState, Event, Post
@@ -442,7 +452,8 @@ def tally(database_url: str, report: Mapping[str, Any], daemons: Daemons, rounds
     )
     return Result(
         deliveries=len(rows),
-        rounds=rounds,
+        rounds=rounds[0],
+        rounds_asked=rounds[1],
         daemons_started=daemons.started,
         seconds=seconds,
         states=dict(states),
@@ -470,10 +481,11 @@ def run(
     deliveries: int = 1000,
     rounds: int = 20,
     daemons: int = 2,
-    latency: float = 0.25,
+    latency: float = 0.3,
     concurrency: int = 2,
     kill_every: tuple[float, float] = (0.3, 1.5),
     min_age: float = 3.5,
+    spread: float = 45.0,
     seed: int | None = None,
     folder: Path | None = None,
     finish_within: float = 90.0,
@@ -487,7 +499,7 @@ def run(
     group: Daemons | None = None
     try:
         config, env = write_config(folder, database_url, standins.options, concurrency)
-        queue_all(database_url, standins.options, deliveries)
+        queue_all(database_url, standins.options, deliveries, spread)
         echo(f"  queued {deliveries} deliveries; {daemons} daemons, one killed at random moments (logs in {folder})")
         group = Daemons(config, env, folder)
         for _ in range(daemons):
@@ -501,6 +513,8 @@ def run(
             if not flowing:
                 continue
             victim = rng.choice(flowing)
+            if open_count(database_url) == 0:
+                break  # nothing left to kill it for: the figures say how many kills caught work flowing
             group.kill(victim)
             kills += 1
             group.start()
@@ -511,7 +525,7 @@ def run(
             time.sleep(0.5)
         group.stop_all()
         report = standins.report()
-        return tally(database_url, report, group, kills, time.monotonic() - began)
+        return tally(database_url, report, group, (kills, rounds), time.monotonic() - began)
     finally:
         if group is not None:
             for daemon in list(group.running):

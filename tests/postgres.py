@@ -14,12 +14,23 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 from sqlalchemy.engine import make_url
 
-__all__ = ["ENV_ADMIN_URL", "ENV_DATA", "ENV_URL", "Databases", "libpq_url", "missing_reason"]
+__all__ = [
+    "ENV_ADMIN_URL",
+    "ENV_DATA",
+    "ENV_URL",
+    "Databases",
+    "control_reason",
+    "libpq_url",
+    "missing_reason",
+    "server",
+]
 
 ENV_URL = "PUBLISHER_TEST_POSTGRES_URL"  # postgresql+psycopg://postgres@127.0.0.1:5433/publisher_test
 ENV_ADMIN_URL = "PUBLISHER_TEST_POSTGRES_ADMIN_URL"  # the same cluster's "postgres" database
@@ -47,13 +58,23 @@ class Databases:
     def __init__(self, url: str, admin_url: str | None = None) -> None:
         self.url = make_url(url)
         admin = make_url(admin_url) if admin_url else self.url.set(database="postgres")
-        self.admin = psycopg.connect(libpq_url(admin.render_as_string(hide_password=False)), autocommit=True)
+        self.admin_url = admin.render_as_string(hide_password=False)
+        self._admin = psycopg.connect(libpq_url(self.admin_url), autocommit=True)
         self.prefix = f"publisher_{os.getpid()}"
         self.template = f"{self.prefix}_template"
         self._numbers = itertools.count(1)
         self._shared: str | None = None
         self._shared_conn: psycopg.Connection[tuple[object, ...]] | None = None
         self._cleanup = ""
+
+    def admin(self, sql: str) -> None:
+        """Run ``sql`` on the cluster's admin database (connecting again if the server restarted meanwhile)."""
+        try:
+            self._admin.execute(sql)  # type: ignore[arg-type]
+        except psycopg.OperationalError:
+            self._admin.close()
+            self._admin = psycopg.connect(libpq_url(self.admin_url), autocommit=True)
+            self._admin.execute(sql)  # type: ignore[arg-type]
 
     def url_of(self, name: str) -> str:
         return self.url.set(database=name).render_as_string(hide_password=False)
@@ -63,7 +84,7 @@ class Databases:
         from publisher.store import open_store
 
         self._drop(self.template)
-        self.admin.execute(f'CREATE DATABASE "{self.template}"')
+        self.admin(f'CREATE DATABASE "{self.template}"')
         store = open_store(self.url_of(self.template))
         try:
             store.upgrade()
@@ -73,8 +94,8 @@ class Databases:
     def create(self, label: str = "t") -> str:
         """A new database copied from the template; returns its SQLAlchemy URL."""
         name = f"{self.prefix}_{label}{next(self._numbers)}"
-        strategy = " STRATEGY FILE_COPY" if self.admin.info.server_version >= 150000 else ""  # faster when small
-        self.admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"{strategy}')
+        strategy = " STRATEGY FILE_COPY" if self._admin.info.server_version >= 150000 else ""  # faster when small
+        self.admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"{strategy}')
         return self.url_of(name)
 
     def drop(self, url: str) -> None:
@@ -97,10 +118,14 @@ class Databases:
             self._cleanup = f"SET session_replication_role = replica;{deletes}RESET session_replication_role;"
         conn = self._shared_conn
         assert conn is not None
-        conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+        try:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        except psycopg.OperationalError:  # the server restarted since (an outage test)
+            conn.close()
+            conn = self._shared_conn = psycopg.connect(libpq_url(self._shared), autocommit=True)
         with conn.transaction():
             conn.execute(self._cleanup)  # type: ignore[arg-type]
             conn.execute("SELECT setval(oid::regclass, 1, false) FROM pg_class WHERE relkind = 'S'")
@@ -115,7 +140,7 @@ class Databases:
             self.drop(url)
 
     def _drop(self, name: str) -> None:
-        self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def close(self) -> None:
         if self._shared_conn is not None:
@@ -124,4 +149,23 @@ class Databases:
             if self._shared is not None:
                 self.drop(self._shared)
             self._drop(self.template)
-        self.admin.close()
+        self._admin.close()
+
+
+# --- the cluster itself: stopped and started again, for the outage tests ----------------------------------------------
+
+SCRIPT = Path(__file__).resolve().parent / "integration" / "postgres.sh"
+
+
+def control_reason() -> str | None:
+    """Why this process cannot stop and start the test cluster, or None if it can."""
+    if not os.environ.get(ENV_DATA):
+        return f"{ENV_DATA} is not set (the env file of `bash tests/integration/postgres.sh start`)"
+    if os.geteuid() != 0:
+        return "stopping the test cluster needs root (pg_ctl runs as the postgres user through runuser)"
+    return None
+
+
+def server(action: str) -> None:
+    """``pause``: stop the server as a crash would (``pg_ctl -m immediate``), keeping its data; ``resume``: start it."""
+    subprocess.run(["bash", str(SCRIPT), action], check=True, capture_output=True, timeout=60)

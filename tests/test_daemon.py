@@ -24,8 +24,8 @@ from publisher.clock import SystemClock
 from publisher.daemon import Daemon
 from publisher.models import Delivery, DeliveryState
 from publisher.queue import PostDraft, Queue
-from publisher.store import Store, open_store
-from tests.conftest import make_settings
+from publisher.store import Store
+from tests.conftest import make_settings, url_of
 from tests.fakes import serve, serve_in_thread
 
 
@@ -53,7 +53,7 @@ def make_queue(store: Store, settings: object) -> Queue:
 
 
 async def test_daemon_sends_due_posts_to_the_outbox(tmp_path: Path, store: Store) -> None:
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, database_url=url_of(store))
     queue = make_queue(store, settings)
     for n in range(5):
         queue.add_post(PostDraft(title=f"报道{n}", body="正文", channels=["website", "weibo"], now=True))
@@ -69,7 +69,7 @@ async def test_daemon_sends_due_posts_to_the_outbox(tmp_path: Path, store: Store
 
 
 async def test_an_idle_daemon_wakes_at_the_due_time_not_at_the_next_poll(tmp_path: Path, store: Store) -> None:
-    settings = make_settings(tmp_path, poll_interval=60.0)
+    settings = make_settings(tmp_path, database_url=url_of(store), poll_interval=60.0)
     queue = make_queue(store, settings)
     daemon = Daemon(settings, store)
     task = asyncio.create_task(daemon.run(handle_signals=False))
@@ -101,7 +101,9 @@ async def test_daemon_posts_signed_json_to_a_webhook(tmp_path: Path, store: Stor
         os.environ["TEST_HOOK_SECRET"] = "s3cr3t-value"
         try:
             settings = make_settings(
-                tmp_path, {"hook": {"kind": "webhook", "url": f"{base}/hook", "secret_env": "TEST_HOOK_SECRET"}}
+                tmp_path,
+                {"hook": {"kind": "webhook", "url": f"{base}/hook", "secret_env": "TEST_HOOK_SECRET"}},
+                database_url=url_of(store),
             )
             queue = make_queue(store, settings)
             for n in range(3):
@@ -139,11 +141,11 @@ def _slow_hook_app(delay: float, log: list[str]) -> Callable[[], web.Application
     return factory
 
 
-def _run_daemon(folder: Path, base: str, grace: float) -> subprocess.Popen[str]:
+def _run_daemon(folder: Path, base: str, grace: float, database_url: str) -> subprocess.Popen[str]:
     (folder / "publisher.toml").write_text(
         f"""
 [database]
-url = "sqlite:///{folder / "publisher.db"}"
+url = "{database_url}"
 [daemon]
 shutdown_grace = {grace}
 poll_interval = 0.2
@@ -166,16 +168,13 @@ concurrency = 1
     )
 
 
-def _queue_two(folder: Path) -> Store:
+def _queue_two(folder: Path, store: Store) -> None:
     from publisher.config import load_settings
 
     settings = load_settings(str(folder / "publisher.toml"))
-    store = open_store(settings.database_url)
-    store.upgrade()
     queue = make_queue(store, settings)
     for title in ("first", "second"):
         queue.add_post(PostDraft(title=title, body="b", channels=["hook"], now=True))
-    return store
 
 
 async def _stop_when_first_is_in_flight(process: subprocess.Popen[str], log: list[str]) -> str:
@@ -186,11 +185,11 @@ async def _stop_when_first_is_in_flight(process: subprocess.Popen[str], log: lis
     return output
 
 
-async def test_sigterm_lets_the_send_in_flight_finish_and_claims_nothing_more(tmp_path: Path) -> None:
+async def test_sigterm_lets_the_send_in_flight_finish_and_claims_nothing_more(tmp_path: Path, store: Store) -> None:
     log: list[str] = []
     with serve_in_thread(_slow_hook_app(1.0, log)) as base:
-        process = _run_daemon(tmp_path, base, grace=10)
-        store = _queue_two(tmp_path)
+        process = _run_daemon(tmp_path, base, grace=10, database_url=url_of(store))
+        _queue_two(tmp_path, store)
         output = await _stop_when_first_is_in_flight(process, log)
     assert log == ["start first", "done first"]  # finished within the grace; "second" never started
     assert states(store) == [DeliveryState.SENT, DeliveryState.QUEUED]
@@ -198,11 +197,11 @@ async def test_sigterm_lets_the_send_in_flight_finish_and_claims_nothing_more(tm
     assert "daemon.stop" in output
 
 
-async def test_sigterm_past_the_grace_marks_the_send_in_flight_uncertain(tmp_path: Path) -> None:
+async def test_sigterm_past_the_grace_marks_the_send_in_flight_uncertain(tmp_path: Path, store: Store) -> None:
     log: list[str] = []
     with serve_in_thread(_slow_hook_app(20.0, log)) as base:
-        process = _run_daemon(tmp_path, base, grace=0.5)
-        store = _queue_two(tmp_path)
+        process = _run_daemon(tmp_path, base, grace=0.5, database_url=url_of(store))
+        _queue_two(tmp_path, store)
         await _stop_when_first_is_in_flight(process, log)
     assert states(store) == [DeliveryState.UNCERTAIN, DeliveryState.QUEUED]
     with store.sessions() as session:

@@ -64,6 +64,14 @@ class FakeWebhook:
             return web.Response()
         if fault == "malformed":
             return web.Response(text="{not json", content_type="application/json")
+        if fault == "slow_body":  # the headers come at once, the body a byte at a time, slower than any read timeout
+            response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+            await response.prepare(request)
+            for byte in json.dumps({"id": str(len(self.accepted))}).encode():
+                await response.write(bytes([byte]))
+                await asyncio.sleep(1.0)
+            await response.write_eof()
+            return response
         if self.delay:
             await asyncio.sleep(self.delay)
         return web.json_response({"id": str(len(self.accepted)), "url": f"https://example.org/p/{len(self.accepted)}"})

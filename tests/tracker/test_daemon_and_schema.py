@@ -17,7 +17,7 @@ from publisher.queue import Queue
 from publisher.store import Store
 from publisher.tracker.coverage import CoverageFilter, list_coverage, set_rules
 from publisher.tracker.settings import OutletSettings
-from tests.conftest import START, make_settings
+from tests.conftest import START, make_settings, url_of
 from tests.fakes.feeds import FeedServer, Item, rss
 from tests.tracker.conftest import FAST
 
@@ -32,7 +32,7 @@ async def test_the_daemon_polls_configured_outlets(
         "/daily.xml", rss([Item("阳光幼儿园启动阅读月", "阳光幼儿园日前启动阅读月。", "http://d.example/1", "1")])
     )
     settings = dataclasses.replace(
-        make_settings(tmp_path),
+        make_settings(tmp_path, database_url=url_of(store)),
         tracker=FAST,
         outlets={"城市日报": OutletSettings(name="城市日报", feeds=(f"{base}/daily.xml",))},
     )
