@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -169,6 +170,16 @@ class Delivery(Base):
         UniqueConstraint("post_id", "channel_id", name="uq_deliveries_post_channel"),
         # the dispatcher's one hot query: the next due open rows
         Index("ix_deliveries_state_due", "state", "due_at"),
+        # claiming one channel's earliest open rows reads just those, in order, however long the backlog
+        # (without it PostgreSQL sorted every due row of the channel at each claim: 5-25 ms with 20,000 waiting)
+        Index(
+            "ix_deliveries_open_by_channel",
+            "channel_id",
+            "due_at",
+            "id",
+            postgresql_where=text("state IN ('queued', 'retry_wait')"),
+            sqlite_where=text("state IN ('queued', 'retry_wait')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -81,7 +81,17 @@ def _unblocked() -> ColumnElement[bool]:
 _NEXT_DUE = select(func.min(Delivery.due_at)).where(
     Delivery.state.in_(_DUE_STATES), Delivery.ready.is_(True), _unblocked()
 )
-_NEXT_DUE_ON = _NEXT_DUE.join(Channel).where(
+# per channel, its earliest open delivery: one row read through ix_deliveries_open_by_channel (migration 0006), where
+# a min() over the join read every open row (4-5 ms a call on PostgreSQL with 20,000 waiting, once per daemon loop)
+_EARLIEST_ON_CHANNEL = (
+    select(Delivery.due_at)
+    .where(Delivery.channel_id == Channel.id, Delivery.state.in_(_DUE_STATES), Delivery.ready.is_(True), _unblocked())
+    .order_by(Delivery.due_at)
+    .limit(1)
+    .correlate(Channel)
+    .scalar_subquery()
+)
+_NEXT_DUE_ON = select(func.min(_EARLIEST_ON_CHANNEL)).where(
     Channel.name.in_(bindparam("names", expanding=True)), Channel.paused.is_(False)
 )
 _ACTIVE_CHANNELS = select(Channel.id, Channel.name).where(

@@ -5,8 +5,9 @@
 
 Daemons run as real processes (``python -m publisher.cli run``) on one PostgreSQL database and send to three
 stand-in platforms served by a process of their own (``tests/fakes``): a plain webhook (no idempotency: an unknown
-outcome becomes ``uncertain``), Mastodon (native ``Idempotency-Key``) and WordPress (lookup by slug). The
-stand-ins answer after a delay, so that at any moment requests are in flight, and they log each request's arrival.
+outcome becomes ``uncertain``), Mastodon (native ``Idempotency-Key``) and WordPress (lookup by slug). The posts fall
+due evenly over ``spread`` seconds, so that work flows through every kill however fast the machine; the stand-ins
+answer after a delay, so that at any moment requests are in flight, and they log each request's arrival.
 At random moments (``kill_every``) one daemon, chosen at random among those up for ``min_age`` seconds (so that it
 is sending), is killed with SIGKILL and a new one started, until ``rounds`` kills; the survivors then finish the
 work (dead daemons' leases run out after ``lease_seconds``).
