@@ -4,6 +4,7 @@ writer at a time on SQLite); a lease held by a live transaction is skipped, not 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -43,6 +44,7 @@ def test_stores_claiming_at_once_never_take_the_same_delivery(store: Store, cloc
                 if not claims:
                     return
                 taken[index].extend(claim.delivery_id for claim in claims)
+                time.sleep(0.001)  # a daemon sends between claims: let the others in
         except BaseException as exc:  # surfaced below
             errors.append(exc)
         finally:
@@ -57,7 +59,8 @@ def test_stores_claiming_at_once_never_take_the_same_delivery(store: Store, cloc
     claimed = Counter(delivery for ids in taken for delivery in ids)
     assert [d for d, n in claimed.items() if n > 1] == []  # never twice
     assert len(claimed) == 300  # and every one
-    assert sum(1 for ids in taken if ids) >= 2  # the work really was shared
+    if not store.is_sqlite:  # (SQLite's one writer may let one thread take it all: correct, but nothing shared)
+        assert sum(1 for ids in taken if ids) >= 2  # the work really was shared, each row by one store
     with store.sessions() as session:
         owners = dict(session.execute(select(Delivery.id, Delivery.lease_owner)).all())
         states = set(session.scalars(select(Delivery.state)))
