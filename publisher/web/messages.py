@@ -21,7 +21,6 @@ ZH: dict[str, str] = {
     "Coverage": "媒体报道",
     "Reports": "报表",
     "Users": "用户",
-    "Coming soon": "即将推出",
     "My account": "我的账户",
     "Sign in": "登录",
     "Sign out": "退出",

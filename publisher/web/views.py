@@ -35,7 +35,6 @@ class NavItem:
     path: str
     label: str  # English; translated when shown
     role: Role
-    ready: bool = True  # False: a page still to come (shown greyed out)
 
 
 NAV = (
