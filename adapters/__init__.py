@@ -29,6 +29,7 @@ from adapters.dingtalk import DingTalkAdapter
 from adapters.feishu import FeishuAdapter
 from adapters.mastodon import MastodonAdapter
 from adapters.matrix import MatrixAdapter
+from adapters.media import NO_IMAGES, ImageSource, LoadedImage, check_image
 from adapters.onebot import OneBotAdapter
 from adapters.outbox import OutboxAdapter
 from adapters.sms_aliyun import SmsAliyunAdapter
@@ -45,13 +46,16 @@ __all__ = [
     "AdapterConfigError",
     "ChannelError",
     "CredentialsRejected",
+    "ImageSource",
     "Limits",
+    "LoadedImage",
     "Payload",
     "Permanent",
     "PostContent",
     "Receipt",
     "Retryable",
     "Uncertain",
+    "check_image",
     "create",
 ]
 
@@ -74,13 +78,22 @@ REGISTRY: dict[str, type[Any]] = {
 
 
 def create(
-    kind: str, name: str, options: Mapping[str, Any], *, client: httpx.AsyncClient, env: Mapping[str, str]
+    kind: str,
+    name: str,
+    options: Mapping[str, Any],
+    *,
+    client: httpx.AsyncClient,
+    env: Mapping[str, str],
+    images: ImageSource | None = None,
 ) -> Adapter:
-    """Build the adapter for one configured channel; unknown kinds and bad options raise ``AdapterConfigError``."""
+    """Build the adapter for one configured channel; unknown kinds and bad options raise ``AdapterConfigError``.
+
+    ``images`` is where the adapter reads a post's images (``publisher.media.MediaLoader``); without it every image
+    is refused."""
     try:
         cls = REGISTRY[kind]
     except KeyError:
         known = ", ".join(sorted(REGISTRY))
         raise AdapterConfigError("kind", f"unknown channel kind {kind!r}; choose one of: {known}") from None
-    adapter: Adapter = cls(name, options, client=client, env=env)
+    adapter: Adapter = cls(name, options, client=client, env=env, images=images or NO_IMAGES)
     return adapter

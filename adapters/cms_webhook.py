@@ -34,6 +34,7 @@ from adapters.base import (
     sign,
     status_error,
 )
+from adapters.media import NO_IMAGES, ImageSource, checked_sources, inline_images, is_media_ref
 
 __all__ = ["CmsWebhookAdapter"]
 
@@ -45,10 +46,17 @@ class CmsWebhookAdapter:
     idempotency: Idempotency = "none"
 
     def __init__(
-        self, name: str, options: Mapping[str, Any], *, client: httpx.AsyncClient, env: Mapping[str, str]
+        self,
+        name: str,
+        options: Mapping[str, Any],
+        *,
+        client: httpx.AsyncClient,
+        env: Mapping[str, str],
+        images: ImageSource | None = None,
     ) -> None:
         self.name = name
         self.client = client
+        self.images = images or NO_IMAGES
         self.url = _http_url(options, "url", required=True)
         self.lookup_url = _http_url(options, "lookup_url", required=False)
         if self.lookup_url:
@@ -63,11 +71,14 @@ class CmsWebhookAdapter:
         return f"CmsWebhookAdapter({self.name!r}, url={self.url!r})"
 
     def render(self, post: PostContent) -> Payload:
+        checked_sources(post.images, self.kind)  # a path is refused, not passed on
         data = {**article(post), "link": post.link, "author": post.author}
         return Payload(text=f"{post.title}\n\n{post.body}", data=data)
 
     async def publish(self, payload: Payload, key: str) -> Receipt:
         document = {"key": key, "channel": self.name, "slug": slug_for(key), **payload.data}
+        if any(is_media_ref(image) for image in payload.data.get("images", ())):
+            document["image_files"] = await inline_images(self.images, payload.data["images"])
         body = json.dumps(document, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json; charset=utf-8", **self._signed(body, key)}
         try:

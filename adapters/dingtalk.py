@@ -11,6 +11,7 @@ There is no message id and no idempotency key: a lost answer waits for a person.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import time
@@ -35,6 +36,7 @@ from adapters.base import (
     text_option,
     timeout_option,
 )
+from adapters.media import NO_IMAGES, ImageSource, link_images
 from adapters.robot import RobotAdapter
 from adapters.text import chat_markdown, count_utf8_bytes, plain_text
 
@@ -61,10 +63,17 @@ class DingTalkAdapter(RobotAdapter):
     credential: ClassVar[str] = "access token"
 
     def __init__(
-        self, name: str, options: Mapping[str, Any], *, client: httpx.AsyncClient, env: Mapping[str, str]
+        self,
+        name: str,
+        options: Mapping[str, Any],
+        *,
+        client: httpx.AsyncClient,
+        env: Mapping[str, str],
+        images: ImageSource | None = None,
     ) -> None:
         self.name = name
         self.client = client
+        self.images = images or NO_IMAGES
         for key in options:
             if key not in _OPTIONS:
                 raise AdapterConfigError(
@@ -90,6 +99,7 @@ class DingTalkAdapter(RobotAdapter):
         return f"DingTalkAdapter(name={self.name!r}, msgtype={self.msgtype!r}, signed={bool(self._secret)})"
 
     def render(self, post: PostContent) -> Payload:
+        post = dataclasses.replace(post, images=link_images(post.images, self.kind))
         if self.msgtype == "text":
             text = self._with_keyword(plain_text(post.body, title=post.title, images=post.images, link=post.link))
             return Payload(text=text, data={"msgtype": "text", "text": {"content": text}})

@@ -38,6 +38,7 @@ from adapters.base import (
     text_option,
     timeout_option,
 )
+from adapters.media import NO_IMAGES, ImageSource, link_images
 from adapters.robot import RobotAdapter
 from adapters.text import count_utf8_bytes
 
@@ -76,10 +77,17 @@ class FeishuAdapter(RobotAdapter):
     credential: ClassVar[str] = "bot token"
 
     def __init__(
-        self, name: str, options: Mapping[str, Any], *, client: httpx.AsyncClient, env: Mapping[str, str]
+        self,
+        name: str,
+        options: Mapping[str, Any],
+        *,
+        client: httpx.AsyncClient,
+        env: Mapping[str, str],
+        images: ImageSource | None = None,
     ) -> None:
         self.name = name
         self.client = client
+        self.images = images or NO_IMAGES
         for key in options:
             if key not in _OPTIONS:
                 raise AdapterConfigError(key, f"unknown option; the feishu channel takes {', '.join(sorted(_OPTIONS))}")
@@ -95,7 +103,8 @@ class FeishuAdapter(RobotAdapter):
 
     def render(self, post: PostContent) -> Payload:
         lines = post_lines(post.body)
-        lines += [[{"tag": "a", "text": f"图片 {n}", "href": url}] for n, url in enumerate(post.images, 1)]
+        links = link_images(post.images, self.kind)
+        lines += [[{"tag": "a", "text": f"图片 {n}", "href": url}] for n, url in enumerate(links, 1)]
         if post.link:
             lines.append([{"tag": "a", "text": self.link_text, "href": post.link}])
         content = {"post": {"zh_cn": {"title": post.title, "content": lines}}}

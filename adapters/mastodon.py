@@ -37,11 +37,11 @@ from adapters.base import (
     secret_from_env,
     status_error,
 )
-from adapters.media import load_image
+from adapters.media import NO_IMAGES, ImageSource
 from adapters.text import URL, compose, fit_text, graphemes, markdown_to_text
 
-# compose, fit_text, graphemes (adapters.text) and load_image (adapters.media) lived here; still importable from here
-__all__ = ["MastodonAdapter", "compose", "count_mastodon", "fit_text", "graphemes", "load_image"]
+# compose, fit_text, graphemes (adapters.text) lived here; still importable from here
+__all__ = ["MastodonAdapter", "compose", "count_mastodon", "fit_text", "graphemes"]
 
 _MENTION = re.compile(r"(?<![\w@])@(\w+)@[\w.-]+\w")
 _VISIBILITIES = ("public", "unlisted", "private", "direct")
@@ -72,10 +72,17 @@ class MastodonAdapter:
     idempotency: Idempotency = "native"
 
     def __init__(
-        self, name: str, options: Mapping[str, Any], *, client: httpx.AsyncClient, env: Mapping[str, str]
+        self,
+        name: str,
+        options: Mapping[str, Any],
+        *,
+        client: httpx.AsyncClient,
+        env: Mapping[str, str],
+        images: ImageSource | None = None,
     ) -> None:
         self.name = name
         self.client = client
+        self.images = images or NO_IMAGES
         self.instance = require_option(options, "instance").rstrip("/")
         if not self.instance.startswith(("http://", "https://")):
             raise AdapterConfigError(
@@ -195,11 +202,12 @@ class MastodonAdapter:
 
     async def _upload(self, source: str) -> str:
         """Upload one image and wait until it is processed; nothing is posted yet, so every failure can be retried."""
-        name, data, mime = await load_image(self.client, source, self.timeout)
+        image = await self.images.load(source)
+        name = image.filename
         url = f"{self.instance}/api/v2/media"
         try:
             response = await self.client.post(
-                url, files={"file": (name, data, mime)}, headers=self._headers(), timeout=self.timeout
+                url, files={"file": (name, image.data, image.mime)}, headers=self._headers(), timeout=self.timeout
             )
             if response.status_code not in (200, 202):
                 raise _error(response, f"uploading the image {name}")

@@ -13,14 +13,11 @@ length counted is the content's size in UTF-8 bytes (``event_bytes``), with room
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import functools
 import json
-import mimetypes
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit
 
@@ -44,6 +41,7 @@ from adapters.base import (
     secret_from_env,
     status_error,
 )
+from adapters.media import NO_IMAGES, ImageSource, LoadedImage
 from adapters.text import markdown_to_html
 
 __all__ = ["EVENT_LIMIT", "MatrixAdapter", "canonical_json", "event_bytes", "message_content"]
@@ -88,10 +86,17 @@ class MatrixAdapter:
     idempotency: Idempotency = "native"
 
     def __init__(
-        self, name: str, options: Mapping[str, Any], *, client: httpx.AsyncClient, env: Mapping[str, str]
+        self,
+        name: str,
+        options: Mapping[str, Any],
+        *,
+        client: httpx.AsyncClient,
+        env: Mapping[str, str],
+        images: ImageSource | None = None,
     ) -> None:
         self.name = name
         self.client = client
+        self.images = images or NO_IMAGES
         self.homeserver = str(require_option(options, "homeserver")).rstrip("/")
         if not self.homeserver.startswith(("https://", "http://")) or not urlsplit(self.homeserver).hostname:
             raise AdapterConfigError("homeserver", f"must be the homeserver's base URL, got {self.homeserver!r}")
@@ -128,10 +133,13 @@ class MatrixAdapter:
         return Payload(text=text, data={"content": content, "images": list(post.images)})
 
     async def publish(self, payload: Payload, key: str) -> Receipt:
+        # every picture is read and checked before the text goes out: a refused one stops the whole post
+        sources = [str(source) for source in payload.data.get("images", [])]
+        loaded = {s: await self.images.load(s) for s in sources if (key, s) not in self._uploaded}
         event_id = await self._send(payload.data["content"], key)
         events, media = [event_id], []
-        for number, source in enumerate(payload.data.get("images", []), start=1):
-            uri, info = await self._upload(key, str(source))
+        for number, source in enumerate(sources, start=1):
+            uri, info = await self._upload(key, source, loaded)
             content = {"msgtype": "m.image", "body": info.pop("name"), "url": uri, "info": info, "m.mentions": {}}
             events.append(await self._send(content, f"{key}.image{number}"))
             media.append(uri)
@@ -170,44 +178,26 @@ class MatrixAdapter:
             raise Uncertain(f"the homeserver accepted the event but gave no event_id: {str(answer)[:200]}")
         return answer["event_id"]  # type: ignore[no-any-return]
 
-    async def _upload(self, key: str, source: str) -> tuple[str, dict[str, Any]]:
+    async def _upload(self, key: str, source: str, loaded: Mapping[str, LoadedImage]) -> tuple[str, dict[str, Any]]:
         """The mxc:// URI of an image (uploaded once per delivery while the daemon runs) and its ``info``."""
-        if source.startswith("mxc://"):
-            return source, {"name": source.rsplit("/", 1)[-1]}
         if (key, source) in self._uploaded:
             known, info = self._uploaded[key, source]
             return known, dict(info)
-        name, content, kind = await self._read_image(source)
+        image = loaded[source]
+        name = image.filename
         answer = await self._request(
             "POST",
             "/_matrix/media/v3/upload",
             params={"filename": name},
-            content=content,
-            headers={"Content-Type": kind},
+            content=image.data,
+            headers={"Content-Type": image.mime},
         )
         content_uri = answer.get("content_uri")
         if not isinstance(content_uri, str) or not content_uri.startswith("mxc://"):
             raise Retryable(f"the upload of {name} gave no content_uri")  # an unused upload harms nobody
-        info = {"name": name, "mimetype": kind, "size": len(content)}
+        info = {"name": name, "mimetype": image.mime, "size": len(image.data), "w": image.width, "h": image.height}
         self._uploaded[key, source] = (content_uri, info)
         return content_uri, dict(info)
-
-    async def _read_image(self, source: str) -> tuple[str, bytes, str]:
-        name = Path(urlsplit(source).path).name or "image"
-        if source.startswith(("http://", "https://")):
-            try:  # never with the Matrix token: the picture lives elsewhere
-                response = await self.client.get(source, timeout=self.timeout, follow_redirects=True)
-            except httpx.HTTPError as exc:
-                raise Retryable(f"could not fetch the image {source}: {type(exc).__name__}") from None
-            if response.status_code >= 400:
-                raise Permanent(f"the image {source} answered HTTP {response.status_code}")
-            kind = response.headers.get("Content-Type", "").split(";")[0] or mimetypes.guess_type(name)[0]
-            return name, response.content, kind or "application/octet-stream"
-        try:
-            content = await asyncio.to_thread(Path(source).read_bytes)
-        except OSError as exc:
-            raise Permanent(f"cannot read the image {source}: {exc.strerror}") from None
-        return name, content, mimetypes.guess_type(name)[0] or "application/octet-stream"
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {self._token}"}

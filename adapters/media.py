@@ -1,50 +1,156 @@
-"""Reading an image to upload: from a local path, a ``file://`` URL or an ``http(s)://`` URL, with its type sniffed.
+"""The one way an adapter gets an image's bytes: through an ``ImageSource`` it was given, never by itself.
 
-Shared by the channels that upload image bytes themselves (Mastodon, Weibo).
+A post's images are references into the project's media store (``media:<sha256>``) or ``https://`` addresses; the
+service (``publisher.media.MediaLoader``) resolves them, fetching remote ones through the outbound guard. Adapters
+know nothing of the store: they receive an ``ImageSource`` in their constructor and call ``load``. Whatever the
+source, the bytes pass ``check_image`` (type by content, size and pixel count) before anything is uploaded.
+
+An adapter built without a source refuses every image (``NO_IMAGES``): nothing in a post can make it open a path.
 """
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
+import base64
+import dataclasses
+import io
+from collections.abc import Iterable
+from typing import Any, Protocol, runtime_checkable
 
-import httpx
+from PIL import Image, UnidentifiedImageError
 
-from adapters.base import Permanent, Retryable, Uncertain, status_error
+from adapters.base import Permanent
 
-__all__ = ["load_image"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_PIXELS",
+    "MEDIA_PREFIX",
+    "NO_IMAGES",
+    "ImageSource",
+    "LoadedImage",
+    "NoImageSource",
+    "check_image",
+    "checked_sources",
+    "inline_images",
+    "is_media_ref",
+    "link_images",
+]
 
-_MAGIC = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
+MEDIA_PREFIX = "media:"
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+#: 50 megapixels: above any phone camera, far below a bomb (a 30000x30000 1-bit PNG is 900 megapixels)
+DEFAULT_MAX_PIXELS = 50_000_000
+
+#: Pillow's format name -> the MIME type sent to platforms; nothing else is accepted
+_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 
 
-def _sniff(data: bytes) -> str | None:
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return next((mime for magic, mime in _MAGIC.items() if data.startswith(magic)), None)
+@dataclasses.dataclass(frozen=True)
+class LoadedImage:
+    """An image checked by ``check_image``: safe to upload as it is."""
+
+    name: str
+    data: bytes = dataclasses.field(repr=False)
+    mime: str
+    width: int
+    height: int
+
+    @property
+    def filename(self) -> str:
+        """``name`` with the extension its content calls for (a platform may go by the file name)."""
+        stem = self.name.rsplit(".", 1)[0] if "." in self.name else self.name
+        return f"{stem or 'image'}.{EXTENSIONS[self.mime]}"
 
 
-async def load_image(client: httpx.AsyncClient, source: str, timeout: float) -> tuple[str, bytes, str]:
-    """``(file name, bytes, MIME type)`` of an image given as a local path, ``file://`` or ``http(s)://`` URL.
+def check_image(
+    data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_pixels: int = DEFAULT_MAX_PIXELS, name: str = "image"
+) -> LoadedImage:
+    """``data`` as a ``LoadedImage`` if it is a PNG, JPEG, GIF or WebP within the caps; else ``Permanent``.
 
-    Nothing has been posted yet when this fails, so a fetch problem is ``Retryable`` and a missing file ``Permanent``.
+    The type comes from the content (a name ending in .png proves nothing). Only the header is decoded: the pixel
+    count is checked before any pixel is, so a small file that would expand to gigabytes is refused cheaply.
     """
-    name = source.rstrip("/").rsplit("/", 1)[-1] or "image"
-    if source.startswith(("http://", "https://")):
-        try:
-            response = await client.get(source, timeout=timeout, follow_redirects=True)
-        except httpx.TransportError as exc:
-            raise Retryable(f"could not fetch the image {source}: {type(exc).__name__}") from exc
-        if response.status_code >= 400:
-            error = status_error(response, f"fetching the image {source}")
-            raise Retryable(error.reason) if isinstance(error, Uncertain) else error
-        data = response.content
-    else:
-        path = Path(source.removeprefix("file://"))
-        try:
-            data = await asyncio.to_thread(path.read_bytes)
-        except OSError as exc:
-            raise Permanent(f"cannot read the image {source}: {exc.strerror or exc}") from exc
-    mime = _sniff(data)
-    if mime is None:
-        raise Permanent(f"{source} is not a PNG, JPEG, GIF or WebP image")
-    return name, data, mime
+    if len(data) > max_bytes:
+        raise Permanent(f"refused: the image {name} is {len(data)} bytes, over the limit of {max_bytes}")
+    try:
+        with Image.open(io.BytesIO(data), formats=list(_FORMATS)) as image:
+            width, height, kind = image.width, image.height, image.format
+            if width * height > max_pixels:
+                raise Permanent(
+                    f"refused: the image {name} is {width}x{height} pixels, over the limit of {max_pixels} pixels"
+                )
+            image.verify()  # structure and checksums, without decoding the pixels
+    except Image.DecompressionBombError:  # Pillow's own cap, should ours ever be set above it
+        raise Permanent(f"refused: the image {name} has too many pixels (a decompression bomb)") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise Permanent(f"refused: {name} is not a PNG, JPEG, GIF or WebP image") from None
+    if kind not in _FORMATS:
+        raise Permanent(f"refused: {name} is not a PNG, JPEG, GIF or WebP image")
+    return LoadedImage(name=name, data=data, mime=_FORMATS[kind], width=width, height=height)
+
+
+def is_media_ref(value: str) -> bool:
+    """A reference into the media store: ``media:`` and 64 lowercase hex digits."""
+    digest = value.removeprefix(MEDIA_PREFIX)
+    return value.startswith(MEDIA_PREFIX) and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)
+
+
+@runtime_checkable
+class ImageSource(Protocol):
+    """Resolves a post's image reference to checked bytes; raises ``Permanent`` (refused) or ``Retryable``."""
+
+    async def load(self, ref: str) -> LoadedImage: ...
+
+
+class NoImageSource:
+    """The source of an adapter given none: every image is refused, nothing is opened."""
+
+    async def load(self, ref: str) -> LoadedImage:
+        raise Permanent("refused: no media source configured, so no image can be read")
+
+
+NO_IMAGES: ImageSource = NoImageSource()
+
+
+def checked_sources(images: Iterable[str], kind: str) -> tuple[str, ...]:
+    """``images`` if each is an uploaded image (``media:``) or an ``https://`` address; else ``Permanent`` (so a
+    path or an internal address is refused when the post is queued, and never even passed on as text)."""
+    for image in images:
+        if not (image.startswith("https://") or is_media_ref(image)):
+            raise Permanent(
+                f"refused: the image {image[:60]!r} on the {kind} channel is neither an uploaded image (media:...) "
+                "nor an https:// address"
+            )
+    return tuple(images)
+
+
+def link_images(images: Iterable[str], kind: str) -> tuple[str, ...]:
+    """The images a channel that shows pictures as links (the chat robots) can show: its ``https://`` addresses.
+
+    Such a channel cannot carry a file, so an uploaded image (``media:``) is left out there (the post's other
+    channels upload it); anything else (a path, ``file://``, ``http://``) is refused, so it is never sent as a link.
+    """
+    return tuple(image for image in checked_sources(images, kind) if image.startswith("https://"))
+
+
+async def inline_images(source: ImageSource, refs: Iterable[str]) -> list[dict[str, Any]]:
+    """The uploaded images (``media:``) among ``refs`` read through ``source``, for a receiver that takes the files
+    in its JSON (webhook, CMS webhook): ``{"ref", "name", "mime", "width", "height", "size", "base64"}``. A
+    ``media:`` reference means nothing outside this service; an https:// address stays a link the receiver follows."""
+    files = []
+    for ref in refs:
+        if not is_media_ref(ref):
+            continue
+        image = await source.load(ref)
+        files.append(
+            {
+                "ref": ref,
+                "name": image.filename,
+                "mime": image.mime,
+                "width": image.width,
+                "height": image.height,
+                "size": len(image.data),
+                "base64": base64.b64encode(image.data).decode("ascii"),
+            }
+        )
+    return files

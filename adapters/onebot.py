@@ -8,6 +8,7 @@ idempotency key and no way to ask whether a message landed, so a lost answer wai
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -33,12 +34,12 @@ from adapters.base import (
     status_error,
     timeout_option,
 )
+from adapters.media import NO_IMAGES, ImageSource
 from adapters.text import plain_text
 
 __all__ = ["OneBotAdapter"]
 
 _OPTIONS = {"api_base", "group_id", "token_env", "timeout"}
-_IMAGE_SOURCES = ("http://", "https://", "base64://", "file://")
 _MEANINGS = {1400: "(bad request)", 1404: "(the implementation does not offer this action)"}
 
 
@@ -49,10 +50,17 @@ class OneBotAdapter:
     idempotency: Idempotency = "none"
 
     def __init__(
-        self, name: str, options: Mapping[str, Any], *, client: httpx.AsyncClient, env: Mapping[str, str]
+        self,
+        name: str,
+        options: Mapping[str, Any],
+        *,
+        client: httpx.AsyncClient,
+        env: Mapping[str, str],
+        images: ImageSource | None = None,
     ) -> None:
         self.name = name
         self.client = client
+        self.images = images or NO_IMAGES
         for key in options:
             if key not in _OPTIONS:
                 raise AdapterConfigError(key, f"unknown option; the onebot channel takes {', '.join(sorted(_OPTIONS))}")
@@ -70,16 +78,19 @@ class OneBotAdapter:
         return f"OneBotAdapter(name={self.name!r}, api_base={self.api_base!r}, group_id={self.group_id})"
 
     def render(self, post: PostContent) -> Payload:
-        for url in post.images:
-            if not url.startswith(_IMAGE_SOURCES):
-                raise Permanent(f"image {url!r} is not an http(s)://, file:// or base64:// source OneBot can send")
         text = plain_text(post.body, title=post.title, link=post.link)
         segments: list[dict[str, Any]] = [{"type": "text", "data": {"text": text}}]
-        segments += [{"type": "image", "data": {"file": url}} for url in post.images]
-        return Payload(text=text, data={"group_id": self.group_id, "message": segments})
+        return Payload(text=text, data={"group_id": self.group_id, "message": segments, "images": list(post.images)})
 
     async def publish(self, payload: Payload, key: str) -> Receipt:
-        document = await self._call("send_group_msg", dict(payload.data))
+        # pictures go as base64:// bytes read through the image source: a file:// or http:// source would make the
+        # OneBot implementation open a path or fetch an address on its own machine
+        segments = list(payload.data["message"])
+        for ref in payload.data.get("images", ()):
+            image = await self.images.load(ref)
+            segments.append({"type": "image", "data": {"file": "base64://" + base64.b64encode(image.data).decode()}})
+        params = {"group_id": payload.data["group_id"], "message": segments}
+        document = await self._call("send_group_msg", params)
         details = {"group_id": payload.data.get("group_id"), "status": document.get("status")}
         message_id = _data(document).get("message_id")
         # "async" means queued by the implementation: accepted, but no message id yet

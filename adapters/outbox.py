@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import httpx
 
 from adapters.base import AdapterConfigError, Idempotency, Limits, Payload, Permanent, PostContent, Receipt
+from adapters.media import EXTENSIONS, NO_IMAGES, ImageSource, checked_sources, is_media_ref
 from adapters.text import markdown_to_html
 
 __all__ = ["OutboxAdapter"]
@@ -36,8 +37,10 @@ class OutboxAdapter:
         *,
         client: httpx.AsyncClient | None = None,
         env: Mapping[str, str] | None = None,
+        images: ImageSource | None = None,
     ) -> None:
         self.name = name
+        self.images = images or NO_IMAGES
         folder = options.get("folder", "outbox")
         if not isinstance(folder, str) or not folder:
             raise AdapterConfigError("folder", f'must be a folder path such as "outbox", got {folder!r}')
@@ -50,6 +53,7 @@ class OutboxAdapter:
             self.limits = Limits(max_length=max_length, max_images=20, concurrency=8)
 
     def render(self, post: PostContent) -> Payload:
+        checked_sources(post.images, self.kind)  # a path is refused, not passed on
         text = f"# {post.title}\n\n{post.body}".rstrip() + "\n"
         if post.link:
             text += f"\n{post.link}\n"
@@ -72,10 +76,19 @@ class OutboxAdapter:
 
     async def publish(self, payload: Payload, key: str) -> Receipt:
         json_path, md_path = self._paths(key)
+        # uploaded images (media:) are written beside the post; an https:// address stays a link
+        uploaded = [ref for ref in payload.data.get("images", ()) if is_media_ref(ref)]
+        loaded = [await self.images.load(ref) for ref in uploaded]
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             _write_atomically(md_path, payload.text)
-            document = {"channel": self.name, "key": key, **payload.data}
+            document: dict[str, Any] = {"channel": self.name, "key": key, **payload.data}
+            if loaded:  # the pictures beside the post, as files a person can open
+                document["image_files"] = []
+                for number, image in enumerate(loaded, 1):
+                    path = json_path.with_name(f"{json_path.stem}.image{number}.{EXTENSIONS[image.mime]}")
+                    _write_bytes_atomically(path, image.data)
+                    document["image_files"].append({"ref": uploaded[number - 1], "file": path.name})
             _write_atomically(json_path, json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         except OSError as exc:
             raise Permanent(f"cannot write to the outbox folder {self.folder}: {exc.strerror or exc}") from exc
@@ -100,4 +113,10 @@ class OutboxAdapter:
 def _write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _write_bytes_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
     os.replace(tmp, path)

@@ -34,6 +34,7 @@ from adapters.base import (
     Uncertain,
     require_option,
 )
+from adapters.media import NO_IMAGES, ImageSource
 from adapters.text import count_utf16_units
 
 __all__ = [
@@ -486,10 +487,17 @@ class TemplateSmsAdapter:
     positional: ClassVar[bool]
 
     def __init__(
-        self, name: str, options: Mapping[str, Any], *, client: httpx.AsyncClient, env: Mapping[str, str]
+        self,
+        name: str,
+        options: Mapping[str, Any],
+        *,
+        client: httpx.AsyncClient,
+        env: Mapping[str, str],
+        images: ImageSource | None = None,
     ) -> None:
         self.name = name
         self.client = client
+        self.images = images or NO_IMAGES
         self.api_base = str(options.get("api_base", self.default_api_base)).rstrip("/")
         if not self.api_base.startswith(("https://", "http://")):
             raise AdapterConfigError("api_base", f"must start with https://, got {self.api_base!r}")

@@ -13,12 +13,10 @@ import asyncio
 import dataclasses
 import html
 import logging
-import mimetypes
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
@@ -42,6 +40,7 @@ from adapters.base import (
     require_option,
     secret_from_env,
 )
+from adapters.media import NO_IMAGES, ImageSource, LoadedImage
 from adapters.text import count_utf16_units
 
 __all__ = ["CAPTION_LIMIT", "MESSAGE_LIMIT", "TelegramAdapter", "render_messages"]
@@ -348,10 +347,17 @@ class TelegramAdapter:
     idempotency: Idempotency = "none"
 
     def __init__(
-        self, name: str, options: Mapping[str, Any], *, client: httpx.AsyncClient, env: Mapping[str, str]
+        self,
+        name: str,
+        options: Mapping[str, Any],
+        *,
+        client: httpx.AsyncClient,
+        env: Mapping[str, str],
+        images: ImageSource | None = None,
     ) -> None:
         self.name = name
         self.client = client
+        self.images = images or NO_IMAGES
         self.chat_id: int | str = _chat_id(options.get("chat_id"))
         self.configured_chat_id = self.chat_id
         token = secret_from_env(options, "token_env", env)
@@ -387,9 +393,11 @@ class TelegramAdapter:
     async def publish(self, payload: Payload, key: str) -> Receipt:
         messages: list[dict[str, Any]] = list(payload.data["messages"])
         sent = list(self._progress.get(key, []))  # a resend continues where a partial send stopped
+        # every picture is read and checked before the first part goes out: a refused one stops the whole post
+        photos = {m["photo"]: await self.images.load(m["photo"]) for m in messages[len(sent) :] if "photo" in m}
         for index in range(len(sent), len(messages)):
             try:
-                result = await self._send(messages[index], later_part=bool(sent))
+                result = await self._send(messages[index], photos, later_part=bool(sent))
             except ChannelError as exc:
                 if not sent:
                     raise
@@ -434,12 +442,14 @@ class TelegramAdapter:
             described["migrated_from"] = self.configured_chat_id
         return described
 
-    async def _send(self, message: Mapping[str, Any], *, later_part: bool) -> dict[str, Any]:
+    async def _send(
+        self, message: Mapping[str, Any], photos: Mapping[str, LoadedImage], *, later_part: bool
+    ) -> dict[str, Any]:
         """One Bot API call for one part, following a group's move to a supergroup and a short flood wait."""
         waited = False
         for _ in range(3):  # at most one move and one wait
             try:
-                result = await self._send_once(message)
+                result = await self._send_once(message, photos)
                 if not isinstance(result.get("message_id"), int):  # "ok" without a message: it may be out
                     raise Uncertain(f"{message['method']}: Telegram answered ok without a message_id")
                 return result
@@ -456,23 +466,16 @@ class TelegramAdapter:
                 await asyncio.sleep(exc.after)
         raise Permanent(f"chat {self.chat_id} keeps answering that it moved; check chat_id")
 
-    async def _send_once(self, message: Mapping[str, Any]) -> dict[str, Any]:
+    async def _send_once(self, message: Mapping[str, Any], photos: Mapping[str, LoadedImage]) -> dict[str, Any]:
         method = str(message["method"])
         fields: dict[str, Any] = {"chat_id": self.chat_id, "parse_mode": "HTML"}
         if method == "sendMessage":
             return await self._call(method, {**fields, "text": message["text"]})
         if "caption" in message:
             fields["caption"] = message["caption"]
-        photo = str(message["photo"])
-        if photo.startswith(("http://", "https://")):
-            return await self._call(method, {**fields, "photo": photo})  # Telegram fetches it itself
-        path = Path(photo)
-        try:
-            content = await asyncio.to_thread(path.read_bytes)
-        except OSError as exc:
-            raise Permanent(f"cannot read the image {photo}: {exc.strerror}") from None
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return await self._call(method, fields, photo=(path.name, content, kind))
+        # always the bytes (multipart), never a URL for Telegram to fetch: one checked path for every picture
+        image = photos[message["photo"]]
+        return await self._call(method, fields, photo=(image.filename, image.data, image.mime))
 
     async def _call(
         self, method: str, fields: Mapping[str, Any], photo: tuple[str, bytes, str] | None = None

@@ -29,6 +29,7 @@ from adapters.base import (
     sign,
     status_error,
 )
+from adapters.media import NO_IMAGES, ImageSource, checked_sources, inline_images, is_media_ref
 from adapters.text import html_to_text, markdown_to_html
 
 # sign (adapters.base, shared with cms_webhook) lived here; still importable from here
@@ -47,9 +48,11 @@ class WebhookAdapter:
         *,
         client: httpx.AsyncClient,
         env: Mapping[str, str],
+        images: ImageSource | None = None,
     ) -> None:
         self.name = name
         self.client = client
+        self.images = images or NO_IMAGES
         self.url = require_option(options, "url")
         if not self.url.startswith(("http://", "https://")):
             raise AdapterConfigError("url", f"must start with http:// or https://, got {self.url!r}")
@@ -71,6 +74,7 @@ class WebhookAdapter:
             self.idempotency = "native"  # the receiver drops repeated Idempotency-Key values
 
     def render(self, post: PostContent) -> Payload:
+        checked_sources(post.images, self.kind)  # a path is refused, not passed on
         html = markdown_to_html(post.body)  # once: the plain text is read off the same HTML
         data = {
             "title": post.title,
@@ -86,7 +90,10 @@ class WebhookAdapter:
         return Payload(text=f"{post.title}\n\n{post.body}", data=data)
 
     async def publish(self, payload: Payload, key: str) -> Receipt:
-        body = json.dumps({"key": key, "channel": self.name, **payload.data}, ensure_ascii=False).encode()
+        document: dict[str, Any] = {"key": key, "channel": self.name, **payload.data}
+        if any(is_media_ref(image) for image in payload.data.get("images", ())):
+            document["image_files"] = await inline_images(self.images, payload.data["images"])
+        body = json.dumps(document, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json; charset=utf-8", "Idempotency-Key": key}
         if self.secret:
             timestamp = str(int(time.time()))

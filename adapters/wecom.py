@@ -8,6 +8,7 @@ key, so a lost answer waits for a person. Limits count UTF-8 bytes: text 2048, m
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -30,6 +31,7 @@ from adapters.base import (
     text_option,
     timeout_option,
 )
+from adapters.media import NO_IMAGES, ImageSource, link_images
 from adapters.robot import RobotAdapter
 from adapters.text import chat_markdown, count_utf8_bytes, plain_text, truncate_utf8
 
@@ -76,10 +78,17 @@ class WeComAdapter(RobotAdapter):
     refusal: ClassVar[str] = "the empty test message was refused: "
 
     def __init__(
-        self, name: str, options: Mapping[str, Any], *, client: httpx.AsyncClient, env: Mapping[str, str]
+        self,
+        name: str,
+        options: Mapping[str, Any],
+        *,
+        client: httpx.AsyncClient,
+        env: Mapping[str, str],
+        images: ImageSource | None = None,
     ) -> None:
         self.name = name
         self.client = client
+        self.images = images or NO_IMAGES
         for key in options:
             if key not in _OPTIONS:
                 raise AdapterConfigError(key, f"unknown option; the wecom channel takes {', '.join(sorted(_OPTIONS))}")
@@ -97,6 +106,7 @@ class WeComAdapter(RobotAdapter):
         return f"WeComAdapter(name={self.name!r}, msgtype={self.msgtype!r}, api_base={self.api_base!r})"
 
     def render(self, post: PostContent) -> Payload:
+        post = dataclasses.replace(post, images=link_images(post.images, self.kind))
         if self.msgtype == "news":
             return self._render_news(post)
         if self.msgtype == "text":

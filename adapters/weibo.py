@@ -36,7 +36,7 @@ from adapters.base import (
     secret_from_env,
     status_error,
 )
-from adapters.media import load_image
+from adapters.media import NO_IMAGES, ImageSource
 from adapters.text import URL, compose, markdown_to_text
 
 __all__ = ["WeiboAdapter", "count_weibo"]
@@ -82,10 +82,17 @@ class WeiboAdapter:
     idempotency: Idempotency = "none"
 
     def __init__(
-        self, name: str, options: Mapping[str, Any], *, client: httpx.AsyncClient, env: Mapping[str, str]
+        self,
+        name: str,
+        options: Mapping[str, Any],
+        *,
+        client: httpx.AsyncClient,
+        env: Mapping[str, str],
+        images: ImageSource | None = None,
     ) -> None:
         self.name = name
         self.client = client
+        self.images = images or NO_IMAGES
         self.api_base = str(options.get("api_base", "https://api.weibo.com")).rstrip("/")
         if not self.api_base.startswith(("http://", "https://")):
             raise AdapterConfigError("api_base", f"must start with http:// or https://, got {self.api_base!r}")
@@ -139,8 +146,8 @@ class WeiboAdapter:
         form = {"access_token": self._token, "status": payload.data["status"], "rip": self.rip}
         files = None
         if payload.data.get("image"):
-            name, data, mime = await load_image(self.client, payload.data["image"], float(self.timeout))
-            files = {"pic": (name, data, mime)}  # multipart only when a picture goes along
+            image = await self.images.load(payload.data["image"])
+            files = {"pic": (image.filename, image.data, image.mime)}  # multipart only when a picture goes along
         try:
             response = await self.client.post(
                 f"{self.api_base}/2/statuses/share.json", data=form, files=files, timeout=self.timeout

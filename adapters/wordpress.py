@@ -9,11 +9,9 @@ sees the suffixed slug, moves its own post to the trash and returns the first on
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import html
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
@@ -31,32 +29,17 @@ from adapters.base import (
     Receipt,
     Retryable,
     Uncertain,
-    parse_retry_after,
     raise_for_transport,
     require_option,
     secret_from_env,
     status_error,
 )
+from adapters.media import EXTENSIONS, NO_IMAGES, ImageSource
 
 # article, excerpt and slug_for (adapters.article) lived here; still importable from here
 __all__ = ["WordPressAdapter", "article", "excerpt", "slug_for"]
 
 STATUSES = ("publish", "draft", "pending", "private")
-IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
-MAX_IMAGE_BYTES = 20 * 1024 * 1024
-
-
-def _image_type(data: bytes) -> str | None:
-    """The image's media type from its first bytes: only what WordPress accepts by default."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 class WordPressAdapter:
@@ -67,10 +50,17 @@ class WordPressAdapter:
     idempotency: Idempotency = "lookup"
 
     def __init__(
-        self, name: str, options: Mapping[str, Any], *, client: httpx.AsyncClient, env: Mapping[str, str]
+        self,
+        name: str,
+        options: Mapping[str, Any],
+        *,
+        client: httpx.AsyncClient,
+        env: Mapping[str, str],
+        images: ImageSource | None = None,
     ) -> None:
         self.name = name
         self.client = client
+        self.images = images or NO_IMAGES
         self.url = require_option(options, "url").rstrip("/")
         if not self.url.startswith(("http://", "https://")):
             raise AdapterConfigError("url", f"must be the site's address, http(s)://..., got {self.url!r}")
@@ -96,9 +86,6 @@ class WordPressAdapter:
         return f"WordPressAdapter({self.name!r}, url={self.url!r}, username={self.username!r})"
 
     def render(self, post: PostContent) -> Payload:
-        for image in post.images:
-            if not image.startswith(("http://", "https://")) and Path(image).suffix.lower()[1:] not in IMAGE_TYPES:
-                raise Permanent(f"image {image!r} is neither an http(s) URL nor a PNG, JPEG, GIF or WebP file")
         return Payload(text=f"{post.title}\n\n{post.body}", data=article(post))
 
     async def publish(self, payload: Payload, key: str) -> Receipt:
@@ -191,34 +178,14 @@ class WordPressAdapter:
         return term_id
 
     async def _upload(self, image: str, name: str) -> tuple[int, str]:
-        """Upload one image (a URL or a local file) to the media library; return its id and public URL."""
-        data = await self._read_image(image)
-        media_type = _image_type(data)
-        if media_type is None or len(data) > MAX_IMAGE_BYTES:
-            raise Permanent(f"image {image} is not a PNG, JPEG, GIF or WebP file under 20 MiB")
-        filename = f"{name}.{media_type.removeprefix('image/').replace('jpeg', 'jpg')}"
-        headers = {"Content-Type": media_type, "Content-Disposition": f'attachment; filename="{filename}"'}
-        uploaded = await self._call("POST", "/media", content=data, headers=headers)
+        """Upload one image (read through the image source) to the media library; return its id and public URL."""
+        loaded = await self.images.load(image)
+        filename = f"{name}.{EXTENSIONS[loaded.mime]}"
+        headers = {"Content-Type": loaded.mime, "Content-Disposition": f'attachment; filename="{filename}"'}
+        uploaded = await self._call("POST", "/media", content=loaded.data, headers=headers)
         if not isinstance(uploaded, dict) or not isinstance(uploaded.get("id"), int):
             raise Retryable(f"WordPress answered the upload of {image} without an id")
         return uploaded["id"], str(uploaded.get("source_url", ""))
-
-    async def _read_image(self, image: str) -> bytes:
-        if not image.startswith(("http://", "https://")):
-            try:
-                return await asyncio.to_thread(Path(image.removeprefix("file://")).read_bytes)
-            except OSError as exc:
-                raise Permanent(f"cannot read image {image}: {exc.strerror}") from exc
-        try:  # no credentials: the image's host is not the WordPress site
-            response = await self.client.get(image, timeout=self.timeout, follow_redirects=True)
-        except httpx.TransportError as exc:
-            raise Retryable(f"cannot fetch image {image}: {type(exc).__name__}") from exc
-        if response.status_code == 429 or response.status_code >= 500:
-            after = parse_retry_after(response.headers.get("Retry-After"))
-            raise Retryable(f"image {image} answered HTTP {response.status_code}", after=after)
-        if response.status_code != 200:
-            raise Permanent(f"image {image} answered HTTP {response.status_code}")
-        return response.content
 
     async def _call(self, method: str, path: str, *, creates_post: bool = False, accept: str = "", **kw: Any) -> Any:
         """One REST request; the answer's JSON (also for an error whose code is ``accept``) or a ChannelError.

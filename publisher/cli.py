@@ -21,11 +21,13 @@ from publisher.clock import Clock, SystemClock
 from publisher.config import AnySecret, Settings, load_settings
 from publisher.errors import PublisherError, ValidationError
 from publisher.models import Campaign, Channel, Schedule
-from publisher.queue import PostDraft, Queue
+from publisher.queue import MAX_ID, PostDraft, Queue
 from publisher.store import PostFilter, Store, list_deliveries, list_rows, open_store, post_history, queue_depth
 from publisher.times import local, parse_time
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: a row id as the stores hold it (64-bit): a larger one is refused with a clear message, not an overflow
+ROW_ID = click.IntRange(1, MAX_ID)
 
 
 class App:
@@ -164,10 +166,11 @@ def init(app: App) -> None:
 def run(app: App) -> None:
     """Run the daemon: send what is due, when it is due. Stops cleanly on SIGTERM or Ctrl-C."""
     from publisher.daemon import Daemon
-    from publisher.logs import configure, secret_values
+    from publisher.logs import configure
+    from publisher.scrub import for_settings
 
     settings = load_settings(app.config_path, check_secrets=True)
-    configure(settings.log_level, settings.log_format, secret_values(c.options for c in settings.channels.values()))
+    configure(settings.log_level, settings.log_format, for_settings(settings))
     store = open_store(settings.database_url, source=settings.source)
     store.upgrade()
     asyncio.run(Daemon(settings, store, app.clock).run())
@@ -181,19 +184,25 @@ def dispatch(app: App, once: bool) -> None:
     """Send everything due now, then exit."""
     from publisher.daemon import build_dispatcher
     from publisher.http import make_client
-    from publisher.logs import configure, secret_values
+    from publisher.logs import configure
+    from publisher.media import media_loader
+    from publisher.scrub import for_settings
 
     settings = load_settings(app.config_path, check_secrets=True)
-    configure(settings.log_level, settings.log_format, secret_values(c.options for c in settings.channels.values()))
+    configure(settings.log_level, settings.log_format, for_settings(settings))
     store = app.store
 
     async def one_pass() -> int:
-        async with make_client(settings.daemon.http_transport) as client:
-            dispatcher = build_dispatcher(settings, store, client, app.clock)
-            Queue(
-                store, dispatcher.adapters, app.clock, timezone=settings.timezone, actor="dispatch"
-            ).materialize_schedules()
-            return await dispatcher.run_once()
+        images = media_loader(store, settings)  # the media store, and https images through the outbound guard
+        try:
+            async with make_client(settings.daemon.http_transport) as client:
+                dispatcher = build_dispatcher(settings, store, client, app.clock, images)
+                Queue(
+                    store, dispatcher.adapters, app.clock, timezone=settings.timezone, actor="dispatch"
+                ).materialize_schedules()
+                return await dispatcher.run_once()
+        finally:
+            await images.aclose()
 
     count = asyncio.run(one_pass())
     click.echo(f"{count} deliveries tried")
@@ -218,27 +227,9 @@ def post() -> None:
 
 
 def _read_post_file(path: str) -> dict[str, Any]:
-    import frontmatter
-    import yaml
+    from publisher.postfile import read_post_file  # size-capped, aliases refused, types checked
 
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"cannot read {path}: {exc}; give a UTF-8 Markdown file") from None
-    try:
-        document = frontmatter.loads(text)
-    except yaml.YAMLError as exc:
-        raise ValidationError(f"{path}: the front matter (between the --- lines) is not valid YAML: {exc}") from None
-    meta: dict[str, Any] = dict(document.metadata)
-    meta["body"] = document.content
-    channels = meta.get("channels", [])
-    meta["channels"] = [channels] if isinstance(channels, str) else list(channels or [])
-    for key in ("at", "campaign", "title", "link", "author"):
-        if key in meta and meta[key] is not None and not isinstance(meta[key], str | datetime):
-            raise ValidationError(f"{path}: front matter `{key}` must be text, got {meta[key]!r}")
-    if isinstance(meta.get("at"), datetime):
-        meta["at"] = meta["at"].isoformat()
-    return meta
+    return read_post_file(path)
 
 
 @post.command("add")
@@ -250,7 +241,13 @@ def _read_post_file(path: str) -> dict[str, Any]:
 @click.option("--now", "now", is_flag=True, help="Send as soon as possible.")
 @click.option("--campaign", metavar="NAME", help="The campaign it belongs to.")
 @click.option("--link", metavar="URL", help="A link to the full article.")
-@click.option("--image", "images", multiple=True, metavar="URL_OR_PATH", help="An image (repeatable).")
+@click.option(
+    "--image",
+    "images",
+    multiple=True,
+    metavar="PATH_OR_URL",
+    help="An image (repeatable): a file, copied into the media store now, or an https:// address.",
+)
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
 @click.option("--author", help="Who wrote it.")
 @json_option
@@ -265,6 +262,10 @@ def post_add(app: App, /, file: str | None, as_json: bool, **given: Any) -> None
     for key in ("channels", "images", "tags"):
         if given.get(key):
             fields[key] = list(given[key])
+    # image files are copied into the media store now (the operator may read them; the daemon never opens a path):
+    # a post file's own images relative to the file, --image ones to the working folder
+    base = Path(file).parent if file and not given.get("images") else Path()
+    images = _copy_images(app, fields.get("images") or [], base)
     if fields.get("body") is None:
         raise ValidationError("the post needs a text: --body TEXT, or --file PATH with the text after the front matter")
     at = _when(app, fields.get("at"), fields.get("campaign"))
@@ -276,7 +277,7 @@ def post_add(app: App, /, file: str | None, as_json: bool, **given: Any) -> None
         now=bool(given.get("now")),
         campaign=fields.get("campaign"),
         link=fields.get("link"),
-        images=list(fields.get("images") or []),
+        images=images,
         tags=[str(t) for t in fields.get("tags") or []],
         author=fields.get("author"),
         overrides=fields.get("overrides") or {},
@@ -286,6 +287,16 @@ def post_add(app: App, /, file: str | None, as_json: bool, **given: Any) -> None
         print_json({"id": post_id})
     else:
         click.echo(f"queued post {post_id} on {', '.join(draft.channels)}")
+
+
+def _copy_images(app: App, images: Any, base: Path) -> list[str]:
+    from publisher.media import MediaStore, copy_in
+
+    if not isinstance(images, list) or not all(isinstance(image, str) for image in images):
+        raise ValidationError("`images` must be a list of file paths or https:// addresses")
+    if not images:
+        return []
+    return copy_in(MediaStore(app.store, app.settings.media, clock=app.clock), images, base, app.actor)
 
 
 def _delivery_row(app: App, post: Any, delivery: Any) -> dict[str, Any]:
@@ -308,7 +319,7 @@ def _delivery_row(app: App, post: Any, delivery: Any) -> dict[str, Any]:
 @click.option("--campaign", help="Only this campaign.")
 @click.option("--from", "due_from", metavar="DATE", help="Due at or after this time.")
 @click.option("--to", "due_to", metavar="DATE", help="Due before this time.")
-@click.option("--limit", default=200, show_default=True)
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 100_000))
 @json_option
 @pass_app
 @reports_errors
@@ -341,7 +352,7 @@ def post_list(
 
 
 @post.command("show")
-@click.argument("post_id", type=int)
+@click.argument("post_id", type=ROW_ID)
 @json_option
 @pass_app
 @reports_errors
@@ -376,7 +387,7 @@ def post_show(app: App, post_id: int, as_json: bool) -> None:
 
 
 @post.command("preview")
-@click.argument("post_id", type=int)
+@click.argument("post_id", type=ROW_ID)
 @json_option
 @pass_app
 @reports_errors
@@ -396,7 +407,7 @@ def post_preview(app: App, post_id: int, as_json: bool) -> None:
 
 
 @post.command("cancel")
-@click.argument("post_id", type=int)
+@click.argument("post_id", type=ROW_ID)
 @click.option("--reason", help="Why, for the event log.")
 @pass_app
 @reports_errors
@@ -407,7 +418,7 @@ def post_cancel(app: App, post_id: int, reason: str | None) -> None:
 
 
 @post.command("reschedule")
-@click.argument("post_id", type=int)
+@click.argument("post_id", type=ROW_ID)
 @click.option("--at", "at", required=True, metavar="TIME", help="The new time.")
 @click.option("--channel", help="Only this channel's delivery.")
 @pass_app
@@ -423,7 +434,7 @@ def post_reschedule(app: App, post_id: int, at: str, channel: str | None) -> Non
 
 
 @post.command("resolve")
-@click.argument("post_id", type=int)
+@click.argument("post_id", type=ROW_ID)
 @click.option("--sent", "action", flag_value="sent", help="It did go out: mark it sent.")
 @click.option("--resend", "action", flag_value="resend", help="It did not go out: send it again.")
 @click.option("--channel", help="Only this channel's delivery.")
@@ -437,7 +448,7 @@ def post_resolve(app: App, post_id: int, action: str | None, channel: str | None
 
 
 @post.command("approve")
-@click.argument("post_id", type=int)
+@click.argument("post_id", type=ROW_ID)
 @click.option("--note", help="A comment for the author.")
 @pass_app
 @reports_errors
@@ -448,7 +459,7 @@ def post_approve(app: App, post_id: int, note: str | None) -> None:
 
 
 @post.command("reject")
-@click.argument("post_id", type=int)
+@click.argument("post_id", type=ROW_ID)
 @click.option("--reason", required=True, help="Why (the author will see it).")
 @pass_app
 @reports_errors
@@ -472,10 +483,22 @@ def campaign() -> None:
 @click.option("--start", metavar="DATE", help="When the campaign starts.")
 @click.option("--end", metavar="DATE", help="When it ends.")
 @click.option("--requires-approval", is_flag=True, help="Posts go out only after an approver approves them.")
+@click.option(
+    "--two-people/--one-person",
+    "two_people",
+    default=None,
+    help="Whether the approver must be someone other than the post's author (default: yes when approval is required).",
+)
 @pass_app
 @reports_errors
 def campaign_add(
-    app: App, name: str, timezone: str | None, start: str | None, end: str | None, requires_approval: bool
+    app: App,
+    name: str,
+    timezone: str | None,
+    start: str | None,
+    end: str | None,
+    requires_approval: bool,
+    two_people: bool | None,
 ) -> None:
     """Add a campaign."""
     zone = timezone or app.settings.timezone
@@ -485,8 +508,12 @@ def campaign_add(
         starts_at=parse_time(start, zone) if start else None,
         ends_at=parse_time(end, zone) if end else None,
         requires_approval=requires_approval,
+        separate_approver=two_people,
     )
-    click.echo(f"campaign {created.name} added ({zone}{', approval required' if requires_approval else ''})")
+    approval = ""
+    if requires_approval:
+        approval = ", approval by someone other than the author" if created.separate_approver else ", approval required"
+    click.echo(f"campaign {created.name} added ({zone}{approval})")
 
 
 @campaign.command("list")
@@ -502,13 +529,14 @@ def campaign_list(app: App, as_json: bool) -> None:
             "start": local(c.starts_at, c.timezone),
             "end": local(c.ends_at, c.timezone),
             "approval": "required" if c.requires_approval else "not required",
+            "approver": ("not the author" if c.separate_approver else "anyone") if c.requires_approval else "-",
         }
         for c in list_rows(app.store, Campaign, Campaign.name)
     ]
     if as_json:
         print_json(rows)
     else:
-        print_table(rows, ["name", "timezone", "start", "end", "approval"])
+        print_table(rows, ["name", "timezone", "start", "end", "approval", "approver"])
 
 
 @cli.group()
@@ -616,7 +644,7 @@ def channel_test(app: App, name: str) -> None:
 
     async def check() -> str:
         async with make_client(settings.daemon.http_transport) as client:
-            adapter = settings.build_adapters(client)[name]
+            adapter = settings.build_adapter(name, client)  # its answers scrubbed of every configured secret
             return await adapter.check()
 
     try:

@@ -26,7 +26,7 @@ def _tracker(app: App) -> Any:
     from publisher.tracker.service import Tracker
 
     settings = app.settings
-    tracker = Tracker(settings.tracker, app.store, app.clock, timezone=settings.timezone)
+    tracker = Tracker(settings.tracker, app.store, app.clock, timezone=settings.timezone, outbound=settings.outbound)
     tracker.sync(dict(settings.outlets))
     return tracker
 
@@ -185,11 +185,12 @@ def outlet_remove(app: App, name: str, reason: str | None) -> None:
 def track(app: App, once: bool, force: bool, outlet_name: str | None, rematch: bool, campaign: str | None) -> None:
     """Poll the outlets' feeds and record coverage (`publisher run` does this by itself when feeds are due)."""
     from publisher.logs import configure
+    from publisher.scrub import for_settings
 
     if not once and not rematch:
         raise ValidationError("say what to do: --once (poll due feeds) or --rematch (match stored entries again)")
     settings = app.settings
-    configure(settings.log_level, settings.log_format)
+    configure(settings.log_level, settings.log_format, for_settings(settings))
     tracker = _tracker(app)
     if once:
         report = asyncio.run(tracker.run_once(force=force, outlet=outlet_name))
@@ -326,7 +327,7 @@ def coverage_list(
 
 
 @coverage.command("remove")
-@click.argument("item_id", type=int)
+@click.argument("item_id", type=click.IntRange(1, 2**63 - 1))  # 64-bit ids
 @click.option("--reason", help="Why (not coverage, a duplicate, ...), for the event log.")
 @pass_app
 @reports_errors

@@ -27,6 +27,7 @@ __all__: list[str] = []
 def web(app: App, host: str | None, port: int | None) -> None:
     """Serve the web console alone (`publisher run` also serves it, beside the daemon)."""
     from publisher.logs import configure
+    from publisher.scrub import for_settings
     from publisher.web.app import create_app
     from publisher.web.console import Console
     from publisher.web.serve import serve_forever
@@ -34,7 +35,7 @@ def web(app: App, host: str | None, port: int | None) -> None:
     settings = app.settings
     web_settings = settings.web or WebSettings()
     app.store.upgrade()  # before logging is set up: Alembic's own lines are noise here
-    configure(settings.log_level, settings.log_format)
+    configure(settings.log_level, settings.log_format, for_settings(settings))  # the console logs secrets never
     console = Console.build(settings, app.store, app.clock)
     application = create_app(console)
     host, port = host or web_settings.host, port or web_settings.port
@@ -160,7 +161,7 @@ def token_list(app: App, name: str | None, as_json: bool) -> None:
 
 
 @token.command("revoke")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=click.IntRange(1, 2**63 - 1))  # 64-bit ids
 @pass_app
 @reports_errors
 def token_revoke(app: App, token_id: int) -> None:

@@ -8,7 +8,9 @@ the file: a channel names the environment variable that holds each one (``token_
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,7 +21,10 @@ import httpx
 
 import adapters
 from adapters.base import Adapter, AdapterConfigError
+from adapters.media import ImageSource
 from publisher.errors import ConfigError
+from publisher.guard import OutboundPolicy
+from publisher.media import MediaSettings
 from publisher.reports.settings import ReportSettings, parse_reports
 from publisher.tracker.settings import OutletSettings, TrackerSettings, parse_outlets, parse_tracker
 
@@ -59,7 +64,7 @@ class DaemonSettings:
     backoff_initial: float = 30.0  # seconds before the first retry; doubles each time, with jitter
     backoff_max: float = 3600.0
     poll_interval: float = 5.0  # safety net: look for work queued by other processes at least this often
-    http_transport: str = "aiohttp"  # "aiohttp" (measured faster, see README) or "httpx"
+    http_transport: str = "aiohttp"  # "aiohttp" (measured faster, see docs/development.md) or "httpx"
     shutdown_grace: float = 20.0  # seconds in-flight sends get to finish on SIGTERM
     breaker_threshold: int = 5  # failed sends in a row (timeouts, 5xx, 429) that pause a channel (publisher/breaker.py)
     breaker_cooldown: float = 60.0  # seconds before a paused channel is probed with `check()` and resumed if it passes
@@ -76,6 +81,17 @@ class WebSettings:
     secret_key_env: str | None = None
     language: str = "zh"  # for people who have not chosen one: "zh" or "en"
     https_only: bool = False  # mark the session cookie Secure (set it when the console is served over HTTPS)
+    #: the largest request body read, checked before sign-in and parsing (413 beyond)
+    max_body_bytes: int = 1024 * 1024
+    #: the same for the image upload routes (/api/media, the compose form): [media] max_bytes and room for the form
+    max_upload_bytes: int = 21 * 1024 * 1024
+    session_idle_minutes: float = 120.0  # a session unused this long ends (checked to the minute)
+    session_max_hours: float = 12.0  # and every session ends this long after signing in, used or not
+    #: argon2 hashes (19 MiB each) run at once; a sign-in finding none free gets 429 unhashed (memory stays flat)
+    max_concurrent_password_checks: int = 2
+    #: networks of reverse proxies whose X-Forwarded-For is believed (e.g. ["127.0.0.1/32"] behind a local nginx);
+    #: empty: the client is the connecting address, and the header is ignored
+    trusted_proxies: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -93,17 +109,36 @@ class Settings:
     tracker: TrackerSettings = dataclasses.field(default_factory=TrackerSettings)  # [tracker]: how feeds are polled
     outlets: Mapping[str, OutletSettings] = dataclasses.field(default_factory=dict)  # [outlets.NAME]
     reports: ReportSettings = dataclasses.field(default_factory=ReportSettings)  # [reports], [reports.NAME]
+    #: [outbound]: what requests made for user input (feeds, images by URL) may reach beyond public addresses
+    outbound: OutboundPolicy = dataclasses.field(default_factory=OutboundPolicy)
+    media: MediaSettings = dataclasses.field(default_factory=MediaSettings)  # [media]: caps on images
 
-    def build_adapters(self, client: httpx.AsyncClient, env: Mapping[str, str] | None = None) -> dict[str, Adapter]:
-        """One adapter per channel. Secrets are read from ``env`` (default: the process environment)."""
+    def build_adapters(
+        self, client: httpx.AsyncClient, env: Mapping[str, str] | None = None, *, images: ImageSource | None = None
+    ) -> dict[str, Adapter]:
+        """One adapter per channel. Secrets are read from ``env`` (default: the process environment); images through
+        ``images`` (``publisher.media.MediaLoader``; without it an adapter refuses every image)."""
+        return {name: self.build_adapter(name, client, env, images=images) for name in self.channels}
+
+    def build_adapter(
+        self,
+        name: str,
+        client: httpx.AsyncClient,
+        env: Mapping[str, str] | None = None,
+        *,
+        images: ImageSource | None = None,
+    ) -> Adapter:
+        """The channel's adapter, behind the scrubber: whatever the platform answers reaches the core without any
+        configured secret in it (publisher/scrub.py)."""
+        from publisher.scrub import ScrubbedAdapter, for_settings
+
         environ = os.environ if env is None else env
-        built: dict[str, Adapter] = {}
-        for name, channel in self.channels.items():
-            try:
-                built[name] = adapters.create(channel.kind, name, channel.options, client=client, env=environ)
-            except AdapterConfigError as exc:
-                raise ConfigError(self.source, f"channels.{name}.{exc.key}", exc.message) from None
-        return built
+        channel = self.channels[name]
+        try:
+            adapter = adapters.create(channel.kind, name, channel.options, client=client, env=environ, images=images)
+        except AdapterConfigError as exc:
+            raise ConfigError(self.source, f"channels.{name}.{exc.key}", exc.message) from None
+        return ScrubbedAdapter.wrap(adapter, for_settings(self, environ))
 
 
 def find_config_file(explicit: str | None) -> Path | None:
@@ -184,7 +219,20 @@ def _parse(raw: Mapping[str, Any], source: str) -> Settings:
         raw,
         source,
         "",
-        {"database", "publisher", "log", "daemon", "channels", "contacts", "web", "tracker", "outlets", "reports"},
+        {
+            "database",
+            "publisher",
+            "log",
+            "daemon",
+            "channels",
+            "contacts",
+            "web",
+            "tracker",
+            "outlets",
+            "reports",
+            "outbound",
+            "media",
+        },
     )
     database = _Reader(top.table_of("database"), source, "database", {"url"})
     general = _Reader(top.table_of("publisher"), source, "publisher", {"timezone"})
@@ -224,7 +272,28 @@ def _parse(raw: Mapping[str, Any], source: str) -> Settings:
         tracker=parse_tracker(top.table_of("tracker"), source),
         outlets=parse_outlets(top.table_of("outlets"), source),
         reports=parse_reports(top.table_of("reports"), source, channels),
+        outbound=_parse_outbound(top.table_of("outbound"), source),
+        media=_parse_media(top.table_of("media"), source),
     )
+
+
+def _parse_media(table: Mapping[str, Any], source: str) -> MediaSettings:
+    """``[media] max_bytes``, ``max_pixels``: the caps every image passes (upload and send)."""
+    defaults = MediaSettings()
+    _Reader(table, source, "media", {"max_bytes", "max_pixels"})
+    values = {}
+    for key in ("max_bytes", "max_pixels"):
+        value = table.get(key, getattr(defaults, key))
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError(source, f"media.{key}", f"must be a positive whole number, got {value!r}")
+        values[key] = value
+    return MediaSettings(**values)
+
+
+def _parse_outbound(table: Mapping[str, Any], source: str) -> OutboundPolicy:
+    """``[outbound] allow = [...]``: networks and host names beyond public addresses (default: none)."""
+    _Reader(table, source, "outbound", {"allow"})
+    return OutboundPolicy.parse(table.get("allow", []), source)
 
 
 def _parse_contacts(table: Mapping[str, Any], source: str) -> dict[str, list[str]]:
@@ -252,6 +321,9 @@ def _parse_channel(name: str, table: Any, source: str, contacts: Mapping[str, li
         raise ConfigError(source, f"{key}.concurrency", f"must be a whole number of at least 1, got {concurrency!r}")
     rate = reader.number("rate_per_minute", 1.0) if "rate_per_minute" in table else None
     options = {k: v for k, v in table.items() if k not in GENERIC_CHANNEL_KEYS}
+    for option in options:
+        if option.endswith("_env"):
+            _env_name(options[option], source, f"{key}.{option}")
     if kind.startswith("sms_"):
         options["contacts"] = dict(contacts)  # SMS channels name contact groups; they get the lists themselves
     quiet, windows = _hours(table, "quiet_hours", source, key), _hours(table, "posting_windows", source, key)
@@ -284,6 +356,22 @@ class AnySecret(dict[str, str]):
 
     def __getitem__(self, key: str) -> str:
         return self.get(key)
+
+
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+
+
+def _env_name(value: Any, source: str, key: str) -> str:
+    """A ``*_env`` value: the NAME of an environment variable. The message never repeats the value, which may be the
+    secret itself pasted in by mistake."""
+    if not isinstance(value, str) or not _ENV_NAME.fullmatch(value):
+        raise ConfigError(
+            source,
+            key,
+            "must name an environment variable (A-Z, 0-9, _), not hold the secret itself; put the secret in a "
+            'variable and name it here, e.g. "MY_CHANNEL_TOKEN"',
+        )
+    return value
 
 
 def _check_timezone(name: str, source: str, key: str) -> None:
@@ -321,7 +409,14 @@ def _parse_web(table: Mapping[str, Any], source: str) -> WebSettings:
         if not isinstance(value, bool):
             raise ConfigError(source, f"web.{flag}", f"must be true or false, got {value!r}")
         flags[flag] = value
-    secret_env = reader.string("secret_key_env", "-") if "secret_key_env" in table else None
+    secret_env = _env_name(table["secret_key_env"], source, "web.secret_key_env") if "secret_key_env" in table else None
+    checks = table.get("max_concurrent_password_checks", defaults.max_concurrent_password_checks)
+    if not isinstance(checks, int) or isinstance(checks, bool) or not 0 < checks <= 64:
+        raise ConfigError(
+            source,
+            "web.max_concurrent_password_checks",
+            f"must be a whole number from 1 to 64 (each check uses 64 MiB), got {checks!r}",
+        )
     return WebSettings(
         enabled=flags["enabled"],
         host=reader.string("host", defaults.host),
@@ -329,4 +424,32 @@ def _parse_web(table: Mapping[str, Any], source: str) -> WebSettings:
         secret_key_env=secret_env,
         language=reader.string("language", defaults.language, ("zh", "en")),
         https_only=flags["https_only"],
+        max_body_bytes=_bytes(table, "max_body_bytes", defaults.max_body_bytes, source),
+        max_upload_bytes=_bytes(table, "max_upload_bytes", defaults.max_upload_bytes, source),
+        session_idle_minutes=reader.number("session_idle_minutes", defaults.session_idle_minutes),
+        session_max_hours=reader.number("session_max_hours", defaults.session_max_hours),
+        max_concurrent_password_checks=checks,
+        trusted_proxies=_networks(table.get("trusted_proxies", []), source, "web.trusted_proxies"),
     )
+
+
+def _bytes(table: Mapping[str, Any], name: str, default: int, source: str) -> int:
+    """A size in bytes for ``[web] name``: a whole number from 1 KiB to 1 GiB."""
+    value = table.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1024 <= value <= 1024**3:
+        raise ConfigError(
+            source, f"web.{name}", f"must be a whole number of bytes from 1024 to 1073741824 (1 GiB), got {value!r}"
+        )
+    return value
+
+
+def _networks(value: Any, source: str, key: str) -> tuple[str, ...]:
+    """Addresses or networks (``10.0.0.0/8``, ``::1``), checked now so a typo is not a silently untrusted proxy."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(source, key, f'must be a list of addresses or networks, e.g. ["10.0.0.0/8"]; got {value!r}')
+    for item in value:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(source, key, f"{item!r} is not an address or network (e.g. 10.0.0.0/8 or ::1)") from None
+    return tuple(value)

@@ -5,7 +5,7 @@ processes; on PostgreSQL a NOTIFY wakes it at once), claims due deliveries under
 or SIGINT stops it cleanly: it claims nothing more, lets sends in flight finish for ``shutdown_grace`` seconds, and
 records the rest by what may have happened to them. While the database is away it waits with backoff and resumes
 (``publisher.outage``); it writes a heartbeat for ``publisher status`` and pauses channels that keep failing
-(``publisher.breaker``). Several daemons may run against one PostgreSQL database (docs/reliability.md).
+(``publisher.breaker``). Several daemons may run against one PostgreSQL database (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ from typing import TYPE_CHECKING
 import httpx
 
 from adapters.base import Adapter, ChannelError
+from adapters.media import ImageSource
 from publisher.clock import Clock, SystemClock
 from publisher.config import Settings
 from publisher.dispatcher import FLUSH_DELAY, Dispatcher
 from publisher.heartbeat import BEAT_SECONDS, Heartbeats
 from publisher.http import make_client
 from publisher.logs import log_event
+from publisher.media import media_loader
 from publisher.outage import OUTAGE_ERRORS, DatabaseGuard
 from publisher.queue import Queue
 from publisher.retry import RetryPolicy
@@ -44,8 +46,11 @@ __all__ = ["Daemon", "build_dispatcher"]
 GC_THRESHOLDS = (7000, 10, 10)
 
 
-def build_dispatcher(settings: Settings, store: Store, client: httpx.AsyncClient, clock: Clock) -> Dispatcher:
-    adapters = settings.build_adapters(client)
+def build_dispatcher(
+    settings: Settings, store: Store, client: httpx.AsyncClient, clock: Clock, images: ImageSource | None = None
+) -> Dispatcher:
+    """The dispatcher over every channel; ``images`` is where adapters read a post's images (``media_loader``)."""
+    adapters = settings.build_adapters(client, images=images)
     store.sync_channels({name: c.kind for name, c in settings.channels.items()}, clock.now())
     daemon = settings.daemon
     return Dispatcher(
@@ -94,12 +99,13 @@ class Daemon:
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, self.stop)
         client = make_client(self.settings.daemon.http_transport)
+        images = media_loader(self.store, self.settings)  # the media store, and https images through the guard
         timers = Timers()
         console = None
         thresholds = gc.get_threshold()
         gc.set_threshold(*GC_THRESHOLDS)
         try:
-            dispatcher = build_dispatcher(self.settings, self.store, client, self.clock)
+            dispatcher = build_dispatcher(self.settings, self.store, client, self.clock, images)
             await refresh_limits(dispatcher.adapters)
             queue = Queue(self.store, dispatcher.adapters, self.clock, timezone=self.settings.timezone, actor="daemon")
             self.dispatcher = dispatcher
@@ -145,6 +151,7 @@ class Daemon:
                 await console.stop()
             timers.shutdown()
             await client.aclose()
+            await images.aclose()
             if handle_signals:
                 for signum in (signal.SIGTERM, signal.SIGINT):
                     loop.remove_signal_handler(signum)
@@ -204,7 +211,7 @@ class Daemon:
                 "daemon (or this one, restarted) takes them back: resent where the platform allows, else uncertain",
             )
 
-    # --- several daemons: heartbeats, the circuit breaker, LISTEN/NOTIFY (docs/reliability.md) --------------------
+    # --- several daemons: heartbeats, the circuit breaker, LISTEN/NOTIFY (docs/operations.md) --------------------
 
     async def _start_reliability(self, dispatcher: Dispatcher, timers: Timers) -> None:
         from publisher.breaker import Breaker

@@ -8,7 +8,9 @@ PublisherError
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "NotFoundError", "PublisherError", "ValidationError"]
+import reprlib
+
+__all__ = ["ConfigError", "NotFoundError", "PublisherError", "ValidationError", "wrong_type"]
 
 
 class PublisherError(Exception):
@@ -31,3 +33,16 @@ class ValidationError(PublisherError):
 
 class NotFoundError(PublisherError, LookupError):
     """Something named in a request does not exist."""
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 2, 4, 4, 40, 40
+
+
+def wrong_type(key: str, expected: str, value: object) -> str:
+    """The one-line message for a field of the wrong type, the same from a post file, a form and the API:
+    "`channels` must be a list of channel names, got 5" (a long value is cut, so the line stays short)."""
+    shown = _SHORT.repr(value)  # bounded however large or nested the value is
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"`{key}` must be {expected}, got {shown}"

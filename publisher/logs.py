@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["RedactingFilter", "configure", "log_event"]
+from publisher.scrub import Scrubber, secret_values
+
+__all__ = ["RedactingFilter", "configure", "log_event", "secret_values"]
 
 logger = logging.getLogger("publisher")
 
@@ -17,24 +18,25 @@ _FIELDS = "fields"
 
 
 class RedactingFilter(logging.Filter):
-    """Replaces every known secret value in a record's message and fields with ``***``."""
+    """Replaces every known secret value, raw or encoded (``publisher.scrub``), in a record's message and fields."""
 
-    def __init__(self, secrets: Iterable[str]) -> None:
+    def __init__(self, secrets: Iterable[str] | Scrubber) -> None:
         super().__init__()
-        self.secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+        self.scrubber = secrets if isinstance(secrets, Scrubber) else Scrubber(secrets)
 
     def scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
+        return self.scrubber.scrub(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
+        if self.scrubber:
             record.msg = self.scrub(record.getMessage())
             record.args = None
             fields = getattr(record, _FIELDS, None)
             if isinstance(fields, dict):
                 setattr(record, _FIELDS, {k: self.scrub(v) if isinstance(v, str) else v for k, v in fields.items()})
+            if record.exc_info and not record.exc_text:
+                # a traceback's text may quote a secret too: format it now, scrubbed, so handlers reuse it
+                record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
         return True
 
 
@@ -61,18 +63,7 @@ def _quote(value: Any) -> str:
     return json.dumps(text, ensure_ascii=False) if (" " in text or not text) else text
 
 
-def secret_values(options: Iterable[Mapping[str, Any]], environ: Mapping[str, str] | None = None) -> list[str]:
-    """The values of every environment variable a channel names in a ``*_env`` option."""
-    environ = os.environ if environ is None else environ
-    values = []
-    for table in options:
-        for key, var in table.items():
-            if key.endswith("_env") and isinstance(var, str) and environ.get(var):
-                values.append(environ[var])
-    return values
-
-
-def configure(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = ()) -> None:
+def configure(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] | Scrubber = ()) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_JsonFormatter() if fmt == "json" else _TextFormatter())
     handler.addFilter(RedactingFilter(secrets))

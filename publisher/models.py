@@ -18,10 +18,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -35,6 +37,7 @@ __all__ = [
     "DeliveryState",
     "Event",
     "Heartbeat",
+    "Media",
     "Post",
     "PostState",
     "Schedule",
@@ -107,6 +110,8 @@ class Campaign(Base):
     starts_at: Mapped[datetime | None]
     ends_at: Mapped[datetime | None]
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the approver must be someone other than the post's author and the person who queued it (two people)
+    separate_approver: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]
 
 
@@ -259,3 +264,23 @@ class Heartbeat(Base):
     in_flight: Mapped[int] = mapped_column(Integer, default=0)  # sends started and not yet answered
     sent: Mapped[int] = mapped_column(Integer, default=0)  # sends answered since it started
     channels: Mapped[list[str]] = mapped_column(default=list)  # the channels it sends to
+
+
+class Media(Base):
+    """An image in the media store, named by the SHA-256 of its bytes: a post refers to it as ``media:<sha256>``.
+
+    In the database rather than a folder so that every daemon on one PostgreSQL reads the same files. Rows are only
+    added (the same bytes twice are one row), after ``adapters.media.check_image`` accepted them.
+    """
+
+    __tablename__ = "media"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mime: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(255))  # the uploaded file's name, for people
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))

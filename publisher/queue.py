@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +21,7 @@ from adapters.base import Adapter, Permanent, PostContent
 from publisher.clock import Clock
 from publisher.errors import NotFoundError, ValidationError
 from publisher.logs import log_event
+from publisher.media import check_post_images
 from publisher.models import (
     ApprovalState,
     Campaign,
@@ -34,12 +36,20 @@ from publisher.models import (
 from publisher.scheduler import check_timezone, cron_trigger, occurrences
 from publisher.store import Store
 
-__all__ = ["PostDraft", "Queue", "content_for"]
+__all__ = ["PostDraft", "Queue", "SameApproverError", "check_link", "content_for"]
 
 #: how far ahead recurring schedules are turned into posts, so they can be seen and approved before they go out
 SCHEDULE_HORIZON = timedelta(days=1)
 #: an occurrence missed by longer than this (the daemon was down) is skipped and logged, not sent late in a burst
 MISFIRE_GRACE = timedelta(hours=1)
+#: bounds on what one post may hold, whoever queues it (CLI, console, API): far above any channel's real limit
+#: (a long article is ~20,000 characters), low enough that no request can make the daemon hold megabytes per post
+MAX_ID = 2**63 - 1  # ids are 64-bit signed in both stores: a larger one names nothing
+MAX_TITLE = 200  # characters
+MAX_BODY = 120_000  # characters
+MAX_IMAGES = 20
+MAX_TAGS = 30
+MAX_TAG = 50  # characters
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -55,6 +65,32 @@ class PostDraft:
     tags: Sequence[str] = ()
     author: str | None = None
     overrides: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
+
+
+class SameApproverError(ValidationError):
+    """The campaign requires two people, and the would-be approver wrote or queued the post."""
+
+    def __init__(self, post_id: int, person: str, campaign: str) -> None:
+        super().__init__(
+            f"post {post_id} needs a second person: {person} wrote or queued it, and campaign {campaign} requires "
+            "someone else to approve it; ask another approver"
+        )
+        self.post_id, self.person, self.campaign = post_id, person, campaign
+
+
+def check_link(link: str | None) -> None:
+    """A post's link must be a web address: a ``javascript:``, ``data:`` or ``file:`` link would run or open
+    something in the reader's browser (and in the approver's preview)."""
+    if link is None or not link.strip():
+        return
+    try:
+        parts = urlsplit(link.strip())
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        scheme = parts.scheme if parts and parts.scheme and parts.scheme.isascii() else ""
+        found = f'a "{scheme[:20]}:" link' if scheme else "no http:// or https:// at its start"
+        raise ValidationError(f"the link must be a web address starting with http:// or https:// (it has {found})")
 
 
 def content_for(
@@ -78,13 +114,23 @@ def content_for(
 
 class Queue:
     def __init__(
-        self, store: Store, adapters: Mapping[str, Adapter], clock: Clock, *, timezone: str = "UTC", actor: str = "cli"
+        self,
+        store: Store,
+        adapters: Mapping[str, Adapter],
+        clock: Clock,
+        *,
+        timezone: str = "UTC",
+        actor: str = "cli",
+        may_name_author: bool = True,
     ) -> None:
         self.store = store
         self.adapters = adapters
         self.clock = clock
         self.timezone = timezone
         self.actor = actor
+        #: whether the actor may name someone else as a post's author (an admin, the operator at the CLI); others
+        #: are the author of what they queue
+        self.may_name_author = may_name_author
 
     # --- campaigns ----------------------------------------------------------------------------------------------
 
@@ -96,7 +142,9 @@ class Queue:
         starts_at: datetime | None = None,
         ends_at: datetime | None = None,
         requires_approval: bool = False,
+        separate_approver: bool | None = None,
     ) -> Campaign:
+        """``separate_approver`` (default: on when approval is required): a post's author may not approve it."""
         name = name.strip()
         if not name:
             raise ValidationError("a campaign needs a name")
@@ -113,12 +161,24 @@ class Queue:
                 starts_at=starts_at,
                 ends_at=ends_at,
                 requires_approval=requires_approval,
+                separate_approver=requires_approval if separate_approver is None else separate_approver,
                 created_at=now,
             )
             session.add(campaign)
             session.flush()
             self._event(session, "campaign.add", reason=f"campaign {name} ({timezone})")
         return campaign
+
+    def author_of(self, requested: str | None) -> str:
+        """The author a new post gets: the acting person, unless they may name someone else (an admin)."""
+        name = (requested or "").strip()
+        if not name or name == self.actor:
+            return self.actor
+        if not self.may_name_author:
+            raise ValidationError(
+                f"only an admin may name someone else as the author; leave the author out (it is you, {self.actor})"
+            )
+        return name
 
     def campaign_timezone(self, name: str | None) -> str:
         if name is None:
@@ -136,6 +196,9 @@ class Queue:
         title = draft.title.strip()
         if not title:
             raise ValidationError("the post needs a title (--title, or `title:` in the file's front matter)")
+        check_link(draft.link)
+        author = self.author_of(draft.author)
+        _check_bounds(draft)
         if not draft.channels:
             raise ValidationError("choose at least one channel with --channel NAME (see `publisher channel list`)")
         unknown = [c for c in draft.channels if c not in self.adapters]
@@ -154,6 +217,8 @@ class Queue:
         due = now if draft.at is None else draft.at
         if draft.at is not None and draft.at < now - timedelta(seconds=1) and schedule is None:
             raise ValidationError(f"{draft.at.isoformat()} is in the past; choose a later time or use --now")
+        # images: media-store references that exist, or https:// addresses; never a path the daemon would open
+        check_post_images(self.store, draft.images)
         with self.store.session() as session:
             campaign = self._campaign(session, draft.campaign) if draft.campaign else None
             timezone = campaign.timezone if campaign else self.timezone
@@ -164,7 +229,7 @@ class Queue:
                 link=draft.link,
                 images=list(draft.images),
                 tags=list(draft.tags),
-                author=draft.author,
+                author=author,
                 overrides={k: dict(v) for k, v in draft.overrides.items()},
                 state=PostState.ACTIVE,
                 approval=ApprovalState.PENDING
@@ -351,6 +416,8 @@ class Queue:
                 raise ValidationError(f"post {post_id} is not waiting for approval (it is {post.approval})")
             if post.state == PostState.CANCELLED:
                 raise ValidationError(f"post {post_id} is cancelled")
+            if post.campaign and post.campaign.separate_approver and self.actor in (post.author, post.created_by):
+                raise SameApproverError(post_id, self.actor, post.campaign.name)
             post.approval = ApprovalState.APPROVED
             post.approved_by = self.actor
             session.execute(
@@ -391,6 +458,7 @@ class Queue:
         trigger = cron_trigger(cron, timezone)  # refuses a bad expression or zone
         if not title.strip():
             raise ValidationError("a schedule needs a --title for the posts it makes")
+        _check_bounds(PostDraft(title=title, body=body, channels=channels))
         unknown = [c for c in channels if c not in self.adapters]
         if not channels or unknown:
             known = ", ".join(sorted(self.adapters))
@@ -545,3 +613,23 @@ class Queue:
 
 
 _WAITING = (DeliveryState.QUEUED, DeliveryState.RETRY_WAIT)
+
+
+def _check_bounds(draft: PostDraft) -> None:
+    """Refuse a post over the sizes every channel shares (``MAX_*`` above), with the size found and the limit."""
+    texts = [("title", draft.title.strip(), MAX_TITLE), ("body", draft.body, MAX_BODY)]
+    for channel, override in draft.overrides.items():
+        texts += [
+            (f"{channel}'s own title", override.get("title", ""), MAX_TITLE),
+            (f"{channel}'s own text", override.get("body", ""), MAX_BODY),
+        ]
+    for what, text, most in texts:
+        if len(text) > most:
+            raise ValidationError(f"the {what} is {len(text)} characters long, over the limit of {most}; shorten it")
+    if len(draft.images) > MAX_IMAGES:
+        raise ValidationError(f"the post has {len(draft.images)} images, over the limit of {MAX_IMAGES}; remove some")
+    if len(draft.tags) > MAX_TAGS:
+        raise ValidationError(f"the post has {len(draft.tags)} tags, over the limit of {MAX_TAGS}; remove some")
+    long_tag = next((tag for tag in draft.tags if len(tag) > MAX_TAG), None)
+    if long_tag is not None:
+        raise ValidationError(f"the tag {long_tag[:20]!r}... is over the limit of {MAX_TAG} characters; shorten it")

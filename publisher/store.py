@@ -20,6 +20,7 @@ from sqlalchemy import (
     Engine,
     bindparam,
     create_engine,
+    delete,
     event,
     exists,
     func,
@@ -31,12 +32,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, IntegrityError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 from sqlalchemy.sql.dml import Update
 
 from publisher.errors import ConfigError
-from publisher.models import Channel, Delivery, DeliveryState, Event, Post
+from publisher.models import Channel, Delivery, DeliveryState, Event, Media, Post
+from publisher.web.models import WebSession  # the console's sessions: their SQL lives here too
 
 __all__ = [
     "DUE_CHANNEL",
@@ -44,11 +46,18 @@ __all__ = [
     "Outcome",
     "PostFilter",
     "Store",
+    "add_web_session",
+    "end_user_web_sessions",
+    "end_web_session",
     "list_deliveries",
     "list_rows",
     "open_store",
     "post_history",
+    "prune_web_sessions",
     "queue_depth",
+    "touch_web_session",
+    "user_web_sessions",
+    "web_session",
 ]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -493,6 +502,30 @@ class Store:
         )
 
 
+    # --- the media store (publisher/media.py) ----------------------------------------------------------------------
+
+    def put_media(self, media: Media) -> bool:
+        """Add ``media`` unless a row with its hash exists (same hash, same bytes); True if it was added."""
+        try:
+            with self.session() as session:
+                if session.get(Media, media.sha256) is not None:
+                    return False
+                session.add(media)
+        except IntegrityError:  # another process stored the same bytes between our look and our insert
+            return False
+        return True
+
+    def get_media(self, sha256: str) -> Media | None:
+        with self.sessions() as session:
+            return session.get(Media, sha256)
+
+    def existing_media(self, hashes: Sequence[str]) -> set[str]:
+        """Which of ``hashes`` are in the media store (without reading their bytes)."""
+        if not hashes:
+            return set()
+        with self.sessions() as session:
+            return set(session.scalars(select(Media.sha256).where(Media.sha256.in_(list(hashes)))))
+
 def open_store(url: str, *, source: str = "config", echo: bool = False) -> Store:
     """An engine for ``url`` (any SQLAlchemy URL; SQLite files get their folder created and are tuned)."""
     try:
@@ -583,3 +616,53 @@ def queue_depth(store: Store, now: datetime) -> dict[str, dict[str, int]]:
     for name, count in late:
         depth.setdefault(name, {})["overdue"] = count
     return depth
+
+
+# --- the web console's sessions (publisher.web.accounts) -------------------------------------------------------------
+
+
+def add_web_session(store: Store, row: WebSession) -> None:
+    with store.session() as session:
+        session.add(row)
+
+
+def web_session(store: Store, session_id: str) -> WebSession | None:
+    with store.sessions() as session:
+        return session.get(WebSession, session_id)
+
+
+def touch_web_session(store: Store, session_id: str, now: datetime) -> None:
+    with store.session() as session:
+        session.execute(update(WebSession).where(WebSession.id == session_id).values(last_seen_at=now))
+
+
+def end_web_session(store: Store, session_id: str, user_id: int | None = None) -> bool:
+    """Delete one session (only if it is ``user_id``'s, when given); False if there was none."""
+    query = delete(WebSession).where(WebSession.id == session_id)
+    if user_id is not None:
+        query = query.where(WebSession.user_id == user_id)
+    with store.session() as session:
+        return bool(session.execute(query).rowcount)  # type: ignore[attr-defined]
+
+
+def end_user_web_sessions(session: Session, user_id: int, keep: str | None = None) -> int:
+    """In the caller's transaction: delete every session of ``user_id`` but ``keep``; returns how many ended."""
+    query = delete(WebSession).where(WebSession.user_id == user_id)
+    if keep is not None:
+        query = query.where(WebSession.id != keep)
+    return int(session.execute(query).rowcount)  # type: ignore[attr-defined]
+
+
+def user_web_sessions(store: Store, user_id: int) -> list[WebSession]:
+    with store.sessions() as session:
+        query = select(WebSession).where(WebSession.user_id == user_id).order_by(WebSession.created_at.desc())
+        return list(session.scalars(query))
+
+
+def prune_web_sessions(store: Store, now: datetime, idle_since: datetime) -> None:
+    """Delete the sessions past their absolute lifetime or idle since before ``idle_since``."""
+    with store.session() as session:
+        session.execute(
+            delete(WebSession).where(or_(WebSession.expires_at <= now, WebSession.last_seen_at < idle_since))
+        )
+

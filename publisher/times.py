@@ -8,9 +8,12 @@ from zoneinfo import ZoneInfo
 from publisher.errors import ValidationError
 from publisher.scheduler import check_timezone
 
-__all__ = ["local", "parse_time"]
+__all__ = ["FIRST_YEAR", "LAST_YEAR", "local", "parse_time"]
 
 _FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
+#: the years a typed time may fall in: far enough from datetime's ends (1 and 9999) that moving it to any zone, or
+#: adding the days the app adds (a whole day, a schedule's horizon), can never overflow
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 def parse_time(text: str, timezone: str) -> datetime:
@@ -36,6 +39,10 @@ def parse_time(text: str, timezone: str) -> datetime:
                 f"cannot read the time {text!r}: write it as YYYY-MM-DD HH:MM (in {timezone}) "
                 "or in ISO 8601 with an offset, e.g. 2026-12-01T16:00+08:00"
             ) from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise ValidationError(
+            f"the time {text!r} is out of range: give a date from the year {FIRST_YEAR} to {LAST_YEAR}"
+        )
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC)
     candidate = parsed.replace(tzinfo=zone)
@@ -51,5 +58,8 @@ def local(when: datetime | None, timezone: str) -> str:
     """``when`` shown in ``timezone`` as ``YYYY-MM-DD HH:MM`` with the zone's abbreviation or offset."""
     if when is None:
         return "-"
-    shown = when.astimezone(ZoneInfo(timezone))
+    try:
+        shown = when.astimezone(ZoneInfo(timezone))
+    except OverflowError:  # a time at datetime's very end (from a feed, say) cannot move zones: show it in UTC
+        return when.strftime("%Y-%m-%d %H:%M UTC")
     return shown.strftime("%Y-%m-%d %H:%M %Z")

@@ -1,6 +1,6 @@
 """Crash safety, proven: ``tests/crash_harness.py`` run in the suite (1,000 deliveries, 20 SIGKILLs; about a minute).
 
-Runnable alone with its figures: ``python -m tests.crash_harness`` (see its docstring and docs/reliability.md).
+Runnable alone with its figures: ``python -m tests.crash_harness`` (see its docstring and docs/operations.md).
 """
 
 from __future__ import annotations

@@ -64,7 +64,7 @@ async def test_queueing_approving_moving_and_resending_each_notify(store: Store,
         adapters = {"group": FakeAdapter("group")}
         store.sync_channels({"group": "fake"}, clock.now())
         queue = Queue(store, adapters, clock, actor="tester")
-        queue.add_campaign("阅读月", requires_approval=True)
+        queue.add_campaign("阅读月", requires_approval=True, separate_approver=False)  # one tester queues and approves
         heard = listener.notifications
         post = queue.add_post(PostDraft(title="t", body="b", channels=["group"], now=True, campaign="阅读月"))
         await asyncio.sleep(0.2)

@@ -1,12 +1,12 @@
 """Fetching feeds: one shared ``httpx.AsyncClient`` per pass, conditional GET, per-host and total caps.
 
-The client is httpx (redirects followed, at most 5; gzip decoded; tests hand in their own transport) over a
-streaming aiohttp transport of the tracker's own (``transport``): ``publisher.http``'s reads every answer whole,
-while a feed must be streamed so that a body over ``max_body_bytes`` is refused as soon as the count passes the
-cap; and httpx's own transport costs many times the CPU on large answers at high concurrency.
+The client is the outbound guard's (``publisher.guard.guarded_client``): feed URLs are user input, so only public
+addresses and what ``[outbound] allow`` lists are reached, on every redirect hop (at most 5). Its transport streams,
+so a body over ``max_body_bytes`` is refused as soon as the count passes the cap.
 
 Every outcome is a ``Fetched``; nothing raises for a server's failure. Errors are short sentences meant for
-``publisher outlet list``.
+``publisher outlet list`` and the console's outlets page, which editors read: a refused address says only the
+guard's reason, and a failed connection only "could not connect", never the port's state.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from publisher.guard import COULD_NOT_CONNECT, OutboundPolicy, Refused, guarded_client
 from publisher.tracker.settings import MAX_REDIRECTS, TrackerSettings
-from publisher.tracker.transport import StreamingTransport
 
 __all__ = ["Fetched", "Fetcher", "make_tracker_client"]
 
@@ -50,23 +50,29 @@ class Fetched:
         return self.status == 304
 
 
-def make_tracker_client(settings: TrackerSettings) -> httpx.AsyncClient:
-    """The pass's one client: redirects followed (at most 5), timeouts from ``[tracker]``, a clear User-Agent."""
-    return httpx.AsyncClient(
-        follow_redirects=True,
-        max_redirects=MAX_REDIRECTS,
+def make_tracker_client(settings: TrackerSettings, policy: OutboundPolicy | None = None) -> httpx.AsyncClient:
+    """The pass's one client: guarded by ``policy`` (default: public addresses only), redirects followed (at most
+    5), timeouts from ``[tracker]``, a clear User-Agent."""
+    return guarded_client(
+        policy or OutboundPolicy(),
         timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout, pool=None),
+        max_redirects=MAX_REDIRECTS,
         headers={"User-Agent": settings.user_agent, "Accept": ACCEPT},
-        transport=StreamingTransport(settings.concurrency),
+        max_connections=settings.concurrency,
     )
 
 
 class Fetcher:
-    """Fetches under the caps: ``concurrency`` requests in all, ``per_host_concurrency`` to any one host."""
+    """Fetches under the caps: ``concurrency`` requests in all, ``per_host_concurrency`` to any one host.
 
-    def __init__(self, settings: TrackerSettings, client: httpx.AsyncClient | None = None) -> None:
+    Without a ``client``, fetches through the guard with ``policy`` (default: public addresses only).
+    """
+
+    def __init__(
+        self, settings: TrackerSettings, client: httpx.AsyncClient | None = None, policy: OutboundPolicy | None = None
+    ) -> None:
         self.settings = settings
-        self.client = client or make_tracker_client(settings)
+        self.client = client or make_tracker_client(settings, policy)
         self._owns_client = client is None
         self._all = asyncio.Semaphore(settings.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
@@ -102,12 +108,14 @@ class Fetcher:
                 fetched = Fetched(url=url, error=f"took longer than {self.settings.total_timeout:g} s in all")
             except httpx.TooManyRedirects:
                 fetched = Fetched(url=url, error=f"more than {MAX_REDIRECTS} redirects (a redirect loop?)")
-            except httpx.ConnectTimeout:
-                fetched = Fetched(url=url, error=f"could not connect within {self.settings.connect_timeout:g} s")
+            except Refused as exc:
+                fetched = Fetched(url=url, error=exc.reason)
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                # the same words whatever the port did (refused, reset, silent): editors read this, and must not
+                # be able to map which ports answer
+                fetched = Fetched(url=url, error=f"{COULD_NOT_CONNECT}; check the feed's address")
             except httpx.ReadTimeout:
                 fetched = Fetched(url=url, error=f"the server sent nothing for {self.settings.read_timeout:g} s")
-            except httpx.ConnectError as exc:
-                fetched = Fetched(url=url, error=f"cannot connect: {exc or type(exc).__name__}")
             except httpx.HTTPError as exc:
                 fetched = Fetched(url=url, error=f"{type(exc).__name__}: {exc}")
             return dataclasses.replace(fetched, seconds=time.perf_counter() - started)

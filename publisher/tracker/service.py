@@ -26,6 +26,7 @@ import httpx
 from sqlalchemy import delete, exists, select
 
 from publisher.clock import Clock
+from publisher.guard import OutboundPolicy
 from publisher.logs import log_event
 from publisher.store import Store
 from publisher.tracker.coverage import find_campaign, load_posts, load_rules
@@ -89,6 +90,7 @@ class Tracker:
         *,
         timezone: str = "UTC",
         client: httpx.AsyncClient | None = None,
+        outbound: OutboundPolicy | None = None,
         owner: str | None = None,
         batch: int = BATCH,
         pool_min: int = POOL_MIN,
@@ -98,6 +100,7 @@ class Tracker:
         self.clock = clock
         self.timezone = timezone  # for feed dates without an offset, where the outlet names no zone
         self.client = client
+        self.outbound = outbound or OutboundPolicy()  # what feeds may reach ([outbound]); public addresses only
         self.owner = owner or f"tracker:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.batch = batch
         self.pool_min = pool_min  # a pass with at least this many feeds parses in worker processes
@@ -126,7 +129,7 @@ class Tracker:
             if self.settings.parse_workers and len(claims) >= self.pool_min:
                 context = multiprocessing.get_context("spawn")  # never fork a process that runs an event loop
                 pool = stack.enter_context(ProcessPoolExecutor(self.settings.parse_workers, mp_context=context))
-            async with Fetcher(self.settings, self.client) as fetcher:
+            async with Fetcher(self.settings, self.client, self.outbound) as fetcher:
                 writer = asyncio.create_task(self._write(results, matcher, groups, report))
 
                 async def poll(claim: Claimed) -> None:
@@ -268,7 +271,7 @@ class Tracker:
 
         rows = [row for row in outlet_health(self.store, outlet) if row.feed]
         verdicts = []
-        async with Fetcher(self.settings, self.client) as fetcher:
+        async with Fetcher(self.settings, self.client, self.outbound) as fetcher:
             for row in rows:
                 assert row.feed is not None
                 url = resolve_feed(row.feed, self.settings.rsshub_base)
@@ -316,7 +319,7 @@ class TrackerJob:
     """
 
     def __init__(self, settings: Any, store: Store, clock: Clock) -> None:
-        self.tracker = Tracker(settings.tracker, store, clock, timezone=settings.timezone)
+        self.tracker = Tracker(settings.tracker, store, clock, timezone=settings.timezone, outbound=settings.outbound)
         self.outlets = dict(settings.outlets)
         self.synced = False
 

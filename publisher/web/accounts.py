@@ -1,38 +1,79 @@
-"""People, API tokens and sign-in attempts: the console's own rules and the only SQL in ``publisher.web``.
+"""People, browser sessions, API tokens and sign-in attempts: the console's own rules.
 
 Every change is appended to the project's event log (who did what to whom), like every change in the queue.
+
+Sessions are rows (``WebSession``; their SQL is in ``publisher.store``): signing out, a password change, a role
+change and disabling delete them, so a copied cookie stops working at once and re-enabling brings none back.
+Disabling also revokes the person's API tokens. A password or role change leaves tokens alone: a token acts with its
+user's current role, and the account page lists every token (with when it was last used) to revoke.
+
+Failed sign-ins slow down, they do not lock out (``_check_attempts``): per (name, address) after a few free tries,
+per address across names, and per name across addresses only when many addresses are at it at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import math
 import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from publisher.clock import Clock
+from publisher.clock import Clock, utc
 from publisher.errors import NotFoundError, ValidationError
 from publisher.models import Event
-from publisher.store import Store
-from publisher.web.models import ApiToken, LoginAttempt, Role, User
-from publisher.web.passwords import Passwords
+from publisher.store import (
+    Store,
+    add_web_session,
+    end_user_web_sessions,
+    end_web_session,
+    prune_web_sessions,
+    touch_web_session,
+    user_web_sessions,
+    web_session,
+)
+from publisher.web.models import ApiToken, LoginAttempt, Role, User, WebSession
+from publisher.web.passwords import PasswordChecksBusy, Passwords
 
-__all__ = ["LANGUAGES", "Accounts", "SignInRefused", "TooManyAttempts", "UserView", "record_event"]
+__all__ = [
+    "LANGUAGES",
+    "Accounts",
+    "SessionView",
+    "SignInRefused",
+    "TooManyAttempts",
+    "UserView",
+    "record_event",
+    "session_key",
+]
 
 LANGUAGES = ("zh", "en")
 TOKEN_PREFIX = "pub_"  # noqa: S105  (a public marker, not a secret)
-#: failed sign-ins counted over this window ...
+# Failed sign-ins earn delays, never a lock: the check runs before any hashing, and each delay counts from the latest
+# failure it is about. Delays double: 1 s, 2 s, 4 s ... up to MAX_DELAY.
+#: per (name, address): failures over the last hour since that pair's last success; this many are free ...
+FREE_FAILURES_PER_PAIR = 3
+PAIR_WINDOW = timedelta(hours=1)
+#: ... per address across names (password spraying): over 15 minutes. A team behind one office router shares an
+#: address, so names that signed in from it in the last day are not slowed by it
 ATTEMPT_WINDOW = timedelta(minutes=15)
-#: ... at most this many for one name (since its last success) ...
-MAX_FAILURES_PER_NAME = 5
-#: ... and this many from one address (a team behind one office router shares it, hence higher)
 MAX_FAILURES_PER_ADDRESS = 30
-#: attempts older than this are deleted
+#: ... per name across other addresses: one address gets at most about 12 tries in 15 minutes, so this many means
+#: several addresses at once. Then a browser from an address new to the name waits ATTACK_WAIT once (the page keeps
+#: when it was told to, in its cookie) and may then try; never a lockout of the owner
+MAX_FAILURES_PER_NAME = 50
+ATTACK_WAIT = timedelta(seconds=10)
+ATTACK_TICKET_LIFETIME = timedelta(minutes=10)
+MAX_DELAY = timedelta(minutes=15)
+#: attempts older than this are deleted (and "signed in from here before" looks back this far)
 ATTEMPT_RETENTION = timedelta(days=1)
+#: a session's last use is written at most this often (no write per request)
+SESSION_TOUCH = timedelta(minutes=1)
 
 
 class SignInRefused(Exception):
@@ -40,11 +81,21 @@ class SignInRefused(Exception):
 
 
 class TooManyAttempts(Exception):
-    """Too many failed sign-ins; ``wait`` is how long until the next attempt is considered."""
+    """Too many failed sign-ins; ``wait`` is how long until the next attempt is considered (nothing was hashed).
+    ``attack``: the name is under attack from many addresses; the browser should remember when it was told."""
 
-    def __init__(self, wait: timedelta) -> None:
-        super().__init__(f"too many failed sign-ins; try again in {int(wait.total_seconds() // 60) + 1} minutes")
+    def __init__(self, wait: timedelta, *, attack: bool = False) -> None:
+        super().__init__(f"too many failed sign-ins; try again in {self.seconds_of(wait)} seconds")
         self.wait = wait
+        self.attack = attack
+
+    @property
+    def seconds(self) -> int:
+        return self.seconds_of(self.wait)
+
+    @staticmethod
+    def seconds_of(wait: timedelta) -> int:
+        return max(1, math.ceil(wait.total_seconds()))
 
 
 @dataclass(frozen=True)
@@ -58,21 +109,10 @@ class UserView:
     active: bool
     created_at: datetime
     last_login_at: datetime | None
-    marker: str  # changes when the password changes or the user is deactivated: ends their sessions
 
     @classmethod
     def of(cls, user: User) -> UserView:
-        marker = hashlib.sha256(f"{user.password_hash}|{user.active}|{user.role}".encode()).hexdigest()[:16]
-        return cls(
-            user.id,
-            user.name,
-            Role(user.role),
-            user.language,
-            user.active,
-            user.created_at,
-            user.last_login_at,
-            marker,
-        )
+        return cls(user.id, user.name, Role(user.role), user.language, user.active, user.created_at, user.last_login_at)
 
     def may(self, needed: Role) -> bool:
         return self.active and self.role.may(needed)
@@ -89,8 +129,26 @@ class TokenView:
     revoked_at: datetime | None
 
 
+@dataclass(frozen=True)
+class SessionView:
+    """A signed-in browser, as the account page lists it. ``key`` is the SHA-256 of its cookie token, not the token."""
+
+    key: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    user_agent: str
+    address: str
+    current: bool
+
+
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def session_key(token: str) -> str:
+    """The stored key of a session cookie's token."""
+    return _hash_token(token)
 
 
 def _check_name(name: str) -> str:
@@ -161,38 +219,50 @@ class Accounts:
             query = select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active.is_(True))
             return bool(session.scalar(query))
 
-    def set_role(self, user_id: int, role: str, *, actor: str) -> None:
+    def set_role(self, user_id: int, role: str, *, actor: str, keep_session: str | None = None) -> None:
+        """Change the role and end the person's sessions (but ``keep_session``, the acting one if it is theirs)."""
         checked = _check_role(role)
         with self.store.session() as session:
             user = self._user(session, user_id)
             if user.role == Role.ADMIN and checked != Role.ADMIN:
                 self._keep_an_admin(session, user)
             user.role = checked.value
+            end_user_web_sessions(session, user.id, keep=keep_session)
             self._event(session, actor, "user.role", f"{user.name}: {checked.value}")
 
     def set_active(self, user_id: int, active: bool, *, actor: str) -> None:
+        """Disabling ends every session and revokes every API token, so enabling again revives neither."""
         with self.store.session() as session:
             user = self._user(session, user_id)
             if not active and user.role == Role.ADMIN:
                 self._keep_an_admin(session, user)
             user.active = active
+            if not active:
+                end_user_web_sessions(session, user.id)
+                session.execute(
+                    update(ApiToken)
+                    .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=self.clock.now())
+                )
             self._event(session, actor, "user.activate" if active else "user.deactivate", user.name)
 
-    def set_password(self, user_id: int, password: str, *, actor: str) -> None:
+    def set_password(self, user_id: int, password: str, *, actor: str, keep_session: str | None = None) -> None:
+        """Set the password and end the person's sessions (but ``keep_session``: the one that changed its own)."""
         self.passwords.check(password)
         hashed = self.passwords.hash(password)
         with self.store.session() as session:
             user = self._user(session, user_id)
             user.password_hash = hashed
+            end_user_web_sessions(session, user.id, keep=keep_session)
             self._event(session, actor, "user.password", user.name)
 
-    def change_own_password(self, user_id: int, current: str, new: str) -> None:
+    def change_own_password(self, user_id: int, current: str, new: str, *, keep_session: str | None = None) -> None:
         with self.store.sessions() as session:
             user = self._user(session, user_id)
             stored, name = user.password_hash, user.name
         if not self.passwords.verify(stored, current):
             raise ValidationError("the current password is not right")
-        self.set_password(user_id, new, actor=name)
+        self.set_password(user_id, new, actor=name, keep_session=keep_session)
 
     def set_language(self, user_id: int, language: str | None) -> None:
         checked = _check_language(language)
@@ -201,18 +271,23 @@ class Accounts:
 
     # --- signing in ---------------------------------------------------------------------------------------------
 
-    def authenticate(self, name: str, password: str, address: str) -> UserView:
-        """The user, if ``name`` and ``password`` match an active user. Raises ``TooManyAttempts`` (without checking
-        the password) after too many failures for the name or from the address, else ``SignInRefused``."""
+    def authenticate(self, name: str, password: str, address: str, *, told_to_wait: datetime | None = None) -> UserView:
+        """The user, if ``name`` and ``password`` match an active user. Raises ``TooManyAttempts`` (without hashing
+        anything) while failures call for a delay, ``PasswordChecksBusy`` (unhashed, unrecorded) when every
+        password-check slot is taken, else ``SignInRefused``. ``told_to_wait``: when this browser was last told to
+        wait because the name is under attack (see ``MAX_FAILURES_PER_NAME``)."""
         name = unicodedata.normalize("NFC", name.strip())[:100]
         address = address[:64]
         now = self.clock.now()
-        self._check_attempts(name, address, now)
+        self._check_attempts(name, address, now, told_to_wait)
         with self.store.sessions() as session:
             user = session.scalar(select(User).where(User.name == name))
-            stored = user.password_hash if user is not None and user.active else self.passwords.dummy
+            stored = user.password_hash if user is not None and user.active else None
         ok = self.passwords.verify(stored, password) and user is not None and user.active
-        rehashed = self.passwords.hash(password) if ok and self.passwords.needs_rehash(stored) else None
+        rehashed = None
+        if ok and stored is not None and self.passwords.needs_rehash(stored):
+            with contextlib.suppress(PasswordChecksBusy):  # upgraded at a quieter sign-in
+                rehashed = self.passwords.hash(password)
         view: UserView | None = None
         with self.store.session() as session:  # the attempt is recorded whatever its outcome
             session.add(LoginAttempt(at=now, name=name, address=address, success=ok))
@@ -227,26 +302,105 @@ class Accounts:
             raise SignInRefused()
         return view
 
-    def _check_attempts(self, name: str, address: str, now: datetime) -> None:
-        since = now - ATTEMPT_WINDOW
+    def _check_attempts(self, name: str, address: str, now: datetime, told_to_wait: datetime | None) -> None:
+        """Raise ``TooManyAttempts`` if this attempt must wait; runs before any password is hashed."""
+        failed = LoginAttempt.success.is_(False)
         with self.store.sessions() as session:
-            last_success = session.scalar(
-                select(func.max(LoginAttempt.at)).where(LoginAttempt.name == name, LoginAttempt.success.is_(True))
+            pair_success = session.scalar(
+                select(func.max(LoginAttempt.at)).where(
+                    LoginAttempt.name == name, LoginAttempt.address == address, LoginAttempt.success.is_(True)
+                )
             )
-            name_since = max(since, last_success) if last_success else since
-            by_name = session.execute(
-                select(func.count(), func.min(LoginAttempt.at)).where(
-                    LoginAttempt.name == name, LoginAttempt.success.is_(False), LoginAttempt.at > name_since
+            pair_since = max(now - PAIR_WINDOW, pair_success) if pair_success else now - PAIR_WINDOW
+            pair = session.execute(
+                select(func.count(), func.max(LoginAttempt.at)).where(
+                    LoginAttempt.name == name, LoginAttempt.address == address, failed, LoginAttempt.at > pair_since
                 )
             ).one()
             by_address = session.execute(
-                select(func.count(), func.min(LoginAttempt.at)).where(
-                    LoginAttempt.address == address, LoginAttempt.success.is_(False), LoginAttempt.at > since
+                select(func.count(), func.max(LoginAttempt.at)).where(
+                    LoginAttempt.address == address, failed, LoginAttempt.at > now - ATTEMPT_WINDOW
                 )
             ).one()
-        for (count, oldest), limit in ((by_name, MAX_FAILURES_PER_NAME), (by_address, MAX_FAILURES_PER_ADDRESS)):
-            if count >= limit:
-                raise TooManyAttempts(oldest + ATTEMPT_WINDOW - now)
+            elsewhere = session.scalar(
+                select(func.count()).where(
+                    LoginAttempt.name == name,
+                    LoginAttempt.address != address,
+                    failed,
+                    LoginAttempt.at > now - ATTEMPT_WINDOW,
+                )
+            )
+        wait = _delay(pair, FREE_FAILURES_PER_PAIR, now)
+        known = pair_success is not None  # this name signed in from this address within ATTEMPT_RETENTION
+        if not known:
+            wait = max(wait, _delay(by_address, MAX_FAILURES_PER_ADDRESS, now))
+        if wait > timedelta(0):
+            raise TooManyAttempts(wait)
+        if not known and (elsewhere or 0) >= MAX_FAILURES_PER_NAME:
+            # a delay, not a lock: a browser told to wait may try from ATTACK_WAIT until ATTACK_TICKET_LIFETIME later
+            fresh = told_to_wait is not None and told_to_wait <= now <= told_to_wait + ATTACK_TICKET_LIFETIME
+            if told_to_wait is None or not fresh:
+                raise TooManyAttempts(ATTACK_WAIT, attack=True)
+            if now < told_to_wait + ATTACK_WAIT:
+                raise TooManyAttempts(told_to_wait + ATTACK_WAIT - now)
+
+    # --- sessions -----------------------------------------------------------------------------------------------
+
+    def start_session(
+        self, user_id: int, *, user_agent: str, address: str, lifetime: timedelta, idle: timedelta
+    ) -> str:
+        """A new session for the user; returns the token for the cookie (only its SHA-256 is stored)."""
+        now = self.clock.now()
+        prune_web_sessions(self.store, now, now - idle)  # the ended ones go as new ones come
+        token = secrets.token_urlsafe(32)
+        row = WebSession(
+            id=_hash_token(token),
+            user_id=user_id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + lifetime,
+            user_agent=user_agent[:200],
+            address=address[:64],
+        )
+        add_web_session(self.store, row)
+        return token
+
+    def session_user(self, token: str, *, idle: timedelta) -> tuple[UserView, str] | None:
+        """The active user of a live session, with the session's key; None if it ended, expired or idled out."""
+        if not token or len(token) > 100:
+            return None
+        key, now = _hash_token(token), self.clock.now()
+        row = web_session(self.store, key)
+        if row is None:
+            return None
+        if now >= row.expires_at or now - row.last_seen_at >= idle:
+            end_web_session(self.store, key)
+            return None
+        user = self.get(row.user_id)
+        if user is None or not user.active:
+            return None
+        if now - row.last_seen_at >= SESSION_TOUCH:  # written at most once a minute, not at every request
+            touch_web_session(self.store, key, now)
+        return user, key
+
+    def end_session(self, key: str, *, user_id: int | None = None) -> None:
+        """End one session (with ``user_id``: only if it is theirs, else ``NotFoundError``)."""
+        if not end_web_session(self.store, key, user_id) and user_id is not None:
+            raise NotFoundError("there is no such session; it may have ended already (reload the page)")
+
+    def end_sessions(self, user_id: int, *, actor: str, keep: str | None = None) -> int:
+        """End every session of the user but ``keep``; returns how many ended."""
+        with self.store.session() as session:
+            ended = end_user_web_sessions(session, user_id, keep=keep)
+            self._event(session, actor, "user.sign_out", f"{self._user(session, user_id).name}: {ended} sessions")
+            return ended
+
+    def sessions(self, user_id: int, current: str | None = None) -> list[SessionView]:
+        """The user's sessions, newest first; ``current`` marks the one asking."""
+        return [
+            SessionView(r.id, r.created_at, r.last_seen_at, r.expires_at, r.user_agent, r.address, r.id == current)
+            for r in user_web_sessions(self.store, user_id)
+        ]
 
     # --- API tokens ---------------------------------------------------------------------------------------------
 
@@ -341,6 +495,16 @@ class Accounts:
 
     def _event(self, session: Session, actor: str, action: str, reason: str) -> None:
         session.add(Event(at=self.clock.now(), actor=actor, action=action, reason=reason))
+
+
+def _delay(failures: Any, free: int, now: datetime) -> timedelta:
+    """How long from ``now`` until another try: ``failures`` is (count, latest); past ``free`` of them, the wait after
+    the latest one doubles with each failure (1 s, 2 s, 4 s ...) up to ``MAX_DELAY``."""
+    count, latest = failures
+    if count < free or latest is None:
+        return timedelta(0)
+    step = min(timedelta(seconds=2 ** min(count - free, 20)), MAX_DELAY)
+    return max(timedelta(0), utc(latest) + step - now)
 
 
 def record_event(store: Store, clock: Clock, actor: str, action: str, post_id: int | None, reason: str) -> None:

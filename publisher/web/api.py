@@ -6,8 +6,10 @@ and role decide what it may do, exactly as for that person in the console; a rev
 disabled, is refused. No cookie is read here, so there is nothing for a cross-site request to ride on and no CSRF
 token is needed. ``/api/openapi.json`` describes every route (``publisher/web/openapi.json``, written by hand).
 
-Errors are ``{"error": "..."}`` with 400 (unreadable request), 401 (no valid token), 403 (role), 404, or 422 (the
-queue refused: the message says what is wrong and how to fix it).
+Errors are ``{"error": "..."}`` with 400 (unreadable request, or a field of the wrong type), 401 (no valid token),
+403 (role), 404 (also for an id beyond 64 bits), 413 (a body over ``[web] max_body_bytes``, refused before the token
+is read), or 422 (the queue refused, a time outside 1900-2999, JSON nested over ``MAX_JSON_DEPTH`` or holding a lone
+surrogate: the message says what is wrong and how to fix it).
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from importlib import resources
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from publisher.errors import NotFoundError, PublisherError, ValidationError
+from publisher.errors import NotFoundError, PublisherError, ValidationError, wrong_type
 from publisher.models import Delivery, Event, Post
 from publisher.queue import PostDraft
 from publisher.store import PostFilter, list_deliveries, post_history
@@ -33,6 +36,7 @@ from publisher.web.accounts import UserView
 from publisher.web.auth import console_of
 from publisher.web.console import Console
 from publisher.web.drafts import describe_conflicts, quiet_conflicts
+from publisher.web.limits import json_depth_error, too_deep
 from publisher.web.models import Role
 from publisher.web.pages.posts import reschedule_time
 from publisher.web.pages.queue import group_by_post
@@ -90,13 +94,24 @@ def api(
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="publisher"'}
 
 
+#: nesting a request body may have: the API's documents are two levels deep; deeper is refused, not parsed further
+MAX_JSON_DEPTH = 32
+
+
 async def _body(request: Request) -> dict[str, Any]:
+    """The JSON object sent (the size was capped by ``BodyLimit`` before sign-in); refused with a message if it is
+    nested deeper than ``MAX_JSON_DEPTH`` or holds a lone surrogate (``"\\ud800"``, which no database can store)."""
     try:
         data = json.loads(await request.body() or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise BadRequest("the body must be a JSON object") from None
+    except RecursionError:  # nested beyond Python's own limit (about 1,000): refused like any deep document
+        raise ValidationError(too_deep(MAX_JSON_DEPTH)) from None
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object")
+    problem = json_depth_error(data, MAX_JSON_DEPTH)
+    if problem:
+        raise ValidationError(problem)
     return data
 
 
@@ -107,21 +122,21 @@ def _text(data: dict[str, Any], key: str, *, required: bool = False) -> str | No
             raise BadRequest(f"`{key}` is required")
         return None
     if not isinstance(value, str):
-        raise BadRequest(f"`{key}` must be a string")
+        raise BadRequest(wrong_type(key, "text", value))
     return value
 
 
-def _texts(data: dict[str, Any], key: str) -> list[str]:
+def _texts(data: dict[str, Any], key: str, what: str = "text") -> list[str]:
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise BadRequest(f"`{key}` must be a list of strings")
+        raise BadRequest(wrong_type(key, f"a list of {what}", value))
     return value
 
 
 def _flag(data: dict[str, Any], key: str) -> bool:
     value = data.get(key, False)
     if not isinstance(value, bool):
-        raise BadRequest(f"`{key}` must be true or false")
+        raise BadRequest(wrong_type(key, "true or false", value))
     return value
 
 
@@ -256,13 +271,13 @@ async def queue_post(request: Request, user: UserView) -> dict[str, Any]:
     draft = PostDraft(
         title=_text(data, "title", required=True) or "",
         body=_text(data, "body", required=True) or "",
-        channels=_texts(data, "channels"),
+        channels=_texts(data, "channels", "channel names"),
         at=parse_time(at, zone) if at else None,
         now=_flag(data, "now"),
         campaign=campaign,
         link=_text(data, "link"),
-        images=_texts(data, "images"),
-        tags=_texts(data, "tags"),
+        images=_texts(data, "images", "images"),
+        tags=_texts(data, "tags", "tags"),
         author=_text(data, "author"),
         overrides=overrides,
     )
@@ -270,8 +285,34 @@ async def queue_post(request: Request, user: UserView) -> dict[str, Any]:
     conflicts = quiet_conflicts(console, known, draft.at or console.clock.now(), zone)
     if conflicts and not _flag(data, "allow_quiet_hours"):
         raise ValidationError(f"{describe_conflicts(conflicts)}; choose another time or set allow_quiet_hours")
-    post_id = await run_in_threadpool(console.queue(user.name).add_post, draft)
+    queue = console.queue(user.name, may_name_author=user.role is Role.ADMIN)  # an editor is the author
+    post_id = await run_in_threadpool(queue.add_post, draft)
     return {"id": post_id}
+
+
+@api(status=201)
+async def upload_media(request: Request, user: UserView) -> dict[str, Any]:
+    """One image (multipart field ``file``) into the media store; a post then names it by the ``ref`` returned."""
+    console = console_of(request)
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise BadRequest("send the image as multipart/form-data with the file in the field `file`")
+    async with request.form(max_files=1, max_fields=5) as form:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise BadRequest("send the image as multipart/form-data with the file in the field `file`")
+        data = await upload.read(console.settings.media.max_bytes + 1)  # one byte over is enough to refuse it
+        name = upload.filename or "image"
+    ref = await run_in_threadpool(console.media.put, data, name, user.name)
+    stored = await run_in_threadpool(console.media.get, ref)
+    assert stored is not None  # just put
+    return {
+        "ref": ref,
+        "name": stored.name,
+        "mime": stored.mime,
+        "size": stored.size,
+        "width": stored.width,
+        "height": stored.height,
+    }
 
 
 @api(Role.APPROVER)
@@ -383,6 +424,7 @@ routes = [
     Route("/api/posts/{post_id:int}/reject", reject, methods=["POST"]),
     Route("/api/posts/{post_id:int}/cancel", cancel, methods=["POST"]),
     Route("/api/posts/{post_id:int}/reschedule", reschedule, methods=["POST"]),
+    Route("/api/media", upload_media, methods=["POST"]),
     Route("/api/coverage", coverage_list, methods=["GET"]),
     Route("/api/coverage", coverage_add, methods=["POST"]),
     Route("/api/coverage/{item_id:int}/remove", coverage_remove, methods=["POST"]),

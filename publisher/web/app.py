@@ -16,14 +16,17 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from publisher.errors import ConfigError
+from publisher.errors import ConfigError, NotFoundError, PublisherError
 from publisher.logs import log_event
 from publisher.web import api
+from publisher.web.auth import console_of
 from publisher.web.console import Console
+from publisher.web.i18n import translator
+from publisher.web.limits import BodyLimit, Shield
 from publisher.web.pages import (
     account,
     calendar,
@@ -43,7 +46,6 @@ from publisher.web.views import is_fetch, json_error, render, tr
 __all__ = ["SESSION_COOKIE", "create_app", "secret_key"]
 
 SESSION_COOKIE = "publisher_session"
-SESSION_MAX_AGE = 12 * 60 * 60  # a working day; then sign in again
 
 
 def secret_key(console: Console) -> str:
@@ -95,18 +97,52 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return render(request, "error.html", {"status": status, "message": message}, status=status)
 
 
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    """What ``Shield`` answers for an exception an endpoint let out: a clear message in the person's language (JSON
+    for the API and for scripts), never a bare traceback. What bad input can cause is a 4xx; anything else is ours."""
+    if isinstance(exc, HTTPException):
+        return await _http_error(request, exc)
+    console = console_of(request)
+    try:
+        t = tr(request)
+    except Exception:  # the session's user cannot be looked up (the database is away): the console's language
+        t = translator(console.web.language)
+    if isinstance(exc, NotFoundError):
+        status, message = 404, console.redact(str(exc))
+    elif isinstance(exc, PublisherError):
+        status, message = 422, console.redact(str(exc))
+    elif isinstance(exc, UnicodeError):
+        status, message = 400, t("The request holds text that is not valid Unicode (a lone surrogate); correct it.")
+    elif isinstance(exc, OverflowError | RecursionError):
+        status, message = 422, t("A number, date or nesting in the request is out of range; correct it.")
+    else:
+        status, message = 500, t("Something went wrong on the server; it is logged. Try again, or tell the admin.")
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message}, status_code=status)
+    if is_fetch(request):
+        return json_error(message, status)
+    try:
+        return render(request, "error.html", {"status": status, "message": message}, status=status)
+    except Exception:  # the page itself cannot be drawn: plain words still go out
+        return PlainTextResponse(message, status_code=status)
+
+
 def create_app(console: Console, key: str | None = None) -> Starlette:
+    web = console.web
     middleware = [
         Middleware(SecurityHeaders),
+        # before the session, sign-in and any parsing: a body over the cap is never read
+        Middleware(BodyLimit, max_body=web.max_body_bytes, max_upload=web.max_upload_bytes, language=web.language),
         Middleware(
             SessionMiddleware,
             secret_key=key or secret_key(console),
             session_cookie=SESSION_COOKIE,
-            max_age=SESSION_MAX_AGE,
+            max_age=int(console.web.session_max_hours * 3600),  # the cookie's life; the server's row decides
             same_site="lax",
             https_only=console.web.https_only,
         ),
     ]
+    middleware.append(Middleware(Shield, on_error=_unexpected))  # innermost: it answers in the session's language
     app = Starlette(routes=_routes(), middleware=middleware, exception_handlers={HTTPException: _http_error})
     app.state.console = console
     return app

@@ -16,12 +16,14 @@ import httpx
 from adapters.base import Adapter
 from publisher.clock import Clock
 from publisher.config import AnySecret, Settings, WebSettings
-from publisher.logs import RedactingFilter, secret_values
+from publisher.media import MediaStore
 from publisher.models import Campaign, DeliveryState
 from publisher.queue import Queue
+from publisher.scrub import for_settings
 from publisher.slots import Hours
 from publisher.store import PostFilter, Store, list_deliveries, list_rows
 from publisher.web.accounts import Accounts
+from publisher.web.passwords import Passwords
 
 __all__ = ["Console"]
 
@@ -51,17 +53,31 @@ class Console:
         if adapters is None:
             # pages only ask adapters to render, which needs no secret; `channel test` builds its own with them
             adapters = settings.build_adapters(httpx.AsyncClient(), AnySecret(os.environ))
+        web = settings.web or WebSettings()
         return cls(
             settings=settings,
             store=store,
             clock=clock,
             adapters=adapters,
-            accounts=accounts or Accounts(store, clock),
-            web=settings.web or WebSettings(),
+            accounts=accounts or Accounts(store, clock, Passwords(max_concurrent=web.max_concurrent_password_checks)),
+            web=web,
         )
 
-    def queue(self, actor: str) -> Queue:
-        return Queue(self.store, self.adapters, self.clock, timezone=self.settings.timezone, actor=actor)
+    @property
+    def media(self) -> MediaStore:
+        """The media store, where the compose page and ``POST /api/media`` put uploaded images."""
+        return MediaStore(self.store, self.settings.media, clock=self.clock)
+
+    def queue(self, actor: str, *, may_name_author: bool = False) -> Queue:
+        """The core acting as ``actor``; only an admin's queue may name someone else as a post's author."""
+        return Queue(
+            self.store,
+            self.adapters,
+            self.clock,
+            timezone=self.settings.timezone,
+            actor=actor,
+            may_name_author=may_name_author,
+        )
 
     @property
     def timezone(self) -> str:
@@ -99,10 +115,8 @@ class Console:
         return self.busy(channel, when - timedelta(days=1), when + timedelta(days=15), except_post=except_post)
 
     def redact(self, text: str | None) -> str:
-        """``text`` with every channel secret replaced by ``***``: errors are shown, secrets never."""
+        """``text`` with every configured secret (raw or encoded) replaced by ``[redacted]``: errors are shown, secrets
+        never. Platform answers are scrubbed before they are stored; this also covers rows stored before that."""
         if not text:
             return ""
-        secrets = secret_values(c.options for c in self.settings.channels.values())
-        if self.web.secret_key_env and os.environ.get(self.web.secret_key_env):
-            secrets.append(os.environ[self.web.secret_key_env])
-        return RedactingFilter(secrets).scrub(text)
+        return for_settings(self.settings).scrub(text)

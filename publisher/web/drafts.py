@@ -61,7 +61,8 @@ class Draft:
             tags=[tag.strip() for tag in text("tags").replace("，", ",").split(",") if tag.strip()],
             overrides={c: text(f"override_{c}") for c in channels if text(f"override_{c}")},
             confirm_quiet=text("confirm_quiet") in ("1", "on", "true"),
-            replaces=int(replaces) if replaces.isdigit() else None,
+            # ASCII digits only ("²".isdigit() is true too), and within the 64-bit ids the store holds
+            replaces=int(replaces) if replaces.isascii() and replaces.isdigit() and len(replaces) < 19 else None,
         )
 
     @classmethod

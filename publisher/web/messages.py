@@ -71,7 +71,8 @@ ZH: dict[str, str] = {
     ),
     "It asks for the password. Then sign in here.": "命令会提示输入密码，然后在此登录。",
     "Wrong name or password.": "用户名或密码错误。",
-    "Too many failed attempts. Try again in {minutes} minutes.": "失败次数过多，请 {minutes} 分钟后再试。",
+    "Too many failed attempts. Try again in {seconds} s.": "失败次数过多，请 {seconds} 秒后再试。",
+    "Many sign-ins at once. Try again in a moment.": "同时登录的人过多，请稍后再试。",
     # --- errors ---
     "The form was out of date or not from this site; reload the page and try again.": (
         "表单已过期或并非来自本站，请刷新页面后重试。"
@@ -81,6 +82,16 @@ ZH: dict[str, str] = {
     "You may not do this.": "您没有权限执行此操作。",
     "There is nothing here.": "这里什么也没有。",
     "Something went wrong.": "出错了。",
+    "The request is too large: at most {size} may be sent here.": "请求过大：此处最多可发送 {size}。",
+    "The request holds text that is not valid Unicode (a lone surrogate); correct it.": (
+        "请求中含有无效的 Unicode 文本（孤立的代理字符），请更正后再试。"
+    ),
+    "A number, date or nesting in the request is out of range; correct it.": (
+        "请求中的数字、日期或嵌套层数超出范围，请更正后再试。"
+    ),
+    "Something went wrong on the server; it is logged. Try again, or tell the admin.": (
+        "服务器出错了，已记录在日志中。请重试，或告知管理员。"
+    ),
     # --- queue ---
     "State": "状态",
     "Channel": "渠道",
@@ -117,7 +128,10 @@ ZH: dict[str, str] = {
     "in quiet hours {spans}": "处于免打扰时段 {spans}",
     "outside the posting windows {spans}": "不在发布时段 {spans} 内",
     "Images, link and tags": "图片、链接和标签",
-    "Images (one address per line)": "图片（每行一个地址）",
+    "Add images (PNG, JPEG, GIF or WebP)": "添加图片（PNG、JPEG、GIF 或 WebP）",
+    "Images (uploaded media:… references or https:// addresses, one per line)": (
+        "图片（已上传的 media:… 引用或 https:// 地址，每行一个）"
+    ),
     "Link to the full article": "全文链接",
     "Tags (comma-separated)": "标签（用逗号分隔）",
     "Preview": "预览",
@@ -190,6 +204,9 @@ ZH: dict[str, str] = {
     "Who": "操作人",
     "What": "操作",
     "Note": "说明",
+    "You wrote or queued post {id}: campaign {campaign} requires another person to approve it.": (
+        "稿件 {id} 由您撰写或提交：活动 {campaign} 要求由另一个人审批。"
+    ),
     "Approved post {id}.": "稿件 {id} 已批准。",
     "Rejected post {id}.": "稿件 {id} 已驳回。",
     "Cancelled post {id} ({count} deliveries).": "稿件 {id} 已取消（{count} 个投递）。",
@@ -354,12 +371,25 @@ ZH: dict[str, str] = {
     "Last used": "最近使用",
     "Revoke": "吊销",
     "Added {name}.": "已添加 {name}。",
-    "Role changed.": "角色已修改。",
+    "Role changed; the person's sessions have ended.": "角色已修改，该用户的登录会话已结束。",
     "Account enabled.": "账户已启用。",
     "Account disabled; its sessions and tokens no longer work.": "账户已停用，其登录会话和令牌均已失效。",
-    "Password changed; the person's other sessions have ended.": "密码已修改，该用户的其他登录会话已结束。",
+    "Password changed; the person's sessions have ended.": "密码已修改，该用户的登录会话已结束。",
     "Password changed; your other sessions have ended.": "密码已修改，您的其他登录会话已结束。",
     "Token revoked.": "令牌已吊销。",
+    "Signed-in sessions": "已登录的会话",
+    "Each browser signed in as you. End any you do not recognise, then change your password.": (
+        "以您的身份登录的每个浏览器。如有不认识的，请结束它，然后修改密码。"
+    ),
+    "Browser": "浏览器",
+    "Address": "地址",
+    "Signed in": "登录时间",
+    "Last seen": "最近活动",
+    "Ends": "到期时间",
+    "this browser": "当前浏览器",
+    "End": "结束",
+    "Sign out everywhere": "在所有设备上退出",
+    "Session ended.": "会话已结束。",
     "Current password": "当前密码",
     "Other tools use a token to act as you through the API (/api/openapi.json describes it).": (
         "其他工具可凭令牌通过 API 以您的身份操作（说明见 /api/openapi.json）。"

@@ -1,4 +1,4 @@
-"""The console's own tables: people who sign in, their API tokens, and sign-in attempts (for rate limiting).
+"""The console's own tables: people who sign in, their browser sessions, API tokens, and sign-in attempts.
 
 On the project's ``Base``, so ``publisher init`` creates them (migration ``0003w``). Passwords and tokens are
 stored only as hashes: an argon2id hash for a password, a SHA-256 digest for a token (a token is 256 random bits,
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from publisher.models import Base
 
-__all__ = ["ApiToken", "LoginAttempt", "Role", "User"]
+__all__ = ["ApiToken", "LoginAttempt", "Role", "User", "WebSession"]
 
 
 class Role(enum.StrEnum):
@@ -77,3 +77,19 @@ class LoginAttempt(Base):
     name: Mapped[str] = mapped_column(String(100))
     address: Mapped[str] = mapped_column(String(64))
     success: Mapped[bool] = mapped_column(Boolean)
+
+
+class WebSession(Base):
+    """One signed-in browser (migration ``0007s``). The cookie carries a random token; only its SHA-256 is kept, so
+    a copy of the database does not sign anyone in. Ending a session deletes its row: nothing can bring it back."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_user_id", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie's token, hex
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]  # written at most once a minute, for the idle lifetime
+    expires_at: Mapped[datetime]  # created_at + [web] session_max_hours: the absolute lifetime
+    user_agent: Mapped[str] = mapped_column(String(200))  # shown on the account page, to tell sessions apart
+    address: Mapped[str] = mapped_column(String(64))

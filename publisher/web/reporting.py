@@ -58,7 +58,7 @@ def period(text_from: str | None, text_to: str | None, zone: str) -> tuple[datet
         if _DATE_ONLY.match(text_to.strip()):
             try:
                 following = date.fromisoformat(text_to.strip()) + timedelta(days=1)
-            except ValueError:
+            except (ValueError, OverflowError):  # 9999-12-31 has no day after it
                 raise ValidationError(f"cannot read the date {text_to!r}: write it as YYYY-MM-DD") from None
             end = parse_time(following.isoformat(), zone)
         else:

@@ -27,7 +27,15 @@ __all__ = ["EmbeddedConsole", "serve_forever", "start_console"]
 
 def _config(app: Starlette, host: str, port: int) -> uvicorn.Config:
     return uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False, lifespan="off", server_header=False
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        server_header=False,
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1; the console decides itself ([web] trusted_proxies)
+        proxy_headers=False,
     )
 
 

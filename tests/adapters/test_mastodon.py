@@ -6,7 +6,6 @@ import hashlib
 import itertools
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,13 +23,15 @@ from adapters.base import (
 from adapters.mastodon import MastodonAdapter, count_mastodon
 from adapters.text import graphemes, markdown_to_text
 from tests.fakes import serve
+from tests.fakes.images import MemoryImages, png
 from tests.fakes.mastodon import FakeMastodon
 
 LINK = "https://example.org/news/2024/09/open-day"
 POST = PostContent(
     title="Open day 开放日", body="Families **welcome**.\n\n- tours\n- talks", link=LINK, tags=("开放日",)
 )
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+IMAGES = MemoryImages()
+PNG = png()
 
 
 def make(options: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> MastodonAdapter:
@@ -47,7 +48,7 @@ class Stand:
 async def stand_for(fake: FakeMastodon, **options: Any) -> AsyncIterator[Stand]:
     async with serve(fake.app()) as base, httpx.AsyncClient() as client:
         defaults, env = fake.channel_options(base)
-        yield Stand(fake, MastodonAdapter("masto", {**defaults, **options}, client=client, env=env))
+        yield Stand(fake, MastodonAdapter("masto", {**defaults, **options}, client=client, env=env, images=IMAGES))
 
 
 @pytest.fixture
@@ -82,13 +83,10 @@ async def test_options_visibility_language_and_content_warning() -> None:
         assert s.adapter.limits.max_length == 500 - 4  # the content warning counts against the limit
 
 
-async def test_images_are_uploaded_polled_until_processed_and_attached(tmp_path: Path) -> None:
-    pictures = []
-    for n in range(5):
-        pictures.append(tmp_path / f"p{n}.png")
-        pictures[-1].write_bytes(PNG)
+async def test_images_are_uploaded_polled_until_processed_and_attached() -> None:
+    pictures = [IMAGES.add(png(n + 1, 2), f"p{n}.png") for n in range(5)]
     async for s in stand_for(FakeMastodon(processing_polls=2)):
-        payload = s.adapter.render(PostContent(title="Photos", body="", link=LINK, images=tuple(map(str, pictures))))
+        payload = s.adapter.render(PostContent(title="Photos", body="", link=LINK, images=tuple(pictures)))
         assert len(payload.data["images"]) == 4  # the instance's max_media_attachments
         receipt = await s.adapter.publish(payload, "k")
         [shown] = s.fake.accepted
@@ -98,13 +96,11 @@ async def test_images_are_uploaded_polled_until_processed_and_attached(tmp_path:
         assert len(polls) == 4 * 3  # two 206 answers, then 200, for each image
 
 
-async def test_media_that_never_finishes_is_retryable_and_posts_nothing(tmp_path: Path) -> None:
-    (tmp_path / "big.png").write_bytes(PNG)
+async def test_media_that_never_finishes_is_retryable_and_posts_nothing() -> None:
+    big = IMAGES.add(PNG, "big.png")
     async for s in stand_for(FakeMastodon(processing_polls=10**6), media_timeout=0.05):
         with pytest.raises(Retryable, match="still processing"):
-            await s.adapter.publish(
-                s.adapter.render(PostContent(title="t", body="", images=(str(tmp_path / "big.png"),))), "k"
-            )
+            await s.adapter.publish(s.adapter.render(PostContent(title="t", body="", images=(big,))), "k")
         assert s.fake.accepted == []
 
 

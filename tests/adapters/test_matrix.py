@@ -23,6 +23,7 @@ from adapters.base import (
 )
 from adapters.matrix import EVENT_LIMIT, MatrixAdapter, canonical_json
 from tests.fakes import serve
+from tests.fakes.images import MemoryImages, jpeg, png
 from tests.fakes.matrix import ROOM, TOKEN, USER, FakeMatrix
 
 POST = PostContent(
@@ -30,7 +31,8 @@ POST = PostContent(
     body="孩子們**回到**校園，老師說：「歡迎」😀\n\n- 升旗\n- 讲话（简体）",
     link="https://example.org/a/1?x=1&y=2",
 )
-PNG = b"\x89PNG\r\n\x1a\n-fake-picture"
+IMAGES = MemoryImages()
+PNG = png()
 
 
 class Harness:
@@ -41,7 +43,7 @@ class Harness:
 async def _harness(fake: FakeMatrix, **overrides: Any) -> AsyncIterator[Harness]:
     async with serve(fake.app()) as base, httpx.AsyncClient() as client:
         options, env = fake.channel_options(base)
-        yield Harness(fake, MatrixAdapter("mx", {**options, **overrides}, client=client, env=env))
+        yield Harness(fake, MatrixAdapter("mx", {**options, **overrides}, client=client, env=env, images=IMAGES))
 
 
 @pytest.fixture
@@ -121,37 +123,25 @@ async def test_content_exactly_at_the_limit_goes_out_and_one_byte_more_is_over(m
     assert len(mx.fake.accepted) == 1
 
 
-async def test_images_are_uploaded_and_follow_as_m_image_events(mx: Harness, tmp_path: Path) -> None:
-    picture = tmp_path / "合照.png"
-    picture.write_bytes(PNG)
-    base = mx.adapter.homeserver
-    images = (str(picture), f"{base}/files/升旗.jpg", "mxc://example.org/already")
-    mx.fake.uploads["mxc://example.org/already"] = (b"old", "image/png")
+async def test_images_are_uploaded_and_follow_as_m_image_events(mx: Harness) -> None:
+    photo, flag = png(3, 2), jpeg(5, 4)
+    images = (IMAGES.add(photo, "合照.png"), IMAGES.add(flag, "升旗.jpg"))
     receipt = await mx.adapter.publish(mx.adapter.render(PostContent(title="相片", body="", images=images)), "k")
     text, *pictures = mx.fake.accepted
-    assert [event["txn_id"] for event in mx.fake.accepted] == ["k", "k.image1", "k.image2", "k.image3"]
+    assert [event["txn_id"] for event in mx.fake.accepted] == ["k", "k.image1", "k.image2"]
     assert receipt.details["event_ids"] == [event["event_id"] for event in mx.fake.accepted]
     assert receipt.remote_id == text["event_id"]
-    first, second, third = (event["content"] for event in pictures)
+    first, second = (event["content"] for event in pictures)
     assert first["msgtype"] == "m.image"
     assert first["body"] == "合照.png"
-    assert first["info"] == {"mimetype": "image/png", "size": len(PNG)}
-    assert mx.fake.uploads[first["url"]] == (PNG, "image/png")
+    assert first["info"] == {"mimetype": "image/png", "size": len(photo), "w": 3, "h": 2}
+    assert mx.fake.uploads[first["url"]] == (photo, "image/png")
     assert second["body"] == "升旗.jpg"
-    assert mx.fake.uploads[second["url"]] == (PNG, "image/jpeg")
-    assert third == {
-        "msgtype": "m.image",
-        "body": "already",
-        "url": "mxc://example.org/already",
-        "info": {},
-        "m.mentions": {},
-    }
-    with pytest.raises(Permanent, match="HTTP 404"):
-        await mx.adapter.publish(
-            mx.adapter.render(PostContent(title="t", body="", images=(f"{base}/files/none.png",))), "m"
-        )
-    with pytest.raises(Permanent, match="cannot read the image"):
-        await mx.adapter.publish(mx.adapter.render(PostContent(title="t", body="", images=("/no/such.png",))), "n")
+    assert mx.fake.uploads[second["url"]] == (flag, "image/jpeg")  # the type read from the bytes
+    for refused in ("/no/such.png", "mxc://example.org/already", f"{mx.adapter.homeserver}/files/升旗.jpg"):
+        with pytest.raises(Permanent, match="refused"):  # only what the image source holds
+            await mx.adapter.publish(mx.adapter.render(PostContent(title="t", body="", images=(refused,))), "n")
+    assert len(mx.fake.accepted) == 3  # nothing more was posted
 
 
 # --- errors ------------------------------------------------------------------------------------------------------
@@ -210,12 +200,10 @@ async def test_a_wrong_token_is_rejected_and_a_room_not_joined_is_permanent() ->
 
 @pytest.mark.parametrize("fault", ["timeout", "drop", "malformed", "server_error"])
 async def test_a_resend_after_a_lost_answer_returns_the_first_event_and_posts_nothing_new(
-    mx: Harness, fault: str, tmp_path: Path
+    mx: Harness, fault: str
 ) -> None:
     assert mx.adapter.idempotency == "native"
-    picture = tmp_path / "p.png"
-    picture.write_bytes(PNG)
-    payload = mx.adapter.render(PostContent(title="週報", body="本週要聞", images=(str(picture),)))
+    payload = mx.adapter.render(PostContent(title="週報", body="本週要聞", images=(IMAGES.add(PNG, "p.png"),)))
     mx.fake.inject(fault, after=2)  # the text event and the upload go through; the image event's answer is lost
     with pytest.raises(Uncertain):
         await mx.adapter.publish(payload, "post-7-mx")

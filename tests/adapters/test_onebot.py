@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -12,19 +13,22 @@ import pytest
 from adapters import AdapterConfigError, CredentialsRejected, Permanent, PostContent, Retryable, Uncertain
 from adapters.onebot import OneBotAdapter
 from tests.fakes import serve
+from tests.fakes.images import MemoryImages, png
 from tests.fakes.onebot import FakeOneBot
 
+IMAGES = MemoryImages()
+PICTURE = png()
 POST = PostContent(
     title="开学第一课",
     body="孩子們**回到**校園，见[官网](https://example.org/a_b?x=1&y=%20z)。",
     link="https://example.org/a/1",
-    images=("https://img.example.org/1.png",),
+    images=(IMAGES.add(PICTURE),),
 )
 
 
 def make(fake: FakeOneBot, base: str, client: httpx.AsyncClient, **extra: Any) -> OneBotAdapter:
     options, env = fake.channel_options(base)
-    return OneBotAdapter("qq", {**options, **extra}, client=client, env=env)
+    return OneBotAdapter("qq", {**options, **extra}, client=client, env=env, images=IMAGES)
 
 
 async def test_sends_segments_and_returns_the_message_id() -> None:
@@ -39,7 +43,8 @@ async def test_sends_segments_and_returns_the_message_id() -> None:
     assert text["type"] == "text"
     assert text["data"]["text"].startswith("开学第一课\n\n孩子們回到校園，见官网 https://example.org/a_b?x=1&y=%20z。")
     assert text["data"]["text"].endswith("\n\nhttps://example.org/a/1")
-    assert image == {"type": "image", "data": {"file": "https://img.example.org/1.png"}}
+    # the bytes themselves, read through the image source: the OneBot server never opens a path or an address
+    assert image == {"type": "image", "data": {"file": "base64://" + base64.b64encode(PICTURE).decode()}}
 
 
 async def test_text_that_looks_like_a_cq_code_stays_literal() -> None:
@@ -96,7 +101,7 @@ async def test_missing_or_wrong_token_is_rejected_credentials(style: str) -> Non
     async with serve(fake.app()) as base, httpx.AsyncClient() as client:
         options, _ = fake.channel_options(base)
         del options["token_env"]
-        anonymous = OneBotAdapter("qq", options, client=client, env={})
+        anonymous = OneBotAdapter("qq", options, client=client, env={}, images=IMAGES)
         with pytest.raises(CredentialsRejected, match="wants an access token"):
             await anonymous.publish(anonymous.render(POST), "k")
         wrong = make(fake, base, client)
@@ -120,7 +125,9 @@ async def test_refusals_are_permanent() -> None:
 
 async def test_refused_connection_is_retryable() -> None:
     async with httpx.AsyncClient() as client:
-        adapter = OneBotAdapter("qq", {"api_base": "http://127.0.0.1:9", "group_id": 1}, client=client, env={})
+        adapter = OneBotAdapter(
+            "qq", {"api_base": "http://127.0.0.1:9", "group_id": 1}, client=client, env={}, images=IMAGES
+        )
         with pytest.raises(Retryable, match="could not connect"):
             await adapter.publish(adapter.render(POST), "k")
 
@@ -135,8 +142,10 @@ async def test_check_logs_in_and_finds_the_group() -> None:
     assert fake.accepted == []
 
 
-def test_render_keeps_tricky_text_readable() -> None:
-    adapter = OneBotAdapter("qq", {"api_base": "http://127.0.0.1:1", "group_id": 1}, client=httpx.AsyncClient(), env={})
+async def test_render_keeps_tricky_text_readable() -> None:
+    adapter = OneBotAdapter(
+        "qq", {"api_base": "http://127.0.0.1:1", "group_id": 1}, client=httpx.AsyncClient(), env={}, images=IMAGES
+    )
     long_url = "https://example.org/" + "路径/" * 60 + "?q=%E4%B8%AD%E6%96%87&x=a_b_c*d"
     body = (
         "繁體：臺灣的學校🎉 简体：台湾的学校👨‍👩‍👧\n\n"
@@ -148,8 +157,8 @@ def test_render_keeps_tricky_text_readable() -> None:
         f"详见 {long_url}\n\n项目 | 人数\n\n升旗 | 300\n\nx = a*b*c"
     )
     assert OneBotAdapter.limits.max_length is None  # OneBot v11 documents no length limit
-    with pytest.raises(Permanent, match="not an http"):
-        adapter.render(PostContent(title="t", body="b", images=("relative/pic.png",)))
+    with pytest.raises(Permanent, match="refused"):  # only what the image source holds is sent
+        await adapter.publish(adapter.render(PostContent(title="t", body="b", images=("relative/pic.png",))), "k")
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from adapters.base import (
 from adapters.telegram import CAPTION_LIMIT, MESSAGE_LIMIT, TelegramAdapter
 from adapters.text import count_utf16_units
 from tests.fakes import serve
+from tests.fakes.images import MemoryImages, jpeg, png
 from tests.fakes.telegram import GROUP, TOKEN, FakeTelegram, parse_html
 
 POST = PostContent(
@@ -31,6 +32,9 @@ POST = PostContent(
     body="孩子們**回到**校園，老師說：「歡迎 <回家>」😀\n\n- 升旗\n- 讲话（简体）",
     link="https://example.org/a/1",
 )
+
+
+IMAGES = MemoryImages()
 
 
 class Harness:
@@ -46,7 +50,7 @@ def fake() -> FakeTelegram:
 async def _harness(fake: FakeTelegram, **overrides: Any) -> AsyncIterator[Harness]:
     async with serve(fake.app()) as base, httpx.AsyncClient() as client:
         options, env = fake.channel_options(base)
-        yield Harness(fake, TelegramAdapter("tg", {**options, **overrides}, client=client, env=env))
+        yield Harness(fake, TelegramAdapter("tg", {**options, **overrides}, client=client, env=env, images=IMAGES))
 
 
 @pytest.fixture
@@ -119,7 +123,7 @@ async def test_the_stand_in_refuses_a_message_over_4096_units(tg: Harness) -> No
     payload = Payload(text="", data={"messages": [{"method": "sendMessage", "text": "😀" * 2048 + "a"}]})
     with pytest.raises(Permanent, match="message is too long"):
         await tg.adapter.publish(payload, "k")
-    caption = {"method": "sendPhoto", "photo": "https://example.org/p.png", "caption": "字" * 1025}
+    caption = {"method": "sendPhoto", "photo": IMAGES.add(png()), "caption": "字" * 1025}
     with pytest.raises(Permanent, match="caption is too long"):
         await tg.adapter.publish(Payload(text="", data={"messages": [caption]}), "k2")
 
@@ -170,23 +174,25 @@ def _render(post: PostContent) -> tuple[str, list[dict[str, Any]]]:
 
 
 async def test_a_short_post_with_images_is_one_captioned_photo_and_a_long_one_is_text_then_photos(
-    tg: Harness, tmp_path: Path
+    tg: Harness,
 ) -> None:
-    picture = tmp_path / "升旗.png"
-    picture.write_bytes(b"\x89PNG\r\n\x1a\nfake")
+    flag, view = png(3, 3), jpeg(4, 4)
+    refs = (IMAGES.add(flag, "升旗.png"), IMAGES.add(view, "2.jpg"))
     body = "字" * (CAPTION_LIMIT - 3)  # "T" + blank line + body = 1024
-    short = tg.adapter.render(PostContent(title="T", body=body, images=(str(picture), "https://example.org/2.jpg")))
+    short = tg.adapter.render(PostContent(title="T", body=body, images=refs))
     assert [m["method"] for m in short.data["messages"]] == ["sendPhoto", "sendPhoto"]
-    long = tg.adapter.render(PostContent(title="T", body=body + "字", images=("https://example.org/1.jpg",)))
+    long = tg.adapter.render(PostContent(title="T", body=body + "字", images=refs[:1]))
     assert [m["method"] for m in long.data["messages"]] == ["sendMessage", "sendPhoto"]
     await tg.adapter.publish(short, "short")
     first, second = tg.fake.accepted
-    assert first["photo_bytes"] == b"\x89PNG\r\n\x1a\nfake"
+    assert first["photo_bytes"] == flag
     assert first["caption"] == "T\n\n" + body
-    assert second["photo"] == "https://example.org/2.jpg"
+    assert second["photo_bytes"] == view  # uploaded too: Telegram is never handed an address to fetch
     assert second["caption"] == ""
-    with pytest.raises(Permanent, match="cannot read the image"):
-        await tg.adapter.publish(tg.adapter.render(PostContent(title="T", body="", images=("/no/such.png",))), "x")
+    for refused in ("/no/such.png", "https://example.org/2.jpg"):  # not in the image source: refused
+        with pytest.raises(Permanent, match="refused"):
+            await tg.adapter.publish(tg.adapter.render(PostContent(title="T", body="", images=(refused,))), "x")
+    assert len(tg.fake.accepted) == 2
 
 
 # --- errors ------------------------------------------------------------------------------------------------------

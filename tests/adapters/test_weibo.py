@@ -23,11 +23,13 @@ from adapters.base import (
 from adapters.text import graphemes, markdown_to_text
 from adapters.weibo import WeiboAdapter, count_weibo
 from tests.fakes import serve
+from tests.fakes.images import MemoryImages, png
 from tests.fakes.weibo import FakeWeibo, weibo_length
 
 LINK = "https://www.example.org/news/2024/09/kaixue"
 POST = PostContent(title="开学第一课", body="孩子们**回到**校园。\n\n- 升旗\n- 讲话", link=LINK)
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+IMAGES = MemoryImages()
+PNG = png()
 
 
 def make(options: dict[str, Any], env: dict[str, str] | None = None) -> WeiboAdapter:
@@ -47,7 +49,7 @@ async def stand() -> AsyncIterator[Stand]:
     fake = FakeWeibo()
     async with serve(fake.app()) as base, httpx.AsyncClient() as client:
         options, env = fake.channel_options(base)
-        yield Stand(fake, WeiboAdapter("weibo", options, client=client, env=env))
+        yield Stand(fake, WeiboAdapter("weibo", options, client=client, env=env, images=IMAGES))
 
 
 # --- sending ------------------------------------------------------------------------------------------------------
@@ -63,19 +65,18 @@ async def test_share_returns_idstr_and_the_platform_shows_the_text(stand: Stand)
     assert shown["text"] == payload.text == f"【开学第一课】孩子们回到校园。\n• 升旗\n• 讲话 {LINK}"
 
 
-async def test_one_picture_goes_as_multipart_pic(stand: Stand, tmp_path: Path) -> None:
-    picture = tmp_path / "flag.png"
-    picture.write_bytes(PNG)
-    post = PostContent(title="升旗仪式", body="", link=LINK, images=(str(picture), str(tmp_path / "second.png")))
+async def test_one_picture_goes_as_multipart_pic(stand: Stand) -> None:
+    picture = IMAGES.add(PNG, "flag.png")
+    post = PostContent(title="升旗仪式", body="", link=LINK, images=(picture, IMAGES.add(png(9, 9), "second.png")))
     payload = stand.adapter.render(post)
-    assert payload.data["image"] == str(picture)  # one picture: Weibo takes a single pic
+    assert payload.data["image"] == picture  # one picture: Weibo takes a single pic
     await stand.adapter.publish(payload, "k")
     assert stand.fake.accepted[0]["pic_bytes"] == len(PNG)
 
 
 async def test_missing_picture_is_permanent_and_posts_nothing(stand: Stand, tmp_path: Path) -> None:
     post = PostContent(title="升旗仪式", body="", link=LINK, images=(str(tmp_path / "gone.png"),))
-    with pytest.raises(Permanent, match="cannot read the image"):
+    with pytest.raises(Permanent, match="refused"):  # a path is not an image source: nothing is opened
         await stand.adapter.publish(stand.adapter.render(post), "k")
     assert stand.fake.accepted == []
 

@@ -15,11 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
-from aiohttp import web
 
 from adapters.base import CredentialsRejected, PostContent, Uncertain
 from adapters.wordpress import WordPressAdapter, slug_for
-from tests.fakes import serve
+from tests.fakes.images import MemoryImages
 
 pytestmark = pytest.mark.external_service
 
@@ -88,26 +87,22 @@ def options(site: dict[str, str], **more: Any) -> dict[str, Any]:
 async def test_publish_lose_the_answer_look_up_and_never_post_twice(site: dict[str, str]) -> None:
     run = uuid.uuid4().hex[:8]
     key, category = f"it-{run}", f"Campus {run} & news"
-    images = web.Application()
-
-    async def photo(request: web.Request) -> web.Response:
-        return web.Response(body=png(), content_type="image/png")
-
-    images.router.add_get("/photo.png", photo)
+    images = MemoryImages()  # the adapter reads images only through an image source
     transport = LoseAnswers(lose=creates_post)
-    async with serve(images) as image_host, httpx.AsyncClient(transport=transport) as client:
+    async with httpx.AsyncClient(transport=transport) as client:
         adapter = WordPressAdapter(
             "site",
             options(site, categories=["Uncategorized", category], create_terms=True),
             client=client,
             env={"WP_PW": site["password"]},
+            images=images,
         )
         assert "publish_posts" in await adapter.check()
         post = PostContent(
             title=f"開學第一課 {run}",
             body="孩子们**回到**校园。🎒\n\n| 年级 | 人数 |\n|---|---|\n| 一 | 30 |",
             tags=("活动",),
-            images=(f"{image_host}/photo.png",),
+            images=(images.add(png(), "photo.png"),),
         )
         payload = adapter.render(post)
         with pytest.raises(Uncertain, match="ReadTimeout"):

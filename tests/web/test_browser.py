@@ -7,7 +7,7 @@ the stand-in channels (outbox folders) and the post page shows it sent. Then one
 feeds from a loopback feed server: their reports of the campaign (one reprints the post just sent) appear on the
 coverage dashboard, an editor adds one found in print, and downloads the campaign's XLSX report, which openpyxl
 reads back. Screenshots of each step are saved under the test's folder; with PUBLISHER_UPDATE_SCREENSHOTS=1 the
-queue, compose, calendar and coverage ones are also copied to docs/screenshots/ for the README.
+queue, compose, calendar and coverage ones are also copied to docs/screenshots/ for the manual.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""One's own account: language, password, API tokens. A new token is shown once, on the page that made it."""
+"""One's own account: language, password, signed-in sessions and API tokens. A new token is shown once, on the page
+that made it. Any session can be ended from here, or all of them at once ("sign out everywhere")."""
 
 from __future__ import annotations
 
@@ -10,17 +11,19 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from publisher.errors import PublisherError
-from publisher.web.auth import console_of, page, sign_in, user_of
+from publisher.web.auth import console_of, current_session, page, sign_out, user_of
 from publisher.web.pages.common import field, perform
-from publisher.web.views import flash, render, tr
+from publisher.web.views import flash, redirect, render, tr
 
 __all__ = ["routes"]
 
 
 async def _page(request: Request, **extra: Any) -> Response:
-    user = user_of(request)
-    tokens = await run_in_threadpool(console_of(request).accounts.tokens, user.id)
-    response = render(request, "account.html", {"tokens": tokens, "new_token": None, **extra})
+    user, accounts, current = user_of(request), console_of(request).accounts, current_session(request)
+    tokens = await run_in_threadpool(accounts.tokens, user.id)
+    sessions = await run_in_threadpool(accounts.sessions, user.id, current)
+    context = {"tokens": tokens, "sessions": sessions, "new_token": None, **extra}
+    response = render(request, "account.html", context)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -33,17 +36,13 @@ async def account_page(request: Request) -> Response:
 @page()
 async def change_password(request: Request) -> Response:
     form, user, t, accounts = await request.form(), user_of(request), tr(request), console_of(request).accounts
-    current, new = str(form.get("current") or ""), str(form.get("new") or "")
+    current, new, keep = str(form.get("current") or ""), str(form.get("new") or ""), current_session(request)
 
     def act() -> str:
-        accounts.change_own_password(user.id, current, new)
+        accounts.change_own_password(user.id, current, new, keep_session=keep)  # this session goes on
         return t("Password changed; your other sessions have ended.")
 
-    response = await perform(request, act, "/account")
-    refreshed = await run_in_threadpool(accounts.get, user.id)
-    if refreshed is not None and refreshed.marker != user.marker:
-        sign_in(request, refreshed)  # this session goes on; the others end with the old marker
-    return response
+    return await perform(request, act, "/account")
 
 
 @page()
@@ -71,9 +70,35 @@ async def revoke_token(request: Request) -> Response:
     return await perform(request, act, "/account")
 
 
+@page()
+async def end_session(request: Request) -> Response:
+    """End one of one's own sessions (another browser's, or this one: then this is signing out)."""
+    key, user, t = request.path_params["key"], user_of(request), tr(request)
+    if key == current_session(request):
+        sign_out(request)
+        return redirect("/login")
+
+    def act() -> str:
+        console_of(request).accounts.end_session(key, user_id=user.id)
+        return t("Session ended.")
+
+    return await perform(request, act, "/account")
+
+
+@page()
+async def sign_out_everywhere(request: Request) -> Response:
+    """End every session of one's own, this one included (API tokens are revoked one by one, above)."""
+    user = user_of(request)
+    await run_in_threadpool(lambda: console_of(request).accounts.end_sessions(user.id, actor=user.name))
+    sign_out(request)
+    return redirect("/login")
+
+
 routes = [
     Route("/account", account_page),
     Route("/account/password", change_password, methods=["POST"]),
     Route("/account/tokens", create_token, methods=["POST"]),
     Route("/account/tokens/{token_id:int}/revoke", revoke_token, methods=["POST"]),
+    Route("/account/sessions/{key:str}/end", end_session, methods=["POST"]),
+    Route("/account/sessions/end", sign_out_everywhere, methods=["POST"]),
 ]

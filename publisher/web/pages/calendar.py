@@ -11,8 +11,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from publisher.errors import ValidationError
 from publisher.models import ApprovalState, DeliveryState, PostState
 from publisher.store import PostFilter, list_deliveries
+from publisher.times import FIRST_YEAR, LAST_YEAR
 from publisher.web.auth import console_of, page
 from publisher.web.views import render
 
@@ -60,6 +62,8 @@ async def calendar_page(request: Request) -> Response:
         anchor = date.fromisoformat(request.query_params.get("date", ""))
     except ValueError:
         anchor = today
+    if not FIRST_YEAR <= anchor.year <= LAST_YEAR:  # the weeks around 0001-01-01 or 9999-12-31 do not exist
+        raise ValidationError(f"the calendar shows the years {FIRST_YEAR} to {LAST_YEAR}; choose a date in them")
     start, end, previous, following = _span(view, anchor)
     start_utc = datetime.combine(start, time(0), tzinfo=zone).astimezone(UTC)
     end_utc = datetime.combine(end, time(0), tzinfo=zone).astimezone(UTC)

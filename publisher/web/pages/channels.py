@@ -11,9 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-import adapters
-from adapters.base import AdapterConfigError, ChannelError, Limits
-from publisher.errors import NotFoundError
+from adapters.base import ChannelError, Limits
+from publisher.errors import ConfigError, NotFoundError
 from publisher.http import make_client
 from publisher.models import Channel, DeliveryState
 from publisher.store import PostFilter, list_deliveries, list_rows, queue_depth
@@ -119,10 +118,11 @@ async def test(request: Request) -> Response:
         return redirect("/channels")
     try:
         async with make_client(console.settings.daemon.http_transport) as client:
-            adapter = adapters.create(settings.kind, name, settings.options, client=client, env=os.environ)
+            adapter = console.settings.build_adapter(name, client, os.environ)  # behind the scrubber
             verdict = await adapter.check()
-    except AdapterConfigError as exc:
-        flash(request, t("{name}: FAILED: {reason}", name=name, reason=console.redact(str(exc))), "error")
+    except ConfigError as exc:
+        reason = console.redact(f"[{exc.key}] {exc.problem}")
+        flash(request, t("{name}: FAILED: {reason}", name=name, reason=reason), "error")
     except ChannelError as exc:
         flash(request, t("{name}: FAILED: {reason}", name=name, reason=console.redact(exc.reason)), "error")
     else:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,6 +32,8 @@ from publisher.web.views import flash, redirect, render, tr
 __all__ = ["is_editable", "routes"]
 
 _WAITING = (DeliveryState.QUEUED.value, DeliveryState.RETRY_WAIT.value)
+#: files one compose form may carry (the queue then holds a post to its own image limit)
+MAX_UPLOADS = 20
 
 
 def is_editable(post: Post) -> bool:
@@ -59,9 +62,14 @@ async def new_post(request: Request) -> Response:
     if request.method == "GET":
         draft = Draft(campaign=request.query_params.get("campaign", ""))
         return render(request, "compose.html", _context(console, draft))
-    form = await request.form()
-    draft = Draft.from_form(form, list(console.adapters))
-    if form.get("action") == "preview":
+    async with request.form(max_files=MAX_UPLOADS) as form:  # closed after: uploads may be spooled to disk
+        draft = Draft.from_form(form, list(console.adapters))
+        action = form.get("action")
+        try:  # chosen files go into the media store now; the post names them by reference (media:...)
+            draft.images += await _store_uploads(console, user_of(request).name, form.getlist("image_files"))
+        except ValidationError as exc:
+            return render(request, "compose.html", _context(console, draft, error=str(exc)), status=422)
+    if action == "preview":
         return render(request, "compose.html", _context(console, draft))
     return await _submit(request, console, draft)
 
@@ -86,6 +94,16 @@ async def preview_fragment(request: Request) -> Response:
     console = console_of(request)
     draft = Draft.from_form(await request.form(), list(console.adapters))
     return render(request, "_preview.html", {"preview": preview(console, draft), "draft": draft})
+
+
+async def _store_uploads(console: Console, actor: str, files: list[Any]) -> list[str]:
+    refs = []
+    for upload in files:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            continue  # the file input left empty
+        data = await upload.read(console.settings.media.max_bytes + 1)  # one byte over is enough to refuse it
+        refs.append(await run_in_threadpool(console.media.put, data, upload.filename, actor))
+    return refs
 
 
 async def _submit(request: Request, console: Console, draft: Draft) -> Response:

@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from publisher.errors import NotFoundError, ValidationError
 from publisher.models import ApprovalState, DeliveryState
+from publisher.queue import SameApproverError
 from publisher.store import post_history
 from publisher.times import local, parse_time
 from publisher.web.auth import console_of, page, user_of
@@ -59,7 +60,16 @@ async def approve(request: Request) -> Response:
     note = field(form, "note") or None
 
     def act() -> str:
-        console_of(request).queue(user.name).approve(post_id, note)
+        try:
+            console_of(request).queue(user.name).approve(post_id, note)
+        except SameApproverError as exc:
+            # the campaign's two-person rule, said in the person's language
+            reason = t(
+                "You wrote or queued post {id}: campaign {campaign} requires another person to approve it.",
+                id=post_id,
+                campaign=exc.campaign,
+            )
+            raise ValidationError(reason) from None
         return t("Approved post {id}.", id=post_id)
 
     return await perform(request, act, f"/posts/{post_id}")

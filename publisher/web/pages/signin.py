@@ -1,7 +1,12 @@
-"""Signing in and out, and choosing a language. Until an admin exists, the sign-in page says how to make one."""
+"""Signing in and out, and choosing a language. Until an admin exists, the sign-in page says how to make one.
+
+A refused sign-in that is worth trying again (a delay after failures, or every password-check slot taken) is a 429
+with ``Retry-After``; neither hashed the password.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -10,11 +15,24 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from publisher.web.accounts import SignInRefused, TooManyAttempts
-from publisher.web.auth import console_of, current_user, page, sign_in, sign_out
+from publisher.web.auth import client_address, console_of, current_user, page, sign_in, sign_out
 from publisher.web.pages.common import field, safe_next
+from publisher.web.passwords import PasswordChecksBusy
 from publisher.web.views import redirect, render, tr
 
 __all__ = ["routes"]
+
+_TOLD_TO_WAIT = "signin_wait"  # [name, when]: this browser was told to wait before trying a name under attack
+
+
+def _told_to_wait(request: Request, name: str) -> datetime | None:
+    kept = request.session.get(_TOLD_TO_WAIT)
+    if isinstance(kept, list) and len(kept) == 2 and kept[0] == name[:100]:
+        try:
+            return datetime.fromisoformat(str(kept[1]))
+        except ValueError:
+            return None
+    return None
 
 
 @page(role=None)
@@ -33,22 +51,36 @@ async def sign_in_page(request: Request) -> Response:
         return render(request, "signin.html", context)
     form = await request.form()
     name, password, target = field(form, "name"), str(form.get("password") or ""), safe_next(field(form, "next"))
-    address = request.client.host if request.client else "unknown"
-    t = tr(request)
-    status = 401
+    address, t = client_address(request), tr(request)
+    status, retry_after = 401, 0
+    told = _told_to_wait(request, name)
     try:
-        user = await run_in_threadpool(console.accounts.authenticate, name, password, address)
+        user = await run_in_threadpool(
+            lambda: console.accounts.authenticate(name, password, address, told_to_wait=told)
+        )
+    except PasswordChecksBusy as exc:
+        error, status, retry_after = t("Many sign-ins at once. Try again in a moment."), 429, exc.retry_after
     except TooManyAttempts as exc:
-        minutes = int(exc.wait.total_seconds() // 60) + 1
-        error, status = t("Too many failed attempts. Try again in {minutes} minutes.", minutes=minutes), 429
+        if exc.attack:
+            request.session[_TOLD_TO_WAIT] = [name[:100], console.clock.now().isoformat()]
+        seconds = exc.seconds
+        error, status, retry_after = (
+            t("Too many failed attempts. Try again in {seconds} s.", seconds=seconds),
+            429,
+            seconds,
+        )
     except SignInRefused:
         error = t("Wrong name or password.")
     else:
+        request.session.pop(_TOLD_TO_WAIT, None)
         sign_in(request, user)
         return redirect(target)
     has_admin = await run_in_threadpool(console.accounts.has_admin)
     context = {"next": target, "error": error, "name": name, "has_admin": has_admin}
-    return render(request, "signin.html", context, status=status)
+    response = render(request, "signin.html", context, status=status)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 @page(role=None)

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from publisher.web.auth import console_of, page, user_of
+from publisher.web.auth import console_of, current_session, page, user_of
 from publisher.web.models import Role
 from publisher.web.pages.common import field, perform
 from publisher.web.views import render, tr
@@ -39,11 +39,11 @@ async def add_user(request: Request) -> Response:
 @page(Role.ADMIN)
 async def set_role(request: Request) -> Response:
     user_id, form, admin, t = request.path_params["user_id"], await request.form(), user_of(request), tr(request)
-    role = field(form, "role")
+    role, keep = field(form, "role"), current_session(request)  # an admin changing their own keeps this session
 
     def act() -> str:
-        console_of(request).accounts.set_role(user_id, role, actor=admin.name)
-        return t("Role changed.")
+        console_of(request).accounts.set_role(user_id, role, actor=admin.name, keep_session=keep)
+        return t("Role changed; the person's sessions have ended.")
 
     return await perform(request, act, "/users")
 
@@ -63,11 +63,11 @@ async def set_active(request: Request) -> Response:
 @page(Role.ADMIN)
 async def reset_password(request: Request) -> Response:
     user_id, form, admin, t = request.path_params["user_id"], await request.form(), user_of(request), tr(request)
-    password = str(form.get("password") or "")
+    password, keep = str(form.get("password") or ""), current_session(request)
 
     def act() -> str:
-        console_of(request).accounts.set_password(user_id, password, actor=admin.name)
-        return t("Password changed; the person's other sessions have ended.")
+        console_of(request).accounts.set_password(user_id, password, actor=admin.name, keep_session=keep)
+        return t("Password changed; the person's sessions have ended.")
 
     return await perform(request, act, "/users")
 

@@ -55,6 +55,7 @@
 
     function refresh() {
       const body = new FormData(form);
+      body.delete("image_files"); // files are stored when the form is sent, not on every keystroke
       post(form.dataset.preview, body)
         .then((response) => (response.ok ? response.text() : Promise.reject(response.status)))
         .then((html) => {

@@ -1,0 +1,30 @@
+"""campaigns.separate_approver: the author of a post may not approve it (two different people)
+
+On for every existing campaign that requires approval, as for new ones unless the campaign says otherwise.
+
+Revision ID: 0007c
+Revises: 0006
+Create Date: 2026-12-10
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007c"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("campaigns") as batch:
+        batch.add_column(sa.Column("separate_approver", sa.Boolean(), nullable=False, server_default=sa.false()))
+    campaigns = sa.table("campaigns", sa.column("requires_approval", sa.Boolean()), sa.column("separate_approver"))
+    op.execute(campaigns.update().values(separate_approver=campaigns.c.requires_approval))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("campaigns") as batch:
+        batch.drop_column("separate_approver")
