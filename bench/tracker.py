@@ -255,6 +255,7 @@ def tracker_main(conn: Connection, folder: str, base: str, sources: int, words: 
     from sqlalchemy import update
 
     from publisher.clock import SystemClock
+    from publisher.guard import OutboundPolicy
     from publisher.models import Campaign, Delivery, Post
     from publisher.store import open_store
     from publisher.tracker.coverage import set_rules
@@ -298,7 +299,8 @@ def tracker_main(conn: Connection, folder: str, base: str, sources: int, words: 
     set_rules(store, "bench", any_of=words, all_of=[], none_of=["广告", "招聘"], now=now, actor="bench")
     outlets = {f"site{n}": OutletSettings(name=f"site{n}", feeds=(f"{base}/feed/{n}.xml",)) for n in range(sources)}
     sync_outlets(store, outlets, settings, now)
-    tracker = Tracker(settings, store, SystemClock(), timezone="Asia/Shanghai")
+    loopback = OutboundPolicy(allow=("127.0.0.0/8",))  # the stand-in feeds listen on 127.0.0.1
+    tracker = Tracker(settings, store, SystemClock(), timezone="Asia/Shanghai", outbound=loopback)
     conn.send("prepared")
     while True:
         command = conn.recv()

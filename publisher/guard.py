@@ -113,7 +113,7 @@ class OutboundPolicy:
     host names (``"feeds.intranet.example"``, matched exactly, trusted whatever they resolve to).
     """
 
-    allow: tuple[str, ...] = ()
+    allow: tuple[str, ...] = ()  # networks and host names reachable beyond public addresses (default: none)
     _networks: tuple[Network, ...] = dataclasses.field(init=False, repr=False, compare=False)
     _hosts: frozenset[str] = dataclasses.field(init=False, repr=False, compare=False)
 
@@ -220,11 +220,11 @@ class _Blocked(aiohttp.ClientOSError):
 
 
 class _GuardedResolver(AbstractResolver):
-    """Resolves with aiohttp's default resolver and keeps only the addresses the policy allows."""
+    """Resolves with ``inner`` (default: aiohttp's) and keeps only the addresses the policy allows."""
 
-    def __init__(self, policy: OutboundPolicy) -> None:
+    def __init__(self, policy: OutboundPolicy, inner: AbstractResolver | None = None) -> None:
         self._policy = policy
-        self._inner = aiohttp.DefaultResolver()
+        self._inner = inner or aiohttp.DefaultResolver()
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
@@ -250,8 +250,8 @@ class _GuardedResolver(AbstractResolver):
 class _GuardedConnector(aiohttp.TCPConnector):
     """Checks the peer of every connection before the request is written on it (the second line)."""
 
-    def __init__(self, policy: OutboundPolicy, **kwargs: object) -> None:
-        super().__init__(resolver=_GuardedResolver(policy), **kwargs)  # type: ignore[arg-type]
+    def __init__(self, policy: OutboundPolicy, resolver: AbstractResolver, **kwargs: object) -> None:
+        super().__init__(resolver=resolver, **kwargs)  # type: ignore[arg-type]
         self._policy = policy
 
     async def connect(self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout) -> Connection:
@@ -271,16 +271,24 @@ class _GuardedConnector(aiohttp.TCPConnector):
 
 
 class GuardedTransport(httpx.AsyncBaseTransport):
-    """An httpx transport that streams with aiohttp and reaches only what ``policy`` allows."""
+    """An httpx transport that streams with aiohttp and reaches only what ``policy`` allows. ``resolver`` answers
+    host names (default: aiohttp's, i.e. the system's); the guard filters whatever it answers."""
 
-    def __init__(self, policy: OutboundPolicy, max_connections: int = 64) -> None:
+    def __init__(
+        self, policy: OutboundPolicy, max_connections: int = 64, *, resolver: AbstractResolver | None = None
+    ) -> None:
         self.policy = policy
         self._max_connections = max_connections
+        self._resolver = resolver
         self._session: aiohttp.ClientSession | None = None
+        self._guarded_resolver: _GuardedResolver | None = None
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
-            connector = _GuardedConnector(self.policy, limit=self._max_connections, limit_per_host=0)
+            self._guarded_resolver = _GuardedResolver(self.policy, self._resolver)
+            connector = _GuardedConnector(
+                self.policy, self._guarded_resolver, limit=self._max_connections, limit_per_host=0
+            )
             # httpx keeps cookies (it would send them on every hop); environment proxies would bypass the checks
             self._session = aiohttp.ClientSession(
                 connector=connector, auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar(), trust_env=False
@@ -343,8 +351,11 @@ class GuardedTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         if self._session is not None:
-            await self._session.close()
+            await self._session.close()  # a connector closes only a resolver it made itself
             self._session = None
+        if self._guarded_resolver is not None:
+            await self._guarded_resolver.close()
+            self._guarded_resolver = None
 
 
 class _Body(httpx.AsyncByteStream):

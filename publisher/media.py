@@ -201,11 +201,6 @@ def media_loader(store: Store, settings: Settings) -> MediaLoader:
     return MediaLoader(store, client, settings.media)
 
 
-def refs_in(images: Iterable[str]) -> list[str]:
-    """The media references among ``images``."""
-    return [image for image in images if is_media_ref(image)]
-
-
 def copy_in(media: MediaStore, images: Iterable[str], base: Path, actor: str) -> list[str]:
     """``images`` with every local path (relative to ``base``, or ``file://``) replaced by the reference of its
     copy in the store: for ``post add --image PATH`` and post files, where the person running the command may read

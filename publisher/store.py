@@ -501,7 +501,6 @@ class Store:
             )
         )
 
-
     # --- the media store (publisher/media.py) ----------------------------------------------------------------------
 
     def put_media(self, media: Media) -> bool:
@@ -525,6 +524,7 @@ class Store:
             return set()
         with self.sessions() as session:
             return set(session.scalars(select(Media.sha256).where(Media.sha256.in_(list(hashes)))))
+
 
 def open_store(url: str, *, source: str = "config", echo: bool = False) -> Store:
     """An engine for ``url`` (any SQLAlchemy URL; SQLite files get their folder created and are tuned)."""
@@ -665,4 +665,3 @@ def prune_web_sessions(store: Store, now: datetime, idle_since: datetime) -> Non
         session.execute(
             delete(WebSession).where(or_(WebSession.expires_at <= now, WebSession.last_seen_at < idle_since))
         )
-

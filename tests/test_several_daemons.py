@@ -61,6 +61,8 @@ enabled = false
 [tracker]
 check_interval = 1
 min_interval = 600
+[outbound]
+allow = ["127.0.0.0/8"]
 [outlets."城市日报"]
 feeds = ["{base}/daily.xml"]
 [reports."hourly"]

@@ -80,7 +80,7 @@ class LoginAttempt(Base):
 
 
 class WebSession(Base):
-    """One signed-in browser (migration ``0007s``). The cookie carries a random token; only its SHA-256 is kept, so
+    """One signed-in browser (migration ``0008``). The cookie carries a random token; only its SHA-256 is kept, so
     a copy of the database does not sign anyone in. Ending a session deletes its row: nothing can bring it back."""
 
     __tablename__ = "web_sessions"

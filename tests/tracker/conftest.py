@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import update
 
 from publisher.clock import ManualClock
+from publisher.guard import OutboundPolicy
 from publisher.models import Delivery, DeliveryState
 from publisher.queue import PostDraft, Queue
 from publisher.store import Store
@@ -26,6 +27,7 @@ FAST = TrackerSettings(
     total_timeout=3,
     per_host_concurrency=2,
 )
+LOOPBACK = OutboundPolicy(allow=("127.0.0.0/8",))  # the stand-in feed servers listen on 127.0.0.1
 
 
 @pytest.fixture
@@ -38,7 +40,7 @@ async def feeds() -> AsyncIterator[tuple[FeedServer, str]]:
 
 @pytest.fixture
 def tracker(store: Store, clock: ManualClock) -> Tracker:
-    return Tracker(FAST, store, clock, timezone="Asia/Shanghai")
+    return Tracker(FAST, store, clock, timezone="Asia/Shanghai", outbound=LOOPBACK)
 
 
 def publish(queue: Queue, store: Store, *, title: str, body: str, campaign: str) -> int:

@@ -35,6 +35,9 @@ min_interval = 300
 read_timeout = 2
 total_timeout = 5
 
+[outbound]
+allow = ["127.0.0.0/8"]
+
 [outlets."城市日报"]
 kind = "news_site"
 tier = "city"

@@ -19,7 +19,7 @@ from publisher.tracker.coverage import CoverageFilter, list_coverage, set_rules
 from publisher.tracker.settings import OutletSettings
 from tests.conftest import START, make_settings, url_of
 from tests.fakes.feeds import FeedServer, Item, rss
-from tests.tracker.conftest import FAST
+from tests.tracker.conftest import FAST, LOOPBACK
 
 TRACKER_TABLES = {"outlets", "outlet_sources", "feed_entries", "coverage_items", "campaign_rules"}
 
@@ -34,6 +34,7 @@ async def test_the_daemon_polls_configured_outlets(
     settings = dataclasses.replace(
         make_settings(tmp_path, database_url=url_of(store)),
         tracker=FAST,
+        outbound=LOOPBACK,
         outlets={"城市日报": OutletSettings(name="城市日报", feeds=(f"{base}/daily.xml",))},
     )
     Queue(store, {}, clock, timezone="Asia/Shanghai").add_campaign("阅读月", timezone="Asia/Shanghai")

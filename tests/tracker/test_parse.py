@@ -13,7 +13,7 @@ import pytest
 from publisher.tracker.parse import parse_feed
 from publisher.tracker.poll import Fetcher
 from tests.fakes.feeds import FeedServer, Item, atom, rdf, rss
-from tests.tracker.conftest import FAST
+from tests.tracker.conftest import FAST, LOOPBACK
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "feeds"
 REAL = sorted(SHARED.glob("*.xml")) if SHARED.is_dir() else []
@@ -62,7 +62,7 @@ async def test_reads_real_world_feeds_at_least_as_well_as_feedparser(path: Path,
     data = path.read_bytes()  # noqa: ASYNC240 (a small test file)
     content_type = _content_type(data)
     server.put(f"/{path.name}", data, content_type=content_type)
-    async with Fetcher(FAST) as fetcher:
+    async with Fetcher(FAST, policy=LOOPBACK) as fetcher:
         fetched = await fetcher.fetch(f"{base}/{path.name}")
     assert fetched.error is None
     assert fetched.body == data

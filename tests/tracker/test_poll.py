@@ -19,7 +19,7 @@ from publisher.tracker.service import Tracker
 from publisher.tracker.settings import TrackerSettings
 from publisher.tracker.sources import after_error, after_success
 from tests.fakes.feeds import FeedServer, Item, rss
-from tests.tracker.conftest import FAST
+from tests.tracker.conftest import FAST, LOOPBACK
 
 ITEMS = [Item("阳光幼儿园启动阅读月", "孩子们和家长一起读绘本。", "http://news.example/1", "n1")]
 
@@ -112,7 +112,7 @@ async def test_retry_after_is_honoured_and_404_is_an_error(
 async def test_redirects_are_followed_up_to_five_and_a_loop_is_an_error(feeds: tuple[FeedServer, str]) -> None:
     server, base = feeds
     server.put("/daily.xml", rss(ITEMS))
-    async with Fetcher(FAST) as fetcher:
+    async with Fetcher(FAST, policy=LOOPBACK) as fetcher:
         five = await fetcher.fetch(f"{base}/hop/5/daily.xml")
         six = await fetcher.fetch(f"{base}/hop/6/daily.xml")
         loop = await fetcher.fetch(f"{base}/loop/a")
@@ -129,7 +129,7 @@ async def test_a_10_mb_feed_is_refused_at_the_cap_without_reading_it_all(feeds: 
     server.put("/big.xml", rss(ITEMS), mode="big")  # streamed, no Content-Length
     server.put("/declared.xml", rss(ITEMS), mode="big-declared")
     settings = TrackerSettings()  # the default cap: 8 MiB
-    async with Fetcher(settings) as fetcher:
+    async with Fetcher(settings, policy=LOOPBACK) as fetcher:
         started = time.perf_counter()
         streamed = await fetcher.fetch(f"{base}/big.xml")
         declared = await fetcher.fetch(f"{base}/declared.xml")
@@ -139,7 +139,7 @@ async def test_a_10_mb_feed_is_refused_at_the_cap_without_reading_it_all(feeds: 
     assert declared.body is None
     assert "(9.5 MiB)" in (declared.error or "")
     assert elapsed < 10
-    async with Fetcher(dataclasses.replace(settings, max_body_bytes=16 * 1024 * 1024)) as fetcher:
+    async with Fetcher(dataclasses.replace(settings, max_body_bytes=16 * 1024 * 1024), policy=LOOPBACK) as fetcher:
         whole = await fetcher.fetch(f"{base}/big.xml")  # under a larger cap the same feed is read
     assert whole.error is None
     assert whole.body is not None
@@ -150,7 +150,7 @@ async def test_slow_servers_time_out_within_the_configured_bounds(feeds: tuple[F
     server, base = feeds
     server.put("/slow.xml", rss(ITEMS), mode="slow")  # a first chunk, then silence
     server.put("/trickle.xml", rss(ITEMS), mode="trickle")  # a byte every 50 ms: never a read timeout
-    async with Fetcher(dataclasses.replace(FAST, read_timeout=0.3, total_timeout=1.0)) as fetcher:
+    async with Fetcher(dataclasses.replace(FAST, read_timeout=0.3, total_timeout=1.0), policy=LOOPBACK) as fetcher:
         started = time.perf_counter()
         slow, trickle = await asyncio.gather(fetcher.fetch(f"{base}/slow.xml"), fetcher.fetch(f"{base}/trickle.xml"))
         elapsed = time.perf_counter() - started
@@ -164,7 +164,8 @@ async def test_requests_to_one_host_are_capped(feeds: tuple[FeedServer, str]) ->
     for n in range(8):
         server.put(f"/f{n}.xml", rss(ITEMS), mode="held")
     server.hold.clear()
-    async with Fetcher(dataclasses.replace(FAST, per_host_concurrency=2, read_timeout=5, total_timeout=10)) as fetcher:
+    fast = dataclasses.replace(FAST, per_host_concurrency=2, read_timeout=5, total_timeout=10)
+    async with Fetcher(fast, policy=LOOPBACK) as fetcher:
         tasks = [asyncio.create_task(fetcher.fetch(f"{base}/f{n}.xml")) for n in range(8)]
         await server.until(lambda: server.in_flight.get("all", 0) >= 2)
         await asyncio.sleep(0.1)  # give a third request the chance to slip through, if the cap were broken

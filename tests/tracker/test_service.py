@@ -17,7 +17,7 @@ from publisher.tracker.models import FeedEntry, OutletSource
 from publisher.tracker.outlets import OutletSpec, add_outlet, outlet_health, remove_outlet
 from publisher.tracker.service import Tracker
 from tests.fakes.feeds import FeedServer, Item, atom, rss
-from tests.tracker.conftest import FAST, publish, start_campaign
+from tests.tracker.conftest import FAST, LOOPBACK, publish, start_campaign
 from tests.tracker.sample import P1, P1_TITLE
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -139,8 +139,8 @@ async def test_two_trackers_poll_each_source_once(
         server.put(f"/f{n}.xml", rss(_items()), mode="held")
         _outlet(store, f"outlet-{n}", f"{base}/f{n}.xml")
     server.hold.clear()  # both passes claim while every answer is held back
-    first = Tracker(FAST, store, clock, owner="one")
-    second = Tracker(FAST, store, clock, owner="two")
+    first = Tracker(FAST, store, clock, owner="one", outbound=LOOPBACK)
+    second = Tracker(FAST, store, clock, owner="two", outbound=LOOPBACK)
     task = asyncio.create_task(first.run_once())
     await server.until(lambda: len(server.requests) >= 2)  # the first pass has claimed and is fetching
     late = await second.run_once()
@@ -234,5 +234,5 @@ async def test_a_big_pass_parses_in_worker_processes(
         )
         _outlet(store, f"outlet-{n}", f"{base}/f{n}.xml")
     settings = dataclasses.replace(FAST, parse_workers=1)
-    report = await Tracker(settings, store, clock, pool_min=3).run_once()
+    report = await Tracker(settings, store, clock, pool_min=3, outbound=LOOPBACK).run_once()
     assert (report.parsed, report.new_entries, report.coverage) == (3, 3, 3)

@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from publisher.clock import ManualClock
 from publisher.config import ChannelSettings, DaemonSettings, Settings, WebSettings
+from publisher.guard import OutboundPolicy
 from publisher.models import Event
 from publisher.queue import PostDraft
 from publisher.store import Store
@@ -32,6 +33,7 @@ from publisher.web.passwords import Passwords
 PASSWORD = "correct horse battery"
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 FAST = TrackerSettings(connect_timeout=2, read_timeout=1, total_timeout=3)  # for passes against loopback feeds
+LOOPBACK = OutboundPolicy(allow=("127.0.0.0/8",))  # the stand-in feed servers listen on 127.0.0.1
 _META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
@@ -56,6 +58,7 @@ def web_settings(tmp_path: Path, **web: Any) -> Settings:
         daemon=DaemonSettings(),
         channels=channels,
         web=WebSettings(language="en", **web),
+        outbound=LOOPBACK,
     )
 
 

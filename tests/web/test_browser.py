@@ -221,7 +221,7 @@ def _track(served: Served, base: str) -> None:
         OutletSpec(name="晚报", kind="paper", tier="city"),
     ):
         add_outlet(store, spec, settings.tracker, clock.now(), "王老师")
-    tracker = Tracker(settings.tracker, store, clock, timezone=settings.timezone)
+    tracker = Tracker(settings.tracker, store, clock, timezone=settings.timezone, outbound=settings.outbound)
     with ThreadPoolExecutor(1) as thread:  # Playwright's sync API keeps an event loop running in this thread
         report = thread.submit(lambda: asyncio.run(tracker.run_once(force=True))).result(60)
     assert (report.sources, report.errors, report.coverage) == (2, [], 3), report.summary()

@@ -21,7 +21,7 @@ from publisher.web.console import Console
 from publisher.web.pages.coverage import keywords_in
 from tests.fakes.feeds import FeedServer, Item, rss
 from tests.fakes.server import serve
-from tests.web.conftest import CAMPAIGN, FAST, SHANGHAI, Visitor, coverage, events
+from tests.web.conftest import CAMPAIGN, FAST, LOOPBACK, SHANGHAI, Visitor, coverage, events
 from tests.web.test_escaping import ACTIVE, SCRIPT
 
 
@@ -179,7 +179,7 @@ async def test_failing_sources_show_their_error_and_next_poll(
     server.put("/down.xml", b"", mode="status:503")
     async with serve(server.app()) as base:
         add_outlet(console.store, OutletSpec(name="城市日报", feeds=[f"{base}/down.xml"]), FAST, clock.now(), "t")
-        report = await Tracker(FAST, console.store, clock, timezone=SHANGHAI).run_once(force=True)
+        report = await Tracker(FAST, console.store, clock, timezone=SHANGHAI, outbound=LOOPBACK).run_once(force=True)
     assert len(report.errors) == 1
     editor: Visitor = await visitors("eve")
     text = (await editor.get("/outlets")).text
@@ -211,7 +211,7 @@ async def test_outlet_names_and_feed_titles_are_escaped(
             clock.now(),
             "t",
         )
-        report = await Tracker(FAST, console.store, clock, timezone=SHANGHAI).run_once(force=True)
+        report = await Tracker(FAST, console.store, clock, timezone=SHANGHAI, outbound=LOOPBACK).run_once(force=True)
     assert report.coverage == 2
     titles = sorted(i.title for i in coverage(console))
     assert f"阅读月{SCRIPT}" in titles  # stored as the feed gave it

@@ -1,6 +1,6 @@
 """the media store: images uploaded for posts, content-addressed, in the database so every daemon reads them
 
-Revision ID: 0007m
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-05
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007m"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None

@@ -2,8 +2,8 @@
 
 On for every existing campaign that requires approval, as for new ones unless the campaign says otherwise.
 
-Revision ID: 0007c
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-10
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007c"
-down_revision = "0006"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
