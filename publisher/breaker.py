@@ -20,14 +20,11 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-
 from adapters.base import Adapter, ChannelError
 from publisher.clock import Clock
 from publisher.logs import log_event
-from publisher.models import Channel, DeliveryState, Event
-from publisher.outage import OUTAGE_ERRORS
-from publisher.store import Outcome, Store
+from publisher.models import DeliveryState
+from publisher.store import OUTAGE_ERRORS, Outcome, Store
 
 __all__ = ["BREAKER", "Breaker"]
 
@@ -79,24 +76,11 @@ class Breaker:
         now = self.clock.now()
         why = f"circuit open after {self.failures[channel]} failed sends in a row (last: {reason})"
         try:
-            with self.store.session() as session:
-                opened = session.execute(
-                    update(Channel)
-                    .where(Channel.name == channel, Channel.paused.is_(False))
-                    .values(
-                        paused=True,
-                        paused_by=BREAKER,
-                        probe_at=now + self.cooldown,
-                        last_error=why,
-                        last_error_at=now,
-                    )
-                )
-                if getattr(opened, "rowcount", 0):
-                    session.add(Event(at=now, actor=self.owner, action="channel.pause", reason=f"{channel}: {why}"))
+            opened = self.store.open_circuit(channel, BREAKER, now + self.cooldown, why, now, self.owner)
         except OUTAGE_ERRORS:
             return  # the database is away (the daemon says so): count on, and open at the next failure
         self.failures[channel] = 0
-        if getattr(opened, "rowcount", 0):
+        if opened:
             self.opened += 1
             log_event(
                 "channel.circuit_open",
@@ -110,22 +94,7 @@ class Breaker:
 
     def due_probes(self, now: datetime) -> list[str]:
         """Take the probes that are due on this daemon's channels (each taken by one daemon only)."""
-        taken = []
-        with self.store.session() as session:
-            due = session.scalars(
-                select(Channel.name).where(
-                    Channel.paused_by == BREAKER, Channel.probe_at <= now, Channel.name.in_(list(self.adapters))
-                )
-            ).all()
-            for name in due:
-                claimed = session.execute(
-                    update(Channel)
-                    .where(Channel.name == name, Channel.paused_by == BREAKER, Channel.probe_at <= now)
-                    .values(probe_at=now + self.cooldown)
-                )
-                if getattr(claimed, "rowcount", 0):
-                    taken.append(name)
-        return taken
+        return self.store.take_probes(BREAKER, list(self.adapters), now, now + self.cooldown)
 
     async def probe(self) -> list[str]:
         """Probe every channel whose cool-down is over; returns those resumed."""
@@ -145,17 +114,9 @@ class Breaker:
 
     def _close(self, channel: str, answer: str) -> bool:
         now = self.clock.now()
-        with self.store.session() as session:
-            closed = session.execute(
-                update(Channel)
-                .where(Channel.name == channel, Channel.paused_by == BREAKER)
-                .values(paused=False, paused_by=None, probe_at=None)
-            )
-            if not getattr(closed, "rowcount", 0):
-                return False  # a person resumed it (or paused it for their own reason) meanwhile
-            why = f"{channel}: probe passed ({answer}); circuit closed"
-            session.add(Event(at=now, actor=self.owner, action="channel.resume", reason=why))
-            self.store.notify_due(session)
+        why = f"{channel}: probe passed ({answer}); circuit closed"
+        if not self.store.close_circuit(channel, BREAKER, why, now, self.owner):
+            return False  # a person resumed it (or paused it for their own reason) meanwhile
         self.failures[channel] = 0
         log_event("channel.circuit_closed", channel=channel, reason=answer)
         return True

@@ -681,6 +681,7 @@ def channel_resume(app: App, name: str) -> None:
     click.echo(f"{name} resumed")
 
 
+import publisher.cli_backup  # noqa: E402  (publisher backup, publisher restore)
 import publisher.cli_reports  # noqa: E402  (publisher report)
 import publisher.cli_status  # noqa: E402  (publisher status)
 import publisher.cli_web  # noqa: E402,F401  (publisher web, publisher user)

@@ -98,6 +98,9 @@ class WebSettings:
 class Settings:
     source: str  # the file read, or EMBEDDED
     database_url: str = "sqlite:///publisher.db"
+    #: the environment variable holding the database URL (with its password); when it is set, it is used instead of
+    #: `url` (the container's compose.yaml sets PUBLISHER_DATABASE_URL)
+    database_url_env: str | None = None
     timezone: str = "UTC"  # for posts outside any campaign
     log_level: str = "INFO"
     log_format: str = "text"  # "text" or "json"
@@ -170,6 +173,8 @@ def load_settings(explicit: str | None = None, *, check_secrets: bool = False) -
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, "-", f"is not valid TOML: {exc}") from None
     settings = _parse(raw, source)
+    if settings.database_url_env and os.environ.get(settings.database_url_env):
+        settings = dataclasses.replace(settings, database_url=os.environ[settings.database_url_env])
     _check_adapters(settings, check_secrets)
     return settings
 
@@ -207,6 +212,10 @@ class _Reader:
             raise ConfigError(self.source, self.key(name), f"must be a number greater than {minimum:g}, got {value!r}")
         return float(value)
 
+    def env_name(self, name: str) -> str | None:
+        """An optional ``*_env`` key: the name of an environment variable (checked), or None."""
+        return _env_name(self.table[name], self.source, self.key(name)) if name in self.table else None
+
     def table_of(self, name: str) -> Mapping[str, Any]:
         value = self.table.get(name, {})
         if not isinstance(value, dict):
@@ -234,7 +243,7 @@ def _parse(raw: Mapping[str, Any], source: str) -> Settings:
             "media",
         },
     )
-    database = _Reader(top.table_of("database"), source, "database", {"url"})
+    database = _Reader(top.table_of("database"), source, "database", {"url", "url_env"})
     general = _Reader(top.table_of("publisher"), source, "publisher", {"timezone"})
     log = _Reader(top.table_of("log"), source, "log", {"level", "format"})
     timezone = general.string("timezone", "UTC")
@@ -262,6 +271,7 @@ def _parse(raw: Mapping[str, Any], source: str) -> Settings:
     return Settings(
         source=source,
         database_url=database.string("url", "sqlite:///publisher.db"),
+        database_url_env=database.env_name("url_env"),
         timezone=timezone,
         log_level=log.string("level", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
         log_format=log.string("format", "text", ("text", "json")),

@@ -18,10 +18,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select, update
-
-from publisher.models import Channel, Delivery, DeliveryState, Heartbeat
 from publisher.store import Store
+from publisher.store.daemons import all_channels, due_by_channel, heartbeat_rows, leases_by_owner, state_counts
 
 __all__ = [
     "ALIVE_SECONDS",
@@ -38,9 +36,6 @@ BEAT_SECONDS = 5.0
 ALIVE_SECONDS = 30.0  # six beats missed: shown as silent
 PRUNE_AFTER = timedelta(days=1)
 
-_OPEN = (DeliveryState.QUEUED.value, DeliveryState.RETRY_WAIT.value)
-_HEARTBEATS = Heartbeat.metadata.tables[Heartbeat.__tablename__]
-
 
 class Heartbeats:
     """One daemon's row: ``start`` it, ``beat`` every ``BEAT_SECONDS``, ``stop`` on a clean exit."""
@@ -50,48 +45,32 @@ class Heartbeats:
         self.name = name
         self.channels = list(channels)
 
+    def _row(self, now: datetime, in_flight: int = 0, sent: int = 0) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "started_at": now,
+            "last_seen": now,
+            "in_flight": in_flight,
+            "sent": sent,
+            "channels": self.channels,
+        }
+
     def start(self, now: datetime) -> None:
-        with self.store.session() as session:
-            # a row left under this name (the same host and pid, after a crash) is replaced
-            session.execute(delete(Heartbeat).where(Heartbeat.name == self.name))
-            session.execute(
-                insert(_HEARTBEATS).values(
-                    name=self.name,
-                    host=socket.gethostname(),
-                    pid=os.getpid(),
-                    started_at=now,
-                    last_seen=now,
-                    in_flight=0,
-                    sent=0,
-                    channels=self.channels,
-                )
-            )
+        # a row left under this name (the same host and pid, after a crash) is replaced
+        self.store.put_heartbeat(self._row(now), replace=True)
 
     def beat(self, now: datetime, in_flight: int, sent: int) -> None:
-        with self.store.session() as session:
-            refreshed = session.execute(
-                update(_HEARTBEATS)
-                .where(_HEARTBEATS.c.name == self.name)
-                .values(last_seen=now, in_flight=in_flight, sent=sent)
-            )
-            if not getattr(refreshed, "rowcount", 1):  # pruned while this daemon could not reach the database
-                session.execute(
-                    insert(_HEARTBEATS).values(
-                        name=self.name,
-                        host=socket.gethostname(),
-                        pid=os.getpid(),
-                        started_at=now,
-                        last_seen=now,
-                        in_flight=in_flight,
-                        sent=sent,
-                        channels=self.channels,
-                    )
-                )
-            session.execute(delete(Heartbeat).where(Heartbeat.last_seen < now - PRUNE_AFTER))
+        self.store.refresh_heartbeat(
+            self.name,
+            {"last_seen": now, "in_flight": in_flight, "sent": sent},
+            row=self._row(now, in_flight, sent),  # written again if pruned while this daemon could not reach it
+            prune_before=now - PRUNE_AFTER,
+        )
 
     def stop(self) -> None:
-        with self.store.session() as session:
-            session.execute(delete(Heartbeat).where(Heartbeat.name == self.name))
+        self.store.drop_heartbeat(self.name)
 
 
 # --- publisher status -----------------------------------------------------------------------------------------------
@@ -153,20 +132,7 @@ def status(store: Store, now: datetime) -> Status:
     """Daemons (alive or silent), leases held, and per channel the queue's depth and lateness."""
     alive_after = now - timedelta(seconds=ALIVE_SECONDS)
     with store.sessions() as session:
-        leases = [
-            Lease(owner, count, until, expired or 0)
-            for owner, count, until, expired in session.execute(
-                select(
-                    Delivery.lease_owner,
-                    func.count(),
-                    func.max(Delivery.lease_until),
-                    func.sum(case((Delivery.lease_until < now, 1), else_=0)),
-                )
-                .where(Delivery.state == DeliveryState.CLAIMED.value, Delivery.lease_owner.is_not(None))
-                .group_by(Delivery.lease_owner)
-                .order_by(Delivery.lease_owner)
-            )
-        ]
+        leases = [Lease(*row) for row in leases_by_owner(session, now)]
         held = {lease.owner: lease.deliveries for lease in leases}
         daemons = [
             DaemonView(
@@ -181,24 +147,12 @@ def status(store: Store, now: datetime) -> Status:
                 channels=list(row.channels or []),
                 leases=held.get(row.name, 0),
             )
-            for row in session.scalars(select(Heartbeat).order_by(Heartbeat.started_at, Heartbeat.name))
+            for row in heartbeat_rows(session)
         ]
-        counts: dict[str, dict[str, int]] = {}
-        for name, state, count in session.execute(
-            select(Channel.name, Delivery.state, func.count()).join(Delivery).group_by(Channel.name, Delivery.state)
-        ):
-            counts.setdefault(name, {})[state] = count
-        due: dict[str, tuple[int, datetime | None]] = {
-            name: (count, oldest)
-            for name, count, oldest in session.execute(
-                select(Channel.name, func.count(), func.min(Delivery.due_at))
-                .join(Delivery)
-                .where(Delivery.state.in_(_OPEN), Delivery.ready.is_(True), Delivery.due_at <= now)
-                .group_by(Channel.name)
-            )
-        }
+        counts = state_counts(session)
+        due = due_by_channel(session, now)
         channels = []
-        for channel in session.scalars(select(Channel).order_by(Channel.name)):
+        for channel in all_channels(session):
             count, oldest = due.get(channel.name, (0, None))
             channels.append(
                 ChannelQueue(

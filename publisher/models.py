@@ -29,6 +29,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
+    "OPEN_STATES",
+    "SETTLED_STATES",
+    "WAITING_STATES",
+    "Action",
     "ApprovalState",
     "Base",
     "Campaign",
@@ -98,7 +102,62 @@ class DeliveryState(enum.StrEnum):
 
     @property
     def is_open(self) -> bool:
-        return self in (DeliveryState.QUEUED, DeliveryState.RETRY_WAIT, DeliveryState.CLAIMED)
+        return self in OPEN_STATES
+
+
+# The groups of delivery states the code asks about, defined here once (the store's SQL predicates use them too).
+#: waiting to go out: claimed by the dispatcher once due (and ready); may still be moved or cancelled
+WAITING_STATES = frozenset({DeliveryState.QUEUED, DeliveryState.RETRY_WAIT})
+#: not finished: waiting, or being sent right now
+OPEN_STATES = WAITING_STATES | {DeliveryState.CLAIMED}
+#: finished for good: a delivery that waits for one of these may go (with the article's link if it was sent)
+SETTLED_STATES = frozenset({DeliveryState.SENT, DeliveryState.FAILED, DeliveryState.CANCELLED})
+
+
+class Action(enum.StrEnum):
+    """What an event records (``events.action``). The values are what older databases hold: never change one."""
+
+    CLAIM = "claim"
+    DELIVERY_QUEUED = "delivery.queued"
+    DELIVERY_CLAIMED = "delivery.claimed"
+    DELIVERY_RETRY_WAIT = "delivery.retry_wait"
+    DELIVERY_SENT = "delivery.sent"
+    DELIVERY_FAILED = "delivery.failed"
+    DELIVERY_UNCERTAIN = "delivery.uncertain"
+    DELIVERY_CANCELLED = "delivery.cancelled"
+    DELIVERY_RESCHEDULE = "delivery.reschedule"
+    POST_ADD = "post.add"
+    POST_CANCEL = "post.cancel"
+    POST_APPROVE = "post.approve"
+    POST_REJECT = "post.reject"
+    POST_REPLACE = "post.replace"  # a console edit: the corrected copy names the post it replaces
+    POST_REPLACED = "post.replaced"
+    CAMPAIGN_ADD = "campaign.add"
+    CAMPAIGN_RULES = "campaign.rules"
+    SCHEDULE_ADD = "schedule.add"
+    SCHEDULE_MISSED = "schedule.missed"
+    CHANNEL_PAUSE = "channel.pause"
+    CHANNEL_RESUME = "channel.resume"
+    OUTLET_CHANGE = "outlet.change"
+    OUTLET_REMOVE = "outlet.remove"
+    SOURCE_FAILING = "source.failing"
+    SOURCE_RECOVERED = "source.recovered"
+    COVERAGE_ADD = "coverage.add"
+    COVERAGE_FOUND = "coverage.found"
+    COVERAGE_REMOVE = "coverage.remove"
+    USER_ADD = "user.add"
+    USER_ROLE = "user.role"
+    USER_ACTIVATE = "user.activate"
+    USER_DEACTIVATE = "user.deactivate"
+    USER_PASSWORD = "user.password"  # noqa: S105  (an event name, not a secret)
+    USER_SIGN_OUT = "user.sign_out"
+    TOKEN_CREATE = "token.create"  # noqa: S105
+    TOKEN_REVOKE = "token.revoke"  # noqa: S105
+
+    @classmethod
+    def delivery(cls, state: DeliveryState) -> Action:
+        """The event of a delivery moving to ``state``."""
+        return cls(f"delivery.{state.value}")
 
 
 class Campaign(Base):

@@ -18,11 +18,10 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from sqlalchemy.engine import URL
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential, wait_random
 
 from publisher.logs import log_event
-from publisher.store import DUE_CHANNEL
+from publisher.store import DUE_CHANNEL, URL
 
 __all__ = ["DueListener", "libpq_conninfo"]
 

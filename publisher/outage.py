@@ -1,7 +1,7 @@
 """When the database goes away: say clearly why, wait with backoff, and carry on where the daemon left off.
 
 A PostgreSQL server restarting or out of reach, or a SQLite file that became read-only or whose disk is full, all
-surface as SQLAlchemy's ``OperationalError`` (or ``InterfaceError`` for a connection already closed). The daemon's
+surface as one of the store's ``OUTAGE_ERRORS`` (the driver's operational and interface errors). The daemon's
 loop runs each round's database work through ``DatabaseGuard.run``: on such an error it logs one clear line (what
 failed, what to do), waits (exponential backoff with jitter, 0.5 s doubling to 30 s: it neither crashes nor spins)
 and tries again, until the database answers or the daemon is asked to stop. Nothing is lost meanwhile: outcomes of
@@ -19,18 +19,14 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy.engine import URL
-from sqlalchemy.exc import InterfaceError, OperationalError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential, wait_random
 
 from publisher.logs import log_event
+from publisher.store import OUTAGE_ERRORS, URL
 
 __all__ = ["OUTAGE_ERRORS", "DatabaseGuard", "explain"]
 
 T = TypeVar("T")
-
-#: errors that mean "the database cannot be used right now", as opposed to a mistake in a query
-OUTAGE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 
 def explain(error: BaseException, url: URL) -> str:

@@ -13,28 +13,35 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
 from adapters.base import Adapter, Permanent, PostContent
 from publisher.clock import Clock
 from publisher.errors import NotFoundError, ValidationError
 from publisher.logs import log_event
 from publisher.media import check_post_images
 from publisher.models import (
+    WAITING_STATES,
+    Action,
     ApprovalState,
     Campaign,
-    Channel,
     Delivery,
     DeliveryState,
-    Event,
     Post,
     PostState,
     Schedule,
 )
 from publisher.scheduler import check_timezone, cron_trigger, occurrences
-from publisher.store import Store
+from publisher.store import Conflict, Session, Store
+from publisher.store.events import add_event
+from publisher.store.posts import (
+    advance_schedule,
+    campaign_named,
+    campaign_names,
+    channel_ids,
+    enabled_schedules,
+    make_waiting_ready,
+    schedule_named,
+    skip_schedule_to,
+)
 
 __all__ = ["PostDraft", "Queue", "SameApproverError", "check_link", "content_for"]
 
@@ -153,7 +160,7 @@ class Queue:
             raise ValidationError("the campaign ends before it starts: check --start and --end")
         now = self.clock.now()
         with self.store.session() as session:
-            if session.scalar(select(Campaign.id).where(Campaign.name == name)) is not None:
+            if campaign_named(session, name) is not None:
                 raise ValidationError(f"a campaign called {name!r} already exists")
             campaign = Campaign(
                 name=name,
@@ -166,7 +173,7 @@ class Queue:
             )
             session.add(campaign)
             session.flush()
-            self._event(session, "campaign.add", reason=f"campaign {name} ({timezone})")
+            self._event(session, Action.CAMPAIGN_ADD, reason=f"campaign {name} ({timezone})")
         return campaign
 
     def author_of(self, requested: str | None) -> str:
@@ -219,7 +226,8 @@ class Queue:
             raise ValidationError(f"{draft.at.isoformat()} is in the past; choose a later time or use --now")
         # images: media-store references that exist, or https:// addresses; never a path the daemon would open
         check_post_images(self.store, draft.images)
-        with self.store.session() as session:
+        # a unique key broken (a schedule's occurrence made twice, by two daemons) is raised as store.Conflict
+        with self.store.unique_write() as session:
             campaign = self._campaign(session, draft.campaign) if draft.campaign else None
             timezone = campaign.timezone if campaign else self.timezone
             post = Post(
@@ -245,14 +253,14 @@ class Queue:
                 raise ValidationError("the post cannot go out as it is:\n  " + "\n  ".join(problems))
             session.add(post)
             session.flush()
-            channel_ids = {name: id_ for name, id_ in session.execute(select(Channel.name, Channel.id))}
+            ids = channel_ids(session)
             deliveries: dict[str, Delivery] = {}
             for name in draft.channels:
-                if name not in channel_ids:
+                if name not in ids:
                     raise ValidationError(f"channel {name} is not in the database yet; run `publisher init`")
                 deliveries[name] = Delivery(
                     post_id=post.id,
-                    channel_id=channel_ids[name],
+                    channel_id=ids[name],
                     due_at=due,
                     state=DeliveryState.QUEUED,
                     ready=post.approval != ApprovalState.PENDING,
@@ -264,7 +272,7 @@ class Queue:
             why = f"due {due.isoformat()} on {', '.join(draft.channels)}"
             if post.approval == ApprovalState.PENDING:
                 why += "; waits for approval"
-            self._event(session, "post.add", post_id=post.id, to_state=post.approval, reason=why)
+            self._event(session, Action.POST_ADD, post_id=post.id, to_state=post.approval, reason=why)
             if post.approval != ApprovalState.PENDING:
                 self.store.notify_due(session)
             return post.id
@@ -344,11 +352,11 @@ class Queue:
                 )
             cancelled = 0
             for delivery in post.deliveries:
-                if delivery.state in (DeliveryState.QUEUED, DeliveryState.RETRY_WAIT):
+                if delivery.state in WAITING_STATES:
                     self._move(session, delivery, DeliveryState.CANCELLED, now, reason or "cancelled")
                     cancelled += 1
             post.state = PostState.CANCELLED
-            self._event(session, "post.cancel", post_id=post_id, to_state=PostState.CANCELLED, reason=reason)
+            self._event(session, Action.POST_CANCEL, post_id=post_id, to_state=PostState.CANCELLED, reason=reason)
         return cancelled
 
     def reschedule(self, post_id: int, when: datetime, channel: str | None = None) -> int:
@@ -365,13 +373,13 @@ class Queue:
                 raise ValidationError(f"post {post_id} is not queued on {channel}")
             moved = 0
             for delivery in targets:
-                if delivery.state in (DeliveryState.QUEUED, DeliveryState.RETRY_WAIT):
+                if delivery.state in WAITING_STATES:
                     before = delivery.due_at
                     delivery.due_at = when
                     delivery.updated_at = now
                     self._event(
                         session,
-                        "delivery.reschedule",
+                        Action.DELIVERY_RESCHEDULE,
                         post_id=post_id,
                         delivery_id=delivery.id,
                         reason=f"{before.isoformat()} -> {when.isoformat()}",
@@ -420,12 +428,8 @@ class Queue:
                 raise SameApproverError(post_id, self.actor, post.campaign.name)
             post.approval = ApprovalState.APPROVED
             post.approved_by = self.actor
-            session.execute(
-                update(Delivery)
-                .where(Delivery.post_id == post_id, Delivery.state.in_(_WAITING))
-                .values(ready=True, updated_at=now)
-            )
-            self._event(session, "post.approve", post_id=post_id, to_state=ApprovalState.APPROVED, reason=note)
+            make_waiting_ready(session, post_id, now)
+            self._event(session, Action.POST_APPROVE, post_id=post_id, to_state=ApprovalState.APPROVED, reason=note)
             self.store.notify_due(session)
 
     def reject(self, post_id: int, reason: str) -> None:
@@ -438,9 +442,9 @@ class Queue:
                 raise ValidationError(f"post {post_id} is not waiting for approval (it is {post.approval})")
             post.approval = ApprovalState.REJECTED
             for delivery in post.deliveries:
-                if delivery.state in _WAITING:
+                if delivery.state in WAITING_STATES:
                     self._move(session, delivery, DeliveryState.CANCELLED, now, f"rejected: {reason}")
-            self._event(session, "post.reject", post_id=post_id, to_state=ApprovalState.REJECTED, reason=reason)
+            self._event(session, Action.POST_REJECT, post_id=post_id, to_state=ApprovalState.REJECTED, reason=reason)
 
     # --- recurring schedules ------------------------------------------------------------------------------------
 
@@ -473,7 +477,7 @@ class Queue:
             raise ValidationError("the schedule's posts could not go out:\n  " + "\n  ".join(problems))
         with self.store.session() as session:
             campaign_row = self._campaign(session, campaign) if campaign else None
-            if session.scalar(select(Schedule.id).where(Schedule.name == name)) is not None:
+            if schedule_named(session, name) is not None:
                 raise ValidationError(f"a schedule called {name!r} already exists")
             schedule = Schedule(
                 name=name,
@@ -491,7 +495,7 @@ class Queue:
             upcoming = occurrences(trigger, now, now + timedelta(days=400), limit=1)
             self._event(
                 session,
-                "schedule.add",
+                Action.SCHEDULE_ADD,
                 reason=f"{name}: {cron} ({timezone}); next {upcoming[0].isoformat() if upcoming else 'never'}",
             )
         return schedule
@@ -503,9 +507,7 @@ class Queue:
         """
         now = self.clock.now()
         made: list[int] = []
-        with self.store.sessions() as session:
-            schedules = list(session.scalars(select(Schedule).where(Schedule.enabled.is_(True))))
-        for schedule in schedules:
+        for schedule in enabled_schedules(self.store):
             trigger = cron_trigger(schedule.cron, schedule.timezone)
             after = schedule.last_fired_at or schedule.created_at
             due = occurrences(trigger, after, now + horizon)
@@ -520,15 +522,10 @@ class Queue:
 
     def _skip_missed(self, schedule: Schedule, missed: list[datetime]) -> None:
         with self.store.session() as session:
-            result = session.execute(
-                update(Schedule)
-                .where(Schedule.id == schedule.id, Schedule.last_fired_at == schedule.last_fired_at)
-                .values(last_fired_at=missed[-1])
-            )
-            if result.rowcount:  # type: ignore[attr-defined]
+            if skip_schedule_to(session, schedule, missed[-1]):  # not skipped by another daemon meanwhile
                 self._event(
                     session,
-                    "schedule.missed",
+                    Action.SCHEDULE_MISSED,
                     reason=f"{schedule.name}: {len(missed)} occurrences from {missed[0].isoformat()} to "
                     f"{missed[-1].isoformat()} were missed while no daemon ran; skipped",
                 )
@@ -544,23 +541,17 @@ class Queue:
         )
         try:
             post_id = self.add_post(draft, schedule=schedule, occurrence=occurrence)
-        except IntegrityError:
+        except Conflict:
             post_id = None  # another daemon made this occurrence's post first
-        with self.store.session() as session:
-            session.execute(
-                update(Schedule)
-                .where(Schedule.id == schedule.id)
-                .where((Schedule.last_fired_at.is_(None)) | (Schedule.last_fired_at < occurrence))
-                .values(last_fired_at=occurrence)
-            )
+        advance_schedule(self.store, schedule.id, occurrence)
         return post_id
 
     # --- helpers ------------------------------------------------------------------------------------------------
 
     def _campaign(self, session: Session, name: str) -> Campaign:
-        campaign = session.scalar(select(Campaign).where(Campaign.name == name))
+        campaign = campaign_named(session, name)
         if campaign is None:
-            names = ", ".join(session.scalars(select(Campaign.name).order_by(Campaign.name))) or "none yet"
+            names = ", ".join(campaign_names(session)) or "none yet"
             raise NotFoundError(f"unknown campaign {name!r}; existing campaigns: {names} (add one: campaign add)")
         return campaign
 
@@ -573,7 +564,7 @@ class Queue:
     def _move(self, session: Session, delivery: Delivery, to: DeliveryState, now: datetime, why: str | None) -> None:
         self._event(
             session,
-            "delivery." + to.value,
+            Action.delivery(to),
             post_id=delivery.post_id,
             delivery_id=delivery.id,
             from_state=delivery.state,
@@ -589,7 +580,7 @@ class Queue:
     def _event(
         self,
         session: Session,
-        action: str,
+        action: Action,
         *,
         post_id: int | None = None,
         delivery_id: int | None = None,
@@ -598,21 +589,17 @@ class Queue:
         reason: str | None = None,
     ) -> None:
         log_event(action, actor=self.actor, post=post_id, delivery=delivery_id, to=to_state, reason=reason)
-        session.add(
-            Event(
-                at=self.clock.now(),
-                actor=self.actor,
-                action=action,
-                post_id=post_id,
-                delivery_id=delivery_id,
-                from_state=from_state,
-                to_state=to_state,
-                reason=reason,
-            )
+        add_event(
+            session,
+            at=self.clock.now(),
+            actor=self.actor,
+            action=action,
+            post_id=post_id,
+            delivery_id=delivery_id,
+            from_state=from_state,
+            to_state=to_state,
+            reason=reason,
         )
-
-
-_WAITING = (DeliveryState.QUEUED, DeliveryState.RETRY_WAIT)
 
 
 def _check_bounds(draft: PostDraft) -> None:

@@ -19,7 +19,7 @@ import frontmatter
 from publisher.clock import SystemClock
 from publisher.config import ChannelSettings, DaemonSettings, Settings
 from publisher.daemon import Daemon
-from publisher.models import DeliveryState, Post
+from publisher.models import OPEN_STATES, Post
 from publisher.queue import PostDraft, Queue
 from publisher.store import PostFilter, Store, list_deliveries, open_store
 from publisher.times import local
@@ -136,9 +136,7 @@ async def _run_until_sent(settings: Settings, store: Store, clock: SystemClock, 
     while time.monotonic() < deadline:
         await asyncio.sleep(0.2)
         rows = list_deliveries(store, PostFilter(campaign=CAMPAIGN))
-        if rows and all(
-            d.state not in (DeliveryState.QUEUED, DeliveryState.CLAIMED, DeliveryState.RETRY_WAIT) for _, d in rows
-        ):
+        if rows and all(d.state not in OPEN_STATES for _, d in rows):
             break
     daemon.stop()
     await task

@@ -26,22 +26,27 @@ from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
-
 from adapters.base import Adapter
 from publisher.clock import Clock
 from publisher.config import Settings
 from publisher.errors import PublisherError, ValidationError
 from publisher.logs import log_event
-from publisher.models import Campaign, Post
 from publisher.queue import PostDraft, Queue
 from publisher.reports.build import Written, write_reports
 from publisher.reports.labels import text, to_traditional
-from publisher.reports.models import ReportRun, RunState
+from publisher.reports.models import RunState
 from publisher.reports.settings import ScheduledReport
 from publisher.scheduler import cron_trigger, occurrences
-from publisher.store import Store
+from publisher.store import Conflict, Store
+from publisher.store.posts import post_made_by
+from publisher.store.report_runs import (
+    campaign_timezone,
+    finish_run,
+    last_occurrence,
+    latest_run,
+    start_run,
+    take_over_run,
+)
 
 __all__ = ["CATCH_UP", "CHECK_SECONDS", "LEASE", "ReportJob", "ReportScheduler", "RunResult", "message"]
 
@@ -111,16 +116,10 @@ class ReportScheduler:
     def _zone(self, report: ScheduledReport) -> str:
         if report.timezone:
             return report.timezone
-        with self.store.sessions() as session:
-            zone = session.scalar(select(Campaign.timezone).where(Campaign.name == report.campaign))
-        return zone or self.settings.timezone
+        return campaign_timezone(self.store, report.campaign) or self.settings.timezone
 
     def _last_occurrence(self, name: str, state: str | None = None) -> datetime | None:
-        query = select(func.max(ReportRun.occurrence_at)).where(ReportRun.name == name)
-        if state is not None:
-            query = query.where(ReportRun.state == state)
-        with self.store.sessions() as session:
-            return session.scalar(query)
+        return last_occurrence(self.store, name, state)
 
     def due(self, report: ScheduledReport, now: datetime) -> datetime | None:
         """The occurrence to write now: the latest one at or before ``now``, no older than ``CATCH_UP``, that has no
@@ -128,13 +127,7 @@ class ReportScheduler:
         trigger = cron_trigger(report.cron, self._zone(report))
         after = now - CATCH_UP
         abandoned = None
-        with self.store.sessions() as session:
-            last = session.execute(
-                select(ReportRun.occurrence_at, ReportRun.state, ReportRun.lease_until)
-                .where(ReportRun.name == report.name)
-                .order_by(ReportRun.occurrence_at.desc())
-                .limit(1)
-            ).first()
+        last = latest_run(self.store, report.name)
         if last is not None and last.occurrence_at >= after:
             after = last.occurrence_at
             if last.state == RunState.RUNNING.value and last.lease_until < now:
@@ -147,43 +140,14 @@ class ReportScheduler:
     def claim(self, name: str, occurrence: datetime, now: datetime) -> int | None:
         """Take the run for (``name``, ``occurrence``); None if another process has it (or had it)."""
         try:
-            with self.store.session() as session:
-                run = ReportRun(
-                    name=name,
-                    occurrence_at=occurrence,
-                    state=RunState.RUNNING.value,
-                    owner=self.owner,
-                    lease_until=now + LEASE,
-                    started_at=now,
-                    files=[],
-                )
-                session.add(run)
-                session.flush()
-                return run.id
-        except IntegrityError:
+            return start_run(self.store, name, occurrence, self.owner, now + LEASE, now)
+        except Conflict:
             pass
-        with self.store.session() as session:  # a run whose process died: take it over, if nobody else has
-            run_id = session.scalar(
-                select(ReportRun.id).where(ReportRun.name == name, ReportRun.occurrence_at == occurrence)
-            )
-            taken = session.execute(
-                update(ReportRun)
-                .where(
-                    ReportRun.id == run_id,
-                    ReportRun.state == RunState.RUNNING.value,
-                    ReportRun.lease_until < now,
-                )
-                .values(owner=self.owner, lease_until=now + LEASE, started_at=now)
-            )
-            return run_id if getattr(taken, "rowcount", 0) == 1 else None
+        # a run whose process died: take it over, if nobody else has
+        return take_over_run(self.store, name, occurrence, self.owner, now + LEASE, now)
 
     def _finish(self, run_id: int, state: RunState, **values: object) -> None:
-        with self.store.session() as session:
-            session.execute(
-                update(ReportRun)
-                .where(ReportRun.id == run_id, ReportRun.owner == self.owner)
-                .values(state=state.value, finished_at=self.clock.now(), **values)
-            )
+        finish_run(self.store, run_id, self.owner, state, self.clock.now(), **values)
 
     # --- running --------------------------------------------------------------------------------------------------
 
@@ -252,7 +216,7 @@ class ReportScheduler:
         assert report.channel is not None
         actor = f"report {report.name} {occurrence.isoformat()}"
         with self.store.sessions() as session:  # queued already by a daemon that died before finishing the run
-            queued = session.scalar(select(Post.id).where(Post.created_by == actor))
+            queued = post_made_by(session, actor)
         if queued is not None:
             return queued, None
         queue = Queue(self.store, self.adapters, self.clock, timezone=self.settings.timezone, actor=actor)

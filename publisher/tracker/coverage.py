@@ -9,15 +9,16 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
-
 from publisher.errors import NotFoundError, ValidationError
-from publisher.models import Campaign, Delivery, DeliveryState, Event, Post, PostState
-from publisher.store import Store
+from publisher.models import Action, Campaign
+from publisher.store import Session, Store
+from publisher.store.coverage import all_campaigns, all_keyword_rules, coverage_rows
+from publisher.store.events import add_event
+from publisher.store.feeds import outlet_named
+from publisher.store.posts import campaign_named, first_campaigns, sent_campaign_posts
 from publisher.tracker.match import CampaignRules, OurPost
 from publisher.tracker.models import CampaignRules as RulesRow
-from publisher.tracker.models import CoverageItem, Outlet
+from publisher.tracker.models import CoverageItem
 from publisher.tracker.normalize import canonical_link
 
 __all__ = [
@@ -66,18 +67,18 @@ class CoverageRow:
 def find_campaign(session: Session, name: str | None) -> Campaign:
     """The campaign called ``name``; with None, the only campaign there is."""
     if name is None:
-        campaigns = list(session.scalars(select(Campaign).limit(2)))
+        campaigns = first_campaigns(session, 2)
         if len(campaigns) == 1:
             return campaigns[0]
         raise ValidationError("say which campaign: --campaign NAME (see `publisher campaign list`)")
-    campaign = session.scalar(select(Campaign).where(Campaign.name == name))
+    campaign = campaign_named(session, name)
     if campaign is None:
         raise NotFoundError(f"there is no campaign {name}; see `publisher campaign list`")
     return campaign
 
 
-def _event(session: Session, now: datetime, actor: str, action: str, reason: str) -> None:
-    session.add(Event(at=now, actor=actor, action=action, reason=reason))
+def _event(session: Session, now: datetime, actor: str, action: Action, reason: str) -> None:
+    add_event(session, at=now, actor=actor, action=action, reason=reason)
 
 
 def add_manual(
@@ -99,7 +100,7 @@ def add_manual(
         raise ValidationError(f"{url!r} is not an http(s) URL")
     with store.session() as session:
         row = find_campaign(session, campaign)
-        found = session.scalar(select(Outlet).where(Outlet.name == outlet, Outlet.active.is_(True)))
+        found = outlet_named(session, outlet, active=True)
         if found is None:
             raise NotFoundError(
                 f"there is no outlet {outlet}; add it first: publisher outlet add {outlet} --kind paper --tier city"
@@ -121,7 +122,9 @@ def add_manual(
         session.add(item)
         session.flush()
         item.reprint_group = item.id
-        _event(session, now, actor, "coverage.add", f"{row.name}: {outlet}: {item.title} (item {item.id}, by hand)")
+        _event(
+            session, now, actor, Action.COVERAGE_ADD, f"{row.name}: {outlet}: {item.title} (item {item.id}, by hand)"
+        )
         return item.id
 
 
@@ -131,30 +134,22 @@ def remove_coverage(store: Store, item_id: int, now: datetime, actor: str, reaso
         if item is None or item.removed_at is not None:
             raise NotFoundError(f"there is no coverage item {item_id}; see `publisher coverage list`")
         item.removed_at, item.removed_by = now, actor
-        _event(session, now, actor, "coverage.remove", f"item {item_id}: {item.title}: {reason or 'removed'}")
+        _event(session, now, actor, Action.COVERAGE_REMOVE, f"item {item_id}: {item.title}: {reason or 'removed'}")
         return item
 
 
 def list_coverage(store: Store, where: CoverageFilter) -> list[CoverageRow]:
-    query = (
-        select(CoverageItem, Campaign, Outlet)
-        .join(Campaign, Campaign.id == CoverageItem.campaign_id)
-        .join(Outlet, Outlet.id == CoverageItem.outlet_id)
-        .where(CoverageItem.removed_at.is_(None))
-    )
-    if where.campaign:
-        query = query.where(Campaign.name == where.campaign)
-    if where.outlet:
-        query = query.where(Outlet.name == where.outlet)
-    if where.published_from:
-        query = query.where(CoverageItem.published_at >= where.published_from)
-    if where.published_to:
-        query = query.where(CoverageItem.published_at < where.published_to)
-    query = query.order_by(CoverageItem.published_at, CoverageItem.id).limit(where.limit)
     with store.sessions() as session:
         if where.campaign:
             find_campaign(session, where.campaign)
-        rows = session.execute(query).all()
+        rows = coverage_rows(
+            session,
+            campaign=where.campaign,
+            outlet=where.outlet,
+            published_from=where.published_from,
+            published_to=where.published_to,
+            limit=where.limit,
+        )
     return [
         CoverageRow(
             id=item.id,
@@ -208,7 +203,7 @@ def set_rules(
         rules.any_of, rules.all_of, rules.none_of = any_of, all_of, none_of
         rules.updated_at, rules.updated_by = now, actor
         shown = f"any of {any_of or '-'}; all of {all_of or '-'}; none of {none_of or '-'}"
-        _event(session, now, actor, "campaign.rules", f"{row.name}: {shown}")
+        _event(session, now, actor, Action.CAMPAIGN_RULES, f"{row.name}: {shown}")
         return rules.as_dict()
 
 
@@ -221,9 +216,9 @@ def get_rules(store: Store, campaign: str) -> dict[str, list[str]]:
 
 def load_rules(session: Session) -> list[CampaignRules]:
     """Every campaign, with its keyword rules (empty where it has none) and start."""
-    rules = {r.campaign_id: r for r in session.scalars(select(RulesRow))}
+    rules = all_keyword_rules(session)
     loaded = []
-    for campaign in session.scalars(select(Campaign)):
+    for campaign in all_campaigns(session):
         row = rules.get(campaign.id)
         loaded.append(
             CampaignRules(
@@ -239,10 +234,8 @@ def load_rules(session: Session) -> list[CampaignRules]:
 
 def load_posts(session: Session) -> list[OurPost]:
     """Our posts that went out on at least one channel, with each channel's own wording: reprints copy these."""
-    sent = exists().where(Delivery.post_id == Post.id, Delivery.state == DeliveryState.SENT.value)
-    query = select(Post).where(Post.campaign_id.is_not(None), Post.state == PostState.ACTIVE.value, sent)
     posts = []
-    for post in session.scalars(query):
+    for post in sent_campaign_posts(session):
         texts = [f"{post.title}\n{post.body}"]
         for override in (post.overrides or {}).values():
             if isinstance(override, dict) and override.get("body"):

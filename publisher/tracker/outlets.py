@@ -10,12 +10,11 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from publisher.errors import NotFoundError, ValidationError
-from publisher.models import Event
-from publisher.store import Store
+from publisher.models import Action
+from publisher.store import Session, Store
+from publisher.store.events import add_event
+from publisher.store.feeds import active_outlets, config_outlets, outlet_named, sources_of
 from publisher.tracker.models import Outlet, OutletSource
 from publisher.tracker.settings import OUTLET_KINDS, OutletSettings, TrackerSettings, check_feed
 from publisher.tracker.sources import first_poll
@@ -51,8 +50,8 @@ class SourceHealth:
     entries_seen: int
 
 
-def _event(session: Session, now: datetime, actor: str, action: str, reason: str) -> None:
-    session.add(Event(at=now, actor=actor, action=action, reason=reason))
+def _event(session: Session, now: datetime, actor: str, action: Action, reason: str) -> None:
+    add_event(session, at=now, actor=actor, action=action, reason=reason)
 
 
 def _check(spec: OutletSpec) -> OutletSpec:
@@ -81,7 +80,7 @@ def _apply(
 ) -> list[str]:
     """Create or update one outlet and its sources; returns what changed, for the log."""
     changes: list[str] = []
-    outlet = session.scalar(select(Outlet).where(Outlet.name == spec.name))
+    outlet = outlet_named(session, spec.name)
     if outlet is None:
         outlet = Outlet(name=spec.name, kind=spec.kind, origin=origin, active=True, created_at=now)
         session.add(outlet)
@@ -97,7 +96,7 @@ def _apply(
                 changes.append(f"{column} = {value}")
     outlet.origin = origin
     session.flush()
-    existing = {s.feed: s for s in session.scalars(select(OutletSource).where(OutletSource.outlet_id == outlet.id))}
+    existing = {s.feed: s for s in sources_of(session, [outlet.id])}
     for feed in spec.feeds:
         source = existing.get(feed)
         if source is None:
@@ -125,7 +124,7 @@ def _apply(
                 source.enabled = False
                 changes.append(f"-{feed}")
     if changes:
-        _event(session, now, actor, "outlet.change", f"{spec.name}: {'; '.join(changes)}")
+        _event(session, now, actor, Action.OUTLET_CHANGE, f"{spec.name}: {'; '.join(changes)}")
     return changes
 
 
@@ -133,7 +132,7 @@ def add_outlet(store: Store, spec: OutletSpec, settings: TrackerSettings, now: d
     """Add an outlet (with its feeds, if any: a paper needs none), or add feeds to one added before."""
     spec = _check(spec)
     with store.session() as session:
-        outlet = session.scalar(select(Outlet).where(Outlet.name == spec.name))
+        outlet = outlet_named(session, spec.name)
         if outlet is not None and outlet.origin == "config" and outlet.active:
             raise ValidationError(f"outlet {spec.name} is defined in the config file; change it there")
         if outlet is not None and outlet.active and not spec.feeds:
@@ -143,15 +142,15 @@ def add_outlet(store: Store, spec: OutletSpec, settings: TrackerSettings, now: d
 
 def remove_outlet(store: Store, name: str, now: datetime, actor: str, reason: str | None = None) -> None:
     with store.session() as session:
-        outlet = session.scalar(select(Outlet).where(Outlet.name == name, Outlet.active.is_(True)))
+        outlet = outlet_named(session, name, active=True)
         if outlet is None:
             raise NotFoundError(f"there is no outlet {name}; see `publisher outlet list`")
         if outlet.origin == "config":
             raise ValidationError(f"outlet {name} is defined in the config file; remove its [outlets.{name}] there")
         outlet.active = False
-        for source in session.scalars(select(OutletSource).where(OutletSource.outlet_id == outlet.id)):
+        for source in sources_of(session, [outlet.id]):
             source.enabled = False
-        _event(session, now, actor, "outlet.remove", f"{name}: {reason or 'removed'} (its coverage is kept)")
+        _event(session, now, actor, Action.OUTLET_REMOVE, f"{name}: {reason or 'removed'} (its coverage is kept)")
 
 
 def sync_outlets(
@@ -170,17 +169,16 @@ def sync_outlets(
                 feeds=outlet.feeds,
             )
             _apply(session, spec, "config", settings, now, actor, drop_other_feeds=True)
-        gone = select(Outlet).where(Outlet.origin == "config", Outlet.active.is_(True))
-        for row in session.scalars(gone):
+        for row in config_outlets(session):
             if row.name not in outlets:
                 row.active = False
-                for source in session.scalars(select(OutletSource).where(OutletSource.outlet_id == row.id)):
+                for source in sources_of(session, [row.id]):
                     source.enabled = False
-                _event(session, now, actor, "outlet.remove", f"{row.name}: no longer in the config file")
+                _event(session, now, actor, Action.OUTLET_REMOVE, f"{row.name}: no longer in the config file")
 
 
 def find_outlet(session: Session, name: str) -> Outlet:
-    outlet = session.scalar(select(Outlet).where(Outlet.name == name))
+    outlet = outlet_named(session, name)
     if outlet is None:
         raise NotFoundError(f"there is no outlet {name}; add it with `publisher outlet add {name}`")
     return outlet
@@ -189,14 +187,9 @@ def find_outlet(session: Session, name: str) -> Outlet:
 def outlet_health(store: Store, name: str | None = None) -> list[SourceHealth]:
     """One row per source of every active outlet (one row for an outlet without feeds), by outlet name."""
     with store.sessions() as session:
-        query = select(Outlet).where(Outlet.active.is_(True)).order_by(Outlet.name)
-        if name is not None:
-            query = query.where(Outlet.name == name)
-        outlets = list(session.scalars(query))
+        outlets = active_outlets(session, name)
         sources: dict[int, list[OutletSource]] = {}
-        for source in session.scalars(
-            select(OutletSource).where(OutletSource.outlet_id.in_([o.id for o in outlets])).order_by(OutletSource.id)
-        ):
+        for source in sources_of(session, [o.id for o in outlets]):
             sources.setdefault(source.outlet_id, []).append(source)
     rows: list[SourceHealth] = []
     for outlet in outlets:

@@ -16,14 +16,23 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select, update
-from sqlalchemy.orm import Session
-
 from publisher.logs import log_event
-from publisher.models import Campaign, Event
-from publisher.store import Store
+from publisher.models import Action
+from publisher.store import Session, Store
+from publisher.store.events import add_event, add_events
+from publisher.store.feeds import (
+    campaign_names_by_id,
+    claim_sources,
+    grouped_items,
+    held_sources,
+    insert_ignore,
+    known_entry_keys,
+    outlet_names_by_id,
+    set_reprint_groups,
+    update_source,
+)
 from publisher.tracker.match import MIN_SHINGLES, NUM_PERM, Match, Matcher, Prepared, minhash, overlap, prepare
-from publisher.tracker.models import CoverageItem, FeedEntry, Outlet, OutletSource
+from publisher.tracker.models import CoverageItem, FeedEntry
 from publisher.tracker.normalize import sha1
 from publisher.tracker.parse import FeedItem
 from publisher.tracker.settings import TrackerSettings
@@ -36,7 +45,6 @@ __all__ = [
     "Polled",
     "Written",
     "claim_due",
-    "insert_ignore",
     "keys_of",
     "record",
     "write_coverage",
@@ -95,62 +103,22 @@ def claim_due(
     outlet: str | None = None,
 ) -> list[Claimed]:
     """Take the sources due by ``now`` (all enabled ones with ``force``) under a lease held by ``owner``."""
-    with store.session() as session:
-        query = (
-            select(OutletSource, Outlet.name, Outlet.timezone)
-            .join(Outlet, Outlet.id == OutletSource.outlet_id)
-            .where(
-                OutletSource.enabled.is_(True),
-                Outlet.active.is_(True),
-                or_(OutletSource.lease_until.is_(None), OutletSource.lease_until < now),
-            )
-            .order_by(OutletSource.next_poll_at, OutletSource.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=OutletSource)
+    rows = claim_sources(store, now, owner, lease, limit=limit, force=force, outlet=outlet)
+    return [
+        Claimed(
+            source_id=source.id,
+            outlet_id=source.outlet_id,
+            outlet=name,
+            feed=source.feed,
+            etag=source.etag,
+            last_modified=source.last_modified,
+            body_hash=source.body_hash,
+            interval=source.interval_seconds,
+            errors=source.errors,
+            timezone=timezone,
         )
-        if not force:
-            query = query.where(OutletSource.next_poll_at <= now)
-        if outlet is not None:
-            query = query.where(Outlet.name == outlet)
-        rows = session.execute(query).all()
-        if not rows:
-            return []
-        session.execute(
-            update(OutletSource)
-            .where(OutletSource.id.in_([source.id for source, _, _ in rows]))
-            .values(lease_owner=owner, lease_until=now + lease)
-            .execution_options(synchronize_session=False)
-        )
-        return [
-            Claimed(
-                source_id=source.id,
-                outlet_id=source.outlet_id,
-                outlet=name,
-                feed=source.feed,
-                etag=source.etag,
-                last_modified=source.last_modified,
-                body_hash=source.body_hash,
-                interval=source.interval_seconds,
-                errors=source.errors,
-                timezone=timezone,
-            )
-            for source, name, timezone in rows
-        ]
-
-
-def insert_ignore(
-    session: Session, model: type[Any], rows: list[dict[str, Any]], returning: Sequence[Any]
-) -> list[Any]:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING, for SQLite and PostgreSQL; returns the rows inserted."""
-    if not rows:
-        return []
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    insert: Any = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    table = model.metadata.tables[model.__tablename__]  # Core, not the ORM: thousands of rows at a time
-    columns = [table.c[column.key] for column in returning]
-    statement = insert(table).on_conflict_do_nothing().returning(*columns)
-    return list(session.connection().execute(statement, rows).all())
+        for source, name, timezone in rows
+    ]
 
 
 class Groups:
@@ -170,24 +138,7 @@ class Groups:
     def _load(self, session: Session, campaign_id: int) -> _CampaignGroups:
         if campaign_id not in self._campaigns:
             groups = _CampaignGroups()
-            rows = session.execute(
-                select(
-                    CoverageItem.id,
-                    CoverageItem.outlet_id,
-                    CoverageItem.reprint_group,
-                    CoverageItem.post_id,
-                    FeedEntry.title,
-                    FeedEntry.summary,
-                    FeedEntry.body,
-                )
-                .join(FeedEntry, FeedEntry.id == CoverageItem.entry_id)
-                .where(
-                    CoverageItem.campaign_id == campaign_id,
-                    CoverageItem.removed_at.is_(None),
-                    CoverageItem.reprint_group.is_not(None),  # not the ones this batch is assigning
-                )
-            ).all()
-            for row in rows:
+            for row in grouped_items(session, campaign_id):
                 groups.add(
                     row.id,
                     row.outlet_id,
@@ -271,13 +222,8 @@ def _new_entries(session: Session, polled: Sequence[Polled], now: datetime) -> l
     if not candidates:
         return []
     outlets = {result.claim.outlet_id for result, _, _, _ in candidates}
-    known: set[tuple[int, int, str | None]] = set()  # (outlet, which key, hash)
-    for position, column in enumerate((FeedEntry.guid_hash, FeedEntry.link_hash, FeedEntry.content_hash)):
-        wanted = list({keys[position] for _, _, _, keys in candidates if keys[position]})
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            query = select(FeedEntry.outlet_id, column).where(FeedEntry.outlet_id.in_(outlets), column.in_(chunk))
-            known.update((outlet, position, value) for outlet, value in session.execute(query))
+    wanted = [{key for _, _, _, keys in candidates if (key := keys[position])} for position in range(3)]
+    known: set[tuple[int, int, str | None]] = set(known_entry_keys(session, outlets, wanted))  # (outlet, key, hash)
     rows: list[dict[str, Any]] = []
     fresh: dict[tuple[int, str | None, str | None, str | None], tuple[FeedItem, Prepared]] = {}
     for result, item, prepared, keys in candidates:
@@ -309,7 +255,7 @@ def _new_entries(session: Session, polled: Sequence[Polled], now: datetime) -> l
         session,
         FeedEntry,
         rows,
-        (FeedEntry.id, FeedEntry.outlet_id, FeedEntry.guid_hash, FeedEntry.link_hash, FeedEntry.content_hash),
+        ("id", "outlet_id", "guid_hash", "link_hash", "content_hash"),
     )
     return [Found(row[0], row[1], *fresh[(row[1], row[2], row[3], row[4])]) for row in inserted]
 
@@ -347,32 +293,24 @@ def write_coverage(
         }
         for entry, match in pending
     ]
-    inserted = insert_ignore(
-        session, CoverageItem, rows, (CoverageItem.id, CoverageItem.campaign_id, CoverageItem.entry_id)
-    )
+    inserted = insert_ignore(session, CoverageItem, rows, ("id", "campaign_id", "entry_id"))
     ids = {(campaign, entry): item for item, campaign, entry in inserted}
-    names = dict(
-        session.execute(select(Campaign.id, Campaign.name).where(Campaign.id.in_({c for _, c, _ in inserted}))).all()
-    )
-    outlets = dict(
-        session.execute(select(Outlet.id, Outlet.name).where(Outlet.id.in_({e.outlet_id for e in found}))).all()
-    )
-    updates, events, created = [], [], []
+    names = campaign_names_by_id(session, {c for _, c, _ in inserted})
+    outlets = outlet_names_by_id(session, {e.outlet_id for e in found})
+    updates: dict[int, int] = {}
+    events: list[dict[str, Any]] = []
+    created: list[int] = []
     for entry, match in pending:
         item_id = ids.get((match.campaign_id, entry.entry_id))
         if item_id is None:
             continue  # another daemon stored it first
         group = groups.assign(session, match.campaign_id, item_id, entry.outlet_id, match.post_id, entry.prepared)
-        updates.append({"b_id": item_id, "b_group": group})
+        updates[item_id] = group
         reason = f"{names[match.campaign_id]}: {outlets[entry.outlet_id]}: {entry.item.title} ({match.describe()})"
-        events.append({"at": now, "actor": actor, "action": "coverage.found", "reason": reason})
+        events.append({"at": now, "actor": actor, "action": Action.COVERAGE_FOUND, "reason": reason})
         created.append(item_id)
-    if updates:
-        table = CoverageItem.metadata.tables[CoverageItem.__tablename__]
-        session.execute(
-            update(table).where(table.c.id == bindparam("b_id")).values(reprint_group=bindparam("b_group")), updates
-        )
-        session.execute(insert(Event), events)
+    set_reprint_groups(session, updates)
+    add_events(session, events)
     return created
 
 
@@ -389,13 +327,7 @@ def record(
     """Write a batch of poll results in one transaction."""
     written = Written()
     with store.session() as session:
-        held = set(
-            session.scalars(
-                select(OutletSource.id).where(
-                    OutletSource.id.in_([p.claim.source_id for p in polled]), OutletSource.lease_owner == owner
-                )
-            )
-        )
+        held = held_sources(session, [p.claim.source_id for p in polled], owner)
         mine = [p for p in polled if p.claim.source_id in held]
         found = _new_entries(session, [p for p in mine if p.items and not p.error], now)
         counted = _count_by_source(found, mine)
@@ -435,37 +367,31 @@ def _update_source(
         schedule = after_error(settings, claim.interval, errors, now, result.retry_after)
         values.update(errors=errors, last_error=result.error, last_error_at=now)
         if claim.errors == 0:
-            session.add(
-                Event(
-                    at=now,
-                    actor="tracker",
-                    action="source.failing",
-                    reason=f"{claim.outlet}: {claim.feed}: {result.error}",
-                )
+            add_event(
+                session,
+                at=now,
+                actor="tracker",
+                action=Action.SOURCE_FAILING,
+                reason=f"{claim.outlet}: {claim.feed}: {result.error}",
             )
         log_event("tracker.error", outlet=claim.outlet, feed=claim.feed, reason=result.error, errors=errors)
     else:
         schedule = after_success(settings, claim.interval, new_entries > 0, now)
         values.update(errors=0, last_success_at=now)
         if claim.errors:
-            session.add(
-                Event(
-                    at=now,
-                    actor="tracker",
-                    action="source.recovered",
-                    reason=f"{claim.outlet}: {claim.feed}: read again after {claim.errors} failures",
-                )
+            add_event(
+                session,
+                at=now,
+                actor="tracker",
+                action=Action.SOURCE_RECOVERED,
+                reason=f"{claim.outlet}: {claim.feed}: read again after {claim.errors} failures",
             )
         if not result.not_modified and not result.same_bytes:
             values.update(last_warning=result.warning, body_hash=result.body_hash)
         if result.etag is not None or result.last_modified is not None:
             values.update(etag=result.etag, last_modified=result.last_modified)
         if new_entries:
-            values.update(last_changed_at=now, entries_seen=OutletSource.entries_seen + new_entries)
+            values.update(last_changed_at=now)
     values.update(interval_seconds=schedule.interval, next_poll_at=schedule.next_poll_at)
-    session.execute(
-        update(OutletSource)
-        .where(OutletSource.id == claim.source_id, OutletSource.lease_owner == owner)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    counted = new_entries if not result.error else 0  # added to the source's count of entries seen
+    update_source(session, claim.source_id, owner, values, new_entries=counted)

@@ -23,15 +23,15 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import delete, exists, select
 
 from publisher.clock import Clock
 from publisher.guard import OutboundPolicy
 from publisher.logs import log_event
 from publisher.store import Store
+from publisher.store.feeds import entries_after, prune_unused_entries
 from publisher.tracker.coverage import find_campaign, load_posts, load_rules
 from publisher.tracker.match import Matcher, Prepared, prepare
-from publisher.tracker.models import CoverageItem, FeedEntry
+from publisher.tracker.models import FeedEntry
 from publisher.tracker.outlets import sync_outlets
 from publisher.tracker.parse import FeedItem, ParsedFeed, parse_feed
 from publisher.tracker.poll import Fetcher
@@ -237,10 +237,7 @@ class Tracker:
     def prune(self) -> int:
         """Forget entries that matched nothing and were first seen more than ``keep_entries_days`` ago."""
         cutoff = self.clock.now() - timedelta(days=self.settings.keep_entries_days)
-        used = exists().where(CoverageItem.entry_id == FeedEntry.id)
-        with self.store.session() as session:
-            result = session.execute(delete(FeedEntry).where(FeedEntry.fetched_at < cutoff, ~used))
-            return int(getattr(result, "rowcount", 0) or 0)
+        return prune_unused_entries(self.store, cutoff)
 
     def rematch(self, campaign: str | None = None, chunk: int = 2000) -> int:
         """Match every stored entry again (after the rules changed); returns how many coverage items were added.
@@ -256,9 +253,7 @@ class Tracker:
         added, last = 0, 0
         while True:
             with self.store.session() as session:
-                rows = list(
-                    session.scalars(select(FeedEntry).where(FeedEntry.id > last).order_by(FeedEntry.id).limit(chunk))
-                )
+                rows = entries_after(session, last, chunk)
                 if not rows:
                     return added
                 last = rows[-1].id

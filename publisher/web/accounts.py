@@ -22,13 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
-
 from publisher.clock import Clock, utc
 from publisher.errors import NotFoundError, ValidationError
-from publisher.models import Event
+from publisher.models import Action
 from publisher.store import (
+    Session,
     Store,
     add_web_session,
     end_user_web_sessions,
@@ -38,6 +36,20 @@ from publisher.store import (
     user_web_sessions,
     web_session,
 )
+from publisher.store.accounts import (
+    admins_besides,
+    count_active_admins,
+    failed_attempts,
+    forget_attempts_before,
+    last_successful_attempt,
+    list_tokens,
+    list_users,
+    revoke_user_tokens,
+    token_by_hash,
+    user_by_name,
+    user_id_named,
+)
+from publisher.store.events import add_event
 from publisher.web.models import ApiToken, LoginAttempt, Role, User, WebSession
 from publisher.web.passwords import PasswordChecksBusy, Passwords
 
@@ -190,7 +202,7 @@ class Accounts:
         self.passwords.check(password)
         hashed = self.passwords.hash(password)
         with self.store.session() as session:
-            if session.scalar(select(User.id).where(User.name == name)) is not None:
+            if user_id_named(session, name) is not None:
                 raise ValidationError(f"a user called {name!r} already exists")
             user = User(
                 name=name,
@@ -202,12 +214,12 @@ class Accounts:
             )
             session.add(user)
             session.flush()
-            self._event(session, actor, "user.add", f"{name} ({checked_role.value})")
+            self._event(session, actor, Action.USER_ADD, f"{name} ({checked_role.value})")
             return UserView.of(user)
 
     def users(self) -> list[UserView]:
         with self.store.sessions() as session:
-            return [UserView.of(u) for u in session.scalars(select(User).order_by(User.name))]
+            return [UserView.of(u) for u in list_users(session)]
 
     def get(self, user_id: int) -> UserView | None:
         with self.store.sessions() as session:
@@ -216,8 +228,7 @@ class Accounts:
 
     def has_admin(self) -> bool:
         with self.store.sessions() as session:
-            query = select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active.is_(True))
-            return bool(session.scalar(query))
+            return count_active_admins(session) > 0
 
     def set_role(self, user_id: int, role: str, *, actor: str, keep_session: str | None = None) -> None:
         """Change the role and end the person's sessions (but ``keep_session``, the acting one if it is theirs)."""
@@ -228,7 +239,7 @@ class Accounts:
                 self._keep_an_admin(session, user)
             user.role = checked.value
             end_user_web_sessions(session, user.id, keep=keep_session)
-            self._event(session, actor, "user.role", f"{user.name}: {checked.value}")
+            self._event(session, actor, Action.USER_ROLE, f"{user.name}: {checked.value}")
 
     def set_active(self, user_id: int, active: bool, *, actor: str) -> None:
         """Disabling ends every session and revokes every API token, so enabling again revives neither."""
@@ -239,12 +250,8 @@ class Accounts:
             user.active = active
             if not active:
                 end_user_web_sessions(session, user.id)
-                session.execute(
-                    update(ApiToken)
-                    .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                    .values(revoked_at=self.clock.now())
-                )
-            self._event(session, actor, "user.activate" if active else "user.deactivate", user.name)
+                revoke_user_tokens(session, user.id, self.clock.now())
+            self._event(session, actor, Action.USER_ACTIVATE if active else Action.USER_DEACTIVATE, user.name)
 
     def set_password(self, user_id: int, password: str, *, actor: str, keep_session: str | None = None) -> None:
         """Set the password and end the person's sessions (but ``keep_session``: the one that changed its own)."""
@@ -254,7 +261,7 @@ class Accounts:
             user = self._user(session, user_id)
             user.password_hash = hashed
             end_user_web_sessions(session, user.id, keep=keep_session)
-            self._event(session, actor, "user.password", user.name)
+            self._event(session, actor, Action.USER_PASSWORD, user.name)
 
     def change_own_password(self, user_id: int, current: str, new: str, *, keep_session: str | None = None) -> None:
         with self.store.sessions() as session:
@@ -281,7 +288,7 @@ class Accounts:
         now = self.clock.now()
         self._check_attempts(name, address, now, told_to_wait)
         with self.store.sessions() as session:
-            user = session.scalar(select(User).where(User.name == name))
+            user = user_by_name(session, name)
             stored = user.password_hash if user is not None and user.active else None
         ok = self.passwords.verify(stored, password) and user is not None and user.active
         rehashed = None
@@ -291,7 +298,7 @@ class Accounts:
         view: UserView | None = None
         with self.store.session() as session:  # the attempt is recorded whatever its outcome
             session.add(LoginAttempt(at=now, name=name, address=address, success=ok))
-            session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - ATTEMPT_RETENTION))
+            forget_attempts_before(session, now - ATTEMPT_RETENTION)
             if ok and user is not None:
                 row = self._user(session, user.id)
                 row.last_login_at = now
@@ -304,31 +311,13 @@ class Accounts:
 
     def _check_attempts(self, name: str, address: str, now: datetime, told_to_wait: datetime | None) -> None:
         """Raise ``TooManyAttempts`` if this attempt must wait; runs before any password is hashed."""
-        failed = LoginAttempt.success.is_(False)
         with self.store.sessions() as session:
-            pair_success = session.scalar(
-                select(func.max(LoginAttempt.at)).where(
-                    LoginAttempt.name == name, LoginAttempt.address == address, LoginAttempt.success.is_(True)
-                )
-            )
+            pair_success = last_successful_attempt(session, name, address)
             pair_since = max(now - PAIR_WINDOW, pair_success) if pair_success else now - PAIR_WINDOW
-            pair = session.execute(
-                select(func.count(), func.max(LoginAttempt.at)).where(
-                    LoginAttempt.name == name, LoginAttempt.address == address, failed, LoginAttempt.at > pair_since
-                )
-            ).one()
-            by_address = session.execute(
-                select(func.count(), func.max(LoginAttempt.at)).where(
-                    LoginAttempt.address == address, failed, LoginAttempt.at > now - ATTEMPT_WINDOW
-                )
-            ).one()
-            elsewhere = session.scalar(
-                select(func.count()).where(
-                    LoginAttempt.name == name,
-                    LoginAttempt.address != address,
-                    failed,
-                    LoginAttempt.at > now - ATTEMPT_WINDOW,
-                )
+            pair = failed_attempts(session, pair_since, name=name, address=address)
+            by_address = failed_attempts(session, now - ATTEMPT_WINDOW, address=address)
+            elsewhere, _ = failed_attempts(
+                session, now - ATTEMPT_WINDOW, name=name, address=address, other_address=True
             )
         wait = _delay(pair, FREE_FAILURES_PER_PAIR, now)
         known = pair_success is not None  # this name signed in from this address within ATTEMPT_RETENTION
@@ -392,7 +381,7 @@ class Accounts:
         """End every session of the user but ``keep``; returns how many ended."""
         with self.store.session() as session:
             ended = end_user_web_sessions(session, user_id, keep=keep)
-            self._event(session, actor, "user.sign_out", f"{self._user(session, user_id).name}: {ended} sessions")
+            self._event(session, actor, Action.USER_SIGN_OUT, f"{self._user(session, user_id).name}: {ended} sessions")
             return ended
 
     def sessions(self, user_id: int, current: str | None = None) -> list[SessionView]:
@@ -421,16 +410,13 @@ class Accounts:
             )
             session.add(token)
             session.flush()
-            self._event(session, actor, "token.create", f"{user.name}: {label} ({token.prefix}…)")
+            self._event(session, actor, Action.TOKEN_CREATE, f"{user.name}: {label} ({token.prefix}…)")
             return self._token_view(token, user.name), plain
 
     def tokens(self, user_id: int | None = None) -> list[TokenView]:
         """One user's tokens, or everyone's."""
-        query = select(ApiToken).order_by(ApiToken.id)
-        if user_id is not None:
-            query = query.where(ApiToken.user_id == user_id)
         with self.store.sessions() as session:
-            return [self._token_view(t, t.user.name) for t in session.scalars(query)]
+            return [self._token_view(t, t.user.name) for t in list_tokens(session, user_id)]
 
     def revoke_token(self, token_id: int, *, actor: str, owner_id: int | None = None) -> None:
         """Revoke a token; with ``owner_id``, only if it belongs to that user."""
@@ -441,7 +427,7 @@ class Accounts:
             if token.revoked_at is not None:
                 raise ValidationError(f"token {token_id} is already revoked")
             token.revoked_at = self.clock.now()
-            self._event(session, actor, "token.revoke", f"{token.user.name}: {token.label} ({token.prefix}…)")
+            self._event(session, actor, Action.TOKEN_REVOKE, f"{token.user.name}: {token.label} ({token.prefix}…)")
 
     def user_for_token(self, plain: str) -> UserView | None:
         """The active user a live token belongs to, or None."""
@@ -449,7 +435,7 @@ class Accounts:
             return None
         now = self.clock.now()
         with self.store.sessions() as session:
-            token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plain)))
+            token = token_by_hash(session, _hash_token(plain))
             if token is None or token.revoked_at is not None or not token.user.active:
                 return None
             view = UserView.of(token.user)
@@ -478,23 +464,18 @@ class Accounts:
 
     def user_id(self, name: str) -> int:
         with self.store.sessions() as session:
-            found = session.scalar(select(User.id).where(User.name == name.strip()))
+            found = user_id_named(session, name.strip())
         if found is None:
             raise NotFoundError(f"there is no user {name!r}; see `publisher user list`")
         return found
 
     @staticmethod
     def _keep_an_admin(session: Session, user: User) -> None:
-        others = session.scalar(
-            select(func.count())
-            .select_from(User)
-            .where(User.role == Role.ADMIN, User.active.is_(True), User.id != user.id)
-        )
-        if not others:
+        if not admins_besides(session, user.id):
             raise ValidationError(f"{user.name} is the last admin; make someone else an admin first")
 
-    def _event(self, session: Session, actor: str, action: str, reason: str) -> None:
-        session.add(Event(at=self.clock.now(), actor=actor, action=action, reason=reason))
+    def _event(self, session: Session, actor: str, action: Action, reason: str) -> None:
+        add_event(session, at=self.clock.now(), actor=actor, action=action, reason=reason)
 
 
 def _delay(failures: Any, free: int, now: datetime) -> timedelta:
@@ -507,7 +488,7 @@ def _delay(failures: Any, free: int, now: datetime) -> timedelta:
     return max(timedelta(0), utc(latest) + step - now)
 
 
-def record_event(store: Store, clock: Clock, actor: str, action: str, post_id: int | None, reason: str) -> None:
+def record_event(store: Store, clock: Clock, actor: str, action: Action, post_id: int | None, reason: str) -> None:
     """Append a console action that no core call records (an edit linking a post to its corrected copy)."""
     with store.session() as session:
-        session.add(Event(at=clock.now(), actor=actor, action=action, post_id=post_id, reason=reason))
+        add_event(session, at=clock.now(), actor=actor, action=action, post_id=post_id, reason=reason)

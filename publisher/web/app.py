@@ -25,6 +25,7 @@ from publisher.logs import log_event
 from publisher.web import api
 from publisher.web.auth import console_of
 from publisher.web.console import Console
+from publisher.web.health import Healthz
 from publisher.web.i18n import translator
 from publisher.web.limits import BodyLimit, Shield
 from publisher.web.pages import (
@@ -131,6 +132,7 @@ def create_app(console: Console, key: str | None = None) -> Starlette:
     web = console.web
     middleware = [
         Middleware(SecurityHeaders),
+        Middleware(Healthz),  # GET /healthz: 200 "ok", before sessions, sign-in and the database
         # before the session, sign-in and any parsing: a body over the cap is never read
         Middleware(BodyLimit, max_body=web.max_body_bytes, max_upload=web.max_upload_bytes, language=web.language),
         Middleware(

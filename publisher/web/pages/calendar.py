@@ -12,15 +12,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from publisher.errors import ValidationError
-from publisher.models import ApprovalState, DeliveryState, PostState
+from publisher.models import WAITING_STATES, ApprovalState, PostState
 from publisher.store import PostFilter, list_deliveries
 from publisher.times import FIRST_YEAR, LAST_YEAR
 from publisher.web.auth import console_of, page
 from publisher.web.views import render
 
 __all__ = ["routes"]
-
-_MOVABLE = (DeliveryState.QUEUED.value, DeliveryState.RETRY_WAIT.value)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,9 +70,8 @@ async def calendar_page(request: Request) -> Response:
     for post, delivery in list_deliveries(console.store, where):
         post_zone = post.campaign.timezone if post.campaign else console.timezone
         day = delivery.due_at.astimezone(zone).date()
-        movable = (
-            delivery.state in _MOVABLE and post.state == PostState.ACTIVE and post.approval != ApprovalState.REJECTED
-        )
+        active = post.state == PostState.ACTIVE and post.approval != ApprovalState.REJECTED
+        movable = delivery.state in WAITING_STATES and active
         item = Item(
             post_id=post.id,
             title=post.title,

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from publisher.errors import PublisherError, ValidationError
-from publisher.models import ApprovalState, DeliveryState, Post, PostState
+from publisher.models import WAITING_STATES, Action, ApprovalState, Post, PostState
 from publisher.store import post_history
 from publisher.web.accounts import record_event
 from publisher.web.auth import console_of, page, user_of
@@ -31,7 +31,6 @@ from publisher.web.views import flash, redirect, render, tr
 
 __all__ = ["is_editable", "routes"]
 
-_WAITING = (DeliveryState.QUEUED.value, DeliveryState.RETRY_WAIT.value)
 #: files one compose form may carry (the queue then holds a post to its own image limit)
 MAX_UPLOADS = 20
 
@@ -40,7 +39,7 @@ def is_editable(post: Post) -> bool:
     """Nothing of it has gone out or is going out: it can still be corrected (a rejected post always can)."""
     if post.state != PostState.ACTIVE:
         return False
-    return post.approval == ApprovalState.REJECTED or all(d.state in _WAITING for d in post.deliveries)
+    return post.approval == ApprovalState.REJECTED or all(d.state in WAITING_STATES for d in post.deliveries)
 
 
 def _context(console: Console, draft: Draft, **extra: Any) -> dict[str, Any]:
@@ -144,8 +143,8 @@ def _replace(console: Console, actor: str, old_id: int, new_id: int) -> str | No
     except PublisherError as exc:
         queue.cancel(new_id, f"its original, post {old_id}, could not be withdrawn: {exc}")
         return str(exc)
-    record_event(console.store, console.clock, actor, "post.replace", new_id, f"replaces post {old_id}")
-    record_event(console.store, console.clock, actor, "post.replaced", old_id, f"replaced by post {new_id}")
+    record_event(console.store, console.clock, actor, Action.POST_REPLACE, new_id, f"replaces post {old_id}")
+    record_event(console.store, console.clock, actor, Action.POST_REPLACED, old_id, f"replaced by post {new_id}")
     return None
 
 

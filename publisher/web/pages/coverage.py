@@ -15,18 +15,16 @@ from datetime import datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from publisher.errors import NotFoundError, PublisherError, ValidationError
-from publisher.models import Campaign
 from publisher.reports.tables import Summary, open_report
+from publisher.store.coverage import newest_covered_campaign
 from publisher.times import local, parse_time
 from publisher.tracker.coverage import add_manual, remove_coverage
-from publisher.tracker.models import CoverageItem
 from publisher.tracker.outlets import outlet_health
 from publisher.web.auth import console_of, page, user_of
 from publisher.web.charts import Chart, timeline
@@ -91,18 +89,7 @@ def keywords_in(terms: str | None) -> str | None:
 def default_campaign(console: Console) -> str | None:
     """The campaign whose coverage was added last, else the first by name, else None."""
     with console.store.sessions() as session:
-        newest = session.scalar(
-            select(Campaign.name)
-            .join(CoverageItem, CoverageItem.campaign_id == Campaign.id)
-            .where(CoverageItem.removed_at.is_(None))
-            .group_by(Campaign.name)
-            .order_by(func.max(CoverageItem.id).desc())
-            .limit(1)
-        )
-        if newest is not None:
-            return newest
-        first: str | None = session.scalar(select(Campaign.name).order_by(Campaign.name).limit(1))
-        return first
+        return newest_covered_campaign(session)
 
 
 def dashboard(console: Console, campaign: str, start: datetime | None, end: datetime | None) -> Dashboard:

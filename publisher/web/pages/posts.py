@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from publisher.errors import NotFoundError, ValidationError
-from publisher.models import ApprovalState, DeliveryState
+from publisher.models import WAITING_STATES, ApprovalState, DeliveryState
 from publisher.queue import SameApproverError
 from publisher.store import post_history
 from publisher.times import local, parse_time
@@ -45,7 +45,7 @@ async def post_page(request: Request) -> Response:
         "zone": zone,
         "previews": previews,
         "editable": is_editable(post),
-        "waiting": [d for d in post.deliveries if d.state in (DeliveryState.QUEUED, DeliveryState.RETRY_WAIT)],
+        "waiting": [d for d in post.deliveries if d.state in WAITING_STATES],
         "uncertain": [d for d in post.deliveries if d.state == DeliveryState.UNCERTAIN],
         "pending": post.approval == ApprovalState.PENDING and post.state == "active",
         "redact": console.redact,

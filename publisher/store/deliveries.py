@@ -1,80 +1,68 @@
-"""The database: engine set-up, migrations, and every query the rest of the code needs.
-
-SQL stays portable (SQLite and PostgreSQL). The one SQLite-specific part is ``_configure_sqlite``: WAL mode, a busy
-timeout, foreign keys, and ``BEGIN IMMEDIATE`` so that a transaction takes the single write lock up front instead of
-failing half-way when two processes write.
-"""
+"""Posts' deliveries: the predicates on their states (defined once), the dispatcher's claims and outcomes, leases
+taken back, and the read queries the CLI and the console list posts with."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Engine,
-    bindparam,
-    create_engine,
-    delete,
-    event,
-    exists,
-    func,
-    insert,
-    inspect,
-    or_,
-    select,
-    text,
-    update,
-)
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy import ColumnElement, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.dml import Update
 
-from publisher.errors import ConfigError
-from publisher.models import Channel, Delivery, DeliveryState, Event, Media, Post
-from publisher.web.models import WebSession  # the console's sessions: their SQL lives here too
+from publisher.models import (
+    OPEN_STATES,
+    SETTLED_STATES,
+    WAITING_STATES,
+    Action,
+    Campaign,
+    Channel,
+    Delivery,
+    DeliveryState,
+    Event,
+    Post,
+)
+from publisher.store.engine import StoreBase
 
 __all__ = [
-    "DUE_CHANNEL",
     "Claim",
+    "DeliveriesMixin",
     "Outcome",
     "PostFilter",
-    "Store",
-    "add_web_session",
-    "end_user_web_sessions",
-    "end_web_session",
+    "claimable",
+    "is_open",
+    "is_waiting",
     "list_deliveries",
     "list_rows",
-    "open_store",
     "post_history",
-    "prune_web_sessions",
     "queue_depth",
-    "touch_web_session",
-    "user_web_sessions",
-    "web_session",
 ]
 
-MIGRATIONS = Path(__file__).with_name("migrations")
-#: the PostgreSQL channel on which daemons are woken when work falls due (``Store.notify_due``, ``publisher.notify``)
-DUE_CHANNEL = "publisher_due"
-
-# States the dispatcher may pick up once due.
-_DUE_STATES = (DeliveryState.QUEUED.value, DeliveryState.RETRY_WAIT.value)
 # The tables, for Core statements on the dispatcher's path (no per-row or per-statement ORM work there).
 _DELIVERIES = Delivery.metadata.tables[Delivery.__tablename__]
 _CHANNELS = Channel.metadata.tables[Channel.__tablename__]
 _EVENTS = Event.metadata.tables[Event.__tablename__]
-# States after which a delivery waiting for this one may go (with the article's link if it was sent).
-_SETTLED = (DeliveryState.SENT.value, DeliveryState.FAILED.value, DeliveryState.CANCELLED.value)
-
+_WAITING = sorted(state.value for state in WAITING_STATES)
+_OPEN = sorted(state.value for state in OPEN_STATES)
+_SETTLED = sorted(state.value for state in SETTLED_STATES)
 
 _AWAITED = aliased(Delivery)  # made once: aliasing a mapped class costs more than the query it is used in
+
+
+# --- the predicates on deliveries, defined once ------------------------------------------------------------------
+
+
+def is_waiting() -> ColumnElement[bool]:
+    """Waiting to go out (``WAITING_STATES``): queued, or waiting to be tried again."""
+    return Delivery.state.in_(_WAITING)
+
+
+def is_open() -> ColumnElement[bool]:
+    """Not finished (``OPEN_STATES``): waiting, or being sent right now."""
+    return Delivery.state.in_(_OPEN)
 
 
 def _unblocked() -> ColumnElement[bool]:
@@ -85,16 +73,20 @@ def _unblocked() -> ColumnElement[bool]:
     )
 
 
+def claimable() -> ColumnElement[bool]:
+    """Waiting, approved (``ready``) and not held back by the article it waits for: the dispatcher takes it when
+    due (``due_at <= now``)."""
+    return is_waiting() & Delivery.ready.is_(True) & _unblocked()
+
+
 # --- the dispatcher's statements, built once: building one costs more than running it -----------------------------
 
-_NEXT_DUE = select(func.min(Delivery.due_at)).where(
-    Delivery.state.in_(_DUE_STATES), Delivery.ready.is_(True), _unblocked()
-)
+_NEXT_DUE = select(func.min(Delivery.due_at)).where(claimable())
 # per channel, its earliest open delivery: one row read through ix_deliveries_open_by_channel (migration 0006), where
 # a min() over the join read every open row (4-5 ms a call on PostgreSQL with 20,000 waiting, once per daemon loop)
 _EARLIEST_ON_CHANNEL = (
     select(Delivery.due_at)
-    .where(Delivery.channel_id == Channel.id, Delivery.state.in_(_DUE_STATES), Delivery.ready.is_(True), _unblocked())
+    .where(Delivery.channel_id == Channel.id, claimable())
     .order_by(Delivery.due_at)
     .limit(1)
     .correlate(Channel)
@@ -115,13 +107,7 @@ _CLAIMABLE = (
         Delivery.due_at,
         Delivery.waits_for_id,
     )
-    .where(
-        Delivery.channel_id == bindparam("channel_id"),
-        Delivery.state.in_(_DUE_STATES),
-        Delivery.ready.is_(True),
-        Delivery.due_at <= bindparam("now"),
-        _unblocked(),
-    )
+    .where(Delivery.channel_id == bindparam("channel_id"), claimable(), Delivery.due_at <= bindparam("now"))
     .order_by(Delivery.due_at, Delivery.id)
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True)
@@ -166,30 +152,6 @@ def _outcome_update(columns: tuple[str, ...], refund: bool) -> Update:
         .values({column: bindparam(f"b_{column}") for column in columns})
     )
     return statement.values(attempts=_DELIVERIES.c.attempts - 1) if refund else statement
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    # --- SQLite only: everything that is not portable SQL lives here -------------------------------------------
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" hook below issue BEGIN itself
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-@event.listens_for(Session, "before_flush")
-def _events_are_append_only(session: Session, _context: Any, _instances: Any) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, Event):
-            raise RuntimeError("the event log is append-only: events are never changed or deleted")
 
 
 @dataclass(frozen=True)
@@ -237,67 +199,8 @@ def _outcome_values(outcome: Outcome, now: datetime) -> dict[str, Any]:
     return values
 
 
-class Store:
-    """Sessions and queries over one database."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.sessions = sessionmaker(engine, expire_on_commit=False)
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
-    def notify_due(self, session: Session) -> None:
-        """Wake the daemons listening on PostgreSQL: a delivery was queued, approved, moved or is to be resent.
-
-        NOTIFY is transactional: it is delivered when ``session`` commits, and not at all if it rolls back. Nothing
-        on SQLite, where one daemon polls (``daemon.poll_interval``), as it also does on PostgreSQL as a safety net.
-        """
-        if not self.is_sqlite:
-            session.execute(text(f"NOTIFY {DUE_CHANNEL}"))
-
-    @contextlib.contextmanager
-    def session(self) -> Iterator[Session]:
-        """A transaction: committed on success, rolled back on any error."""
-        with self.sessions.begin() as session:
-            yield session
-
-    # --- schema -------------------------------------------------------------------------------------------------
-
-    def upgrade(self) -> str:
-        """Create the database or bring it to the newest migration; returns the revision now in place."""
-        from alembic import command
-        from alembic.config import Config
-        from alembic.runtime.migration import MigrationContext
-
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            # "heads": features developed side by side may each add a migration branch until a merge revision joins them
-            command.upgrade(config, "heads")
-        with self.engine.connect() as connection:
-            heads = MigrationContext.configure(connection).get_current_heads()
-        return "+".join(sorted(heads))
-
-    def is_initialised(self) -> bool:
-        return inspect(self.engine).has_table("deliveries")
-
-    # --- channels -----------------------------------------------------------------------------------------------
-
-    def sync_channels(self, kinds: dict[str, str], now: datetime) -> None:
-        """Make sure a row exists for every configured channel (name -> kind)."""
-        with self.session() as session:
-            existing = {c.name: c for c in session.scalars(select(Channel))}
-            for name, kind in kinds.items():
-                row = existing.get(name)
-                if row is None:
-                    session.add(Channel(name=name, kind=kind, created_at=now))
-                elif row.kind != kind:
-                    row.kind = kind
-
-    # --- the dispatcher's queries -------------------------------------------------------------------------------
+class DeliveriesMixin(StoreBase):
+    """The dispatcher's queries."""
 
     def next_due_at(self, channels: Sequence[str] | None = None) -> datetime | None:
         """When the earliest open delivery becomes due (it may be in the past), or None if nothing is waiting."""
@@ -334,7 +237,7 @@ class Store:
                     {
                         "at": now,
                         "actor": owner,
-                        "action": "claim",
+                        "action": Action.CLAIM.value,
                         "post_id": row.post_id,
                         "delivery_id": row.id,
                         "from_state": None,
@@ -392,7 +295,7 @@ class Store:
                         {
                             "at": now,
                             "actor": owner,
-                            "action": "delivery." + outcome.state.value,
+                            "action": Action.delivery(outcome.state).value,
                             "post_id": outcome.post_id,
                             "delivery_id": outcome.delivery_id,
                             "from_state": DeliveryState.CLAIMED.value,
@@ -420,20 +323,6 @@ class Store:
             connection.execute(_CHANNEL_SUCCESS, success)
         if errors:
             connection.execute(_CHANNEL_ERROR, errors)
-
-    def set_paused(self, channel: str, paused: bool, reason: str | None, now: datetime, actor: str) -> None:
-        with self.session() as session:
-            row = session.scalar(select(Channel).where(Channel.name == channel))
-            if row is None:
-                raise LookupError(f"channel {channel} is not in the database; run `publisher init`")
-            row.paused = paused
-            row.paused_by, row.probe_at = (actor if paused else None), None  # a person's pause: no automatic probe
-            if reason and paused:
-                row.last_error, row.last_error_at = reason, now
-            action = "channel.pause" if paused else "channel.resume"
-            session.add(Event(at=now, actor=actor, action=action, reason=f"{channel}: {reason or ''}"))
-            if not paused:
-                self.notify_due(session)
 
     def reclaim_expired(self, now: datetime, resend_channels: set[str], actor: str) -> list[Outcome]:
         """Take back deliveries whose worker died mid-send (the lease ran out).
@@ -471,7 +360,7 @@ class Store:
                     Event(
                         at=now,
                         actor=actor,
-                        action="delivery." + state.value,
+                        action=Action.delivery(state),
                         post_id=row.post_id,
                         delivery_id=row.id,
                         from_state=DeliveryState.CLAIMED.value,
@@ -481,73 +370,6 @@ class Store:
                 )
                 taken.append(Outcome(row.id, row.post_id, row.name, state, reason=why))
         return taken
-
-    def delivery(self, session: Session, delivery_id: int) -> Delivery:
-        row = session.get(Delivery, delivery_id)
-        if row is None:
-            raise LookupError(f"delivery {delivery_id} does not exist")
-        return row
-
-    def post_with_deliveries(self, session: Session, post_id: int) -> Post | None:
-        return session.get(Post, post_id)
-
-    def open_deliveries_of(self, session: Session, post_id: int) -> list[Delivery]:
-        return list(
-            session.scalars(
-                select(Delivery).where(
-                    Delivery.post_id == post_id,
-                    or_(Delivery.state.in_(_DUE_STATES), Delivery.state == DeliveryState.UNCERTAIN.value),
-                )
-            )
-        )
-
-    # --- the media store (publisher/media.py) ----------------------------------------------------------------------
-
-    def put_media(self, media: Media) -> bool:
-        """Add ``media`` unless a row with its hash exists (same hash, same bytes); True if it was added."""
-        try:
-            with self.session() as session:
-                if session.get(Media, media.sha256) is not None:
-                    return False
-                session.add(media)
-        except IntegrityError:  # another process stored the same bytes between our look and our insert
-            return False
-        return True
-
-    def get_media(self, sha256: str) -> Media | None:
-        with self.sessions() as session:
-            return session.get(Media, sha256)
-
-    def existing_media(self, hashes: Sequence[str]) -> set[str]:
-        """Which of ``hashes`` are in the media store (without reading their bytes)."""
-        if not hashes:
-            return set()
-        with self.sessions() as session:
-            return set(session.scalars(select(Media.sha256).where(Media.sha256.in_(list(hashes)))))
-
-
-def open_store(url: str, *, source: str = "config", echo: bool = False) -> Store:
-    """An engine for ``url`` (any SQLAlchemy URL; SQLite files get their folder created and are tuned)."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise ConfigError(
-            source, "database.url", f'{url!r} is not a database URL ({exc}); use e.g. "sqlite:///publisher.db"'
-        ) from None
-    kwargs: dict[str, Any] = {"echo": echo}
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)  # not for URI filenames
-        kwargs["connect_args"] = {"timeout": 10}
-    else:
-        kwargs["pool_pre_ping"] = True
-    try:
-        engine = create_engine(parsed, **kwargs)
-    except Exception as exc:  # an unknown driver or dialect
-        raise ConfigError(source, "database.url", f"cannot use {url!r}: {exc}") from None
-    if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
-    return Store(engine)
 
 
 # --- read queries for the CLI and the console ---------------------------------------------------------------------
@@ -563,10 +385,8 @@ class PostFilter:
     limit: int = 200
 
 
-def list_deliveries(store: Store, where: PostFilter) -> list[tuple[Post, Delivery]]:
+def list_deliveries(store: StoreBase, where: PostFilter) -> list[tuple[Post, Delivery]]:
     """Deliveries with their posts, by due time, filtered."""
-    from publisher.models import Campaign
-
     query = select(Post, Delivery).join(Delivery, Delivery.post_id == Post.id).join(Channel)
     if where.state:
         query = query.where(or_(Delivery.state == where.state, Post.approval == where.state))
@@ -583,7 +403,7 @@ def list_deliveries(store: Store, where: PostFilter) -> list[tuple[Post, Deliver
         return [(row[0], row[1]) for row in session.execute(query).unique().all()]
 
 
-def post_history(store: Store, post_id: int) -> tuple[Post | None, list[Event]]:
+def post_history(store: StoreBase, post_id: int) -> tuple[Post | None, list[Event]]:
     with store.sessions() as session:
         post = session.get(Post, post_id)
         if post is None:
@@ -593,75 +413,30 @@ def post_history(store: Store, post_id: int) -> tuple[Post | None, list[Event]]:
         return post, events
 
 
-def list_rows(store: Store, model: type[Any], order: Any) -> list[Any]:
+def list_rows(store: StoreBase, model: type[Any], order: Any) -> list[Any]:
     with store.sessions() as session:
         return list(session.scalars(select(model).order_by(order)))
 
 
-def queue_depth(store: Store, now: datetime) -> dict[str, dict[str, int]]:
+def state_counts(session: Session) -> dict[str, dict[str, int]]:
+    """Per channel: how many deliveries are in each state."""
+    counts: dict[str, dict[str, int]] = {}
+    query = select(Channel.name, Delivery.state, func.count()).join(Delivery).group_by(Channel.name, Delivery.state)
+    for name, state, count in session.execute(query):
+        counts.setdefault(name, {})[state] = count
+    return counts
+
+
+def queue_depth(store: StoreBase, now: datetime) -> dict[str, dict[str, int]]:
     """Per channel: how many deliveries are in each state, and how many open ones are overdue."""
     with store.sessions() as session:
-        rows = session.execute(
-            select(Channel.name, Delivery.state, func.count()).join(Delivery).group_by(Channel.name, Delivery.state)
-        ).all()
+        depth = state_counts(session)
         late = session.execute(
             select(Channel.name, func.count())
             .join(Delivery)
-            .where(Delivery.state.in_(_DUE_STATES), Delivery.ready.is_(True), Delivery.due_at < now)
+            .where(is_waiting(), Delivery.ready.is_(True), Delivery.due_at < now)
             .group_by(Channel.name)
         ).all()
-    depth: dict[str, dict[str, int]] = {}
-    for name, state, count in rows:
-        depth.setdefault(name, {})[state] = count
     for name, count in late:
         depth.setdefault(name, {})["overdue"] = count
     return depth
-
-
-# --- the web console's sessions (publisher.web.accounts) -------------------------------------------------------------
-
-
-def add_web_session(store: Store, row: WebSession) -> None:
-    with store.session() as session:
-        session.add(row)
-
-
-def web_session(store: Store, session_id: str) -> WebSession | None:
-    with store.sessions() as session:
-        return session.get(WebSession, session_id)
-
-
-def touch_web_session(store: Store, session_id: str, now: datetime) -> None:
-    with store.session() as session:
-        session.execute(update(WebSession).where(WebSession.id == session_id).values(last_seen_at=now))
-
-
-def end_web_session(store: Store, session_id: str, user_id: int | None = None) -> bool:
-    """Delete one session (only if it is ``user_id``'s, when given); False if there was none."""
-    query = delete(WebSession).where(WebSession.id == session_id)
-    if user_id is not None:
-        query = query.where(WebSession.user_id == user_id)
-    with store.session() as session:
-        return bool(session.execute(query).rowcount)  # type: ignore[attr-defined]
-
-
-def end_user_web_sessions(session: Session, user_id: int, keep: str | None = None) -> int:
-    """In the caller's transaction: delete every session of ``user_id`` but ``keep``; returns how many ended."""
-    query = delete(WebSession).where(WebSession.user_id == user_id)
-    if keep is not None:
-        query = query.where(WebSession.id != keep)
-    return int(session.execute(query).rowcount)  # type: ignore[attr-defined]
-
-
-def user_web_sessions(store: Store, user_id: int) -> list[WebSession]:
-    with store.sessions() as session:
-        query = select(WebSession).where(WebSession.user_id == user_id).order_by(WebSession.created_at.desc())
-        return list(session.scalars(query))
-
-
-def prune_web_sessions(store: Store, now: datetime, idle_since: datetime) -> None:
-    """Delete the sessions past their absolute lifetime or idle since before ``idle_since``."""
-    with store.session() as session:
-        session.execute(
-            delete(WebSession).where(or_(WebSession.expires_at <= now, WebSession.last_seen_at < idle_since))
-        )
