@@ -19,12 +19,13 @@ key) or ``"lookup"`` (the dispatcher calls ``lookup(key)`` first and resends onl
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import hashlib
 import hmac
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, cast, runtime_checkable
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -157,8 +158,8 @@ class Adapter(Protocol):
     """
 
     kind: ClassVar[str]
-    #: (optional class data) True for a website CMS: the post's other deliveries wait for its article's URL
-    #: and carry it as their link when the post has no link of its own
+    #: what it can do beyond sending (a website CMS's articles, lookups, limits read from the platform)
+    capabilities: Capabilities
     limits: Limits  # class data; an instance may narrow it from its config (an instance's own limit)
     idempotency: Idempotency  # class data; a webhook whose receiver honours the key may say "native"
     name: str
@@ -184,6 +185,10 @@ class Adapter(Protocol):
 
         Only called when ``idempotency == "lookup"``; others may raise ``NotImplementedError``.
         """
+        ...
+
+    async def refresh_limits(self) -> None:
+        """Read the channel's real limits from the platform; only called when ``capabilities.platform_limits``."""
         ...
 
     async def check(self) -> str:
@@ -325,3 +330,232 @@ def status_error(response: httpx.Response, reason: str) -> ChannelError:
         # the server may have acted before failing: the post may exist
         return Uncertain(f"HTTP {status}: {reason}")
     return Permanent(f"HTTP {status}: {reason}")
+
+
+# --- declared options --------------------------------------------------------------------------------------------
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+#: the default of an option that must be given
+REQUIRED: Any = _Required()
+_TYPE_WORDS: dict[builtins.type, str] = {
+    str: "a non-empty string",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
+    dict: "a table",
+    object: "a value",
+}
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Option:
+    """One key of a channel's table, declared once: validation, ``describe()``, the repr, the example config and the
+    channel page's options table all read it (the idea of apprise's ``template_tokens``)."""
+
+    name: str
+    help: str
+    type: builtins.type = str  # str, int, float (a whole number is accepted), bool, list or dict
+    default: Any = REQUIRED  # REQUIRED, None (optional, no value) or the value used when the key is left out
+    #: the key names an environment variable (``token_env``) and the adapter gets that variable's value; a secret
+    #: never appears in ``describe()``, the repr or an error message
+    secret: bool = False
+    choices: tuple[Any, ...] = ()
+    min: float | None = None  # inclusive bounds of a number, or of a list's length
+    max: float | None = None
+    positive: bool = False  # a number above 0
+    url: bool = False  # an http(s):// address; a trailing slash is dropped
+    items: builtins.type | None = None  # what a list holds
+    #: a further check of the typed value: returns the value to use, or raises ValueError with what is wrong
+    check: Callable[[Any], Any] | None = None
+    example: Any = REQUIRED  # the value shown in the example config (REQUIRED: the default, commented out)
+    documented: bool = True  # False for keys the core adds itself (an SMS channel's ``contacts``)
+
+    def __post_init__(self) -> None:
+        # the scrubber (publisher/scrub.py) finds every secret by this suffix
+        if self.secret != self.name.endswith("_env"):
+            raise ValueError(f"option {self.name}: a secret is named *_env, and only a secret is")
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def type_word(self) -> str:
+        if self.secret:
+            return "environment variable name"
+        if self.url:
+            return "URL"
+        word = {str: "string", int: "whole number", float: "number", bool: "true/false"}.get(self.type)
+        if word:
+            return word
+        return f"list of {self.items.__name__}" if self.type is list and self.items else self.type.__name__
+
+    def parse(self, options: Mapping[str, Any], env: Mapping[str, str]) -> Any:
+        """This option's value from a channel's table (and ``env`` for a secret), checked; ``AdapterConfigError``
+        names the key."""
+        if self.secret:
+            value: Any = secret_from_env(options, self.name, env, required=self.required)
+            if not value:
+                return value
+        elif self.name not in options:
+            if self.required:
+                raise AdapterConfigError(self.name, f"is required; add `{self.name} = ...` to the channel's table")
+            return self.default
+        else:
+            value = self._typed(options[self.name])
+        if self.check is not None:
+            try:
+                value = self.check(value)
+            except ValueError as exc:
+                raise AdapterConfigError(self.name, str(exc)) from None
+        return value
+
+    def _typed(self, value: Any) -> Any:
+        wrong = AdapterConfigError(self.name, f"must be {self._wanted()}, got {value!r}")
+        if self.type is float:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise wrong
+            value = float(value)
+        elif self.type is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise wrong
+        elif not isinstance(value, self.type) or (isinstance(value, str) and not value.strip()):
+            raise wrong
+        if (
+            self.type is list
+            and self.items is not None
+            and not all(isinstance(i, self.items) and i != "" for i in value)
+        ):
+            raise wrong
+        if self.choices and value not in self.choices:
+            raise AdapterConfigError(self.name, f"must be one of {', '.join(map(str, self.choices))}, got {value!r}")
+        if self.url:
+            if not value.startswith(("http://", "https://")) or not urlsplit(value).hostname:
+                raise AdapterConfigError(self.name, f"must start with http:// or https://, got {value!r}")
+            value = value.rstrip("/")
+        size = len(value) if self.type is list else value
+        if isinstance(size, int | float) and (
+            (self.positive and size <= 0)
+            or (self.min is not None and size < self.min)
+            or (self.max is not None and size > self.max)
+        ):
+            raise wrong
+        return value
+
+    def _wanted(self) -> str:
+        if self.type is list:
+            up_to = f"up to {self.max:g} " if self.max is not None else ""
+            each = _TYPE_WORDS[self.items].split(" ", 1)[1] + "s" if self.items in _TYPE_WORDS else "values"
+            return f"a list of {up_to}{each}"
+        word = _TYPE_WORDS[self.type]
+        if self.positive:
+            word = word.replace("a ", "a positive ", 1)
+        bounds = [f"at least {self.min:g}"] if self.min is not None else []
+        bounds += [f"at most {self.max:g}"] if self.max is not None else []
+        return f"{word} ({', '.join(bounds)})" if bounds else word
+
+    def shown(self, value: Any, options: Mapping[str, Any]) -> Any:
+        """``value`` as ``describe()`` shows it: a secret as the name of its variable, never its value."""
+        if self.secret:
+            return f"${options[self.name]} (hidden)" if value else None
+        return list(value) if isinstance(value, tuple) else value
+
+
+def parse_options(
+    declared: tuple[Option, ...], options: Mapping[str, Any], env: Mapping[str, str], kind: str
+) -> dict[str, Any]:
+    """A channel's table as validated values, one per declared option; an unknown key is refused with the known."""
+    known = {option.name for option in declared}
+    for key in options:
+        if key not in known:
+            listed = ", ".join(sorted(o.name for o in declared if o.documented))
+            raise AdapterConfigError(key, f"unknown option; the {kind} channel takes {listed}")
+    return {option.name: option.parse(options, env) for option in declared}
+
+
+def timeout(help: str = "Seconds to wait for an answer.", default: float = 10) -> Option:
+    """The ``timeout`` option every network channel has."""
+    return Option(name="timeout", type=float, default=float(default), positive=True, help=help)
+
+
+def api_base(default: Any, help: str = "Where the API lives; change it only to point at a test stand-in.") -> Option:
+    """The ``api_base`` option: where the platform's API lives."""
+    return Option(name="api_base", url=True, default=default, help=help)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Capabilities:
+    """What an adapter can do beyond render, publish and check, declared rather than probed with getattr."""
+
+    #: a website CMS: the post's other deliveries wait for its article and carry the article's URL as their link
+    articles: bool = False
+    #: ``lookup(key)`` reads an earlier send back (an instance may turn this on, a CMS hook with ``lookup_url``)
+    lookup: bool = False
+    #: ``refresh_limits()`` reads the channel's real limits from the platform when the daemon starts
+    platform_limits: bool = False
+
+
+class ChannelAdapter:
+    """The shared part of every adapter: the constructor parses the declared ``options`` into ``self.config``, and
+    ``describe()`` and the repr are built from the declaration, secrets masked. A kind implements ``setup`` (its
+    own attributes and any check across options), ``render``, ``publish``, ``lookup`` and ``check``."""
+
+    kind: ClassVar[str]
+    options: ClassVar[tuple[Option, ...]] = ()
+    capabilities: Capabilities = Capabilities()
+    limits: Limits
+    idempotency: Idempotency = "none"
+
+    def __init__(
+        self,
+        name: str,
+        options: Mapping[str, Any],
+        *,
+        client: httpx.AsyncClient | None = None,
+        env: Mapping[str, str] | None = None,
+        images: Any = None,
+    ) -> None:
+        from adapters.media import NO_IMAGES  # adapters.media imports this module
+
+        self.name = name
+        # None only for a kind that sends nothing over HTTP (the outbox)
+        self.client: httpx.AsyncClient = cast(httpx.AsyncClient, client)
+        self.images = images or NO_IMAGES
+        self._given = dict(options)
+        config = parse_options(type(self).options, options, env if env is not None else {}, self.kind)
+        self.setup(config)
+        # kept for describe(), without the secrets' values: vars(adapter) may end up in a log
+        self.config = {
+            o.name: o.shown(config[o.name], self._given) if o.secret else config[o.name] for o in self.options
+        }
+
+    def setup(self, config: dict[str, Any]) -> None:
+        """Take the checked values into attributes; raise ``AdapterConfigError`` for what spans several keys."""
+
+    async def lookup(self, key: str) -> Receipt | None:
+        raise NotImplementedError(f"a {self.kind} channel cannot look a post up")
+
+    async def refresh_limits(self) -> None:
+        """Nothing to read unless ``capabilities.platform_limits``."""
+
+    def describe(self) -> dict[str, Any]:
+        """The channel's options with secrets masked: safe to log and to show."""
+        described: dict[str, Any] = {"kind": self.kind}
+        for option in type(self).options:
+            if option.documented:
+                value = self.config[option.name]
+                described[option.name] = list(value) if isinstance(value, tuple) else value
+        return described
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{key}={value!r}"
+            for key, value in self.describe().items()
+            if key != "kind" and isinstance(value, str | int | float) and value is not None
+        )
+        return f"{type(self).__name__}({self.name!r}, {shown})"

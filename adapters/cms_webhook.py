@@ -11,64 +11,70 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import httpx
 
 from adapters.article import article, slug_for
 from adapters.base import (
-    AdapterConfigError,
+    Capabilities,
+    ChannelAdapter,
     ChannelError,
     CredentialsRejected,
-    Idempotency,
     Limits,
+    Option,
     Payload,
     PostContent,
     Receipt,
     Retryable,
     Uncertain,
     raise_for_transport,
-    require_option,
-    secret_from_env,
     sign,
     status_error,
+    timeout,
 )
-from adapters.media import NO_IMAGES, ImageSource, checked_sources, inline_images, is_media_ref
+from adapters.media import checked_sources, inline_images, is_media_ref
 
 __all__ = ["CmsWebhookAdapter"]
 
 
-class CmsWebhookAdapter:
+class CmsWebhookAdapter(ChannelAdapter):
     kind: ClassVar[str] = "cms_webhook"
-    publishes_articles: ClassVar[bool] = True  # the post's other deliveries carry this article's link
+    options: ClassVar[tuple[Option, ...]] = (
+        Option(
+            name="url", url=True, help="Where the articles are POSTed.", example="https://cms.example.org/api/articles"
+        ),
+        Option(
+            name="secret_env",
+            secret=True,
+            default=None,
+            help="The environment variable holding the shared signing secret. Requests then carry "
+            'X-Publisher-Timestamp and X-Publisher-Signature: sha256=HMAC-SHA256(secret, "<timestamp>.<body>"), as '
+            "the plain webhook channel does. Leave it out for an unsigned hook.",
+            example="CMS_WEBHOOK_SECRET",
+        ),
+        Option(
+            name="lookup_url",
+            url=True,
+            default=None,
+            help="Where to ask whether a key was already published, as GET lookup_url?key=<key>, answered 200 with "
+            '{"id", "url"} or 404. With it, a send whose answer was lost is looked up and resent only if absent; '
+            "without it, such a send waits for a person to check.",
+            example="https://cms.example.org/api/articles/by-key",
+        ),
+        timeout(),
+    )
+    capabilities: Capabilities = Capabilities(articles=True)  # the post's other deliveries carry its link
     limits: Limits = Limits(max_length=None, max_images=20, concurrency=4)
-    idempotency: Idempotency = "none"
 
-    def __init__(
-        self,
-        name: str,
-        options: Mapping[str, Any],
-        *,
-        client: httpx.AsyncClient,
-        env: Mapping[str, str],
-        images: ImageSource | None = None,
-    ) -> None:
-        self.name = name
-        self.client = client
-        self.images = images or NO_IMAGES
-        self.url = _http_url(options, "url", required=True)
-        self.lookup_url = _http_url(options, "lookup_url", required=False)
+    def setup(self, config: dict[str, Any]) -> None:
+        self.url: str = config["url"]
+        self.lookup_url: str = config["lookup_url"] or ""
         if self.lookup_url:
             self.idempotency = "lookup"
-        self._secret = secret_from_env(options, "secret_env", env, required=False)
-        timeout = options.get("timeout", 10)
-        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
-            raise AdapterConfigError("timeout", f"must be a positive number of seconds, got {timeout!r}")
-        self.timeout = float(timeout)
-
-    def __repr__(self) -> str:
-        return f"CmsWebhookAdapter({self.name!r}, url={self.url!r})"
+            self.capabilities = Capabilities(articles=True, lookup=True)
+        self._secret: str = config["secret_env"]
+        self.timeout: float = config["timeout"]
 
     def render(self, post: PostContent) -> Payload:
         checked_sources(post.images, self.kind)  # a path is refused, not passed on
@@ -118,16 +124,9 @@ class CmsWebhookAdapter:
             response = await self.client.head(self.url, timeout=self.timeout)
         except httpx.TransportError as exc:
             raise Retryable(f"cannot reach {self.url}: {type(exc).__name__}") from exc
+        if response.status_code >= 500:  # reachable, but a server error is no working receiver
+            raise status_error(response, f"{self.url} answered {response.reason_phrase or 'a server error'}")
         return f"{self.url} answered HTTP {response.status_code} (without lookup_url nothing authenticated is checked)"
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "url": self.url,
-            "lookup_url": self.lookup_url,
-            "signed": bool(self._secret),
-            "timeout": self.timeout,
-        }
 
     def _signed(self, signed: bytes, key: str) -> dict[str, str]:
         headers = {"Idempotency-Key": key}
@@ -136,15 +135,6 @@ class CmsWebhookAdapter:
             headers["X-Publisher-Timestamp"] = timestamp
             headers["X-Publisher-Signature"] = sign(self._secret, timestamp, signed)
         return headers
-
-
-def _http_url(options: Mapping[str, Any], key: str, *, required: bool) -> str:
-    if not required and options.get(key) is None:
-        return ""
-    url: str = require_option(options, key)
-    if not url.startswith(("http://", "https://")):
-        raise AdapterConfigError(key, f"must start with http:// or https://, got {url!r}")
-    return url
 
 
 def _error(response: httpx.Response) -> ChannelError:

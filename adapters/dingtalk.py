@@ -18,32 +18,23 @@ import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import httpx
-
 from adapters.base import (
-    AdapterConfigError,
     ChannelError,
     CredentialsRejected,
     Limits,
+    Option,
     Payload,
     Permanent,
     PostContent,
-    Receipt,
     Retryable,
-    base_option,
-    secret_from_env,
-    split_webhook,
-    text_option,
-    timeout_option,
 )
-from adapters.media import NO_IMAGES, ImageSource, link_images
-from adapters.robot import RobotAdapter
+from adapters.media import link_images
+from adapters.robot import RobotAdapter, link_text, robot_options
 from adapters.text import chat_markdown, count_utf8_bytes, plain_text
 
 __all__ = ["DingTalkAdapter", "sign"]
 
 _DEFAULT_BASE = "https://oapi.dingtalk.com"
-_OPTIONS = {"webhook_env", "secret_env", "keywords", "append_keyword", "msgtype", "link_text", "api_base", "timeout"}
 _MSGTYPES = ("markdown", "text", "actionCard")
 _BLOCK_SECONDS = 600  # "send too fast": the robot is blocked for 10 minutes
 
@@ -54,6 +45,12 @@ def sign(secret: str, timestamp_ms: str) -> str:
     return base64.b64encode(digest).decode()
 
 
+def _signing_secret(value: str) -> str:
+    if not value.startswith("SEC"):
+        raise ValueError("a DingTalk signing secret starts with SEC; copy it from 加签")
+    return value
+
+
 class DingTalkAdapter(RobotAdapter):
     kind: ClassVar[str] = "dingtalk"
     # "message too long, exceed 20000 bytes" (errcode 460101) is the only length limit DingTalk reports
@@ -61,42 +58,56 @@ class DingTalkAdapter(RobotAdapter):
         max_length=20000, count=count_utf8_bytes, unit="bytes (UTF-8)", max_images=20, rate_per_minute=20, concurrency=1
     )
     credential: ClassVar[str] = "access token"
+    webhook_param: ClassVar[str] = "access_token"
+    default_base: ClassVar[str] = _DEFAULT_BASE
+    options: ClassVar[tuple[Option, ...]] = robot_options(
+        "DingTalk",
+        "https://oapi.dingtalk.com/robot/send?access_token=...",
+        (
+            Option(
+                name="secret_env",
+                secret=True,
+                default=None,
+                check=_signing_secret,
+                help='The environment variable holding the robot\'s signing secret (加签, starts with "SEC"). Leave '
+                "it out if the robot is secured by keywords or an IP allowlist only.",
+                example="DINGTALK_SECRET",
+            ),
+            Option(
+                name="keywords",
+                type=list,
+                items=str,
+                max=10,
+                default=(),
+                help="The robot's custom keywords (自定义关键词), if it uses that security setting: DingTalk refuses "
+                "a message containing none of them. Leave it out otherwise.",
+            ),
+            Option(
+                name="append_keyword",
+                type=bool,
+                default=False,
+                help="With keywords: false refuses (when queued) a post that contains none of them; true adds the "
+                "first keyword on a line of its own at the end of such a post.",
+            ),
+            Option(
+                name="msgtype",
+                default="markdown",
+                choices=_MSGTYPES,
+                help='"markdown", "text" (plain text) or "actionCard" (markdown with a button to the post\'s link; '
+                "needs a link).",
+                example="markdown",
+            ),
+            link_text("The text of the link (markdown) or of the button (actionCard)."),
+        ),
+        _DEFAULT_BASE,
+    )
 
-    def __init__(
-        self,
-        name: str,
-        options: Mapping[str, Any],
-        *,
-        client: httpx.AsyncClient,
-        env: Mapping[str, str],
-        images: ImageSource | None = None,
-    ) -> None:
-        self.name = name
-        self.client = client
-        self.images = images or NO_IMAGES
-        for key in options:
-            if key not in _OPTIONS:
-                raise AdapterConfigError(
-                    key, f"unknown option; the dingtalk channel takes {', '.join(sorted(_OPTIONS))}"
-                )
-        self.msgtype = options.get("msgtype", "markdown")
-        if self.msgtype not in _MSGTYPES:
-            raise AdapterConfigError("msgtype", f'must be "markdown", "text" or "actionCard", got {self.msgtype!r}')
-        self.keywords = _keywords(options.get("keywords", []))
-        self.append_keyword = options.get("append_keyword", False)
-        if not isinstance(self.append_keyword, bool):
-            raise AdapterConfigError("append_keyword", f"must be true or false, got {self.append_keyword!r}")
-        self.link_text = text_option(options, "link_text", "阅读全文")
-        self.webhook_var = str(options.get("webhook_env"))
-        self._token, origin = split_webhook(secret_from_env(options, "webhook_env", env), "access_token", "webhook_env")
-        self._secret = secret_from_env(options, "secret_env", env, required=False)
-        if self._secret and not self._secret.startswith("SEC"):
-            raise AdapterConfigError("secret_env", "a DingTalk signing secret starts with SEC; copy it from 加签")
-        self.api_base = base_option(options, origin or _DEFAULT_BASE)
-        self.timeout = timeout_option(options)
-
-    def __repr__(self) -> str:
-        return f"DingTalkAdapter(name={self.name!r}, msgtype={self.msgtype!r}, signed={bool(self._secret)})"
+    def setup(self, config: dict[str, Any]) -> None:
+        super().setup(config)
+        self.msgtype: str = config["msgtype"]
+        self.keywords: tuple[str, ...] = tuple(config["keywords"])
+        self.append_keyword: bool = config["append_keyword"]
+        self._secret = config["secret_env"]
 
     def render(self, post: PostContent) -> Payload:
         post = dataclasses.replace(post, images=link_images(post.images, self.kind))
@@ -126,19 +137,8 @@ class DingTalkAdapter(RobotAdapter):
             )
         return f"{text}\n\n{self.keywords[0]}"
 
-    async def lookup(self, key: str) -> Receipt | None:
-        raise NotImplementedError("a DingTalk robot cannot list what it sent")
-
     def describe(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "api_base": self.api_base,
-            "webhook": f"${self.webhook_var} (hidden)",
-            "signed": bool(self._secret),
-            "keywords": list(self.keywords),
-            "msgtype": self.msgtype,
-            "timeout": self.timeout,
-        }
+        return {**super().describe(), "signed": bool(self._secret)}
 
     def _target(self, body: dict[str, Any]) -> tuple[str, Mapping[str, str] | None, dict[str, Any]]:
         params = {"access_token": self._token}
@@ -166,9 +166,3 @@ class DingTalkAdapter(RobotAdapter):
         if code == -1:  # "system busy": nothing was done
             return Retryable(f"DingTalk is busy ({reason})")
         return Permanent(reason)
-
-
-def _keywords(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(word, str) and word for word in value) or len(value) > 10:
-        raise AdapterConfigError("keywords", f"must be a list of up to 10 non-empty strings, got {value!r}")
-    return tuple(value)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any, ClassVar
 
-from adapters.base import ChannelError, Idempotency, Limits, Payload, PostContent, Receipt, Uncertain
+from adapters.base import Capabilities, ChannelError, Idempotency, Limits, Payload, PostContent, Receipt, Uncertain
 
 __all__ = ["FakeAdapter"]
 
 
 class FakeAdapter:
     kind: ClassVar[str] = "fake"
+    capabilities: Capabilities = Capabilities()  # a test may give one fake the articles of a website
 
     def __init__(
         self,
@@ -58,6 +59,9 @@ class FakeAdapter:
     async def lookup(self, key: str) -> Receipt | None:
         self.lookups.append(key)
         return self.landed.get(key)
+
+    async def refresh_limits(self) -> None:
+        """Fixed limits: nothing to read."""
 
     async def check(self) -> str:
         return "fake: always fine"

@@ -18,34 +18,27 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, ClassVar
 
-import httpx
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from adapters.base import (
-    AdapterConfigError,
     ChannelError,
     CredentialsRejected,
     Limits,
+    Option,
     Payload,
     Permanent,
     PostContent,
     Receipt,
     Retryable,
-    base_option,
-    secret_from_env,
-    split_webhook,
-    text_option,
-    timeout_option,
 )
-from adapters.media import NO_IMAGES, ImageSource, link_images
-from adapters.robot import RobotAdapter
+from adapters.media import link_images
+from adapters.robot import RobotAdapter, link_text, robot_options
 from adapters.text import count_utf8_bytes
 
 __all__ = ["FeishuAdapter", "post_lines", "sign"]
 
 _DEFAULT_BASE = "https://open.feishu.cn"
-_OPTIONS = {"webhook_env", "secret_env", "link_text", "api_base", "timeout"}
 _MAX_BODY = 20 * 1000  # "at most 20 KB": read as 20 000 bytes to be safe
 _SIGN_ROOM = 120  # what the timestamp and sign fields add to the body
 
@@ -75,31 +68,27 @@ class FeishuAdapter(RobotAdapter):
     message_fields: ClassVar[tuple[str, ...]] = ("msg", "StatusMessage")
     robot: ClassVar[str] = "bot"
     credential: ClassVar[str] = "bot token"
+    default_base: ClassVar[str] = _DEFAULT_BASE
+    options: ClassVar[tuple[Option, ...]] = robot_options(
+        "Feishu",
+        "https://open.feishu.cn/open-apis/bot/v2/hook/...; for Lark, https://open.larksuite.com/...",
+        (
+            Option(
+                name="secret_env",
+                secret=True,
+                default=None,
+                help="The environment variable holding the bot's signing secret (签名校验). Leave it out if the bot "
+                "does not sign.",
+                example="FEISHU_SECRET",
+            ),
+            link_text("The text of the link to the post."),
+        ),
+        _DEFAULT_BASE,
+    )
 
-    def __init__(
-        self,
-        name: str,
-        options: Mapping[str, Any],
-        *,
-        client: httpx.AsyncClient,
-        env: Mapping[str, str],
-        images: ImageSource | None = None,
-    ) -> None:
-        self.name = name
-        self.client = client
-        self.images = images or NO_IMAGES
-        for key in options:
-            if key not in _OPTIONS:
-                raise AdapterConfigError(key, f"unknown option; the feishu channel takes {', '.join(sorted(_OPTIONS))}")
-        self.link_text = text_option(options, "link_text", "阅读全文")
-        self.webhook_var = str(options.get("webhook_env"))
-        self._token, origin = split_webhook(secret_from_env(options, "webhook_env", env), "", "webhook_env")
-        self._secret = secret_from_env(options, "secret_env", env, required=False)
-        self.api_base = base_option(options, origin or _DEFAULT_BASE)
-        self.timeout = timeout_option(options)
-
-    def __repr__(self) -> str:
-        return f"FeishuAdapter(name={self.name!r}, api_base={self.api_base!r}, signed={bool(self._secret)})"
+    def setup(self, config: dict[str, Any]) -> None:
+        super().setup(config)
+        self._secret = config["secret_env"]
 
     def render(self, post: PostContent) -> Payload:
         lines = post_lines(post.body)
@@ -117,15 +106,6 @@ class FeishuAdapter(RobotAdapter):
 
     async def lookup(self, key: str) -> Receipt | None:
         raise NotImplementedError("a Feishu custom bot cannot list what it sent")
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "api_base": self.api_base,
-            "webhook": f"${self.webhook_var} (hidden)",
-            "signed": bool(self._secret),
-            "timeout": self.timeout,
-        }
 
     def _target(self, body: dict[str, Any]) -> tuple[str, Mapping[str, str] | None, dict[str, Any]]:
         if self._secret:

@@ -13,7 +13,6 @@ import functools
 import hashlib
 import re
 import time
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -21,10 +20,13 @@ import httpx
 
 from adapters.base import (
     AdapterConfigError,
+    Capabilities,
+    ChannelAdapter,
     ChannelError,
     CredentialsRejected,
     Idempotency,
     Limits,
+    Option,
     Payload,
     Permanent,
     PostContent,
@@ -33,11 +35,9 @@ from adapters.base import (
     Uncertain,
     parse_retry_after,
     raise_for_transport,
-    require_option,
-    secret_from_env,
     status_error,
+    timeout,
 )
-from adapters.media import NO_IMAGES, ImageSource
 from adapters.text import URL, compose, fit_text, graphemes, markdown_to_text
 
 # compose, fit_text, graphemes (adapters.text) lived here; still importable from here
@@ -57,63 +57,93 @@ def count_mastodon(text: str, url_weight: int = 23) -> int:
 # --- the adapter -------------------------------------------------------------------------------------------------
 
 
-def _positive(options: Mapping[str, Any], key: str, default: float) -> float:
-    value = options.get(key, default)
-    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-        raise AdapterConfigError(key, f"must be a positive number, got {value!r}")
-    return float(value)
+def _language(value: str) -> str:
+    if not re.fullmatch(r"[a-z]{2}", value):
+        raise ValueError(f'must be an ISO 639-1 code such as "zh" or "en", got {value!r}')
+    return value
 
 
-class MastodonAdapter:
+class MastodonAdapter(ChannelAdapter):
     kind: ClassVar[str] = "mastodon"
+    options: ClassVar[tuple[Option, ...]] = (
+        Option(name="instance", url=True, help="The instance the account lives on.", example="https://mastodon.social"),
+        Option(
+            name="token_env",
+            secret=True,
+            help="The environment variable holding the account's access token (scopes write:statuses and "
+            "write:media; add read:accounts if you want `check` to name the account). Never the token itself.",
+            example="MASTODON_TOKEN",
+        ),
+        Option(
+            name="visibility",
+            default="public",
+            choices=_VISIBILITIES,
+            help="public, unlisted, private (followers only) or direct.",
+            example="public",
+        ),
+        Option(
+            name="language",
+            default=None,
+            check=_language,
+            help="ISO 639-1 language of the posts; leave it out to let the instance guess.",
+            example="zh",
+        ),
+        Option(
+            name="spoiler_text",
+            default="",
+            help="A content warning shown before every post; it counts against the character limit. Leave it out "
+            "for none.",
+        ),
+        Option(
+            name="max_characters",
+            type=int,
+            default=500,
+            positive=True,
+            help="Used until the daemon reads the real values from /api/v2/instance at start (Mastodon's defaults).",
+            example=500,
+        ),
+        Option(
+            name="characters_reserved_per_url",
+            type=int,
+            default=23,
+            positive=True,
+            help="What a link counts as, likewise read from the instance at start.",
+            example=23,
+        ),
+        timeout(),
+        Option(
+            name="media_timeout",
+            type=float,
+            default=60.0,
+            positive=True,
+            help="Seconds to wait for an uploaded image to finish processing.",
+            example=60,
+        ),
+        Option(
+            name="media_poll_interval",
+            type=float,
+            default=1.0,
+            positive=True,
+            help="Seconds between two checks of an uploaded image.",
+            example=1,
+        ),
+    )
+    capabilities: Capabilities = Capabilities(platform_limits=True)  # the instance sets its own length
     limits: Limits = Limits(
         max_length=500, count=count_mastodon, max_images=4, rate_per_minute=_STATUS_RATE, concurrency=2
     )
     idempotency: Idempotency = "native"
 
-    def __init__(
-        self,
-        name: str,
-        options: Mapping[str, Any],
-        *,
-        client: httpx.AsyncClient,
-        env: Mapping[str, str],
-        images: ImageSource | None = None,
-    ) -> None:
-        self.name = name
-        self.client = client
-        self.images = images or NO_IMAGES
-        self.instance = require_option(options, "instance").rstrip("/")
-        if not self.instance.startswith(("http://", "https://")):
-            raise AdapterConfigError(
-                "instance", f'must be the instance URL, e.g. "https://mastodon.social", got {self.instance!r}'
-            )
-        self.token_env = require_option(options, "token_env")
-        self._token = secret_from_env(options, "token_env", env)
-        self.visibility = options.get("visibility", "public")
-        if self.visibility not in _VISIBILITIES:
-            raise AdapterConfigError(
-                "visibility", f"must be one of {', '.join(_VISIBILITIES)}, got {self.visibility!r}"
-            )
-        self.language = options.get("language")
-        if self.language is not None and not (
-            isinstance(self.language, str) and re.fullmatch(r"[a-z]{2}", self.language)
-        ):
-            raise AdapterConfigError(
-                "language", f'must be an ISO 639-1 code such as "zh" or "en", got {self.language!r}'
-            )
-        self.spoiler_text = options.get("spoiler_text", "")
-        if not isinstance(self.spoiler_text, str):
-            raise AdapterConfigError("spoiler_text", f"must be text (the content warning), got {self.spoiler_text!r}")
-        self.timeout = _positive(options, "timeout", 10)
-        self.media_timeout = _positive(options, "media_timeout", 60)
-        self.media_poll_interval = _positive(options, "media_poll_interval", 1)
-        max_characters = options.get("max_characters", 500)
-        url_weight = options.get("characters_reserved_per_url", 23)
-        for key, value in (("max_characters", max_characters), ("characters_reserved_per_url", url_weight)):
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise AdapterConfigError(key, f"must be a positive whole number, got {value!r}")
-        self._set_limits(max_characters, url_weight, self.limits.max_images)
+    def setup(self, config: dict[str, Any]) -> None:
+        self.instance: str = config["instance"]
+        self._token: str = config["token_env"]
+        self.visibility: str = config["visibility"]
+        self.language: str | None = config["language"]
+        self.spoiler_text: str = config["spoiler_text"]
+        self.timeout: float = config["timeout"]
+        self.media_timeout: float = config["media_timeout"]
+        self.media_poll_interval: float = config["media_poll_interval"]
+        self._set_limits(config["max_characters"], config["characters_reserved_per_url"], self.limits.max_images)
 
     def _set_limits(self, max_characters: int, url_weight: int, max_images: int) -> None:
         count = functools.partial(count_mastodon, url_weight=url_weight)
@@ -230,9 +260,6 @@ class MastodonAdapter:
         except (ValueError, KeyError, TypeError) as exc:
             raise Retryable(f"unreadable answer while uploading the image {name}") from exc
 
-    async def lookup(self, key: str) -> Receipt | None:
-        raise NotImplementedError("Mastodon drops repeated Idempotency-Key values; no lookup is needed")
-
     async def check(self) -> str:
         try:
             response = await self.client.get(
@@ -251,16 +278,11 @@ class MastodonAdapter:
         return f"token accepted for @{acct} on {self.instance}; posts up to {self.limits.max_length} characters"
 
     def describe(self) -> dict[str, Any]:
+        # the limits read from the instance, not the configured ones
         return {
-            "kind": self.kind,
-            "instance": self.instance,
-            "token_env": self.token_env,
-            "visibility": self.visibility,
-            "language": self.language,
-            "spoiler_text": self.spoiler_text,
+            **super().describe(),
             "max_characters": self.max_characters,
             "characters_reserved_per_url": self.url_weight,
-            "timeout": self.timeout,
         }
 
 

@@ -19,16 +19,17 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
 from adapters.base import (
-    AdapterConfigError,
+    ChannelAdapter,
     ChannelError,
     CredentialsRejected,
     Idempotency,
     Limits,
+    Option,
     Payload,
     Permanent,
     PostContent,
@@ -37,11 +38,10 @@ from adapters.base import (
     Uncertain,
     parse_retry_after,
     raise_for_transport,
-    require_option,
-    secret_from_env,
     status_error,
+    timeout,
 )
-from adapters.media import NO_IMAGES, ImageSource, LoadedImage
+from adapters.media import LoadedImage
 from adapters.text import markdown_to_html
 
 __all__ = ["EVENT_LIMIT", "MatrixAdapter", "canonical_json", "event_bytes", "message_content"]
@@ -73,8 +73,48 @@ def event_bytes(text: str, msgtype: str = "m.text") -> int:
     return len(canonical_json(message_content(text, msgtype)).encode("utf-8"))
 
 
-class MatrixAdapter:
+def _room_id(value: str) -> str:
+    if not value.startswith("!"):
+        raise ValueError(f"must be a room ID starting with '!' (Element: Room settings > Advanced), got {value!r}")
+    return value
+
+
+class MatrixAdapter(ChannelAdapter):
     kind: ClassVar[str] = "matrix"
+    options: ClassVar[tuple[Option, ...]] = (
+        Option(
+            name="homeserver",
+            url=True,
+            help="The homeserver's base URL (the client-server API), as shown in the account's settings.",
+            example="https://matrix.example.org",
+        ),
+        Option(
+            name="room_id",
+            check=_room_id,
+            help='The room\'s ID (Element: Room settings > Advanced > "Internal room ID"), not an alias like '
+            "#parents:example.org. The account must have joined the room.",
+            example="!kHqYdPkxlsHUtGXzAz:example.org",
+        ),
+        Option(
+            name="access_token_env",
+            secret=True,
+            help="The environment variable holding the account's access token. Never the token itself. Keep using "
+            "the same token (the same device): the homeserver recognises a resent message by its transaction id only "
+            "for that device.",
+            example="MATRIX_ACCESS_TOKEN",
+        ),
+        Option(
+            name="msgtype",
+            default="m.text",
+            choices=("m.text", "m.notice"),
+            help='"m.text" (an ordinary message) or "m.notice" (a bot\'s message; some clients show it dimmed and '
+            "never notify).",
+            example="m.text",
+        ),
+        timeout(
+            "Seconds to wait for an answer. A send whose answer is lost is sent again safely (same transaction id)."
+        ),
+    )
     limits: Limits = Limits(
         max_length=EVENT_LIMIT - ENVELOPE_RESERVE,
         count=event_bytes,
@@ -85,43 +125,14 @@ class MatrixAdapter:
     )
     idempotency: Idempotency = "native"
 
-    def __init__(
-        self,
-        name: str,
-        options: Mapping[str, Any],
-        *,
-        client: httpx.AsyncClient,
-        env: Mapping[str, str],
-        images: ImageSource | None = None,
-    ) -> None:
-        self.name = name
-        self.client = client
-        self.images = images or NO_IMAGES
-        self.homeserver = str(require_option(options, "homeserver")).rstrip("/")
-        if not self.homeserver.startswith(("https://", "http://")) or not urlsplit(self.homeserver).hostname:
-            raise AdapterConfigError("homeserver", f"must be the homeserver's base URL, got {self.homeserver!r}")
-        self.room_id = str(require_option(options, "room_id"))
-        if not self.room_id.startswith("!"):
-            raise AdapterConfigError(
-                "room_id",
-                f"must be a room ID starting with '!' (Element: Room settings > Advanced), got {self.room_id!r}",
-            )
-        self._token = secret_from_env(options, "access_token_env", env)
-        self.access_token_env = str(options["access_token_env"])
-        self.msgtype = str(options.get("msgtype", "m.text"))
-        if self.msgtype not in ("m.text", "m.notice"):
-            raise AdapterConfigError(
-                "msgtype", f'must be "m.text" or "m.notice" (a bot\'s notice), got {self.msgtype!r}'
-            )
-        timeout = options.get("timeout", 10)
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-            raise AdapterConfigError("timeout", f"must be a positive number of seconds, got {timeout!r}")
-        self.timeout = float(timeout)
+    def setup(self, config: dict[str, Any]) -> None:
+        self.homeserver: str = config["homeserver"]
+        self.room_id: str = config["room_id"]
+        self._token: str = config["access_token_env"]
+        self.msgtype: str = config["msgtype"]
+        self.timeout: float = config["timeout"]
         self.limits = dataclasses.replace(self.limits, count=functools.partial(event_bytes, msgtype=self.msgtype))
         self._uploaded: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}  # (key, source) -> mxc URI, info
-
-    def __repr__(self) -> str:
-        return f"MatrixAdapter(name={self.name!r}, room_id={self.room_id!r})"
 
     def render(self, post: PostContent) -> Payload:
         title = " ".join(post.title.split())
@@ -160,16 +171,6 @@ class MatrixAdapter:
         if self.room_id not in rooms.get("joined_rooms", []):
             raise Permanent(f"{user} has not joined {self.room_id}: invite it to the room and accept the invitation")
         return f"logged in as {user} (device {whoami.get('device_id', '?')}), joined to {self.room_id}"
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "homeserver": self.homeserver,
-            "room_id": self.room_id,
-            "access_token_env": self.access_token_env,
-            "msgtype": self.msgtype,
-            "timeout": self.timeout,
-        }
 
     async def _send(self, content: Mapping[str, Any], txn_id: str) -> str:
         room, txn = quote(self.room_id, safe=""), quote(txn_id, safe="")

@@ -10,72 +10,76 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import httpx
 
 from adapters.base import (
-    AdapterConfigError,
+    ChannelAdapter,
     CredentialsRejected,
-    Idempotency,
     Limits,
+    Option,
     Payload,
     Permanent,
     PostContent,
     Receipt,
     Retryable,
     Uncertain,
-    base_option,
     json_object,
     raise_for_transport,
-    require_option,
-    secret_from_env,
     status_error,
-    timeout_option,
+    timeout,
 )
-from adapters.media import NO_IMAGES, ImageSource
 from adapters.text import plain_text
 
 __all__ = ["OneBotAdapter"]
 
-_OPTIONS = {"api_base", "group_id", "token_env", "timeout"}
 _MEANINGS = {1400: "(bad request)", 1404: "(the implementation does not offer this action)"}
 
 
-class OneBotAdapter:
+def _group_number(value: int) -> int:
+    if value <= 0:
+        raise ValueError(f"must be the QQ group number, got {value!r}")
+    return value
+
+
+class OneBotAdapter(ChannelAdapter):
     kind: ClassVar[str] = "onebot"
+    options: ClassVar[tuple[Option, ...]] = (
+        # self-hosted: there is no default address
+        Option(
+            name="api_base",
+            url=True,
+            help="Where the implementation's HTTP API listens (its `http` server, port 5700 in the spec's example). "
+            "There is no default: the implementation runs on your own machine.",
+            example="http://127.0.0.1:5700",
+        ),
+        Option(
+            name="group_id",
+            type=int,
+            check=_group_number,
+            help="The QQ group number to post to; the logged-in QQ account must be a member allowed to speak.",
+            example=123456789,
+        ),
+        Option(
+            name="token_env",
+            secret=True,
+            default=None,
+            help="The environment variable holding the implementation's access token (its `access-token` / "
+            '`access_token` setting), sent as "Authorization: Bearer ...". Leave it out only if the API has no token '
+            "and listens on localhost. Never the token itself.",
+            example="ONEBOT_TOKEN",
+        ),
+        timeout(),
+    )
     # The spec documents no length limit and QQ publishes no send rate; one at a time keeps order and the account safe.
     limits: Limits = Limits(max_length=None, max_images=20, rate_per_minute=None, concurrency=1)
-    idempotency: Idempotency = "none"
 
-    def __init__(
-        self,
-        name: str,
-        options: Mapping[str, Any],
-        *,
-        client: httpx.AsyncClient,
-        env: Mapping[str, str],
-        images: ImageSource | None = None,
-    ) -> None:
-        self.name = name
-        self.client = client
-        self.images = images or NO_IMAGES
-        for key in options:
-            if key not in _OPTIONS:
-                raise AdapterConfigError(key, f"unknown option; the onebot channel takes {', '.join(sorted(_OPTIONS))}")
-        require_option(options, "api_base")  # self-hosted: there is no default address
-        self.api_base = base_option(options, "")
-        group_id = require_option(options, "group_id", int)
-        if isinstance(group_id, bool) or group_id <= 0:
-            raise AdapterConfigError("group_id", f"must be the QQ group number, got {group_id!r}")
-        self.group_id: int = group_id
-        self._token = secret_from_env(options, "token_env", env, required=False)
-        self.token_var = options.get("token_env")
-        self.timeout = timeout_option(options)
-
-    def __repr__(self) -> str:
-        return f"OneBotAdapter(name={self.name!r}, api_base={self.api_base!r}, group_id={self.group_id})"
+    def setup(self, config: dict[str, Any]) -> None:
+        self.api_base: str = config["api_base"]
+        self.group_id: int = config["group_id"]
+        self._token: str = config["token_env"]
+        self.timeout: float = config["timeout"]
 
     def render(self, post: PostContent) -> Payload:
         text = plain_text(post.body, title=post.title, link=post.link)
@@ -110,16 +114,6 @@ class OneBotAdapter:
             f"logged in as {account.get('nickname', '?')} ({account.get('user_id', '?')}); "
             f"group {self.group_id} is {info.get('group_name', '?')!r}"
         )
-
-    def describe(self) -> dict[str, Any]:
-        token = f"${self.token_var} (hidden)" if self._token else None
-        return {
-            "kind": self.kind,
-            "api_base": self.api_base,
-            "group_id": self.group_id,
-            "access_token": token,
-            "timeout": self.timeout,
-        }
 
     async def _call(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         """Run one OneBot action; return the whole answer when ``status`` is "ok" or "async"."""

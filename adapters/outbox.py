@@ -10,14 +10,20 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-import httpx
-
-from adapters.base import AdapterConfigError, Idempotency, Limits, Payload, Permanent, PostContent, Receipt
-from adapters.media import EXTENSIONS, NO_IMAGES, ImageSource, checked_sources, is_media_ref
+from adapters.base import (
+    ChannelAdapter,
+    Idempotency,
+    Limits,
+    Option,
+    Payload,
+    Permanent,
+    PostContent,
+    Receipt,
+)
+from adapters.media import EXTENSIONS, checked_sources, is_media_ref
 from adapters.text import markdown_to_html
 
 __all__ = ["OutboxAdapter"]
@@ -25,32 +31,26 @@ __all__ = ["OutboxAdapter"]
 _SAFE_KEY = re.compile(r"[^A-Za-z0-9._-]")
 
 
-class OutboxAdapter:
+class OutboxAdapter(ChannelAdapter):
     kind: ClassVar[str] = "outbox"
+    options: ClassVar[tuple[Option, ...]] = (
+        Option(name="folder", default="outbox", help="Where the .json and .md files are written.", example="outbox"),
+        Option(
+            name="max_length",
+            type=int,
+            positive=True,
+            default=None,
+            help="Make it refuse what a real channel would refuse: the longest post accepted when it is queued.",
+        ),
+    )
     limits: Limits = Limits(max_length=None, max_images=20, concurrency=8)
     idempotency: Idempotency = "native"
 
-    def __init__(
-        self,
-        name: str,
-        options: Mapping[str, Any],
-        *,
-        client: httpx.AsyncClient | None = None,
-        env: Mapping[str, str] | None = None,
-        images: ImageSource | None = None,
-    ) -> None:
-        self.name = name
-        self.images = images or NO_IMAGES
-        folder = options.get("folder", "outbox")
-        if not isinstance(folder, str) or not folder:
-            raise AdapterConfigError("folder", f'must be a folder path such as "outbox", got {folder!r}')
-        self.folder = Path(folder)
-        max_length = options.get("max_length")
-        if max_length is not None:
-            if not isinstance(max_length, int) or max_length <= 0:
-                raise AdapterConfigError("max_length", f"must be a positive whole number, got {max_length!r}")
+    def setup(self, config: dict[str, Any]) -> None:
+        self.folder = Path(config["folder"])
+        if config["max_length"] is not None:
             # an outbox may stand in for a real channel, so it can carry that channel's limit
-            self.limits = Limits(max_length=max_length, max_images=20, concurrency=8)
+            self.limits = Limits(max_length=config["max_length"], max_images=20, concurrency=8)
 
     def render(self, post: PostContent) -> Payload:
         checked_sources(post.images, self.kind)  # a path is refused, not passed on
@@ -105,9 +105,6 @@ class OutboxAdapter:
         if not os.access(self.folder, os.W_OK):
             raise Permanent(f"the outbox folder {self.folder} is not writable")
         return f"folder {self.folder.resolve()} is writable"
-
-    def describe(self) -> dict[str, Any]:
-        return {"kind": self.kind, "folder": str(self.folder)}
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -16,22 +16,49 @@ from typing import Any, ClassVar
 import httpx
 
 from adapters.base import (
+    ChannelAdapter,
     ChannelError,
     Idempotency,
+    Option,
     Payload,
     Permanent,
     Receipt,
     Retryable,
     Uncertain,
+    api_base,
     json_object,
     raise_for_transport,
+    split_webhook,
     status_error,
+    timeout,
 )
 
-__all__ = ["RobotAdapter"]
+__all__ = ["RobotAdapter", "link_text", "robot_options"]
 
 
-class RobotAdapter:
+def link_text(help: str) -> Option:
+    return Option(name="link_text", default="阅读全文", help=help)
+
+
+def robot_options(platform: str, webhook: str, extra: tuple[Option, ...], default_base: str) -> tuple[Option, ...]:
+    """``webhook_env``, then ``extra``, then ``timeout`` and ``api_base``: what every group robot takes."""
+    webhook_help = (
+        f"The environment variable holding the robot's webhook address as {platform} shows it ({webhook}) or just "
+        "its credential. Never the address itself."
+    )
+    base_help = (
+        f"Where the API lives ({default_base}). Taken from the webhook address when it is a whole address; change "
+        "it only to point at a test stand-in."
+    )
+    return (
+        Option(name="webhook_env", secret=True, help=webhook_help, example=f"{platform.upper()}_WEBHOOK"),
+        *extra,
+        timeout(),
+        api_base(None, help=base_help),
+    )
+
+
+class RobotAdapter(ChannelAdapter):
     """A group robot behind a webhook; a platform subclass supplies ``_target``, ``_error`` and the facts below."""
 
     idempotency: Idempotency = "none"
@@ -41,9 +68,19 @@ class RobotAdapter:
     robot: ClassVar[str] = "robot"  # the platform's word for it
     credential: ClassVar[str]  # what a check proves accepted: "access token", "webhook key"
     refusal: ClassVar[str] = ""  # said before the refusal of the check's empty message
-    client: httpx.AsyncClient
     timeout: float
     _secret: str = ""  # the signing secret, if the robot has one
+
+    #: the webhook address's query parameter holding the credential ("" for the last path segment)
+    webhook_param: ClassVar[str] = ""
+    default_base: ClassVar[str]
+
+    def setup(self, config: dict[str, Any]) -> None:
+        self.link_text: str = config["link_text"]
+        self.webhook_var = str(self._given["webhook_env"])
+        self._token, origin = split_webhook(config["webhook_env"], self.webhook_param, "webhook_env")
+        self.api_base: str = config["api_base"] or origin or self.default_base
+        self.timeout = config["timeout"]
 
     def _target(self, body: dict[str, Any]) -> tuple[str, Mapping[str, str] | None, dict[str, Any]]:
         """The address, query parameters and (signed) body of a request carrying ``body``."""

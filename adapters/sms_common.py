@@ -23,6 +23,7 @@ import httpx
 
 from adapters.base import (
     AdapterConfigError,
+    Capabilities,
     ChannelError,
     Idempotency,
     Limits,
@@ -478,6 +479,7 @@ class TemplateSmsAdapter:
     kind: ClassVar[str]
     limits: Limits
     idempotency: Idempotency = "none"  # neither platform drops a repeated request
+    capabilities: Capabilities = Capabilities()
     default_api_base: ClassVar[str]
     template_key: ClassVar[str]  # the option naming the approved template
     max_batch: ClassVar[int]  # numbers per request
@@ -549,6 +551,9 @@ class TemplateSmsAdapter:
         """The filled variables of ``payload``, in the platform's order."""
         values: Mapping[str, str] = payload.data.get("params", {})
         return [(name, values[name]) for name, _ in self.template.params]
+
+    async def refresh_limits(self) -> None:
+        """The limits are the template's, fixed in the configuration."""
 
     def describe(self) -> dict[str, Any]:
         return {

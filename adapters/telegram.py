@@ -24,23 +24,23 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from adapters.base import (
-    AdapterConfigError,
+    ChannelAdapter,
     ChannelError,
     CredentialsRejected,
-    Idempotency,
     Limits,
+    Option,
     Payload,
     Permanent,
     PostContent,
     Receipt,
     Retryable,
     Uncertain,
+    api_base,
     parse_retry_after,
     raise_for_transport,
-    require_option,
-    secret_from_env,
+    timeout,
 )
-from adapters.media import NO_IMAGES, ImageSource, LoadedImage
+from adapters.media import LoadedImage
 from adapters.text import count_utf16_units
 
 __all__ = ["CAPTION_LIMIT", "MESSAGE_LIMIT", "TelegramAdapter", "render_messages"]
@@ -332,8 +332,52 @@ class _ChatMigrated(Exception):
         self.new_chat_id = new_chat_id
 
 
-class TelegramAdapter:
+def _chat_id(value: Any) -> int | str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"@[A-Za-z]\w{3,}", value.strip()):
+        return value.strip()
+    raise ValueError(f'must be a numeric chat id or a public "@channelname", got {value!r}')
+
+
+class TelegramAdapter(ChannelAdapter):
     kind: ClassVar[str] = "telegram"
+    options: ClassVar[tuple[Option, ...]] = (
+        Option(
+            name="chat_id",
+            type=object,
+            check=_chat_id,
+            help='The chat to post to: its numeric id (supergroups and channels start with -100), or "@name" for a '
+            "public channel. If the group is upgraded to a supergroup, Telegram names the new id: the adapter follows "
+            "it until the daemon restarts and logs a warning; put the new id here.",
+            example=-1001234567890,
+        ),
+        Option(
+            name="token_env",
+            secret=True,
+            help='The environment variable holding the bot token from @BotFather ("123456789:AA..."). Never the token '
+            "itself.",
+            example="TELEGRAM_BOT_TOKEN",
+        ),
+        timeout(
+            "Seconds to wait for an answer. A message whose answer does not come in time may have gone out: it waits "
+            'as "uncertain" for a person to say "resend" or "it went out".'
+        ),
+        api_base(
+            "https://api.telegram.org",
+            help="The Bot API's address. Change it only for a local Bot API server or a test stand-in.",
+        ),
+        Option(
+            name="max_length",
+            type=int,
+            positive=True,
+            default=10 * MESSAGE_LIMIT,
+            help="The longest post accepted when it is queued, in UTF-16 units of visible text (default 40960: ten "
+            "messages).",
+        ),
+    )
     # max_length bounds a whole post (ten full messages): each message is kept under 4096 by splitting, and a
     # longer report is better as a link than as a wall of messages; the queue refuses it when it is queued.
     limits: Limits = Limits(
@@ -344,35 +388,15 @@ class TelegramAdapter:
         rate_per_minute=20,  # Bot FAQ: at most 20 messages a minute in one group
         concurrency=1,  # one chat: parts of two posts must not interleave
     )
-    idempotency: Idempotency = "none"
 
-    def __init__(
-        self,
-        name: str,
-        options: Mapping[str, Any],
-        *,
-        client: httpx.AsyncClient,
-        env: Mapping[str, str],
-        images: ImageSource | None = None,
-    ) -> None:
-        self.name = name
-        self.client = client
-        self.images = images or NO_IMAGES
-        self.chat_id: int | str = _chat_id(options.get("chat_id"))
+    def setup(self, config: dict[str, Any]) -> None:
+        self.chat_id: int | str = config["chat_id"]
         self.configured_chat_id = self.chat_id
-        token = secret_from_env(options, "token_env", env)
-        self.token_env = str(options["token_env"])
-        self.api_base = str(options.get("api_base", "https://api.telegram.org")).rstrip("/")
-        if not self.api_base.startswith(("http://", "https://")):
-            raise AdapterConfigError(
-                "api_base", f"must start with https:// (or http:// for a test), got {self.api_base!r}"
-            )
-        self.timeout = _positive(options, "timeout", 10.0)
-        if "max_length" in options:
-            max_length = require_option(options, "max_length", int)
-            if max_length <= 0:
-                raise AdapterConfigError("max_length", f"must be a positive whole number, got {max_length!r}")
-            self.limits = dataclasses.replace(self.limits, max_length=max_length)
+        token: str = config["token_env"]
+        self.token_env = str(self._given["token_env"])
+        self.api_base: str = config["api_base"]
+        self.timeout: float = config["timeout"]
+        self.limits = dataclasses.replace(self.limits, max_length=config["max_length"])
         self._token = token
         self._base = f"{self.api_base}/bot{token}"
         _TOKEN_FILTER.tokens.add(token)
@@ -380,9 +404,6 @@ class TelegramAdapter:
             logging.getLogger("httpx").addFilter(_TOKEN_FILTER)
         self._progress: dict[str, list[int]] = {}  # key -> message ids of a post that went out only in part
         self._chat: dict[str, Any] = {}
-
-    def __repr__(self) -> str:
-        return f"TelegramAdapter(name={self.name!r}, chat_id={self.chat_id!r})"
 
     def render(self, post: PostContent) -> Payload:
         visible, messages = render_messages(post)
@@ -430,16 +451,9 @@ class TelegramAdapter:
         return f"bot @{me.get('username')} can reach {chat.get('type', 'chat')} {title!r} ({self.chat_id})"
 
     def describe(self) -> dict[str, Any]:
-        described = {
-            "kind": self.kind,
-            "api_base": self.api_base,
-            "chat_id": self.chat_id,
-            "token_env": self.token_env,
-            "timeout": self.timeout,
-            "max_length": self.limits.max_length,
-        }
+        described = super().describe()
         if self.chat_id != self.configured_chat_id:
-            described["migrated_from"] = self.configured_chat_id
+            described.update(chat_id=self.chat_id, migrated_from=self.configured_chat_id)
         return described
 
     async def _send(
@@ -537,25 +551,6 @@ class TelegramAdapter:
         error.reason = self._scrub(error.reason)
         error.args = (error.reason,)
         return error
-
-
-def _chat_id(value: Any) -> int | str:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"@[A-Za-z]\w{3,}", value.strip()):
-        return value.strip()
-    if value is None:
-        raise AdapterConfigError("chat_id", "is required: the chat's numeric id (e.g. -1001234567890) or @channel")
-    raise AdapterConfigError("chat_id", f'must be a numeric chat id or a public "@channelname", got {value!r}')
-
-
-def _positive(options: Mapping[str, Any], key: str, default: float) -> float:
-    value = options.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise AdapterConfigError(key, f"must be a positive number of seconds, got {value!r}")
-    return float(value)
 
 
 def _message_link(chat: Mapping[str, Any], message_id: int) -> str | None:

@@ -8,69 +8,69 @@ answer was lost is resent instead of waiting for a person.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import httpx
 
 from adapters.base import (
-    AdapterConfigError,
-    Idempotency,
+    ChannelAdapter,
     Limits,
+    Option,
     Payload,
     Permanent,
     PostContent,
     Receipt,
     raise_for_transport,
-    require_option,
-    secret_from_env,
     sign,
     status_error,
+    timeout,
 )
-from adapters.media import NO_IMAGES, ImageSource, checked_sources, inline_images, is_media_ref
+from adapters.media import checked_sources, inline_images, is_media_ref
 from adapters.text import html_to_text, markdown_to_html
 
 # sign (adapters.base, shared with cms_webhook) lived here; still importable from here
 __all__ = ["WebhookAdapter", "sign"]
 
 
-class WebhookAdapter:
+class WebhookAdapter(ChannelAdapter):
     kind: ClassVar[str] = "webhook"
+    options: ClassVar[tuple[Option, ...]] = (
+        Option(name="url", url=True, help="Where each post is POSTed as JSON.", example="https://example.org/hook"),
+        Option(
+            name="secret_env",
+            secret=True,
+            default=None,
+            help="Optional HMAC-SHA256 signature: the environment variable holding the shared secret.",
+            example="PUBLISHER_HOOK_SECRET",
+        ),
+        timeout(),
+        Option(
+            name="idempotent",
+            type=bool,
+            default=False,
+            help="Set to true only if your receiver drops a repeated Idempotency-Key; then a lost answer is resent "
+            "safely.",
+        ),
+        Option(
+            name="max_length",
+            type=int,
+            default=None,
+            positive=True,
+            help="The longest post accepted when it is queued (none by default).",
+        ),
+    )
     limits: Limits = Limits(max_length=None, max_images=20, concurrency=16)
-    idempotency: Idempotency = "none"
 
-    def __init__(
-        self,
-        name: str,
-        options: Mapping[str, Any],
-        *,
-        client: httpx.AsyncClient,
-        env: Mapping[str, str],
-        images: ImageSource | None = None,
-    ) -> None:
-        self.name = name
-        self.client = client
-        self.images = images or NO_IMAGES
-        self.url = require_option(options, "url")
-        if not self.url.startswith(("http://", "https://")):
-            raise AdapterConfigError("url", f"must start with http:// or https://, got {self.url!r}")
-        self.secret = secret_from_env(options, "secret_env", env, required=False)
-        timeout = options.get("timeout", 10)
-        if not isinstance(timeout, int | float) or timeout <= 0:
-            raise AdapterConfigError("timeout", f"must be a positive number of seconds, got {timeout!r}")
-        self.timeout = float(timeout)
-        concurrency = options.get("concurrency")
-        max_length = options.get("max_length")
-        for key, value in (("concurrency", concurrency), ("max_length", max_length)):
-            if value is not None and (not isinstance(value, int) or value <= 0):
-                raise AdapterConfigError(key, f"must be a positive whole number, got {value!r}")
-        if concurrency is not None or max_length is not None:
-            self.limits = Limits(
-                max_length=max_length, max_images=20, concurrency=concurrency or self.limits.concurrency
-            )
-        if options.get("idempotent", False) is True:
+    def setup(self, config: dict[str, Any]) -> None:
+        self.url: str = config["url"]
+        self.secret: str = config["secret_env"]
+        self.timeout: float = config["timeout"]
+        if config["max_length"] is not None:
+            self.limits = dataclasses.replace(self.limits, max_length=config["max_length"])
+        if config["idempotent"]:
             self.idempotency = "native"  # the receiver drops repeated Idempotency-Key values
 
     def render(self, post: PostContent) -> Payload:
@@ -107,18 +107,14 @@ class WebhookAdapter:
             raise status_error(response, response.text[:200])
         return _receipt_from(response)
 
-    async def lookup(self, key: str) -> Receipt | None:
-        raise NotImplementedError("a generic webhook has no way to look a post up")
-
     async def check(self) -> str:
         try:
             response = await self.client.head(self.url, timeout=self.timeout)
         except httpx.TransportError as exc:
             raise Permanent(f"cannot reach {self.url}: {type(exc).__name__}") from exc
+        if response.status_code >= 500:  # reachable, but a server error is no working receiver
+            raise status_error(response, f"{self.url} answered {response.reason_phrase or 'a server error'}")
         return f"{self.url} answered HTTP {response.status_code}"
-
-    def describe(self) -> dict[str, Any]:
-        return {"kind": self.kind, "url": self.url, "signed": bool(self.secret), "timeout": self.timeout}
 
 
 def _receipt_from(response: httpx.Response) -> Receipt:

@@ -12,13 +12,11 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import httpx
-
 from adapters.base import (
-    AdapterConfigError,
     ChannelError,
     CredentialsRejected,
     Limits,
+    Option,
     Payload,
     Permanent,
     PostContent,
@@ -26,13 +24,12 @@ from adapters.base import (
     Retryable,
     base_option,
     json_object,
-    secret_from_env,
     split_webhook,
     text_option,
     timeout_option,
 )
-from adapters.media import NO_IMAGES, ImageSource, link_images
-from adapters.robot import RobotAdapter
+from adapters.media import link_images
+from adapters.robot import RobotAdapter, link_text, robot_options
 from adapters.text import chat_markdown, count_utf8_bytes, plain_text, truncate_utf8
 
 # the chat-robot helpers lived here and are still importable from here: the options now in adapters.base,
@@ -51,7 +48,6 @@ __all__ = [
 
 _DEFAULT_BASE = "https://qyapi.weixin.qq.com"
 _SEND_PATH = "/cgi-bin/webhook/send"
-_OPTIONS = {"webhook_env", "msgtype", "link_text", "api_base", "timeout"}
 
 
 def _limits(max_length: int, max_images: int = 20) -> Limits:
@@ -76,34 +72,32 @@ class WeComAdapter(RobotAdapter):
     limits: Limits = _LIMITS["markdown"]
     credential: ClassVar[str] = "webhook key"
     refusal: ClassVar[str] = "the empty test message was refused: "
+    webhook_param: ClassVar[str] = "key"
+    default_base: ClassVar[str] = _DEFAULT_BASE
+    options: ClassVar[tuple[Option, ...]] = robot_options(
+        "WeCom",
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...; the key is the robot's only credential: anyone "
+        "who has it can post to the group",
+        (
+            Option(
+                name="msgtype",
+                default="markdown",
+                choices=tuple(_LIMITS),
+                help='"markdown" (at most 4096 bytes), "text" (plain text, at most 2048 bytes) or "news" (a card '
+                "with title, a summary cut to 512 bytes, the first image and the post's link; needs a link). Bytes "
+                "are UTF-8: 汉字 count 3.",
+                example="markdown",
+            ),
+            link_text("The text of the link to the post in markdown messages."),
+        ),
+        _DEFAULT_BASE,
+    )
 
-    def __init__(
-        self,
-        name: str,
-        options: Mapping[str, Any],
-        *,
-        client: httpx.AsyncClient,
-        env: Mapping[str, str],
-        images: ImageSource | None = None,
-    ) -> None:
-        self.name = name
-        self.client = client
-        self.images = images or NO_IMAGES
-        for key in options:
-            if key not in _OPTIONS:
-                raise AdapterConfigError(key, f"unknown option; the wecom channel takes {', '.join(sorted(_OPTIONS))}")
-        self.msgtype = options.get("msgtype", "markdown")
-        if self.msgtype not in _LIMITS:
-            raise AdapterConfigError("msgtype", f'must be "markdown", "text" or "news", got {self.msgtype!r}')
+    def setup(self, config: dict[str, Any]) -> None:
+        super().setup(config)
+        self._key = self._token
+        self.msgtype: str = config["msgtype"]
         self.limits = _LIMITS[self.msgtype]
-        self.link_text = text_option(options, "link_text", "阅读全文")
-        self.webhook_var = str(options.get("webhook_env"))
-        self._key, origin = split_webhook(secret_from_env(options, "webhook_env", env), "key", "webhook_env")
-        self.api_base = base_option(options, origin or _DEFAULT_BASE)
-        self.timeout = timeout_option(options)
-
-    def __repr__(self) -> str:
-        return f"WeComAdapter(name={self.name!r}, msgtype={self.msgtype!r}, api_base={self.api_base!r})"
 
     def render(self, post: PostContent) -> Payload:
         post = dataclasses.replace(post, images=link_images(post.images, self.kind))
@@ -130,15 +124,6 @@ class WeComAdapter(RobotAdapter):
 
     async def lookup(self, key: str) -> Receipt | None:
         raise NotImplementedError("a WeCom robot cannot list what it sent")
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "api_base": self.api_base,
-            "webhook": f"${self.webhook_var} (hidden)",
-            "msgtype": self.msgtype,
-            "timeout": self.timeout,
-        }
 
     def _target(self, body: dict[str, Any]) -> tuple[str, Mapping[str, str] | None, dict[str, Any]]:
         return self.api_base + _SEND_PATH, {"key": self._key}, body

@@ -13,7 +13,6 @@ import ipaddress
 import math
 import re
 import time
-from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -21,22 +20,22 @@ import httpx
 
 from adapters.base import (
     AdapterConfigError,
+    ChannelAdapter,
     ChannelError,
     CredentialsRejected,
-    Idempotency,
     Limits,
+    Option,
     Payload,
     Permanent,
     PostContent,
     Receipt,
     Retryable,
     Uncertain,
+    api_base,
     raise_for_transport,
-    require_option,
-    secret_from_env,
     status_error,
+    timeout,
 )
-from adapters.media import NO_IMAGES, ImageSource
 from adapters.text import URL, compose, markdown_to_text
 
 __all__ = ["WeiboAdapter", "count_weibo"]
@@ -73,49 +72,68 @@ def _weibo_join(title: str, body: str, tail: str) -> str:
     return f"{head}{body} {tail}".strip() if tail else f"{head}{body}".strip()
 
 
-class WeiboAdapter:
+def _bare_host(value: str) -> str:
+    if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", value.lower()):
+        raise ValueError(f'must be a bare host such as "example.org", got {value!r}')
+    return value.lower()
+
+
+def _ip_address(value: str) -> str:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise ValueError(f"must be the public IP address of the poster, got {value!r}") from None
+    return value
+
+
+class WeiboAdapter(ChannelAdapter):
     kind: ClassVar[str] = "weibo"
+    options: ClassVar[tuple[Option, ...]] = (
+        Option(
+            name="token_env",
+            secret=True,
+            help="The environment variable holding the OAuth2 access token of the account that posts (never the "
+            "token itself).",
+            example="WEIBO_TOKEN",
+        ),
+        Option(
+            name="safe_domain",
+            check=_bare_host,
+            help="The safe domain (安全域名) bound to your app on open.weibo.com: My apps -> App info -> Basic info. "
+            "Weibo refuses a text without a link on it; subdomains (www.example.org) count as on it.",
+            example="example.org",
+        ),
+        Option(
+            name="fallback_link",
+            default=None,
+            help="Used when a post's link is missing or not on the safe domain; must itself be on the safe domain. "
+            "Leave it out to refuse such posts when they are queued.",
+        ),
+        Option(
+            name="rip",
+            check=_ip_address,
+            help="The real public IP address of the person or server posting; statuses/share requires it (parameter "
+            "`rip`).",
+            example="203.0.113.7",
+        ),
+        timeout(),
+        api_base("https://api.weibo.com"),
+    )
     # posting: 30 per user per hour (open.weibo.com Rate-limiting); one at a time keeps repeats in order
     limits: Limits = Limits(
         max_length=140, count=count_weibo, unit="汉字", max_images=1, rate_per_minute=0.5, concurrency=1
     )
-    idempotency: Idempotency = "none"
 
-    def __init__(
-        self,
-        name: str,
-        options: Mapping[str, Any],
-        *,
-        client: httpx.AsyncClient,
-        env: Mapping[str, str],
-        images: ImageSource | None = None,
-    ) -> None:
-        self.name = name
-        self.client = client
-        self.images = images or NO_IMAGES
-        self.api_base = str(options.get("api_base", "https://api.weibo.com")).rstrip("/")
-        if not self.api_base.startswith(("http://", "https://")):
-            raise AdapterConfigError("api_base", f"must start with http:// or https://, got {self.api_base!r}")
-        self.token_env = require_option(options, "token_env")
-        self._token = secret_from_env(options, "token_env", env)
-        self.safe_domain = require_option(options, "safe_domain").lower()
-        if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", self.safe_domain):
-            raise AdapterConfigError(
-                "safe_domain", f'must be a bare host such as "example.org", got {self.safe_domain!r}'
-            )
-        self.fallback_link = options.get("fallback_link")
-        if self.fallback_link is not None and not (
-            isinstance(self.fallback_link, str) and self._on_safe_domain(self.fallback_link)
-        ):
+    def setup(self, config: dict[str, Any]) -> None:
+        self.api_base: str = config["api_base"]
+        self._token: str = config["token_env"]
+        self.token_env = str(self._given["token_env"])
+        self.safe_domain: str = config["safe_domain"]
+        self.fallback_link: str | None = config["fallback_link"]
+        if self.fallback_link is not None and not self._on_safe_domain(self.fallback_link):
             raise AdapterConfigError("fallback_link", f"must be an http(s) URL on {self.safe_domain}")
-        self.rip = require_option(options, "rip")
-        try:
-            ipaddress.ip_address(self.rip)
-        except ValueError:
-            raise AdapterConfigError("rip", f"must be the public IP address of the poster, got {self.rip!r}") from None
-        self.timeout = options.get("timeout", 10)
-        if not isinstance(self.timeout, int | float) or isinstance(self.timeout, bool) or self.timeout <= 0:
-            raise AdapterConfigError("timeout", f"must be a positive number of seconds, got {self.timeout!r}")
+        self.rip: str = config["rip"]
+        self.timeout: float = config["timeout"]
 
     def _on_safe_domain(self, link: str) -> bool:
         parts = urlsplit(link)
@@ -238,14 +256,3 @@ class WeiboAdapter:
         days = int(left // 86400)
         warning = "; renew it soon" if days < 14 else ""
         return f"token for Weibo user {document['uid']} is valid for {days} more days{warning}"
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "api_base": self.api_base,
-            "token_env": self.token_env,
-            "safe_domain": self.safe_domain,
-            "fallback_link": self.fallback_link,
-            "rip": self.rip,
-            "timeout": self.timeout,
-        }

@@ -18,11 +18,13 @@ import httpx
 
 from adapters.article import article, excerpt, slug_for
 from adapters.base import (
-    AdapterConfigError,
+    Capabilities,
+    ChannelAdapter,
     ChannelError,
     CredentialsRejected,
     Idempotency,
     Limits,
+    Option,
     Payload,
     Permanent,
     PostContent,
@@ -30,11 +32,10 @@ from adapters.base import (
     Retryable,
     Uncertain,
     raise_for_transport,
-    require_option,
-    secret_from_env,
     status_error,
+    timeout,
 )
-from adapters.media import EXTENSIONS, NO_IMAGES, ImageSource
+from adapters.media import EXTENSIONS
 
 # article, excerpt and slug_for (adapters.article) lived here; still importable from here
 __all__ = ["WordPressAdapter", "article", "excerpt", "slug_for"]
@@ -42,48 +43,70 @@ __all__ = ["WordPressAdapter", "article", "excerpt", "slug_for"]
 STATUSES = ("publish", "draft", "pending", "private")
 
 
-class WordPressAdapter:
+class WordPressAdapter(ChannelAdapter):
     kind: ClassVar[str] = "wordpress"
-    publishes_articles: ClassVar[bool] = True  # the post's other deliveries carry this article's link
+    options: ClassVar[tuple[Option, ...]] = (
+        Option(
+            name="url",
+            url=True,
+            help="The site's address, without /wp-json: what visitors type. Use https:// (see WP_ENVIRONMENT_TYPE in "
+            "the docs).",
+            example="https://www.example.edu.cn",
+        ),
+        Option(
+            name="username",
+            help='The WordPress user that posts. Give it the "editor" role (publish, upload, manage categories) or '
+            '"author" (publish and upload only: then keep create_terms = false and create the categories by hand).',
+            example="publisher",
+        ),
+        Option(
+            name="app_password_env",
+            secret=True,
+            help="The environment variable holding that user's Application Password (Users → Profile → Application "
+            "Passwords). Never the password itself, and never the user's login password.",
+            example="WORDPRESS_APP_PASSWORD",
+        ),
+        Option(
+            name="status",
+            default="publish",
+            choices=STATUSES,
+            help='"publish" (default), "draft" (an editor publishes it by hand), "pending" (awaiting review) or '
+            '"private".',
+            example="publish",
+        ),
+        Option(
+            name="categories",
+            type=list,
+            items=str,
+            default=(),
+            help="Category names given to every post of this channel. Each must exist on the site unless "
+            "create_terms = true.",
+            example=["News"],
+        ),
+        Option(
+            name="create_terms",
+            type=bool,
+            default=False,
+            help="true: create missing categories and tags; false (default): a post naming a missing category or tag "
+            "fails, with the missing name in the reason.",
+            example=False,
+        ),
+        timeout("Seconds to wait for each answer (an image upload included)."),
+    )
+    capabilities: Capabilities = Capabilities(articles=True, lookup=True)  # other deliveries carry its link
     # no length limit in core; rate limits, if any, are the host's; uploads make each post several requests
     limits: Limits = Limits(max_length=None, max_images=10, rate_per_minute=None, concurrency=2)
     idempotency: Idempotency = "lookup"
 
-    def __init__(
-        self,
-        name: str,
-        options: Mapping[str, Any],
-        *,
-        client: httpx.AsyncClient,
-        env: Mapping[str, str],
-        images: ImageSource | None = None,
-    ) -> None:
-        self.name = name
-        self.client = client
-        self.images = images or NO_IMAGES
-        self.url = require_option(options, "url").rstrip("/")
-        if not self.url.startswith(("http://", "https://")):
-            raise AdapterConfigError("url", f"must be the site's address, http(s)://..., got {self.url!r}")
+    def setup(self, config: dict[str, Any]) -> None:
+        self.url: str = config["url"]
         self.api = self.url + "/wp-json/wp/v2"
-        self.username = require_option(options, "username")
-        self._auth = httpx.BasicAuth(self.username, secret_from_env(options, "app_password_env", env))
-        self.password_env = options["app_password_env"]
-        self.status = options.get("status", "publish")
-        if self.status not in STATUSES:
-            raise AdapterConfigError("status", f"must be one of {', '.join(STATUSES)}, got {self.status!r}")
-        self.categories = options.get("categories", [])
-        if not isinstance(self.categories, list) or not all(isinstance(c, str) and c for c in self.categories):
-            raise AdapterConfigError("categories", 'must be a list of category names, e.g. ["News"]')
-        self.create_terms = options.get("create_terms", False)
-        if not isinstance(self.create_terms, bool):
-            raise AdapterConfigError("create_terms", f"must be true or false, got {self.create_terms!r}")
-        timeout = options.get("timeout", 10)
-        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
-            raise AdapterConfigError("timeout", f"must be a positive number of seconds, got {timeout!r}")
-        self.timeout = float(timeout)
-
-    def __repr__(self) -> str:
-        return f"WordPressAdapter({self.name!r}, url={self.url!r}, username={self.username!r})"
+        self.username: str = config["username"]
+        self._auth = httpx.BasicAuth(self.username, config["app_password_env"])
+        self.status: str = config["status"]
+        self.categories: list[str] = list(config["categories"])
+        self.create_terms: bool = config["create_terms"]
+        self.timeout: float = config["timeout"]
 
     def render(self, post: PostContent) -> Payload:
         return Payload(text=f"{post.title}\n\n{post.body}", data=article(post))
@@ -135,20 +158,6 @@ class WordPressAdapter:
         if missing:
             raise Permanent(f"user {self.username!r} ({roles}) lacks {', '.join(missing)}: give it the editor role")
         return f"logged in to {self.url} as {self.username!r} ({roles}); it can {', '.join(needed)}"
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "url": self.url,
-            "username": self.username,
-            "app_password": f"*** (from ${self.password_env})",
-            "status": self.status,
-            "categories": list(self.categories),
-            "create_terms": self.create_terms,
-            "timeout": self.timeout,
-        }
-
-    # --- steps -------------------------------------------------------------------------------------------------
 
     async def _withdraw(self, duplicate: int, earlier: Receipt) -> Receipt:
         """Move a post that turned out to be a twin of ``earlier`` to the trash (recoverable there)."""

@@ -1,16 +1,18 @@
 """The circuit breaker: a channel that keeps failing is paused, probed after a cool-down, and resumed when it answers.
 
-Each daemon counts, per channel, the sends in a row that failed for a passing reason: the platform asked to wait
-(``Retryable``: 429, 5xx, a refused connection), or the answer never came (``Uncertain``: timeouts, resets, malformed
-answers), or retries ran out. At ``threshold`` of them the circuit opens: the channel is paused in the database,
+Each daemon counts, per channel, the sends in a row that failed for a passing cause (the dispatcher's ``Decision``
+carries it as a ``Cause``, never as words to match): the platform asked to wait (``Retryable``: 429, 5xx, a refused
+connection), or the answer never came (``Uncertain``: timeouts, resets, malformed answers), whether or not retries
+ran out. At ``threshold`` of them the circuit opens: the channel is paused in the database,
 marked ``paused_by = "breaker"`` with a probe time ``cooldown`` seconds ahead, so that no daemon claims for it.
 Deliveries keep their states (retry_wait, queued, uncertain): nothing is lost, and no attempts are spent against a
 platform that is down. Once the probe time has passed, one daemon (whichever takes the probe first: a conditional
 update) calls the adapter's ``check()``. If it passes, the channel is resumed and the waiting deliveries go out;
 if not, the next probe is ``cooldown`` seconds later.
 
-A success closes the count; a permanent error (the platform answered and refused the post itself) and rejected
-credentials leave it as it is (credentials have their own pause, which waits for a person). A channel paused by a
+A success closes the count; a permanent error (the platform answered and refused the post itself), rejected
+credentials (they have their own pause, which waits for a person), this daemon's own shutdown and a delivery held
+for quiet hours leave it as it is. A channel paused by a
 person or for its credentials is never resumed here: only the breaker's own pauses are.
 """
 
@@ -22,15 +24,13 @@ from datetime import datetime, timedelta
 
 from adapters.base import Adapter, ChannelError
 from publisher.clock import Clock
+from publisher.dispatcher import Cause, Decision
 from publisher.logs import log_event
-from publisher.models import DeliveryState
-from publisher.store import OUTAGE_ERRORS, Outcome, Store
+from publisher.store import OUTAGE_ERRORS, Store
 
 __all__ = ["BREAKER", "Breaker"]
 
 BREAKER = "breaker"  # channels.paused_by for the breaker's own pauses
-_GAVE_UP = "gave up after "  # the dispatcher's reason when retries ran out (publisher.dispatcher._retry)
-_STOPPING = "stopped while sending"  # the daemon's own shutdown: says nothing about the platform
 
 
 class Breaker:
@@ -55,22 +55,17 @@ class Breaker:
 
     # --- counting, from the dispatcher ----------------------------------------------------------------------------
 
-    def observe(self, outcome: Outcome) -> None:
-        """Count one finished send; opens the circuit at ``threshold`` passing failures in a row."""
-        channel, state, reason = outcome.channel, outcome.state, outcome.reason or ""
-        if state == DeliveryState.SENT:
+    def observe(self, decision: Decision) -> None:
+        """Count one finished send by its cause; opens the circuit at ``threshold`` passing failures in a row."""
+        channel = decision.channel
+        if decision.cause == Cause.SENT:
             self.failures[channel] = 0
             return
-        passing = (
-            state == DeliveryState.RETRY_WAIT
-            or (state == DeliveryState.UNCERTAIN and not reason.startswith(_STOPPING))
-            or (state == DeliveryState.FAILED and reason.startswith(_GAVE_UP))
-        )
-        if not passing:
+        if not decision.cause.passing:
             return
         self.failures[channel] = self.failures.get(channel, 0) + 1
         if self.failures[channel] >= self.threshold:
-            self._open(channel, reason)
+            self._open(channel, decision.outcome.reason or decision.cause.value)
 
     def _open(self, channel: str, reason: str) -> None:
         now = self.clock.now()

@@ -23,8 +23,8 @@ import adapters
 from adapters.base import Adapter, AdapterConfigError
 from adapters.media import ImageSource
 from publisher.errors import ConfigError
-from publisher.guard import OutboundPolicy
 from publisher.media import MediaSettings
+from publisher.outbound import OutboundPolicy  # not publisher.guard: that imports aiohttp
 from publisher.reports.settings import ReportSettings, parse_reports
 from publisher.tracker.settings import OutletSettings, TrackerSettings, parse_outlets, parse_tracker
 

@@ -34,6 +34,7 @@ from publisher.outage import OUTAGE_ERRORS, DatabaseGuard
 from publisher.queue import Queue
 from publisher.retry import RetryPolicy
 from publisher.scheduler import Timers
+from publisher.services.windows import PostingHours
 from publisher.store import Store
 
 if TYPE_CHECKING:
@@ -62,17 +63,17 @@ def build_dispatcher(
         concurrency={n: c.concurrency for n, c in settings.channels.items() if c.concurrency},
         rate_per_minute={n: c.rate_per_minute for n, c in settings.channels.items()},
         default_timezone=settings.timezone,
+        hours=PostingHours.from_settings(settings),
     )
 
 
 async def refresh_limits(adapters: Mapping[str, Adapter]) -> None:
     """Let adapters whose limits depend on the server (a Mastodon instance's own length) read them once."""
     for name, adapter in adapters.items():
-        refresh = getattr(adapter, "refresh_limits", None)
-        if refresh is None:
+        if not adapter.capabilities.platform_limits:
             continue
         try:
-            await refresh()
+            await adapter.refresh_limits()
         except ChannelError as exc:
             log_event(
                 "channel.limits", logging.WARNING, channel=name, reason=f"kept the configured limits: {exc.reason}"
@@ -107,7 +108,14 @@ class Daemon:
         try:
             dispatcher = build_dispatcher(self.settings, self.store, client, self.clock, images)
             await refresh_limits(dispatcher.adapters)
-            queue = Queue(self.store, dispatcher.adapters, self.clock, timezone=self.settings.timezone, actor="daemon")
+            queue = Queue(
+                self.store,
+                dispatcher.adapters,
+                self.clock,
+                timezone=self.settings.timezone,
+                actor="daemon",
+                hours=dispatcher.hours,
+            )
             self.dispatcher = dispatcher
             if self.settings.web is not None and self.settings.web.enabled:
                 from publisher.web.serve import start_console  # the web console, on this loop beside the daemon

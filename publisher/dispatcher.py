@@ -1,13 +1,19 @@
 """Claim due deliveries, send them through their adapters, record what happened.
 
 The dispatcher knows no platform: it reads an adapter's ``limits`` and ``idempotency`` and turns what ``publish``
-returns or raises into delivery states (see ``adapters.base`` for the error classes and ``DeliveryState`` for the
-states). Sends run concurrently, capped per channel, and rate-limited per channel where the platform has a limit.
+returns or raises into a ``Decision``: the ``Cause`` (what happened, as a value) and the ``Outcome`` (the delivery's
+next state, written by the store; see ``adapters.base`` for the error classes and ``DeliveryState`` for the states).
+The circuit breaker counts causes; the reasons are words for people and may be reworded freely. Sends run
+concurrently, capped per channel, and rate-limited per channel where the platform has a limit. A delivery that
+comes due where its channel may not post (quiet hours, outside its posting windows) is given back to wait for the
+window's end, unless a person overrode that when queueing it (``publisher.services.windows``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import enum
 import logging
 import os
 import socket
@@ -23,12 +29,14 @@ from publisher.logs import log_event
 from publisher.models import DeliveryState
 from publisher.queue import content_for
 from publisher.retry import RetryPolicy
+from publisher.services.windows import PostingHours
 from publisher.store import Claim, Outcome, Store
+from publisher.store.windows import quiet_overrides
 
 if TYPE_CHECKING:
     from publisher.breaker import Breaker
 
-__all__ = ["Dispatcher", "worker_name"]
+__all__ = ["Cause", "Decision", "Dispatcher", "worker_name"]
 
 #: how long outcomes may wait to be written together; batching keeps the database cost per delivery small
 FLUSH_DELAY = 0.01
@@ -38,6 +46,42 @@ STARTS_PER_TURN = 4
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Cause(enum.StrEnum):
+    """Why a claimed delivery ended as it did: what the breaker and the logs go by (never the reason's words)."""
+
+    SENT = "sent"  # the platform took it (or a lookup found an earlier attempt had landed)
+    RATE_LIMITED = "rate_limited"  # the platform asked to wait (Retryable with a wait)
+    SERVER_ERROR = "server_error"  # the platform was busy, failing or unreachable (Retryable): nothing took effect
+    TRANSPORT_LOST = "transport_lost"  # the request may have landed, but no answer came (Uncertain)
+    ADAPTER_ERROR = "adapter_error"  # the adapter raised something unexpected: may or may not have gone out
+    CREDENTIALS_REJECTED = "credentials_rejected"  # the channel is paused until a person renews them
+    REFUSED = "refused"  # the platform answered and refused this post (Permanent)
+    STOPPED = "stopped"  # this daemon stopped while the request was out: says nothing about the platform
+    NOT_STARTED = "not_started"  # this daemon stopped before sending: given back, uncounted
+    HELD = "held"  # due where its channel may not post (quiet hours): given back until the window's end
+
+    @property
+    def passing(self) -> bool:
+        """A failure that says the platform is down or overloaded now: what the circuit breaker counts."""
+        return self in _PASSING
+
+
+_PASSING = frozenset({Cause.RATE_LIMITED, Cause.SERVER_ERROR, Cause.TRANSPORT_LOST, Cause.ADAPTER_ERROR})
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """What the dispatcher made of one claimed delivery: the cause, and the outcome the store writes."""
+
+    cause: Cause
+    outcome: Outcome
+    gave_up: bool = False  # the retries ran out: the outcome is ``failed``, the cause says what kept failing
+
+    @property
+    def channel(self) -> str:
+        return self.outcome.channel
 
 
 class Dispatcher:
@@ -54,6 +98,7 @@ class Dispatcher:
         timezones: Mapping[str, str] | None = None,
         default_timezone: str = "UTC",
         owner: str | None = None,
+        hours: PostingHours | None = None,
     ) -> None:
         self.store = store
         self.adapters = dict(adapters)
@@ -62,6 +107,7 @@ class Dispatcher:
         self.lease = lease
         self.owner = owner or worker_name()
         self.default_timezone = default_timezone
+        self.hours = hours or PostingHours()
         concurrency = concurrency or {}
         self.caps = {name: concurrency.get(name) or a.limits.concurrency for name, a in self.adapters.items()}
         rates = rate_per_minute or {}
@@ -139,11 +185,46 @@ class Dispatcher:
         claims = self.store.claim_due(self.clock.now(), self.owner, self.lease, free)
         for claim in claims:
             self.in_flight[claim.channel] += 1
+        if self.hours:
+            claims = self._hold_outside_hours(claims)
         for claim in claims[:STARTS_PER_TURN]:
             self._track(self._send(claim))
         if len(claims) > STARTS_PER_TURN:
             self._track(self._start_sends(claims[STARTS_PER_TURN:]))
         return len(claims)
+
+    def _hold_outside_hours(self, claims: list[Claim]) -> list[Claim]:
+        """Give back the claims whose channel may not post now (unless a person overrode that); returns the rest."""
+        now = self.clock.now()
+        holds = {}
+        for claim in claims:
+            hold = self.hours.hold(claim.channel, now, self._zone(claim))
+            if hold is not None:
+                holds[claim.delivery_id] = hold
+        if not holds:
+            return claims
+        overridden = quiet_overrides(self.store, {c.post_id for c in claims if c.delivery_id in holds})
+        kept = []
+        for claim in claims:
+            hold = holds.get(claim.delivery_id)
+            if hold is None or claim.delivery_id in overridden:
+                kept.append(claim)
+                continue
+            outcome = Outcome(
+                claim.delivery_id,
+                claim.post_id,
+                claim.channel,
+                DeliveryState.QUEUED,
+                reason=hold.describe(self._zone(claim)),
+                due_at=hold.until,
+                refund_attempt=True,
+            )
+            self._finish(claim, Decision(Cause.HELD, outcome))
+        self.flush()  # written now: nothing else may come to flush them (a pass that sends nothing ends here)
+        return kept
+
+    def _zone(self, claim: Claim) -> str:
+        return claim.post.campaign.timezone if claim.post.campaign else self.default_timezone
 
     def _track(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine)
@@ -191,21 +272,21 @@ class Dispatcher:
     async def _send(self, claim: Claim) -> None:
         adapter = self.adapters[claim.channel]
         try:
-            outcome = await self._attempt(adapter, claim)
+            decision = await self._attempt(adapter, claim)
         except asyncio.CancelledError:
             if claim.delivery_id in self._sending:
-                outcome = self._unknown(adapter, claim, "stopped while sending (daemon shutting down)")
+                decision = self._unknown(adapter, claim, "stopped while sending (daemon shutting down)", Cause.STOPPED)
             else:
-                outcome = self._given_back(claim)
-            self._finish(claim, outcome)
+                decision = self._given_back(claim)
+            self._finish(claim, decision)
             raise
         finally:
             self._sending.discard(claim.delivery_id)
-        self._finish(claim, outcome)
+        self._finish(claim, decision)
 
-    def _given_back(self, claim: Claim) -> Outcome:
+    def _given_back(self, claim: Claim) -> Decision:
         """The claim never left this process (the daemon is stopping): give the lease back, uncounted."""
-        return Outcome(
+        outcome = Outcome(
             claim.delivery_id,
             claim.post_id,
             claim.channel,
@@ -213,13 +294,15 @@ class Dispatcher:
             reason="daemon stopped before sending",
             refund_attempt=True,
         )
+        return Decision(Cause.NOT_STARTED, outcome)
 
-    def _finish(self, claim: Claim, outcome: Outcome) -> None:
+    def _finish(self, claim: Claim, decision: Decision) -> None:
+        outcome = decision.outcome
         self.in_flight[claim.channel] -= 1
         self._pending.append(outcome)
         if outcome.state == DeliveryState.SENT:
             self.sent_count += 1
-        level = logging.INFO if outcome.state == DeliveryState.SENT else logging.WARNING
+        level = logging.INFO if decision.cause in (Cause.SENT, Cause.HELD) else logging.WARNING
         log_event(
             "delivery." + outcome.state.value,
             level,
@@ -227,16 +310,17 @@ class Dispatcher:
             post=claim.post_id,
             channel=claim.channel,
             attempt=claim.attempts,
+            cause=decision.cause.value,
             remote_id=outcome.remote_id,
             reason=outcome.reason,
         )
         self.wake.set()
         if self.breaker is not None:
-            self.breaker.observe(outcome)
+            self.breaker.observe(decision)
 
-    async def _attempt(self, adapter: Adapter, claim: Claim) -> Outcome:
+    async def _attempt(self, adapter: Adapter, claim: Claim) -> Decision:
         post = claim.post
-        timezone = post.campaign.timezone if post.campaign else self.default_timezone
+        timezone = self._zone(claim)
         try:
             payload = adapter.render(content_for(post, claim.channel, timezone, claim.due_at, claim.link))
             limiter = self.limiters.get(claim.channel)
@@ -250,12 +334,13 @@ class Dispatcher:
                     return self._sent(claim, found, "found by lookup after an earlier unanswered attempt")
             receipt = await adapter.publish(payload, claim.idempotency_key)
         except Retryable as exc:
-            return self._retry(claim, exc.reason, exc.after)
+            cause = Cause.RATE_LIMITED if exc.after is not None else Cause.SERVER_ERROR
+            return self._retry(claim, exc.reason, exc.after, cause)
         except CredentialsRejected as exc:
             self.store.set_paused(
                 claim.channel, True, f"credentials rejected: {exc.reason}", self.clock.now(), self.owner
             )
-            return Outcome(
+            outcome = Outcome(
                 claim.delivery_id,
                 claim.post_id,
                 claim.channel,
@@ -263,17 +348,20 @@ class Dispatcher:
                 refund_attempt=True,
                 reason=f"channel paused, credentials rejected: {exc.reason}",
             )
+            return Decision(Cause.CREDENTIALS_REJECTED, outcome)
         except Permanent as exc:
-            return Outcome(claim.delivery_id, claim.post_id, claim.channel, DeliveryState.FAILED, reason=exc.reason)
+            outcome = Outcome(claim.delivery_id, claim.post_id, claim.channel, DeliveryState.FAILED, reason=exc.reason)
+            return Decision(Cause.REFUSED, outcome)
         except Uncertain as exc:
-            return self._unknown(adapter, claim, exc.reason)
+            return self._unknown(adapter, claim, exc.reason, Cause.TRANSPORT_LOST)
         except Exception as exc:  # an adapter bug: the request may or may not have gone out
             logging.getLogger(__name__).exception("adapter %s raised unexpectedly", claim.channel)
-            return self._unknown(adapter, claim, f"unexpected {type(exc).__name__} in the {adapter.kind} adapter")
+            why = f"unexpected {type(exc).__name__} in the {adapter.kind} adapter"
+            return self._unknown(adapter, claim, why, Cause.ADAPTER_ERROR)
         return self._sent(claim, receipt)
 
-    def _sent(self, claim: Claim, receipt: Receipt, reason: str | None = None) -> Outcome:
-        return Outcome(
+    def _sent(self, claim: Claim, receipt: Receipt, reason: str | None = None) -> Decision:
+        outcome = Outcome(
             claim.delivery_id,
             claim.post_id,
             claim.channel,
@@ -282,30 +370,34 @@ class Dispatcher:
             remote_id=receipt.remote_id,
             remote_url=receipt.url,
         )
+        return Decision(Cause.SENT, outcome)
 
-    def _retry(self, claim: Claim, reason: str, after: float | None) -> Outcome:
+    def _retry(self, claim: Claim, reason: str, after: float | None, cause: Cause) -> Decision:
         if self.policy.gives_up(claim.attempts):
-            return Outcome(
+            outcome = Outcome(
                 claim.delivery_id,
                 claim.post_id,
                 claim.channel,
                 DeliveryState.FAILED,
                 reason=f"gave up after {claim.attempts} attempts: {reason}",
             )
+            return Decision(cause, outcome, gave_up=True)
         wait = self.policy.delay(claim.attempts, after)
         due = self.clock.now() + timedelta(seconds=wait)
-        return Outcome(
+        outcome = Outcome(
             claim.delivery_id, claim.post_id, claim.channel, DeliveryState.RETRY_WAIT, reason=reason, due_at=due
         )
+        return Decision(cause, outcome)
 
-    def _unknown(self, adapter: Adapter, claim: Claim, reason: str) -> Outcome:
+    def _unknown(self, adapter: Adapter, claim: Claim, reason: str, cause: Cause) -> Decision:
         """The request may have landed. Resend only where the platform drops repeats or can be asked."""
         if adapter.idempotency in ("native", "lookup") and not self.policy.gives_up(claim.attempts):
-            return self._retry(claim, reason, None)
-        return Outcome(
+            return self._retry(claim, reason, None, cause)
+        outcome = Outcome(
             claim.delivery_id,
             claim.post_id,
             claim.channel,
             DeliveryState.UNCERTAIN,
             reason=f"{reason}; check {claim.channel} and resolve: post resolve {claim.post_id} --sent|--resend",
         )
+        return Decision(cause, outcome)

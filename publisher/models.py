@@ -83,6 +83,7 @@ class ApprovalState(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # cancelled while it waited for approval: nobody needs to decide any more
 
 
 class DeliveryState(enum.StrEnum):
@@ -126,6 +127,8 @@ class Action(enum.StrEnum):
     DELIVERY_UNCERTAIN = "delivery.uncertain"
     DELIVERY_CANCELLED = "delivery.cancelled"
     DELIVERY_RESCHEDULE = "delivery.reschedule"
+    DELIVERY_QUIET_OVERRIDE = "delivery.quiet_override"  # queued to go out in its channel's quiet hours anyway
+    DELIVERY_HELD = "delivery.held"  # due in its channel's quiet hours (or outside its windows): moved to their end
     POST_ADD = "post.add"
     POST_CANCEL = "post.cancel"
     POST_APPROVE = "post.approve"
@@ -134,8 +137,15 @@ class Action(enum.StrEnum):
     POST_REPLACED = "post.replaced"
     CAMPAIGN_ADD = "campaign.add"
     CAMPAIGN_RULES = "campaign.rules"
+    CAMPAIGN_EDIT = "campaign.edit"
+    CAMPAIGN_END = "campaign.end"
     SCHEDULE_ADD = "schedule.add"
     SCHEDULE_MISSED = "schedule.missed"
+    SCHEDULE_PAUSE = "schedule.pause"
+    SCHEDULE_RESUME = "schedule.resume"
+    SCHEDULE_EDIT = "schedule.edit"
+    SCHEDULE_DELETE = "schedule.delete"
+    SCHEDULE_PAST_END = "schedule.past_end"  # an occurrence after its campaign's end: not made
     CHANNEL_PAUSE = "channel.pause"
     CHANNEL_RESUME = "channel.resume"
     OUTLET_CHANGE = "outlet.change"

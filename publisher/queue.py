@@ -7,10 +7,11 @@ change appends to the event log. The CLI and the web console call these function
 from __future__ import annotations
 
 import dataclasses
+import enum
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from adapters.base import Adapter, Permanent, PostContent
@@ -30,6 +31,7 @@ from publisher.models import (
     Schedule,
 )
 from publisher.scheduler import check_timezone, cron_trigger, occurrences
+from publisher.services.windows import Hold, PostingHours
 from publisher.store import Conflict, Session, Store
 from publisher.store.events import add_event
 from publisher.store.posts import (
@@ -42,8 +44,12 @@ from publisher.store.posts import (
     schedule_named,
     skip_schedule_to,
 )
+from publisher.store.schedules import active_posts_of_campaign, active_posts_of_schedule, detach_schedule_posts
 
-__all__ = ["PostDraft", "Queue", "SameApproverError", "check_link", "content_for"]
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
+
+__all__ = ["KEEP", "PostDraft", "Queue", "SameApproverError", "check_link", "content_for"]
 
 #: how far ahead recurring schedules are turned into posts, so they can be seen and approved before they go out
 SCHEDULE_HORIZON = timedelta(days=1)
@@ -59,6 +65,14 @@ MAX_TAGS = 30
 MAX_TAG = 50  # characters
 
 
+class _Keep(enum.Enum):
+    KEEP = "keep"
+
+
+#: an edit's "leave this as it is" (None would mean "clear it")
+KEEP = _Keep.KEEP
+
+
 @dataclasses.dataclass(kw_only=True)
 class PostDraft:
     title: str
@@ -72,6 +86,8 @@ class PostDraft:
     tags: Sequence[str] = ()
     author: str | None = None
     overrides: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
+    #: send at ``at`` even where it falls in a channel's quiet hours or outside its posting windows (a person said so)
+    ignore_quiet_hours: bool = False
 
 
 class SameApproverError(ValidationError):
@@ -129,8 +145,13 @@ class Queue:
         timezone: str = "UTC",
         actor: str = "cli",
         may_name_author: bool = True,
+        hours: PostingHours | None = None,
     ) -> None:
         self.store = store
+        #: the channels' posting windows and quiet hours: a delivery due outside them waits for them
+        self.hours = hours or PostingHours()
+        #: the deliveries the last ``add_post`` or ``reschedule`` moved to their window's end, for the face to say so
+        self.last_holds: list[Hold] = []
         self.adapters = adapters
         self.clock = clock
         self.timezone = timezone
@@ -176,6 +197,74 @@ class Queue:
             self._event(session, Action.CAMPAIGN_ADD, reason=f"campaign {name} ({timezone})")
         return campaign
 
+    def edit_campaign(
+        self,
+        name: str,
+        *,
+        timezone: str | _Keep = KEEP,
+        starts_at: datetime | _Keep | None = KEEP,
+        ends_at: datetime | _Keep | None = KEEP,
+        requires_approval: bool | _Keep = KEEP,
+        separate_approver: bool | _Keep = KEEP,
+    ) -> Campaign:
+        """Change what is given; ``KEEP`` leaves a field as it is, None clears a date. Posts already queued keep
+        their times; a new end does not cancel them (the message of ``end_campaign`` says how many wait)."""
+        if timezone is not KEEP:
+            check_timezone(timezone)
+        with self.store.session() as session:
+            campaign = self._campaign(session, name)
+            start = campaign.starts_at if starts_at is KEEP else starts_at
+            end = campaign.ends_at if ends_at is KEEP else ends_at
+            if start is not None and end is not None and end <= start:
+                raise ValidationError("the campaign would end before it starts: check --start and --end")
+            changes: list[str] = []
+            if timezone is not KEEP and timezone != campaign.timezone:
+                changes.append(f"zone {campaign.timezone} -> {timezone}")
+                campaign.timezone = timezone
+            if start != campaign.starts_at:
+                changes.append(f"start {_iso(campaign.starts_at)} -> {_iso(start)}")
+                campaign.starts_at = start
+            if end != campaign.ends_at:
+                changes.append(f"end {_iso(campaign.ends_at)} -> {_iso(end)}")
+                campaign.ends_at = end
+            if requires_approval is not KEEP and requires_approval != campaign.requires_approval:
+                changes.append(f"approval {'required' if requires_approval else 'not required'}")
+                campaign.requires_approval = requires_approval
+            if separate_approver is not KEEP and separate_approver != campaign.separate_approver:
+                changes.append("two people approve" if separate_approver else "anyone approves")
+                campaign.separate_approver = separate_approver
+            if not changes:
+                raise ValidationError(f"nothing to change: campaign {name} is already like that")
+            self._event(session, Action.CAMPAIGN_EDIT, reason=f"campaign {campaign.name}: {'; '.join(changes)}")
+            session.flush()
+            session.expunge(campaign)
+        return campaign
+
+    def end_campaign(self, name: str, at: datetime | None = None) -> tuple[Campaign, int]:
+        """End the campaign at ``at`` (default: now): no post may be queued after it. Returns the campaign and how
+        many of its posts still wait to go out after the end (they are not cancelled: a person decides)."""
+        now = self.clock.now()
+        end = at or now
+        with self.store.session() as session:
+            campaign = self._campaign(session, name)
+            if campaign.starts_at is not None and end <= campaign.starts_at:
+                raise ValidationError(f"campaign {name} starts after that time; give a later end")
+            before = campaign.ends_at
+            campaign.ends_at = end
+            late = {
+                d.post_id
+                for post in active_posts_of_campaign(session, campaign.id)
+                for d in post.deliveries
+                if d.state in WAITING_STATES and d.due_at >= end
+            }
+            why = f"campaign {campaign.name}: ends {_iso(end)} (was {_iso(before)})"
+            if late:
+                why += f"; {len(late)} posts still wait past the end"
+            self._event(session, Action.CAMPAIGN_END, reason=why)
+            session.flush()
+            session.expunge(campaign)
+        return campaign, len(late)
+
     def author_of(self, requested: str | None) -> str:
         """The author a new post gets: the acting person, unless they may name someone else (an admin)."""
         name = (requested or "").strip()
@@ -200,6 +289,7 @@ class Queue:
     ) -> int:
         """Queue a post on its channels; returns its id. Refuses (writing nothing) anything that cannot go out."""
         now = self.clock.now()
+        self.last_holds = []
         title = draft.title.strip()
         if not title:
             raise ValidationError("the post needs a title (--title, or `title:` in the file's front matter)")
@@ -230,6 +320,8 @@ class Queue:
         with self.store.unique_write() as session:
             campaign = self._campaign(session, draft.campaign) if draft.campaign else None
             timezone = campaign.timezone if campaign else self.timezone
+            if campaign is not None:
+                _check_within_campaign(campaign, due)
             post = Post(
                 campaign=campaign,
                 title=title,
@@ -269,6 +361,7 @@ class Queue:
                 )
             session.add_all(deliveries.values())
             self._wait_for_article(session, post, deliveries)
+            self._apply_hours(session, deliveries, timezone, draft.ignore_quiet_hours)
             why = f"due {due.isoformat()} on {', '.join(draft.channels)}"
             if post.approval == ApprovalState.PENDING:
                 why += "; waits for approval"
@@ -280,13 +373,34 @@ class Queue:
     def _wait_for_article(self, session: Session, post: Post, deliveries: Mapping[str, Delivery]) -> None:
         """Without a link of its own, a post's other deliveries carry its website article's link: they go out once
         the article is published (or, if it fails, without the link)."""
-        articles = [d for n, d in deliveries.items() if getattr(self.adapters[n], "publishes_articles", False)]
+        articles = [d for n, d in deliveries.items() if self.adapters[n].capabilities.articles]
         if post.link or not articles:
             return
         session.flush()
         for name, delivery in deliveries.items():
-            if delivery is not articles[0] and not getattr(self.adapters[name], "publishes_articles", False):
+            if delivery is not articles[0] and not self.adapters[name].capabilities.articles:
                 delivery.waits_for_id = articles[0].id
+
+    def _apply_hours(self, session: Session, deliveries: Mapping[str, Delivery], timezone: str, override: bool) -> None:
+        """A delivery due where its channel may not post waits for the window's end, unless a person overrode that:
+        either way the post's history says so (the dispatcher reads the override there)."""
+        holds = {name: self.hours.hold(name, d.due_at, timezone) for name, d in deliveries.items()}
+        if not any(holds.values()):
+            return
+        session.flush()  # the deliveries' ids, for their events
+        for name, hold in holds.items():
+            if hold is None:
+                continue
+            delivery = deliveries[name]
+            if override:
+                why = f"{name}: sent at {hold.when.isoformat()} although {hold.why}, as {self.actor} chose"
+                action = Action.DELIVERY_QUIET_OVERRIDE
+            else:
+                delivery.due_at = hold.until
+                why = hold.describe(timezone)
+                action = Action.DELIVERY_HELD
+                self.last_holds.append(hold)
+            self._event(session, action, post_id=delivery.post_id, delivery_id=delivery.id, reason=why)
 
     def _check_fits(self, post: Post, channel: str, timezone: str, due: datetime) -> list[str]:
         """What stops ``post`` from going out on ``channel``, as messages a person can act on."""
@@ -356,12 +470,47 @@ class Queue:
                     self._move(session, delivery, DeliveryState.CANCELLED, now, reason or "cancelled")
                     cancelled += 1
             post.state = PostState.CANCELLED
+            if post.approval == ApprovalState.PENDING:
+                # nobody has to decide on it any more: it must not stay in the approvals list
+                post.approval = ApprovalState.WITHDRAWN
             self._event(session, Action.POST_CANCEL, post_id=post_id, to_state=PostState.CANCELLED, reason=reason)
         return cancelled
 
-    def reschedule(self, post_id: int, when: datetime, channel: str | None = None) -> int:
-        """Move the post's waiting deliveries (or one channel's) to ``when``; returns how many moved."""
+    def retry(self, post_id: int, channel: str | None = None, note: str | None = None) -> int:
+        """Queue the post's failed deliveries (or one channel's) again, due now, with fresh attempts: for a failure
+        whose cause a person fixed (a token renewed, a group id corrected). Returns how many were queued."""
         now = self.clock.now()
+        with self.store.session() as session:
+            post = self._post(session, post_id)
+            if post.state == PostState.CANCELLED:
+                raise ValidationError(f"post {post_id} is cancelled; queue it again instead")
+            if channel is not None and all(d.channel.name != channel for d in post.deliveries):
+                raise ValidationError(f"post {post_id} is not queued on {channel}")
+            targets = [
+                d
+                for d in post.deliveries
+                if d.state == DeliveryState.FAILED and (channel is None or d.channel.name == channel)
+            ]
+            if not targets:
+                where = f" on {channel}" if channel else ""
+                raise ValidationError(f"post {post_id} has no failed delivery{where} to retry")
+            for delivery in targets:
+                why = f"retried by {self.actor} after: {delivery.last_error or 'a failure'}" + (
+                    f" ({note})" if note else ""
+                )
+                delivery.due_at = now
+                delivery.attempts = 0
+                self._move(session, delivery, DeliveryState.QUEUED, now, why)
+            self.store.notify_due(session)
+        return len(targets)
+
+    def reschedule(
+        self, post_id: int, when: datetime, channel: str | None = None, *, ignore_quiet_hours: bool = False
+    ) -> int:
+        """Move the post's waiting deliveries (or one channel's) to ``when``; returns how many moved. A channel that
+        may not post then waits for its window's end, unless ``ignore_quiet_hours`` (recorded, as ``add_post``)."""
+        now = self.clock.now()
+        self.last_holds = []
         if when < now - timedelta(seconds=1):
             raise ValidationError(f"{when.isoformat()} is in the past; choose a later time")
         with self.store.session() as session:
@@ -372,6 +521,7 @@ class Queue:
             if channel is not None and not targets:
                 raise ValidationError(f"post {post_id} is not queued on {channel}")
             moved = 0
+            timezone = post.campaign.timezone if post.campaign else self.timezone
             for delivery in targets:
                 if delivery.state in WAITING_STATES:
                     before = delivery.due_at
@@ -384,6 +534,7 @@ class Queue:
                         delivery_id=delivery.id,
                         reason=f"{before.isoformat()} -> {when.isoformat()}",
                     )
+                    self._apply_hours(session, {delivery.channel.name: delivery}, timezone, ignore_quiet_hours)
                     moved += 1
             if moved == 0:
                 raise ValidationError(f"post {post_id} has nothing waiting to be sent that could be moved")
@@ -459,22 +610,8 @@ class Queue:
         channels: Sequence[str],
         campaign: str | None = None,
     ) -> Schedule:
-        trigger = cron_trigger(cron, timezone)  # refuses a bad expression or zone
-        if not title.strip():
-            raise ValidationError("a schedule needs a --title for the posts it makes")
-        _check_bounds(PostDraft(title=title, body=body, channels=channels))
-        unknown = [c for c in channels if c not in self.adapters]
-        if not channels or unknown:
-            known = ", ".join(sorted(self.adapters))
-            raise ValidationError(
-                f"choose channels from: {known}" + (f" (unknown: {', '.join(unknown)})" if unknown else "")
-            )
         now = self.clock.now()
-        # render the template once now, so a text too long for a channel is refused today, not at the first firing
-        probe = Post(title=title, body=body, images=[], tags=[], overrides={})
-        problems = [p for ch in channels for p in self._check_fits(probe, ch, timezone, now)]
-        if problems:
-            raise ValidationError("the schedule's posts could not go out:\n  " + "\n  ".join(problems))
+        trigger = self._check_template(cron, timezone, title, body, channels, now)
         with self.store.session() as session:
             campaign_row = self._campaign(session, campaign) if campaign else None
             if schedule_named(session, name) is not None:
@@ -500,6 +637,129 @@ class Queue:
             )
         return schedule
 
+    def pause_schedule(self, name: str, reason: str | None = None) -> tuple[Schedule, int]:
+        """Stop a schedule making posts, and cancel the posts it made ahead that have not gone out (they are made a
+        day early, to be seen and approved). Returns the schedule and how many posts were cancelled."""
+        with self.store.session() as session:
+            schedule = self._schedule(session, name)
+            if not schedule.enabled:
+                raise ValidationError(f"schedule {name} is already paused; `schedule resume {name}` starts it again")
+            schedule.enabled = False
+            why = f"{name}: paused" + (f" ({reason})" if reason else "")
+            cancelled = self._cancel_made_ahead(session, schedule, why)
+            self._event(session, Action.SCHEDULE_PAUSE, reason=why + _cancelled_note(cancelled))
+            session.flush()
+            session.expunge(schedule)
+        return schedule, cancelled
+
+    def resume_schedule(self, name: str) -> tuple[Schedule, datetime | None]:
+        """Start a paused schedule again from now: the occurrences it missed while paused are not made late.
+        Returns the schedule and its next occurrence."""
+        now = self.clock.now()
+        with self.store.session() as session:
+            schedule = self._schedule(session, name)
+            if schedule.enabled:
+                raise ValidationError(f"schedule {name} is not paused")
+            schedule.enabled = True
+            schedule.last_fired_at = max(now, schedule.last_fired_at or now)
+            upcoming = occurrences(cron_trigger(schedule.cron, schedule.timezone), now, now + timedelta(days=400), 1)
+            following = upcoming[0] if upcoming else None
+            self._event(
+                session,
+                Action.SCHEDULE_RESUME,
+                reason=f"{name}: resumed; next {following.isoformat() if following else 'never'}",
+            )
+            session.flush()
+            session.expunge(schedule)
+        return schedule, following
+
+    def edit_schedule(
+        self,
+        name: str,
+        *,
+        cron: str | None = None,
+        timezone: str | None = None,
+        title: str | None = None,
+        body: str | None = None,
+        channels: Sequence[str] | None = None,
+        campaign: str | _Keep | None = KEEP,
+    ) -> tuple[Schedule, int]:
+        """Change what is given (None and ``KEEP`` leave a field as it is). Posts the schedule already made ahead
+        and that have not gone out are cancelled and made again from the new template. Checked in full first, as
+        ``add_schedule`` checks. Returns the schedule and how many posts were made again."""
+        now = self.clock.now()
+        with self.store.sessions() as session:
+            current = self._schedule(session, name)
+            new_cron, new_zone = cron or current.cron, timezone or current.timezone
+            new_title = current.title if title is None else title
+            new_body = current.body if body is None else body
+            new_channels = list(current.channels if channels is None else channels)
+            campaign_row = session.get(Campaign, current.campaign_id) if current.campaign_id else None
+            new_campaign = (campaign_row.name if campaign_row else None) if campaign is KEEP else campaign
+        self._check_template(new_cron, new_zone, new_title, new_body, new_channels, now)
+        with self.store.session() as session:
+            schedule = self._schedule(session, name)
+            campaign_id = self._campaign(session, new_campaign).id if new_campaign else None
+            changes = [
+                f"{what} {before!r} -> {after!r}"
+                for what, before, after in (
+                    ("cron", schedule.cron, new_cron),
+                    ("zone", schedule.timezone, new_zone),
+                    ("title", schedule.title, new_title),
+                    ("channels", ", ".join(schedule.channels), ", ".join(new_channels)),
+                )
+                if before != after
+            ]
+            if new_body != schedule.body:
+                changes.append("text changed")
+            if campaign_id != schedule.campaign_id:
+                changes.append(f"campaign -> {new_campaign or 'none'}")
+            if not changes:
+                raise ValidationError(f"nothing to change: schedule {name} is already like that")
+            schedule.cron, schedule.timezone, schedule.title, schedule.body = new_cron, new_zone, new_title, new_body
+            schedule.channels, schedule.campaign_id = new_channels, campaign_id
+            why = f"{name}: {'; '.join(changes)}"
+            cancelled = self._cancel_made_ahead(session, schedule, f"{name}: edited, made again")
+            # made again from the new template at the next materialization, from now on
+            if cancelled:
+                schedule.last_fired_at = now
+            self._event(session, Action.SCHEDULE_EDIT, reason=why + _cancelled_note(cancelled))
+            session.flush()
+            session.expunge(schedule)
+        remade = len(self.materialize_schedules()) if cancelled and schedule.enabled else 0
+        return schedule, remade
+
+    def delete_schedule(self, name: str) -> int:
+        """Delete a schedule for good. The posts it made ahead that have not gone out are cancelled; the ones that
+        went out stay, with their history. Returns how many posts were cancelled."""
+        with self.store.session() as session:
+            schedule = self._schedule(session, name)
+            cancelled = self._cancel_made_ahead(session, schedule, f"{name}: schedule deleted")
+            detach_schedule_posts(session, schedule.id)
+            self._event(
+                session,
+                Action.SCHEDULE_DELETE,
+                reason=f"{name}: deleted ({schedule.cron}, {schedule.timezone})" + _cancelled_note(cancelled),
+            )
+            session.delete(schedule)
+        return cancelled
+
+    def _cancel_made_ahead(self, session: Session, schedule: Schedule, why: str) -> int:
+        """Cancel the schedule's posts of which nothing has started to go out; returns how many."""
+        now = self.clock.now()
+        count = 0
+        for post in active_posts_of_schedule(session, schedule.id):
+            if not post.deliveries or any(d.state not in WAITING_STATES for d in post.deliveries):
+                continue  # started (or went out): a person decides with `post cancel`
+            for delivery in post.deliveries:
+                self._move(session, delivery, DeliveryState.CANCELLED, now, why)
+            post.state = PostState.CANCELLED
+            if post.approval == ApprovalState.PENDING:
+                post.approval = ApprovalState.WITHDRAWN
+            self._event(session, Action.POST_CANCEL, post_id=post.id, to_state=PostState.CANCELLED, reason=why)
+            count += 1
+        return count
+
     def materialize_schedules(self, horizon: timedelta = SCHEDULE_HORIZON) -> list[int]:
         """Turn each occurrence of every schedule up to ``now + horizon`` into one post.
 
@@ -514,11 +774,37 @@ class Queue:
             missed = [o for o in due if o < now - MISFIRE_GRACE]
             if missed:
                 self._skip_missed(schedule, missed)
+            campaign = self._campaign_of(schedule)
             for occurrence in due[len(missed) :]:
-                post_id = self._materialize_one(schedule, occurrence)
+                if campaign is not None and campaign.ends_at is not None and occurrence >= campaign.ends_at:
+                    self._stop_at_campaign_end(schedule, campaign)
+                    break
+                post_id = self._materialize_one(schedule, occurrence, campaign.name if campaign else None)
                 if post_id is not None:
                     made.append(post_id)
         return made
+
+    def _campaign_of(self, schedule: Schedule) -> Campaign | None:
+        if schedule.campaign_id is None:
+            return None
+        with self.store.sessions() as session:
+            return session.get(Campaign, schedule.campaign_id)
+
+    def _stop_at_campaign_end(self, schedule: Schedule, campaign: Campaign) -> None:
+        """A schedule's next post would fall after its campaign's end: pause it (once), saying why."""
+        from publisher.times import local_end
+
+        with self.store.session() as session:
+            row = session.get(Schedule, schedule.id)
+            if row is None or not row.enabled:
+                return  # paused or deleted meanwhile (by a person, or by another daemon)
+            row.enabled = False
+            self._event(
+                session,
+                Action.SCHEDULE_PAST_END,
+                reason=f"{schedule.name}: paused, its campaign {campaign.name} ended "
+                f"{local_end(campaign.ends_at, campaign.timezone)}",
+            )
 
     def _skip_missed(self, schedule: Schedule, missed: list[datetime]) -> None:
         with self.store.session() as session:
@@ -530,12 +816,7 @@ class Queue:
                     f"{missed[-1].isoformat()} were missed while no daemon ran; skipped",
                 )
 
-    def _materialize_one(self, schedule: Schedule, occurrence: datetime) -> int | None:
-        campaign = None
-        if schedule.campaign_id is not None:
-            with self.store.sessions() as session:
-                row = session.get(Campaign, schedule.campaign_id)
-                campaign = row.name if row else None
+    def _materialize_one(self, schedule: Schedule, occurrence: datetime, campaign: str | None) -> int | None:
         draft = PostDraft(
             title=schedule.title, body=schedule.body, channels=schedule.channels, at=occurrence, campaign=campaign
         )
@@ -546,7 +827,36 @@ class Queue:
         advance_schedule(self.store, schedule.id, occurrence)
         return post_id
 
+    def _check_template(
+        self, cron: str, timezone: str, title: str, body: str, channels: Sequence[str], now: datetime
+    ) -> CronTrigger:
+        """Refuse a schedule whose posts could not go out; returns its trigger."""
+        trigger = cron_trigger(cron, timezone)  # refuses a bad expression or zone
+        if not title.strip():
+            raise ValidationError("a schedule needs a --title for the posts it makes")
+        _check_bounds(PostDraft(title=title, body=body, channels=channels))
+        unknown = [c for c in channels if c not in self.adapters]
+        if not channels or unknown:
+            known = ", ".join(sorted(self.adapters))
+            raise ValidationError(
+                f"choose channels from: {known}" + (f" (unknown: {', '.join(unknown)})" if unknown else "")
+            )
+        if len(set(channels)) != len(channels):
+            raise ValidationError("a channel is named twice; name each channel once")
+        # render the template once now, so a text too long for a channel is refused today, not at the first firing
+        probe = Post(title=title, body=body, images=[], tags=[], overrides={})
+        problems = [p for ch in channels for p in self._check_fits(probe, ch, timezone, now)]
+        if problems:
+            raise ValidationError("the schedule's posts could not go out:\n  " + "\n  ".join(problems))
+        return trigger
+
     # --- helpers ------------------------------------------------------------------------------------------------
+
+    def _schedule(self, session: Session, name: str) -> Schedule:
+        schedule = schedule_named(session, name)
+        if schedule is None:
+            raise NotFoundError(f"there is no schedule {name!r}; see `publisher schedule list`")
+        return schedule
 
     def _campaign(self, session: Session, name: str) -> Campaign:
         campaign = campaign_named(session, name)
@@ -599,6 +909,26 @@ class Queue:
             from_state=from_state,
             to_state=to_state,
             reason=reason,
+        )
+
+
+def _cancelled_note(count: int) -> str:
+    return f"; {count} posts made ahead cancelled" if count else ""
+
+
+def _iso(when: datetime | None) -> str:
+    return when.isoformat() if when else "none"
+
+
+def _check_within_campaign(campaign: Campaign, due: datetime) -> None:
+    """A post goes out before its campaign's end (``ends_at`` is excluded: a typed end date means through that day)."""
+    from publisher.times import local, local_end
+
+    if campaign.ends_at is not None and due >= campaign.ends_at:
+        raise ValidationError(
+            f"campaign {campaign.name} ends {local_end(campaign.ends_at, campaign.timezone)}; this post is due "
+            f"{local(due, campaign.timezone)}, after its end: choose an earlier time, or move the campaign's end "
+            f"(campaign edit {campaign.name} --end DATE)"
         )
 
 

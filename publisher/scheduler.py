@@ -80,17 +80,31 @@ def cron_trigger(expression: str, timezone: str) -> CronTrigger:
 
 
 def occurrences(trigger: CronTrigger, after: datetime, until: datetime, limit: int = 1000) -> list[datetime]:
-    """The trigger's fire times in (``after``, ``until``], in UTC, earliest first."""
+    """The trigger's fire times in (``after``, ``until``], in UTC, earliest first.
+
+    A local time that happens twice (the hour a daylight-saving fall-back repeats) is one occurrence, the first:
+    "every day at 01:30" makes one post that day, not two. Each fire time must be later on the local clock than the
+    one before it (and than ``after``), which also steps past APScheduler handing back a time it already gave.
+    """
+    zone = trigger.timezone
     found: list[datetime] = []
-    previous: datetime | None = None
+    last_wall = after.astimezone(zone).replace(tzinfo=None)
     cursor = after + timedelta(microseconds=1)
     while len(found) < limit:
-        fire: datetime | None = trigger.get_next_fire_time(previous, cursor)
-        if fire is None or fire > until:
+        fire: datetime | None = trigger.get_next_fire_time(None, cursor)
+        if fire is None:
             break
-        found.append(fire.astimezone(ZoneInfo("UTC")))
-        previous = fire
-        cursor = fire + timedelta(seconds=1)
+        fire_utc = fire.astimezone(ZoneInfo("UTC"))
+        if fire_utc > until:
+            break
+        wall = fire.astimezone(zone).replace(tzinfo=None)
+        if fire_utc < cursor or wall <= last_wall:
+            # the repeated hour of a fall-back: its local times were already had; look a minute later
+            cursor = max(cursor, fire_utc) + timedelta(minutes=1)
+            continue
+        found.append(fire_utc)
+        last_wall = wall
+        cursor = fire_utc + timedelta(seconds=1)
     return found
 
 

@@ -248,7 +248,7 @@ def for_settings(settings: Settings, environ: Mapping[str, str] | None = None) -
 class ScrubbedAdapter:
     """An adapter whose answers (receipts, check verdicts, errors) are scrubbed before the core sees them.
 
-    Everything else (``kind``, ``limits``, ``render``, class data such as ``publishes_articles``) is the wrapped
+    Everything else (``kind``, ``limits``, ``render``, class data such as ``capabilities``) is the wrapped
     adapter's own.
     """
 

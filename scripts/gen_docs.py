@@ -441,7 +441,39 @@ def channel_example(kind: str) -> tuple[str, list[ExampleKey]] | None:
     return None
 
 
+def declared_options_reference(kind: str) -> str | None:
+    """The options table from the adapter's declaration (``options`` on the class), or None for a kind without one."""
+    import adapters
+    from adapters.base import REQUIRED, ChannelAdapter
+
+    cls = adapters.REGISTRY[kind]
+    if not issubclass(cls, ChannelAdapter):
+        return None
+    found = channel_example(kind)
+    where = f" An example of each is in `{found[0]}`." if found else ""
+    lines = [
+        f"From the adapter's declared options.{where} `*_env` keys name an environment variable that holds a "
+        "secret: the secret itself never goes in the file. Unknown keys are refused.\n",
+        "| key | type | default | meaning |\n|---|---|---|---|",
+    ]
+    for option in cls.options:
+        if not option.documented:
+            continue
+        if option.default is REQUIRED:
+            default = "required"
+        elif option.default is None or option.default == ():
+            default = "-"
+        else:
+            default = f"`{_cell(_toml(option.default))}`"
+        kind_word = option.type_word() + (f" ({', '.join(map(str, option.choices))})" if option.choices else "")
+        lines.append(f"| `{option.name}` | {_cell(kind_word)} | {default} | {_cell(_prose(option.help))} |")
+    return "\n".join(lines) + "\n"
+
+
 def options_reference(kind: str) -> str:
+    declared = declared_options_reference(kind)
+    if declared is not None:
+        return declared
     found = channel_example(kind)
     if found is None:
         return f"No commented example of `{kind}` was found in config/.\n"

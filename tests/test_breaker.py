@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from adapters import create
-from adapters.base import Limits, PostContent, Retryable, Uncertain
+from adapters.base import Limits, Permanent, PostContent, Retryable, Uncertain
 from adapters.fake import FakeAdapter
 from publisher.breaker import BREAKER, Breaker
 from publisher.clock import ManualClock
@@ -120,6 +120,20 @@ async def test_a_success_closes_the_count_and_a_persons_pause_is_never_lifted(st
     clock.advance(3600)
     assert await breaker.probe() == []
     assert channel(store, "group").paused_by == "admin"
+
+
+async def test_the_breaker_counts_causes_whatever_the_words(store: Store, clock: ManualClock) -> None:
+    # a platform's refusal worded like the dispatcher's "gave up" is still a refusal: the platform is up
+    refused = [Permanent("gave up after 3 attempts: the group refused the text")] * 3
+    _, dispatcher, _ = setup(store, clock, FakeAdapter("group", script=list(refused)), posts=3)
+    await dispatcher.run_once()
+    assert not channel(store, "group").paused
+    assert states(store) == [DeliveryState.FAILED] * 3
+    # and answers that never came are counted however the adapter words them
+    lost = [Uncertain("stopped while sending: the server hung up")] * 3
+    _, dispatcher, _ = setup(store, clock, FakeAdapter("group", script=list(lost)), posts=3)
+    await dispatcher.run_once()
+    assert (channel(store, "group").paused, channel(store, "group").paused_by) == (True, BREAKER)
 
 
 async def test_the_daemon_rides_out_a_platform_outage_with_the_breaker(

@@ -62,6 +62,19 @@ class Cli:
 
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
+    """A folder with ``publisher.toml`` and the database `publisher init` made (no other command makes one)."""
+    made = configured(tmp_path)
+    made("init")
+    return made
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Cli:
+    """A folder with ``publisher.toml`` and no database yet."""
+    return configured(tmp_path)
+
+
+def configured(tmp_path: Path) -> Cli:
     (tmp_path / "publisher.toml").write_text(
         """
 [publisher]
@@ -230,7 +243,7 @@ def test_schedule_and_channel_pause(cli: Cli) -> None:
     cli("channel", "pause", "weibo")
     assert {c["name"]: c["status"] for c in cli.json("channel", "list")}["weibo"] == "paused"
     cli("channel", "resume", "weibo")
-    assert {c["name"]: c["status"] for c in cli.json("channel", "list")}["weibo"] == "active"
+    assert {c["name"]: c["status"] for c in cli.json("channel", "list")}["weibo"] == "healthy"
     assert "OK:" in cli("channel", "test", "website").stdout
 
 
@@ -277,3 +290,179 @@ def test_every_command_is_in_the_manual() -> None:
             if not re.search(rf"publisher (--as \S+ )?{re.escape(path)}\b", manual):
                 missing.append(path)
     assert not missing, f"commands not documented in README.md or docs/: {missing}"
+
+
+# --- the command tree: explicit registration, imports deferred ------------------------------------------------------
+
+
+def test_every_command_is_registered_in_one_place() -> None:
+    from publisher.cli import COMMANDS, cli
+
+    root = Path(__file__).resolve().parents[1] / "publisher" / "cli"
+    modules = {f"publisher.cli.{path.stem}" for path in root.glob("*.py")} - {
+        "publisher.cli.__init__",
+        "publisher.cli.__main__",
+        "publisher.cli.base",
+    }
+    assert {target.split(":")[0] for target in COMMANDS.values()} == modules  # no module left out, none unknown
+    assert sorted(cli.commands) == sorted(COMMANDS)
+    assert all(cli.commands[name].name in (name, f"{name}_command") for name in COMMANDS)
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["post", "--help"], ["report", "--help"]])
+def test_help_and_version_import_no_database_http_or_web_library(args: list[str]) -> None:
+    heavy = ["sqlalchemy", "alembic", "httpx", "aiohttp", "starlette", "uvicorn", "opencc", "apscheduler", "openpyxl"]
+    program = (
+        "import sys\n"
+        "from publisher.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print('imported:', sorted(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "imported: []"
+
+
+def test_the_choices_named_in_the_cli_match_the_core() -> None:
+    from publisher.cli import base, reports, web
+    from publisher.queue import MAX_ID
+    from publisher.reports.build import FORMATS
+    from publisher.web.accounts import LANGUAGES
+    from publisher.web.models import Role
+
+    assert tuple(role.value for role in Role) == web.ROLES
+    assert web.LANGUAGES == LANGUAGES
+    assert reports.FORMATS == FORMATS
+    assert base.MAX_ID == MAX_ID
+
+
+# --- only `publisher init` makes or upgrades the database -----------------------------------------------------------
+
+
+def test_no_command_but_init_makes_a_database_at_a_mistyped_path(fresh: Cli) -> None:
+    config = fresh.folder / "publisher.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + '\n[database]\nurl = "sqlite:///data/publisher.db"\n', encoding="utf-8"
+    )
+    missing = fresh.folder / "data" / "publisher.db"
+    for args in (
+        ["post", "list"],
+        ["post", "show", "1"],
+        ["post", "preview", "1"],
+        ["campaign", "list"],
+        ["schedule", "list"],
+        ["channel", "list"],
+        ["status"],
+        ["coverage", "list"],
+        ["outlet", "list"],
+        ["user", "list"],
+        ["post", "add", "--body", "b", "--channel", "website", "--now"],
+        ["campaign", "add", "阅读月"],
+        ["channel", "pause", "weibo"],
+        ["dispatch", "--once"],
+    ):
+        message = fresh.refused(*args)
+        assert f"there is no database at {missing}: run `publisher init`" in message, args
+    assert not (fresh.folder / "data").exists()  # not the file, not even its folder
+    assert "database ready" in fresh("init").stdout
+    assert fresh.json("post", "list") == []
+
+
+def test_an_empty_an_older_and_a_newer_database_are_refused_until_init(fresh: Cli) -> None:
+    import sqlite3
+
+    from alembic import command
+    from alembic.config import Config
+
+    from publisher.store import MIGRATIONS, open_store
+    from publisher.store.listing import schema_heads
+
+    path = fresh.folder / "publisher.db"
+    sqlite3.connect(path).close()  # an empty file: no tables
+    assert "holds no publisher tables: run `publisher init`" in fresh.refused("post", "list")
+
+    store = open_store(f"sqlite:///{path}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")  # the first schema: every later migration is missing
+    store.engine.dispose()
+    heads = "+".join(sorted(schema_heads()))
+    assert f"is at schema 0001; this version needs {heads}: run `publisher init`" in fresh.refused("campaign", "list")
+    assert "schema" in fresh("init").stdout
+    assert fresh.json("campaign", "list") == []
+
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    assert "is at schema 9999, newer than this publisher" in fresh.refused("post", "list")
+
+
+# --- behaviour bugs -------------------------------------------------------------------------------------------------
+
+
+def test_resolve_refuses_sent_and_resend_together(cli: Cli) -> None:
+    import sqlite3
+
+    cli("post", "add", "--title", "一", "--body", "b", "--channel", "website", "--now")
+    with sqlite3.connect(cli.folder / "publisher.db") as connection:
+        connection.execute("UPDATE deliveries SET state = 'uncertain'")  # as a send whose outcome is unknown leaves it
+    assert "--sent and --resend contradict each other" in cli.refused("post", "resolve", "1", "--sent", "--resend")
+    assert [d["state"] for d in cli.json("post", "show", "1")["deliveries"]] == ["uncertain"]  # nothing settled
+    assert "resolved 1 deliveries of post 1: sent" in cli("post", "resolve", "1", "--sent").stdout
+
+
+def test_channel_test_calls_a_server_error_a_failure(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aiohttp import web
+
+    from tests.fakes.server import serve_in_thread
+
+    def not_implemented() -> web.Application:
+        async def answer(request: web.Request) -> web.Response:
+            return web.Response(status=501, text="not here")
+
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", answer)
+        return app
+
+    monkeypatch.setenv("HOOK_SECRET", "hook-secret-1234")
+    with serve_in_thread(not_implemented) as base:
+        config = cli.folder / "publisher.toml"
+        config.write_text(
+            config.read_text(encoding="utf-8")
+            + f'\n[channels.hook]\nkind = "webhook"\nurl = "{base}/hook"\nsecret_env = "HOOK_SECRET"\n',
+            encoding="utf-8",
+        )
+        result = cli("channel", "test", "hook", ok=False)
+    assert result.returncode == 1, result.stdout
+    assert "hook: FAILED: HTTP 501" in result.stdout
+    assert "Not Implemented" in result.stdout
+    assert "OK" not in result.stdout
+
+
+def test_post_list_pages_with_limit_and_shows_campaign_times(cli: Cli) -> None:
+    cli("campaign", "add", "Berlin", "--tz", "Europe/Berlin")
+    for n in range(3):
+        cli("post", "add", "--title", f"p{n}", "--body", "b", "--channel", "website", "--at", f"2099-01-0{n + 1} 09:00")
+    cli(
+        "post",
+        "add",
+        "--title",
+        "b",
+        "--body",
+        "b",
+        "--channel",
+        "weibo",
+        "--at",
+        "2099-01-05 09:00",
+        "--campaign",
+        "Berlin",
+    )
+    rows = cli.json("post", "list", "--limit", "2")
+    assert [r["title"] for r in rows] == ["p0", "p1"]
+    assert rows[0]["due"] == "2099-01-01 09:00 CST"
+    berlin = cli.json("post", "list", "--campaign", "Berlin")
+    assert [(r["title"], r["due"]) for r in berlin] == [("b", "2099-01-05 09:00 CET")]
+    assert berlin[0]["due_utc"] == "2099-01-05T08:00:00+00:00"

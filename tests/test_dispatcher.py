@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from adapters.base import CredentialsRejected, Limits, Permanent, Receipt, Retryable, Uncertain
+from adapters.base import Capabilities, CredentialsRejected, Limits, Permanent, Receipt, Retryable, Uncertain
 from adapters.fake import FakeAdapter
 from publisher.clock import ManualClock
 from publisher.dispatcher import Dispatcher
@@ -260,7 +260,7 @@ async def test_group_and_microblog_deliveries_wait_for_the_website_article_and_c
     store: Store, clock: ManualClock
 ) -> None:
     website = FakeAdapter("website", idempotency="lookup", script=[Retryable("busy", after=60)])
-    website.publishes_articles = True  # type: ignore[attr-defined]
+    website.capabilities = Capabilities(articles=True)
     group = FakeAdapter("group")
     _, dispatcher = setup(store, clock, website, group)
     await dispatcher.run_once()
@@ -275,7 +275,7 @@ async def test_group_and_microblog_deliveries_wait_for_the_website_article_and_c
 
 async def test_a_failed_article_lets_the_others_go_without_its_link(store: Store, clock: ManualClock) -> None:
     website = FakeAdapter("website", script=[Permanent("category missing")])
-    website.publishes_articles = True  # type: ignore[attr-defined]
+    website.capabilities = Capabilities(articles=True)
     group = FakeAdapter("group")
     _, dispatcher = setup(store, clock, website, group)
     await dispatcher.run_once()

@@ -94,7 +94,7 @@ def write_reports(
             _stream_writer(formats[0])(report, lang, text, stream)
             return Written([], report.summary, text)
         paths: list[Path] = []
-        name = base or base_name(report.scope.campaign, report.summary.generated_at)
+        name = base or base_name(report.scope.campaign, report.summary.generated_at, lang)
         for fmt in formats:
             target = out if out is not None else default_path(folder or Path.cwd(), name, fmt)
             paths.extend(_write(report, fmt, lang, text, target))

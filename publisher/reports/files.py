@@ -16,10 +16,11 @@ EXTENSIONS = {"csv": "-csv.zip", "xlsx": ".xlsx", "json": ".json", "md": ".md", 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\s]+')
 
 
-def base_name(campaign: str, when: datetime) -> str:
-    """``report-<campaign>-<YYYYMMDD-HHMM>``: the campaign's name kept (Chinese is fine), path characters dropped."""
+def base_name(campaign: str, when: datetime, lang: str) -> str:
+    """``report-<campaign>-<YYYYMMDD-HHMM>-<lang>``: the campaign's name kept (Chinese is fine), path characters
+    dropped; the language in the name, so the Chinese and the English report of the same minute are two files."""
     name = _UNSAFE.sub("-", campaign).strip("-.") or "campaign"
-    return f"report-{name}-{when:%Y%m%d-%H%M}"
+    return f"report-{name}-{when:%Y%m%d-%H%M}-{_UNSAFE.sub('-', lang) or 'zh'}"
 
 
 def default_path(folder: Path, base: str, fmt: str) -> Path:

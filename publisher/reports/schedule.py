@@ -37,6 +37,7 @@ from publisher.reports.labels import text, to_traditional
 from publisher.reports.models import RunState
 from publisher.reports.settings import ScheduledReport
 from publisher.scheduler import cron_trigger, occurrences
+from publisher.services.windows import PostingHours
 from publisher.store import Conflict, Store
 from publisher.store.posts import post_made_by
 from publisher.store.report_runs import (
@@ -219,7 +220,8 @@ class ReportScheduler:
             queued = post_made_by(session, actor)
         if queued is not None:
             return queued, None
-        queue = Queue(self.store, self.adapters, self.clock, timezone=self.settings.timezone, actor=actor)
+        hours = PostingHours.from_settings(self.settings)
+        queue = Queue(self.store, self.adapters, self.clock, timezone=self.settings.timezone, actor=actor, hours=hours)
         title, body, short, link = message(written, lang, occurrence, report.link_base, folder)
         refusal = ""
         for wording in (body, short):

@@ -13,6 +13,8 @@ the store, or a session when they run inside the caller's transaction:
 - ``accounts``: the console's people, tokens, sign-in attempts and sessions
 - ``reports`` and ``report_runs``: the reports' snapshot queries, and scheduled runs
 - ``media``: the media store's rows
+- ``listing``: what the CLI lists (``delivery_lines``: `post list` in one query), and ``open_ready``: a database
+  that exists at this version's schema, never created nor migrated (imported by the CLI as ``publisher.store.listing``)
 
 Faces with queries of their own (the CLI's listings, say) get a module of their own here rather than growing this one.
 """

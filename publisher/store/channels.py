@@ -24,14 +24,18 @@ class ChannelsMixin(StoreBase):
                 elif row.kind != kind:
                     row.kind = kind
 
-    def set_paused(self, channel: str, paused: bool, reason: str | None, now: datetime, actor: str) -> None:
+    def set_paused(
+        self, channel: str, paused: bool, reason: str | None, now: datetime, actor: str, *, as_error: bool = True
+    ) -> None:
+        """Pause or resume; ``reason`` goes to the event, and a pause's also to the channel's last error unless
+        ``as_error`` is false (a person's pause says nothing about the channel's health)."""
         with self.session() as session:
             row = session.scalar(select(Channel).where(Channel.name == channel))
             if row is None:
                 raise LookupError(f"channel {channel} is not in the database; run `publisher init`")
             row.paused = paused
             row.paused_by, row.probe_at = (actor if paused else None), None  # a person's pause: no automatic probe
-            if reason and paused:
+            if reason and paused and as_error:
                 row.last_error, row.last_error_at = reason, now
             action = Action.CHANNEL_PAUSE if paused else Action.CHANNEL_RESUME
             session.add(Event(at=now, actor=actor, action=action, reason=f"{channel}: {reason or ''}"))

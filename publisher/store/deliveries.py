@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.dml import Update
 
@@ -18,12 +18,14 @@ from publisher.models import (
     SETTLED_STATES,
     WAITING_STATES,
     Action,
+    ApprovalState,
     Campaign,
     Channel,
     Delivery,
     DeliveryState,
     Event,
     Post,
+    PostState,
 )
 from publisher.store.engine import StoreBase
 
@@ -385,11 +387,20 @@ class PostFilter:
     limit: int = 200
 
 
+def state_matches(state: str) -> Any:
+    """A delivery in ``state``, or a post whose approval is ``state``; a cancelled post awaits nobody's approval
+    (older databases kept "pending" on a cancelled post)."""
+    approval = Post.approval == state
+    if state == ApprovalState.PENDING:
+        approval = and_(approval, Post.state == PostState.ACTIVE.value)
+    return or_(Delivery.state == state, approval)
+
+
 def list_deliveries(store: StoreBase, where: PostFilter) -> list[tuple[Post, Delivery]]:
     """Deliveries with their posts, by due time, filtered."""
     query = select(Post, Delivery).join(Delivery, Delivery.post_id == Post.id).join(Channel)
     if where.state:
-        query = query.where(or_(Delivery.state == where.state, Post.approval == where.state))
+        query = query.where(state_matches(where.state))
     if where.channel:
         query = query.where(Channel.name == where.channel)
     if where.campaign:

@@ -514,8 +514,11 @@ def _period(
     if scope.end is not None:
         last: datetime | None = scope.end - timedelta(microseconds=1)
     else:
-        horizon = min(now, scope.campaign_ends_at) if scope.campaign_ends_at else now
-        last = max([*seen, horizon]) if seen or first is not None else None
+        # up to now, or the campaign's end (excluded) if that came first; a post still queued for later (or
+        # cancelled) does not stretch the period into the future
+        ends = _as_utc(scope.campaign_ends_at) - timedelta(microseconds=1) if scope.campaign_ends_at else None
+        horizon = min(now, ends) if ends else now
+        last = max([*(v for v in seen if v <= now), horizon]) if seen or first is not None else None
     if first is None or last is None:
         return None, None
     first_day, last_day = first.astimezone(zone).date(), last.astimezone(zone).date()

@@ -6,8 +6,9 @@ Removing an item keeps its row (``removed_at``), so a later pass or ``track --re
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from publisher.errors import NotFoundError, ValidationError
 from publisher.models import Action, Campaign
@@ -92,8 +93,13 @@ def add_manual(
     note: str | None,
     now: datetime,
     actor: str,
+    force: bool = False,
 ) -> int:
-    """Record coverage found by a person (in print, on a wall, on air); returns its id."""
+    """Record coverage found by a person (in print, on a wall, on air); returns its id.
+
+    Refuses the same item twice (same outlet, same title, same day in the campaign's zone), and, unless ``force``
+    (a person confirmed it), an item dated outside the campaign's dates: it would count, and move the report's start.
+    """
     if not title.strip():
         raise ValidationError("coverage needs a title: --title TEXT")
     if url is not None and canonical_link(url) is None:
@@ -104,6 +110,14 @@ def add_manual(
         if found is None:
             raise NotFoundError(
                 f"there is no outlet {outlet}; add it first: publisher outlet add {outlet} --kind paper --tier city"
+            )
+        if not force:
+            _check_within_campaign(row, published_at)
+        same = _same_item(session, row, found.name, title, published_at)
+        if same is not None:
+            raise ValidationError(
+                f"{found.name} already has this item on that day: coverage item {same} ({title.strip()}); "
+                "it is counted once (remove that one first to record it again)"
             )
         item = CoverageItem(
             campaign_id=row.id,
@@ -126,6 +140,42 @@ def add_manual(
             session, now, actor, Action.COVERAGE_ADD, f"{row.name}: {outlet}: {item.title} (item {item.id}, by hand)"
         )
         return item.id
+
+
+def _check_within_campaign(campaign: Campaign, published_at: datetime) -> None:
+    from publisher.times import local, local_end
+
+    zone, when = campaign.timezone, local(published_at, campaign.timezone)
+    if campaign.starts_at is not None and published_at < campaign.starts_at:
+        raise ValidationError(
+            f"{when} is before campaign {campaign.name} starts ({local(campaign.starts_at, zone)}); "
+            "check the date, or confirm to record it anyway (--force): the report would then start on that day"
+        )
+    if campaign.ends_at is not None and published_at >= campaign.ends_at:
+        raise ValidationError(
+            f"{when} is after campaign {campaign.name} ends ({local_end(campaign.ends_at, zone)}); "
+            "check the date, or confirm to record it anyway (--force)"
+        )
+
+
+def _same_item(session: Session, campaign: Campaign, outlet: str, title: str, published_at: datetime) -> int | None:
+    """The kept item of ``outlet`` with the same title (folded) on the same local day, if there is one."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(campaign.timezone)
+    day = published_at.astimezone(zone).date()
+    start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+    following = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    wanted = _same_text(title)
+    rows = coverage_rows(
+        session, campaign=campaign.name, outlet=outlet, published_from=start, published_to=following, limit=1000
+    )
+    return next((item.id for item, _, _ in rows if _same_text(item.title) == wanted), None)
+
+
+def _same_text(title: str) -> str:
+    """A title as typed twice: width, case and spacing do not matter; punctuation does (``=1+1`` is not ``11``)."""
+    return " ".join(unicodedata.normalize("NFKC", title).casefold().split())
 
 
 def remove_coverage(store: Store, item_id: int, now: datetime, actor: str, reason: str | None) -> CoverageItem:

@@ -280,6 +280,7 @@ async def queue_post(request: Request, user: UserView) -> dict[str, Any]:
         tags=_texts(data, "tags", "tags"),
         author=_text(data, "author"),
         overrides=overrides,
+        ignore_quiet_hours=_flag(data, "allow_quiet_hours"),  # recorded in the post's history
     )
     known = [c for c in draft.channels if c in console.adapters]
     conflicts = quiet_conflicts(console, known, draft.at or console.clock.now(), zone)
@@ -343,8 +344,9 @@ async def reschedule(request: Request, user: UserView) -> dict[str, Any]:
     at, channel = _text(data, "at", required=True) or "", _text(data, "channel")
 
     def act() -> int:
-        when, _ = reschedule_time(console, post_id, at, channel, _flag(data, "allow_quiet_hours"))
-        return console.queue(user.name).reschedule(post_id, when, channel)
+        allow = _flag(data, "allow_quiet_hours")
+        when, _ = reschedule_time(console, post_id, at, channel, allow)
+        return console.queue(user.name).reschedule(post_id, when, channel, ignore_quiet_hours=allow)
 
     return {"id": post_id, "moved": await run_in_threadpool(act)}
 
@@ -371,6 +373,7 @@ async def coverage_add(request: Request, user: UserView) -> dict[str, Any]:
     campaign, published = _text(data, "campaign"), _text(data, "published")
     outlet, title = _text(data, "outlet", required=True) or "", _text(data, "title", required=True) or ""
     url, note = _text(data, "url"), _text(data, "note")
+    force = data.get("force") is True  # dated outside the campaign's dates, and the caller confirms it
 
     def act() -> int:
         when = parse_time(published, console.zone_of(campaign)) if published else console.clock.now()
@@ -384,6 +387,7 @@ async def coverage_add(request: Request, user: UserView) -> dict[str, Any]:
             note=note,
             now=console.clock.now(),
             actor=user.name,
+            force=force,
         )
 
     return {"id": await run_in_threadpool(act)}

@@ -31,6 +31,7 @@ from publisher.web.limits import BodyLimit, Shield
 from publisher.web.pages import (
     account,
     calendar,
+    campaigns,
     channels,
     compose,
     coverage,
@@ -38,6 +39,7 @@ from publisher.web.pages import (
     posts,
     queue,
     reports,
+    schedules,
     signin,
     users,
 )
@@ -70,7 +72,10 @@ def secret_key(console: Console) -> str:
 
 def _routes() -> list[BaseRoute]:
     static = StaticFiles(directory=str(resources.files("publisher.web").joinpath("static")))
-    pages = [signin, queue, compose, posts, calendar, channels, coverage, outlets, reports, users, account]
+    pages = [
+        *(signin, queue, compose, posts, calendar, schedules, campaigns),
+        *(channels, coverage, outlets, reports, users, account),
+    ]
     return [*api.routes, *(route for module in pages for route in module.routes), Mount("/static", static)]
 
 

@@ -7,6 +7,7 @@ log names who did what.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -20,6 +21,8 @@ from publisher.media import MediaStore
 from publisher.models import Campaign, DeliveryState
 from publisher.queue import Queue
 from publisher.scrub import for_settings
+from publisher.services.channels import Channels
+from publisher.services.windows import PostingHours
 from publisher.slots import Hours
 from publisher.store import PostFilter, Store, list_deliveries, list_rows
 from publisher.web.accounts import Accounts
@@ -51,7 +54,7 @@ class Console:
         accounts: Accounts | None = None,
     ) -> Console:
         if adapters is None:
-            # pages only ask adapters to render, which needs no secret; `channel test` builds its own with them
+            # pages only ask adapters to render, which needs no secret; the channels service's test builds its own
             adapters = settings.build_adapters(httpx.AsyncClient(), AnySecret(os.environ))
         web = settings.web or WebSettings()
         return cls(
@@ -77,6 +80,7 @@ class Console:
             timezone=self.settings.timezone,
             actor=actor,
             may_name_author=may_name_author,
+            hours=self.posting_hours,
         )
 
     @property
@@ -96,11 +100,18 @@ class Console:
                 return row.timezone
         return self.timezone
 
+    @functools.cached_property
+    def channels(self) -> Channels:
+        """Channels' health, pause, resume and test: the same service the CLI's ``channel`` commands call."""
+        return Channels(self.settings, self.store, self.clock, self.adapters)
+
+    @functools.cached_property
+    def posting_hours(self) -> PostingHours:
+        """The channels' posting windows and quiet hours, as the core applies them."""
+        return PostingHours.from_settings(self.settings)
+
     def hours(self, channel: str) -> Hours:
-        settings = self.settings.channels.get(channel)
-        if settings is None:
-            return Hours()
-        return Hours.parse(settings.posting_windows, settings.quiet_hours)
+        return self.posting_hours.of(channel)
 
     def busy(self, channel: str, start: datetime, end: datetime, *, except_post: int | None = None) -> list[datetime]:
         """When the channel's other deliveries go (or went) out between ``start`` and ``end``."""

@@ -101,6 +101,7 @@ class Draft:
             tags=self.tags,
             author=author,
             overrides={c: {"body": text} for c, text in self.overrides.items() if c in self.channels},
+            ignore_quiet_hours=self.confirm_quiet,  # the person ticked "send at this time anyway"
         )
 
     def probe(self, zone: str) -> Post:
@@ -205,8 +206,7 @@ def quiet_conflicts(
     console: Console, channels: Sequence[str], when: datetime, zone: str
 ) -> Mapping[str, tuple[str, str]]:
     """Channel -> ("quiet" | "outside", the spans) for the channels where ``when`` is outside their posting times."""
-    found = {name: console.hours(name).conflict(when, zone) for name in channels}
-    return {name: conflict for name, conflict in found.items() if conflict}
+    return console.posting_hours.conflicts(channels, when, zone)
 
 
 def describe_conflicts(conflicts: Mapping[str, tuple[str, str]]) -> str:

@@ -41,6 +41,7 @@ ZH: dict[str, str] = {
     "approved": "已批准",
     "rejected": "已驳回",
     "not_required": "无需审批",
+    "withdrawn": "已撤回",
     "active": "有效",
     "paused": "已暂停",
     "healthy": "正常",
@@ -400,4 +401,62 @@ ZH: dict[str, str] = {
     "Token {label} created. Copy it now: it will not be shown again.": (
         "令牌 {label} 已创建。请立即复制：它不会再次显示。"
     ),
+    # --- schedules and campaigns (issue 11) ---
+    "Schedules": "定时发布",
+    "Campaigns": "活动",
+    "Recurring posts: each occurrence becomes a post a day ahead, to be seen and approved before it goes out.": (
+        "定时发布：每次发布提前一天生成稿件，便于在发出前查看和审批。"
+    ),
+    "When (cron)": "时间（cron）",
+    "Next": "下一次",
+    "No schedule yet.": "还没有定时发布。",
+    "Add a schedule": "添加定时发布",
+    "Pause this schedule? The posts it made ahead that have not gone out are cancelled.": (
+        "暂停此定时发布？已提前生成但尚未发出的稿件将被取消。"
+    ),
+    "Delete": "删除",
+    "Delete this schedule for good? The posts that went out stay.": "永久删除此定时发布？已发出的稿件会保留。",
+    "Save": "保存",
+    "Schedule {name} added.": "定时发布 {name} 已添加。",
+    "Schedule {name} paused; {count} posts it had made ahead were cancelled.": (
+        "定时发布 {name} 已暂停；已取消其提前生成的 {count} 篇稿件。"
+    ),
+    "Schedule {name} resumed.": "定时发布 {name} 已恢复。",
+    "Schedule {name} changed; {count} posts made again.": "定时发布 {name} 已修改；重新生成了 {count} 篇稿件。",
+    "Schedule {name} deleted; {count} posts it had made ahead were cancelled.": (
+        "定时发布 {name} 已删除；已取消其提前生成的 {count} 篇稿件。"
+    ),
+    "A campaign's dates bound its posts and its coverage; its keyword rules find its coverage in the outlets' feeds.": (
+        "活动的起止日期限定其稿件和媒体报道；关键词规则用于在媒体订阅源中查找相关报道。"
+    ),
+    "Starts": "开始",
+    "Ends (through that day)": "结束（含当天）",
+    "through that day": "含当天",
+    "Keyword rules": "关键词规则",
+    "Any of": "任一",
+    "All of": "全部",
+    "None of": "排除",
+    "Save the rules": "保存规则",
+    "required": "需要",
+    "not required": "不需要",
+    "by another person": "须由他人审批",
+    "Posts need approval": "稿件需审批",
+    "End now": "立即结束",
+    "End this campaign now? No post of it may be queued after its end.": "立即结束此活动？结束后不能再为它排入稿件。",
+    "No campaign yet.": "还没有活动。",
+    "Add a campaign": "添加活动",
+    "Campaign {name} added.": "活动 {name} 已添加。",
+    "Campaign {name} changed.": "活动 {name} 已修改。",
+    "Campaign {name} ended; {count} of its posts still wait to go out.": (
+        "活动 {name} 已结束；仍有 {count} 篇稿件等待发出。"
+    ),
+    "Keyword rules of {name} saved; they apply to entries found from now on.": (
+        "{name} 的关键词规则已保存，对此后抓取的条目生效。"
+    ),
+    "Failed deliveries": "发送失败的渠道",
+    "What was fixed": "已修复的问题",
+    "Retry": "重试",
+    "Send it again now? Only once the cause of the failure is fixed.": "现在重新发送？请先确认失败原因已解决。",
+    "Queued {count} failed deliveries to be sent again now.": "已将 {count} 个发送失败的渠道重新排队，立即发送。",
+    "Even outside the campaign's dates": "即使不在活动日期内",
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Iterator, Mapping
 
 import uvicorn
@@ -17,12 +18,13 @@ from starlette.applications import Starlette
 from adapters.base import Adapter
 from publisher.clock import Clock
 from publisher.config import Settings, WebSettings
+from publisher.errors import ValidationError
 from publisher.logs import log_event
 from publisher.store import Store
 from publisher.web.app import create_app
 from publisher.web.console import Console
 
-__all__ = ["EmbeddedConsole", "serve_forever", "start_console"]
+__all__ = ["EmbeddedConsole", "listen", "serve_forever", "start_console"]
 
 
 def _config(app: Starlette, host: str, port: int) -> uvicorn.Config:
@@ -39,6 +41,25 @@ def _config(app: Starlette, host: str, port: int) -> uvicorn.Config:
     )
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` for uvicorn, or a ``ValidationError`` naming the address: bound before the
+    console is announced, so a port in use is said instead of "web console on ..." (as uvicorn's own bind does)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        reason = exc.strerror or str(exc)
+        raise ValidationError(
+            f"cannot listen on {host}:{port} ({reason}): is another program (or another console) using that port? "
+            "choose another with --port or [web] port"
+        ) from None
+    sock.set_inheritable(True)
+    return sock
+
+
 class _QuietServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -48,8 +69,9 @@ class _QuietServer(uvicorn.Server):
 class EmbeddedConsole:
     """The console served on the current event loop until ``stop``."""
 
-    def __init__(self, app: Starlette, web: WebSettings) -> None:
+    def __init__(self, app: Starlette, web: WebSettings, sock: socket.socket | None = None) -> None:
         self.web = web
+        self.sock = sock
         self.server = _QuietServer(_config(app, web.host, web.port))
         self.task: asyncio.Task[None] | None = None
 
@@ -58,7 +80,7 @@ class EmbeddedConsole:
 
     async def _serve(self) -> None:
         try:
-            await self.server.serve()
+            await self.server.serve(sockets=[self.sock] if self.sock is not None else None)
         except SystemExit:  # uvicorn exits when it cannot listen (the port is taken)
             log_event(
                 "web.unavailable",
@@ -79,13 +101,18 @@ async def start_console(
     """Start the console beside the daemon, if ``[web] enabled``; raises ``ConfigError`` for a missing key."""
     if settings.web is None or not settings.web.enabled:
         return None
+    try:
+        sock = listen(settings.web.host, settings.web.port)  # before "web.start": a taken port is said, not announced
+    except ValidationError as exc:
+        log_event("web.unavailable", logging.WARNING, reason=f"{exc}; the daemon goes on without the console")
+        return None
     console = Console.build(settings, store, clock, adapters=adapters)
-    embedded = EmbeddedConsole(create_app(console), settings.web)
+    embedded = EmbeddedConsole(create_app(console), settings.web, sock)
     embedded.start()
     log_event("web.start", url=f"http://{settings.web.host}:{settings.web.port}/")
     return embedded
 
 
-def serve_forever(app: Starlette, host: str, port: int) -> None:
-    """Serve until SIGTERM or Ctrl-C (uvicorn's own signal handling)."""
-    uvicorn.Server(_config(app, host, port)).run()
+def serve_forever(app: Starlette, host: str, port: int, sock: socket.socket | None = None) -> None:
+    """Serve until SIGTERM or Ctrl-C (uvicorn's own signal handling), on ``sock`` if given (see ``listen``)."""
+    uvicorn.Server(_config(app, host, port)).run(sockets=[sock] if sock is not None else None)

@@ -42,6 +42,8 @@ NAV = (
     NavItem("/posts/new", "Compose", Role.EDITOR),
     NavItem("/approvals", "Approvals", Role.EDITOR),
     NavItem("/calendar", "Calendar", Role.EDITOR),
+    NavItem("/schedules", "Schedules", Role.EDITOR),
+    NavItem("/campaigns", "Campaigns", Role.EDITOR),
     NavItem("/channels", "Channels", Role.EDITOR),
     NavItem("/uncertain", "Uncertain", Role.EDITOR),
     NavItem("/coverage", "Coverage", Role.EDITOR),

@@ -124,7 +124,7 @@ async def test_a_wrong_secret_is_rejected_and_never_shown() -> None:
             await adapter.check()
     for shown in (str(sent.value), str(checked.value), json.dumps(adapter.describe()), repr(adapter)):
         assert "wrong-secret" not in shown
-    assert adapter.describe()["signed"] is True
+    assert adapter.describe()["secret_env"] == "$CMS_SECRET (hidden)"
     assert fake.accepted == []
 
 

@@ -225,7 +225,7 @@ def test_secrets_never_show() -> None:
     shown = f"{adapter.describe()} {adapter!r} {adapter.render(POST)!r}"
     assert TOKEN not in shown
     assert SECRET not in shown
-    assert adapter.describe()["webhook"] == "$W (hidden)"
+    assert adapter.describe()["webhook_env"] == "$W (hidden)"  # the variable named, never its value
 
 
 @pytest.mark.parametrize(

@@ -294,4 +294,4 @@ def test_unset_token_variable_names_the_key_and_describe_hides_the_secret() -> N
         make(env={})
     adapter = make()
     assert "s3cret-token" not in json.dumps(adapter.describe()) + repr(adapter) + repr(vars(adapter).keys())
-    assert adapter.describe()["token_env"] == "MASTODON_TOKEN"
+    assert adapter.describe()["token_env"] == "$MASTODON_TOKEN (hidden)"

@@ -269,7 +269,7 @@ async def test_the_access_token_never_shows(mx: Harness, caplog: pytest.LogCaptu
     assert TOKEN not in caplog.text
     assert TOKEN not in repr(mx.adapter)
     assert TOKEN not in json.dumps(mx.adapter.describe())
-    assert mx.adapter.describe()["access_token_env"] == "MATRIX_ACCESS_TOKEN"
+    assert mx.adapter.describe()["access_token_env"] == "$MATRIX_ACCESS_TOKEN (hidden)"
     assert TOKEN not in repr(mx.adapter.render(POST))
 
 

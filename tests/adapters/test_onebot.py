@@ -166,7 +166,7 @@ async def test_render_keeps_tricky_text_readable() -> None:
     [
         ({"group_id": 1}, {}, "api_base: is required"),
         ({"api_base": "127.0.0.1:5700", "group_id": 1}, {}, "api_base: must start with http"),
-        ({"api_base": "http://h", "group_id": "1"}, {}, "group_id: must be a non-empty int"),
+        ({"api_base": "http://h", "group_id": "1"}, {}, "group_id: must be a whole number"),
         ({"api_base": "http://h", "group_id": 0}, {}, "group_id: must be the QQ group number"),
         ({"api_base": "http://h", "grup_id": 1}, {}, "grup_id: unknown option"),
         ({"api_base": "http://h", "group_id": 1, "token_env": "QQ_TOKEN"}, {}, "token_env: the environment variable"),
@@ -183,7 +183,7 @@ def test_the_token_never_shows() -> None:
     adapter = OneBotAdapter("qq", options, client=httpx.AsyncClient(), env={"QQ_TOKEN": "s3cret-token"})
     shown = f"{adapter.describe()} {adapter!r} {adapter.render(POST)!r}"
     assert "s3cret-token" not in shown
-    assert adapter.describe()["access_token"] == "$QQ_TOKEN (hidden)"
+    assert adapter.describe()["token_env"] == "$QQ_TOKEN (hidden)"
 
 
 def test_the_example_config_builds_a_channel() -> None:

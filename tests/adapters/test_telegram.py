@@ -352,7 +352,7 @@ async def test_the_token_never_shows(tg: Harness, caplog: pytest.LogCaptureFixtu
     assert TOKEN not in caplog.text
     assert TOKEN not in repr(tg.adapter)
     assert TOKEN not in str(tg.adapter.describe())
-    assert tg.adapter.describe()["token_env"] == "TELEGRAM_BOT_TOKEN"
+    assert tg.adapter.describe()["token_env"] == "$TELEGRAM_BOT_TOKEN (hidden)"
 
 
 def test_the_example_config_builds_a_channel() -> None:

@@ -209,7 +209,7 @@ def test_the_webhook_address_gives_key_and_host() -> None:
     assert (bare._key, bare.api_base) == (KEY, "https://qyapi.weixin.qq.com")
     shown = f"{adapter.describe()} {adapter!r}"
     assert KEY not in shown
-    assert adapter.describe()["webhook"] == "$W (hidden)"
+    assert adapter.describe()["webhook_env"] == "$W (hidden)"  # the variable named, never its value
 
 
 @pytest.mark.parametrize(

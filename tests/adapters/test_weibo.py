@@ -294,4 +294,4 @@ def test_unset_token_variable_names_the_key_and_describe_hides_the_secret() -> N
     adapter = make({})
     shown = json.dumps(adapter.describe(), ensure_ascii=False) + repr(adapter)
     assert "s3cret-token" not in shown
-    assert adapter.describe()["token_env"] == "WEIBO_TOKEN"
+    assert adapter.describe()["token_env"] == "$WEIBO_TOKEN (hidden)"

@@ -331,7 +331,7 @@ def test_the_password_is_never_shown() -> None:
     shown = json.dumps(adapter.describe()) + repr(adapter) + repr(adapter.__dict__)
     assert secret not in shown
     assert "abcd" not in shown
-    assert adapter.describe()["app_password"] == "*** (from $WP_PW)"
+    assert adapter.describe()["app_password_env"] == "$WP_PW (hidden)"
     assert adapter.describe()["url"] == "https://example.org"
 
 

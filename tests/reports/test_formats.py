@@ -274,5 +274,19 @@ def test_several_formats_go_into_a_folder_by_name(store: Store, known: Known, tm
         store, known.campaign, ["csv", "xlsx", "json", "md", "html"], now=known.now, folder=tmp_path
     )
     names = [p.name for p in written.paths]
-    assert names == [f"report-阅读月-20261207-0900{ext}" for ext in ("-csv.zip", ".xlsx", ".json", ".md", ".html")]
+    assert names == [f"report-阅读月-20261207-0900-zh{ext}" for ext in ("-csv.zip", ".xlsx", ".json", ".md", ".html")]
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_the_chinese_and_the_english_report_of_one_minute_are_two_files(
+    store: Store, known: Known, tmp_path: Path
+) -> None:
+    # issue 11: both were report-<campaign>-<minute>.html, the second overwriting the first
+    folder = tmp_path / "reports"
+    chinese = write_reports(store, known.campaign, ["html"], now=known.now, folder=folder, lang="zh")
+    english = write_reports(store, known.campaign, ["html"], now=known.now, folder=folder, lang="en")
+    assert chinese.paths[0] != english.paths[0]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "report-阅读月-20261207-0900-en.html",
+        "report-阅读月-20261207-0900-zh.html",
+    ]

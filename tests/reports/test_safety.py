@@ -50,7 +50,8 @@ def hostile(store: Store, queue: Queue, clock: ManualClock) -> list[int]:
     queue.add_campaign(CAMPAIGN, timezone="Asia/Shanghai")
     add_outlet(store, OutletSpec(name=OUTLET, kind="news_site"), TrackerSettings(), clock.now(), "tester")
     ids = [
-        coverage(store, CAMPAIGN, OUTLET, title, at(2, 8 + i % 12), f"https://news.example.cn/{i}")
+        # a day each: some titles differ only in spaces, and the same title on one day is one item
+        coverage(store, CAMPAIGN, OUTLET, title, at(1 + i, 8 + i % 12), f"https://news.example.cn/{i}")
         for i, title in enumerate(TITLES)
     ]
     with store.session() as session:  # text and links no feed parser would keep (they are stripped), stored anyway

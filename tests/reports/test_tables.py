@@ -136,12 +136,15 @@ def test_times_across_a_daylight_saving_change(store: Store, queue: Queue, clock
     """Berlin moves its clocks on 25 October 2026: each item keeps its own wall time, and the days stay days."""
     queue.add_campaign("Lesemonat", timezone="Europe/Berlin")
     add_outlet(store, OutletSpec(name="Tagblatt"), TrackerSettings(), clock.now(), "tester")
-    for when in (datetime(2026, 10, 24, 22, 30, tzinfo=UTC), datetime(2026, 10, 25, 22, 30, tzinfo=UTC)):
+    for title, when in (
+        ("x", datetime(2026, 10, 24, 22, 30, tzinfo=UTC)),
+        ("y", datetime(2026, 10, 25, 22, 30, tzinfo=UTC)),  # the same local day: another title, another item
+    ):
         add_manual(
             store,
             campaign="Lesemonat",
             outlet="Tagblatt",
-            title="x",
+            title=title,
             published_at=when,
             url=None,
             note=None,

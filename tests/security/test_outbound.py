@@ -287,7 +287,9 @@ def outside_cli(tmp_path: Path) -> Iterator[tuple[Cli, FeedServer]]:
             f'[outlets."关着的端口"]\nfeeds = ["http://127.0.0.1:{closed_port()}/feed.xml"]\n',
             encoding="utf-8",
         )
-        yield Cli(tmp_path), server
+        cli = Cli(tmp_path)
+        cli("init")  # no command but `init` (and the daemon) makes the database
+        yield cli, server
 
 
 def test_outlet_list_and_test_show_refused_without_port_details(outside_cli: tuple[Cli, FeedServer]) -> None:

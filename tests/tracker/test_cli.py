@@ -58,7 +58,9 @@ def server() -> Iterator[tuple[FeedServer, str]]:
 @pytest.fixture
 def cli(tmp_path: Path, server: tuple[FeedServer, str]) -> Cli:
     (tmp_path / "publisher.toml").write_text(CONFIG.format(base=server[1]), encoding="utf-8")
-    return Cli(tmp_path)
+    made = Cli(tmp_path)
+    made("init")  # no command but `init` (and the daemon) makes the database
+    return made
 
 
 def test_track_once_fills_coverage_list(cli: Cli, server: tuple[FeedServer, str]) -> None:

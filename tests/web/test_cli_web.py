@@ -36,6 +36,7 @@ def folder(tmp_path: Path) -> Iterator[Path]:
     previous = Path.cwd()
     os.chdir(tmp_path)
     try:
+        run("init")  # no command but `init` (and the daemon) makes the database
         yield tmp_path
     finally:
         os.chdir(previous)
@@ -161,3 +162,15 @@ async def test_a_taken_port_does_not_stop_the_daemon(tmp_path: Path, store: Stor
         daemon.stop()
         await asyncio.wait_for(task, 15)
     assert "web.unavailable" in caplog.text
+    assert "web.start" not in caplog.text  # the console is not announced on a port it cannot have
+
+
+def test_publisher_web_says_the_port_is_taken_instead_of_announcing_the_console(folder: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("web", "--port", str(port), ok=False)
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "web console on" not in result.stderr

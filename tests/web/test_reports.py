@@ -89,7 +89,7 @@ async def test_each_format_downloads_with_its_type_and_name(
     response = await editor.http.get(f"/reports/download?campaign={quote(CAMPAIGN)}&format={fmt}&lang=en")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == TYPES[fmt]
-    name = f"report-阅读月-20261201-1600{ENDINGS[fmt]}"  # the campaign's name, and the time in its zone
+    name = f"report-阅读月-20261201-1600-en{ENDINGS[fmt]}"  # the campaign's name, the time in its zone, the language
     disposition = response.headers["content-disposition"]
     assert disposition.startswith('attachment; filename="report-___-20261201-1600')
     assert disposition.endswith(f"filename*=UTF-8''{quote(name)}")

@@ -1,8 +1,9 @@
 """Compose and edit: the form, its live preview (each channel's rendering and count), and submitting it.
 
 Submitting calls ``Queue.add_post``, which refuses a text too long for a channel whatever the browser showed. A
-time outside a channel's posting windows (or in its quiet hours) is refused here unless the person confirms it:
-the rule is ``publisher.slots``; the console asks rather than silently sending a group message at night.
+time outside a channel's posting windows (or in its quiet hours) is asked about here: unconfirmed, the post is not
+queued; confirmed, it is queued with the override, which the post's history records. (The rule itself is the
+core's, ``publisher.services.windows``: any other path queues such a post to wait for the window's end.)
 
 Editing a post queues a corrected copy and then cancels the original (the core has no "change a queued post"
 operation): the original's history says which post replaced it. Only a post with nothing sent yet, or a rejected

@@ -160,6 +160,7 @@ async def add_coverage(request: Request) -> Response:
     form, user, t, console = await request.form(), user_of(request), tr(request), console_of(request)
     campaign = field(form, "campaign") or None
     values = {key: field(form, key) for key in ("outlet", "title", "published", "url", "note")}
+    confirmed = bool(field(form, "confirm_dates"))
 
     def act() -> str:
         when = parse_time(values["published"], console.zone_of(campaign)) if values["published"] else None
@@ -174,6 +175,7 @@ async def add_coverage(request: Request) -> Response:
                 note=values["note"] or None,
                 now=console.clock.now(),
                 actor=user.name,
+                force=confirmed,  # the person ticked "even outside the campaign's dates"
             )
         except NotFoundError as exc:  # an outlet or campaign removed meanwhile: say so on the form's page
             raise ValidationError(str(exc)) from None

@@ -1,6 +1,6 @@
 """One post: its deliveries, each channel's rendering, its history; and what can be done to it.
 
-Every action is one call to the core's ``Queue`` (approve, reject, cancel, reschedule, resolve) acting as the
+Every action is one call to the core's ``Queue`` (approve, reject, cancel, reschedule, resolve, retry) acting as the
 signed-in person, so the rules and the event log are the same as on the command line.
 """
 
@@ -47,6 +47,7 @@ async def post_page(request: Request) -> Response:
         "editable": is_editable(post),
         "waiting": [d for d in post.deliveries if d.state in WAITING_STATES],
         "uncertain": [d for d in post.deliveries if d.state == DeliveryState.UNCERTAIN],
+        "failed": [d for d in post.deliveries if d.state == DeliveryState.FAILED],
         "pending": post.approval == ApprovalState.PENDING and post.state == "active",
         "redact": console.redact,
         "channel_of": {d.id: d.channel.name for d in post.deliveries},
@@ -125,7 +126,7 @@ async def reschedule(request: Request) -> Response:
         if not at:
             raise ValidationError("choose the new time")
         when, zone = reschedule_time(console, post_id, at, channel, confirmed)
-        count = console.queue(user.name).reschedule(post_id, when, channel)
+        count = console.queue(user.name).reschedule(post_id, when, channel, ignore_quiet_hours=confirmed)
         return t("Moved {count} deliveries to {when}.", count=count, when=local(when, zone))
 
     return await perform(request, act, f"/posts/{post_id}")
@@ -147,6 +148,18 @@ async def resolve(request: Request) -> Response:
     return await perform(request, act, back)
 
 
+@page()
+async def retry(request: Request) -> Response:
+    post_id, form, user, t = request.path_params["post_id"], await request.form(), user_of(request), tr(request)
+    channel, note = field(form, "channel") or None, field(form, "note") or None
+
+    def act() -> str:
+        count = console_of(request).queue(user.name).retry(post_id, channel, note)
+        return t("Queued {count} failed deliveries to be sent again now.", count=count)
+
+    return await perform(request, act, f"/posts/{post_id}")
+
+
 routes = [
     Route("/posts/{post_id:int}", post_page),
     Route("/posts/{post_id:int}/approve", approve, methods=["POST"]),
@@ -154,4 +167,5 @@ routes = [
     Route("/posts/{post_id:int}/cancel", cancel, methods=["POST"]),
     Route("/posts/{post_id:int}/reschedule", reschedule, methods=["POST"]),
     Route("/posts/{post_id:int}/resolve", resolve, methods=["POST"]),
+    Route("/posts/{post_id:int}/retry", retry, methods=["POST"]),
 ]

@@ -1,7 +1,6 @@
 """``publisher report``: a campaign's coverage report in CSV, XLSX, JSON, Markdown or HTML, and the scheduled ones.
 
-Attached to the main command group (``publisher.cli`` imports this module at its end). Thin, like the rest of the
-CLI: the work is in ``publisher.reports``.
+Thin, like the rest of the CLI: the work is in ``publisher.reports``.
 """
 
 from __future__ import annotations
@@ -14,13 +13,15 @@ from pathlib import Path
 
 import click
 
-from publisher.cli import App, cli, pass_app, reports_errors
+from publisher.cli.base import App, pass_app, reports_errors
 from publisher.errors import ValidationError
-from publisher.reports.build import FORMATS
 from publisher.reports.labels import LANGUAGES
-from publisher.times import parse_time
 
-__all__: list[str] = []
+__all__ = ["FORMATS", "report"]
+
+#: ``publisher.reports.build.FORMATS``, named here so that `publisher --help` does not import the report builder
+#: (a test checks that the two agree)
+FORMATS = ("csv", "xlsx", "json", "md", "html")
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -36,6 +37,8 @@ def _campaign(app: App, name: str | None) -> tuple[str, str]:
 
 def _until(text: str, zone: str) -> datetime:
     """``--to``: a date alone means the end of that day (the next midnight), a time is taken as it is."""
+    from publisher.times import parse_time
+
     if _DATE_ONLY.match(text.strip()):
         try:
             following = date.fromisoformat(text.strip()) + timedelta(days=1)
@@ -45,7 +48,7 @@ def _until(text: str, zone: str) -> datetime:
     return parse_time(text, zone)
 
 
-@cli.command("report")
+@click.command("report")
 @click.option("--campaign", metavar="NAME", help="The campaign (default: the only one).")
 @click.option(
     "--from", "date_from", metavar="DATE", help="From this day or time, in the campaign's zone (default: its start)."
@@ -88,6 +91,7 @@ def report(
         _scheduled(app)
         return
     from publisher.reports.build import write_reports
+    from publisher.times import parse_time
 
     if not formats:
         raise ValidationError("choose a format: --format csv|xlsx|json|md|html (repeat it for several)")

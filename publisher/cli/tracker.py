@@ -1,24 +1,19 @@
-"""``publisher outlet``, ``track``, ``coverage`` and ``campaign rules``: the coverage tracker's commands.
-
-Attached to the main command group (``publisher.cli`` imports this module at its end). Thin, like the rest of the
-CLI: the rules live in ``publisher.tracker``.
-"""
+"""``publisher outlet``, ``track`` and ``coverage``: the coverage tracker's commands (``campaign rules`` is in
+``publisher.cli.campaigns``). Thin, like the rest of the CLI: the rules live in ``publisher.tracker``."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import click
 
-from publisher.cli import App, campaign, cli, json_option, pass_app, print_json, print_table, reports_errors
+from publisher.cli.base import App, json_option, pass_app, print_json, print_table, reports_errors, short
 from publisher.errors import ValidationError
-from publisher.times import local, parse_time
 
-__all__: list[str] = []
+__all__ = ["coverage", "outlet", "track"]
 
 
 def _tracker(app: App) -> Any:
@@ -38,7 +33,7 @@ def _iso(value: Any) -> str | None:
 # --- outlets ------------------------------------------------------------------------------------------------------
 
 
-@cli.group()
+@click.group()
 def outlet() -> None:
     """Outside outlets whose coverage is counted, and their feeds."""
 
@@ -88,6 +83,7 @@ def outlet_add(
 @reports_errors
 def outlet_list(app: App, as_json: bool) -> None:
     """Outlets with each feed's health: last success, last error, next poll."""
+    from publisher.times import local
     from publisher.tracker.outlets import outlet_health
 
     _tracker(app)
@@ -121,19 +117,15 @@ def outlet_list(app: App, as_json: bool) -> None:
             "outlet": h.outlet,
             "kind": h.kind,
             "tier": h.tier or "-",
-            "feed": _short(h.feed or "-", 50),
+            "feed": short(h.feed or "-", 50),
             "status": h.status,
             "last_success": local(h.last_success_at, zone),
             "next_poll": local(h.next_poll_at, zone) if h.feed else "-",
-            "last_error": _short(f"{local(h.last_error_at, zone)}: {h.last_error}", 70) if h.last_error else "",
+            "last_error": short(f"{local(h.last_error_at, zone)}: {h.last_error}", 70) if h.last_error else "",
         }
         for h in health
     ]
     print_table(rows, ["outlet", "kind", "tier", "feed", "status", "last_success", "next_poll", "last_error"])
-
-
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @outlet.command("test")
@@ -174,7 +166,7 @@ def outlet_remove(app: App, name: str, reason: str | None) -> None:
 # --- polling --------------------------------------------------------------------------------------------------------
 
 
-@cli.command()
+@click.command()
 @click.option("--once", is_flag=True, help="Poll every due feed once and exit (for system cron).")
 @click.option("--all", "force", is_flag=True, help="With --once: poll every feed now, due or not.")
 @click.option("--outlet", "outlet_name", metavar="NAME", help="With --once: only this outlet's feeds.")
@@ -205,7 +197,7 @@ def track(app: App, once: bool, force: bool, outlet_name: str | None, rematch: b
 # --- coverage -------------------------------------------------------------------------------------------------------
 
 
-@cli.group()
+@click.group()
 def coverage() -> None:
     """Coverage items: what outlets carried about a campaign."""
 
@@ -217,6 +209,7 @@ def coverage() -> None:
 @click.option("--date", "date", required=True, metavar="DATE", help="When it appeared, in the campaign's zone.")
 @click.option("--url", help="Where it can be read, if online.")
 @click.option("--note", help="e.g. page 3, print edition.")
+@click.option("--force", is_flag=True, help="Record it even though it is dated outside the campaign's dates.")
 @json_option
 @pass_app
 @reports_errors
@@ -228,9 +221,11 @@ def coverage_add(
     date: str,
     url: str | None,
     note: str | None,
+    force: bool,
     as_json: bool,
 ) -> None:
-    """Record coverage found by hand: print, a notice board, a broadcast."""
+    """Record coverage found by hand: print, a notice board, a broadcast (the same item twice is refused)."""
+    from publisher.times import parse_time
     from publisher.tracker.coverage import add_manual
 
     _tracker(app)
@@ -245,6 +240,7 @@ def coverage_add(
         note=note,
         now=app.clock.now(),
         actor=app.actor,
+        force=force,
     )
     if as_json:
         print_json({"id": item})
@@ -256,7 +252,7 @@ def coverage_add(
 @click.option("--campaign", help="Only this campaign.")
 @click.option("--outlet", "outlet_name", help="Only this outlet.")
 @click.option("--from", "date_from", metavar="DATE", help="Published at or after this time.")
-@click.option("--to", "date_to", metavar="DATE", help="Published before this time.")
+@click.option("--to", "date_to", metavar="DATE", help="Published before this time; a date alone includes that day.")
 @click.option("--limit", default=1000, show_default=True)
 @json_option
 @pass_app
@@ -271,6 +267,7 @@ def coverage_list(
     as_json: bool,
 ) -> None:
     """Coverage items by publication time, with why each matched."""
+    from publisher.times import local, parse_time, parse_until
     from publisher.tracker.coverage import CoverageFilter, list_coverage
 
     zone = app.queue.campaign_timezone(campaign)
@@ -278,7 +275,7 @@ def coverage_list(
         campaign=campaign,
         outlet=outlet_name,
         published_from=parse_time(date_from, zone) if date_from else None,
-        published_to=parse_time(date_to, zone) if date_to else None,
+        published_to=parse_until(date_to, zone) if date_to else None,
         limit=limit,
     )
     items = list_coverage(app.store, where)
@@ -312,7 +309,7 @@ def coverage_list(
             "published": local(i.published_at, i.timezone),
             "outlet": i.outlet,
             "tier": i.tier or "-",
-            "title": _short(i.title, 30),
+            "title": short(i.title, 30),
             "matched_by": i.matched_by,
             "score": f"{i.score:.2f}",
             "group": i.reprint_group if i.reprint_group != i.id else "",
@@ -338,63 +335,3 @@ def coverage_remove(app: App, item_id: int, reason: str | None) -> None:
     _tracker(app)
     item = remove_coverage(app.store, item_id, app.clock.now(), app.actor, reason)
     click.echo(f"coverage item {item_id} removed: {item.title}")
-
-
-# --- keyword rules ----------------------------------------------------------------------------------------------------
-
-
-def _words(given: Sequence[str], file: str | None) -> list[str]:
-    words = list(given)
-    if file:
-        try:
-            text = Path(file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValidationError(f"cannot read {file}: {exc}") from None
-        words.extend(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
-    return words
-
-
-@campaign.command("rules")
-@click.argument("name")
-@click.option("--any", "any_of", multiple=True, metavar="WORD", help="Matches if any of these is found. Repeatable.")
-@click.option("--all", "all_of", multiple=True, metavar="WORD", help="All of these must be found. Repeatable.")
-@click.option("--none", "none_of", multiple=True, metavar="WORD", help="None of these may be found. Repeatable.")
-@click.option("--any-file", type=click.Path(dir_okay=False), help="More any-of keywords, one a line.")
-@click.option("--clear", is_flag=True, help="Remove every rule (matching by similarity to our posts goes on).")
-@json_option
-@pass_app
-@reports_errors
-def campaign_rules(
-    app: App,
-    name: str,
-    any_of: Sequence[str],
-    all_of: Sequence[str],
-    none_of: Sequence[str],
-    any_file: str | None,
-    clear: bool,
-    as_json: bool,
-) -> None:
-    """Show or set a campaign's keyword rules for the coverage tracker (given lists replace the old ones)."""
-    from publisher.tracker.coverage import get_rules, set_rules
-
-    current = get_rules(app.store, name)
-    changing = clear or any_of or all_of or none_of or any_file
-    if changing:
-        current = set_rules(
-            app.store,
-            name,
-            any_of=[] if clear else _words(any_of, any_file) or current["any"],
-            all_of=[] if clear else list(all_of) or current["all"],
-            none_of=[] if clear else list(none_of) or current["none"],
-            now=app.clock.now(),
-            actor=app.actor,
-        )
-    if as_json:
-        print_json(current)
-        return
-    for key, label in (("any", "any of"), ("all", "all of"), ("none", "none of")):
-        words = current[key]
-        shown = ", ".join(words[:20]) + (f" … ({len(words)} in all)" if len(words) > 20 else "")
-        click.echo(f"{label:8} {shown or '-'}")
-    if changing:
-        click.echo("run `publisher track --rematch` to match the entries already stored against the new rules")

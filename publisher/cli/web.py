@@ -1,57 +1,65 @@
 """``publisher web`` and ``publisher user``: serving the web console, and the people who sign in to it.
 
-Attached to the main command group (``publisher.cli`` imports this module at its end).
+Both need a database made by `publisher init` (neither creates nor migrates one).
 """
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from publisher.cli import App, cli, json_option, pass_app, print_json, print_table, reports_errors
-from publisher.config import WebSettings
+from publisher.cli.base import ROW_ID, App, json_option, pass_app, print_json, print_table, reports_errors
 from publisher.errors import ValidationError
-from publisher.times import local
-from publisher.web.accounts import LANGUAGES, Accounts
-from publisher.web.models import Role
 
-__all__: list[str] = []
+if TYPE_CHECKING:
+    from publisher.web.accounts import Accounts
+
+__all__ = ["LANGUAGES", "ROLES", "user", "web"]
+
+#: ``publisher.web.models.Role`` and ``publisher.web.accounts.LANGUAGES``, named here so that `--help` imports no
+#: database code (a test checks that they agree)
+ROLES = ("editor", "approver", "admin")
+LANGUAGES = ("zh", "en")
 
 
-@cli.command("web")
+@click.command("web")
 @click.option("--host", help="Address to listen on (default: [web] host, 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default: [web] port, 8000).")
 @pass_app
 @reports_errors
 def web(app: App, host: str | None, port: int | None) -> None:
     """Serve the web console alone (`publisher run` also serves it, beside the daemon)."""
+    from publisher.config import WebSettings
     from publisher.logs import configure
     from publisher.scrub import for_settings
+    from publisher.web.accounts import Accounts
     from publisher.web.app import create_app
     from publisher.web.console import Console
-    from publisher.web.serve import serve_forever
+    from publisher.web.serve import listen, serve_forever
 
     settings = app.settings
     web_settings = settings.web or WebSettings()
-    app.store.upgrade()  # before logging is set up: Alembic's own lines are noise here
     configure(settings.log_level, settings.log_format, for_settings(settings))  # the console logs secrets never
     console = Console.build(settings, app.store, app.clock)
     application = create_app(console)
     host, port = host or web_settings.host, port or web_settings.port
+    sock = listen(host, port)  # a port in use is an error here, before the console is announced
     if not Accounts(app.store, app.clock).has_admin():
         click.echo("no admin yet: create one with `publisher user add NAME --role admin`", err=True)
     click.echo(f"web console on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    serve_forever(application, host, port)
+    serve_forever(application, host, port, sock)
 
 
-@cli.group()
+@click.group()
 def user() -> None:
     """People who sign in to the web console, and their API tokens."""
 
 
 def _accounts(app: App) -> Accounts:
-    app.store.upgrade()  # a database made before the console has no users table yet
+    from publisher.web.accounts import Accounts
+
     return Accounts(app.store, app.clock)
 
 
@@ -67,7 +75,7 @@ def _password(from_stdin: bool) -> str:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.EDITOR.value, show_default=True)
+@click.option("--role", type=click.Choice(ROLES), default="editor", show_default=True)
 @click.option("--language", type=click.Choice(LANGUAGES), help="Their console language (default: [web] language).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
 @pass_app
@@ -85,6 +93,8 @@ def user_add(app: App, name: str, role: str, language: str | None, password_stdi
 @reports_errors
 def user_list(app: App, as_json: bool) -> None:
     """People who can sign in, with their roles."""
+    from publisher.times import local
+
     zone = app.settings.timezone
     rows = [
         {
@@ -140,6 +150,8 @@ def token_create(app: App, name: str, label: str) -> None:
 @reports_errors
 def token_list(app: App, name: str | None, as_json: bool) -> None:
     """Tokens (of NAME, or everyone's), without their secret part."""
+    from publisher.times import local
+
     accounts = _accounts(app)
     zone = app.settings.timezone
     rows = [
@@ -161,7 +173,7 @@ def token_list(app: App, name: str | None, as_json: bool) -> None:
 
 
 @token.command("revoke")
-@click.argument("token_id", type=click.IntRange(1, 2**63 - 1))  # 64-bit ids
+@click.argument("token_id", type=ROW_ID)
 @pass_app
 @reports_errors
 def token_revoke(app: App, token_id: int) -> None:

@@ -1,26 +1,30 @@
 """``publisher status``: the daemons that are alive, their leases, and each channel's queue depth and lateness.
 
-Attached to the main command group (``publisher.cli`` imports this module at its end). The picture comes from
-``publisher.heartbeat.status``; this module only prints it.
+The picture comes from ``publisher.heartbeat.status``; this module only prints it.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from publisher.cli import App, cli, pass_app, print_json, print_table, reports_errors
-from publisher.heartbeat import ALIVE_SECONDS, Status, status
-from publisher.times import local
+from publisher.cli.base import App, pass_app, print_json, print_table, reports_errors
 
-__all__: list[str] = []
+if TYPE_CHECKING:
+    from publisher.heartbeat import Status
+
+__all__ = ["status_command"]
 
 
-@cli.command("status")
+@click.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @pass_app
 @reports_errors
 def status_command(app: App, as_json: bool) -> None:
     """Show the daemons that are alive (heartbeats), their leases, and the queue's depth and lateness per channel."""
+    from publisher.heartbeat import status
+
     now = app.clock.now()
     picture = status(app.store, now)
     if as_json:
@@ -38,6 +42,9 @@ def _seconds(value: float) -> str:
 
 
 def _print(picture: Status, zone: str) -> None:
+    from publisher.heartbeat import ALIVE_SECONDS
+    from publisher.times import local
+
     alive = [d for d in picture.daemons if d.alive]
     silent = [d for d in picture.daemons if not d.alive]
     click.echo(

@@ -1,0 +1,345 @@
+"""``publisher post``: queue, list, show, preview, approve and manage posts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from publisher.cli.base import ROW_ID, App, json_option, pass_app, print_json, print_table, reports_errors, when
+from publisher.errors import PublisherError, ValidationError
+
+__all__ = ["post"]
+
+
+@click.group()
+def post() -> None:
+    """Queue, list, approve and manage posts."""
+
+
+@post.command("add")
+@click.option("--title", help="The post's title.")
+@click.option("--body", help="The post's text, in Markdown.")
+@click.option("--file", "file", type=click.Path(dir_okay=False), help="A Markdown file with front matter.")
+@click.option("--channel", "channels", multiple=True, metavar="NAME", help="A channel to send to (repeatable).")
+@click.option("--at", "at", metavar="TIME", help="When: 'YYYY-MM-DD HH:MM' in the campaign's zone, or ISO 8601.")
+@click.option("--now", "now", is_flag=True, help="Send as soon as possible.")
+@click.option(
+    "--ignore-quiet-hours",
+    is_flag=True,
+    help="Send at that time even in a channel's quiet hours or outside its posting windows (recorded in the history).",
+)
+@click.option("--campaign", metavar="NAME", help="The campaign it belongs to.")
+@click.option("--link", metavar="URL", help="A link to the full article.")
+@click.option(
+    "--image",
+    "images",
+    multiple=True,
+    metavar="PATH_OR_URL",
+    help="An image (repeatable): a file, copied into the media store now, or an https:// address.",
+)
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--author", help="Who wrote it.")
+@json_option
+@pass_app
+@reports_errors
+def post_add(app: App, /, file: str | None, as_json: bool, **given: Any) -> None:
+    """Queue a post on one or more channels. Everything is checked first; a refused post writes nothing."""
+    from publisher.postfile import read_post_file  # size-capped, aliases refused, types checked
+    from publisher.queue import PostDraft
+
+    fields: dict[str, Any] = read_post_file(file) if file else {}
+    for key in ("title", "body", "at", "campaign", "link", "author"):
+        if given.get(key) is not None:
+            fields[key] = given[key]
+    for key in ("channels", "images", "tags"):
+        if given.get(key):
+            fields[key] = list(given[key])
+    # image files are copied into the media store now (the operator may read them; the daemon never opens a path):
+    # a post file's own images relative to the file, --image ones to the working folder
+    base = Path(file).parent if file and not given.get("images") else Path()
+    images = _copy_images(app, fields.get("images") or [], base)
+    if fields.get("body") is None:
+        raise ValidationError("the post needs a text: --body TEXT, or --file PATH with the text after the front matter")
+    at = when(app, fields.get("at"), fields.get("campaign"))
+    draft = PostDraft(
+        title=str(fields.get("title") or ""),
+        body=str(fields["body"]),
+        channels=list(fields.get("channels") or []),
+        at=at,
+        now=bool(given.get("now")),
+        campaign=fields.get("campaign"),
+        link=fields.get("link"),
+        images=images,
+        tags=[str(t) for t in fields.get("tags") or []],
+        author=fields.get("author"),
+        overrides=fields.get("overrides") or {},
+        ignore_quiet_hours=bool(given.get("ignore_quiet_hours")),
+    )
+    post_id = app.queue.add_post(draft)
+    zone = app.queue.campaign_timezone(draft.campaign)
+    if as_json:
+        held = [{"channel": h.channel, "until": h.until.isoformat(), "why": h.why} for h in app.queue.last_holds]
+        print_json({"id": post_id, "held": held})
+    else:
+        click.echo(f"queued post {post_id} on {', '.join(draft.channels)}")
+        for hold in app.queue.last_holds:
+            click.echo(f"  {hold.describe(zone)} (--ignore-quiet-hours sends it then anyway)")
+
+
+def _copy_images(app: App, images: Any, base: Path) -> list[str]:
+    if not isinstance(images, list) or not all(isinstance(image, str) for image in images):
+        raise ValidationError("`images` must be a list of file paths or https:// addresses")
+    if not images:
+        return []
+    from publisher.media import MediaStore, copy_in
+
+    return copy_in(MediaStore(app.store, app.settings.media, clock=app.clock), images, base, app.actor)
+
+
+def _row(
+    post_id: int,
+    title: str,
+    approval: str,
+    channel: str,
+    state: str,
+    due_at: datetime,
+    attempts: int,
+    link: str | None,
+    error: str | None,
+    zone: str,
+) -> dict[str, Any]:
+    from publisher.times import local
+
+    return {
+        "post": post_id,
+        "title": title if len(title) <= 30 else title[:29] + "…",
+        "channel": channel,
+        "state": state if approval != "pending" else "awaiting approval",
+        "due": local(due_at, zone),
+        "attempts": attempts,
+        "link": link or "",
+        "error": error or "",
+    }
+
+
+@post.command("list")
+@click.option("--state", help="Only this delivery state (queued, sent, failed, uncertain, ...) or approval (pending).")
+@click.option("--channel", help="Only this channel.")
+@click.option("--campaign", help="Only this campaign.")
+@click.option("--from", "due_from", metavar="DATE", help="Due at or after this time.")
+@click.option("--to", "due_to", metavar="DATE", help="Due before this time.")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 100_000), help="At most this many.")
+@json_option
+@pass_app
+@reports_errors
+def post_list(
+    app: App,
+    state: str | None,
+    channel: str | None,
+    campaign: str | None,
+    due_from: str | None,
+    due_to: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List deliveries by due time."""
+    from publisher.store import PostFilter
+    from publisher.store.listing import delivery_lines
+
+    where = PostFilter(
+        state=state,
+        channel=channel,
+        campaign=campaign,
+        due_from=when(app, due_from, campaign),
+        due_to=when(app, due_to, campaign),
+        limit=limit,
+    )
+    zone = app.settings.timezone
+    lines = delivery_lines(app.store, where)
+    rows = [
+        _row(
+            d.post,
+            d.title,
+            d.approval,
+            d.channel,
+            d.state,
+            d.due_at,
+            d.attempts,
+            d.remote_url,
+            d.last_error,
+            d.timezone or zone,
+        )
+        for d in lines
+    ]
+    if as_json:
+        for row, line in zip(rows, lines, strict=True):
+            row["due_utc"] = line.due_at.isoformat()
+        print_json(rows)
+    else:
+        print_table(rows, ["post", "title", "channel", "state", "due", "attempts", "link"])
+
+
+@post.command("show")
+@click.argument("post_id", type=ROW_ID)
+@json_option
+@pass_app
+@reports_errors
+def post_show(app: App, post_id: int, as_json: bool) -> None:
+    """A post with every delivery and its history."""
+    from publisher.store import post_history
+    from publisher.times import local
+
+    post_row, events = post_history(app.store, post_id)
+    if post_row is None:
+        raise PublisherError(f"there is no post {post_id}; see `publisher post list`")
+    zone = post_row.campaign.timezone if post_row.campaign else app.settings.timezone
+    channel_of = {d.id: d.channel.name for d in post_row.deliveries}
+    data: dict[str, Any] = {
+        "id": post_row.id,
+        "title": post_row.title,
+        "campaign": post_row.campaign.name if post_row.campaign else None,
+        "state": post_row.state,
+        "approval": post_row.approval,
+        "body": post_row.body,
+        "deliveries": [
+            _row(
+                post_row.id,
+                post_row.title,
+                post_row.approval,
+                d.channel.name,
+                d.state,
+                d.due_at,
+                d.attempts,
+                d.remote_url,
+                d.last_error,
+                zone,
+            )
+            for d in post_row.deliveries
+        ],
+        "history": [
+            {
+                "at": local(e.at, zone),
+                "actor": e.actor,
+                "channel": channel_of.get(e.delivery_id or 0, ""),  # a delivery's event names its channel
+                "action": e.action,
+                "to": e.to_state,
+                "reason": e.reason,
+            }
+            for e in events
+        ],
+    }
+    if as_json:
+        print_json(data)
+        return
+    click.echo(f"post {data['id']}: {data['title']}")
+    click.echo(f"campaign: {data['campaign'] or '-'}   state: {data['state']}   approval: {data['approval']}")
+    click.echo("")
+    print_table(data["deliveries"], ["channel", "state", "due", "attempts", "link", "error"])
+    click.echo("\nhistory:")
+    print_table(data["history"], ["at", "actor", "channel", "action", "to", "reason"])
+
+
+@post.command("preview")
+@click.argument("post_id", type=ROW_ID)
+@json_option
+@pass_app
+@reports_errors
+def post_preview(app: App, post_id: int, as_json: bool) -> None:
+    """Each channel's rendering of a post, with its counted length against the channel's limit."""
+    rows = app.queue.preview(post_id)
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        if "error" in row:
+            click.echo(f"== {row['channel']}: cannot render: {row['error']}\n")
+            continue
+        limit = f"/{row['limit']}" if row["limit"] else " (no limit)"
+        click.echo(f"== {row['channel']} ({row['kind']}): {row['length']}{limit} {row['unit']}")
+        click.echo(row["text"].rstrip() + "\n")
+
+
+@post.command("cancel")
+@click.argument("post_id", type=ROW_ID)
+@click.option("--reason", help="Why, for the event log.")
+@pass_app
+@reports_errors
+def post_cancel(app: App, post_id: int, reason: str | None) -> None:
+    """Cancel every delivery of a post that has not gone out."""
+    count = app.queue.cancel(post_id, reason)
+    click.echo(f"cancelled post {post_id} ({count} deliveries)")
+
+
+@post.command("reschedule")
+@click.argument("post_id", type=ROW_ID)
+@click.option("--at", "at", required=True, metavar="TIME", help="The new time.")
+@click.option("--channel", help="Only this channel's delivery.")
+@pass_app
+@reports_errors
+def post_reschedule(app: App, post_id: int, at: str, channel: str | None) -> None:
+    """Move a post's waiting deliveries to another time."""
+    from publisher.store import post_history
+    from publisher.times import local
+
+    post_row, _ = post_history(app.store, post_id)
+    campaign = post_row.campaign.name if post_row and post_row.campaign else None
+    moved_to = when(app, at, campaign)
+    assert moved_to is not None
+    count = app.queue.reschedule(post_id, moved_to, channel)
+    shown = local(moved_to, app.queue.campaign_timezone(campaign))
+    click.echo(f"moved {count} deliveries of post {post_id} to {shown}")
+
+
+@post.command("resolve")
+@click.argument("post_id", type=ROW_ID)
+@click.option("--sent", is_flag=True, help="It did go out: mark it sent.")
+@click.option("--resend", is_flag=True, help="It did not go out: send it again.")
+@click.option("--channel", help="Only this channel's delivery.")
+@click.option("--note", help="What you checked, for the event log.")
+@pass_app
+@reports_errors
+def post_resolve(app: App, post_id: int, sent: bool, resend: bool, channel: str | None, note: str | None) -> None:
+    """Settle an `uncertain` delivery: a person checked the channel."""
+    if sent and resend:
+        # they contradict: click would quietly keep the last one given
+        raise ValidationError("--sent and --resend contradict each other: give one (it went out, or it did not)")
+    action = "sent" if sent else "resend" if resend else ""
+    count = app.queue.resolve(post_id, action, channel, note)
+    click.echo(f"resolved {count} deliveries of post {post_id}: {action}")
+
+
+@post.command("retry")
+@click.argument("post_id", type=ROW_ID)
+@click.option("--channel", help="Only this channel's delivery.")
+@click.option("--note", help="What was fixed, for the event log.")
+@pass_app
+@reports_errors
+def post_retry(app: App, post_id: int, channel: str | None, note: str | None) -> None:
+    """Send a post's failed deliveries again, now, once the cause is fixed (a token renewed, a group id corrected)."""
+    count = app.queue.retry(post_id, channel, note)
+    click.echo(f"queued {count} failed deliveries of post {post_id} to be sent again now")
+
+
+@post.command("approve")
+@click.argument("post_id", type=ROW_ID)
+@click.option("--note", help="A comment for the author.")
+@pass_app
+@reports_errors
+def post_approve(app: App, post_id: int, note: str | None) -> None:
+    """Approve a post waiting for approval; it then goes out when due."""
+    app.queue.approve(post_id, note)
+    click.echo(f"approved post {post_id}")
+
+
+@post.command("reject")
+@click.argument("post_id", type=ROW_ID)
+@click.option("--reason", required=True, help="Why (the author will see it).")
+@pass_app
+@reports_errors
+def post_reject(app: App, post_id: int, reason: str) -> None:
+    """Reject a post waiting for approval; nothing of it goes out."""
+    app.queue.reject(post_id, reason)
+    click.echo(f"rejected post {post_id}")
