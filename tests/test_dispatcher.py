@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from adapters.base import Capabilities, CredentialsRejected, Limits, Permanent, Receipt, Retryable, Uncertain
 from adapters.fake import FakeAdapter
+from publisher.breaker import Breaker
 from publisher.clock import ManualClock
-from publisher.dispatcher import Dispatcher
+from publisher.dispatcher import Cause, Decision, Dispatcher
 from publisher.models import Channel, Delivery, DeliveryState, Event
 from publisher.queue import PostDraft, Queue
 from publisher.retry import RetryPolicy
@@ -281,3 +282,43 @@ async def test_a_failed_article_lets_the_others_go_without_its_link(store: Store
     await dispatcher.run_once()
     assert delivery(store, 1).state == DeliveryState.FAILED
     assert [payload.data["link"] for _, payload in group.sent] == [None]
+
+
+class CauseLog(Breaker):
+    """The real breaker, noting each decision's cause as it counts it."""
+
+    def __init__(self, store: Store, adapters: dict[str, FakeAdapter], clock: ManualClock) -> None:
+        super().__init__(store, adapters, clock, "worker-a", threshold=100)
+        self.causes: list[Cause] = []
+
+    def observe(self, decision: Decision) -> None:
+        self.causes.append(decision.cause)
+        super().observe(decision)
+
+
+async def test_each_outcome_is_a_decision_with_its_cause(store: Store, clock: ManualClock) -> None:
+    script: list[Exception | None] = [
+        Retryable("slow down", after=30),
+        Retryable("HTTP 502"),
+        Uncertain("read timeout"),
+        Permanent("the group refused it"),
+        CredentialsRejected("token expired"),
+        None,
+    ]
+    fake = FakeAdapter("group", idempotency="native", script=script)  # type: ignore[arg-type]
+    _, dispatcher = setup(store, clock, fake, posts=6)
+    log = CauseLog(store, {"group": fake}, clock)
+    dispatcher.breaker = log
+    dispatcher.caps["group"] = 1  # one at a time, so the script meets the posts in order
+    await dispatcher.run_once()
+    store.set_paused("group", False, None, clock.now(), "admin")  # credentials renewed
+    await dispatcher.run_once()
+    assert log.causes == [
+        Cause.RATE_LIMITED,
+        Cause.SERVER_ERROR,
+        Cause.TRANSPORT_LOST,
+        Cause.REFUSED,
+        Cause.CREDENTIALS_REJECTED,
+        Cause.SENT,  # the post put back when the credentials were rejected
+        Cause.SENT,
+    ]
