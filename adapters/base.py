@@ -23,6 +23,8 @@ import builtins
 import dataclasses
 import hashlib
 import hmac
+import html
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Literal, Protocol, cast, runtime_checkable
@@ -52,6 +54,7 @@ __all__ = [
     "sign",
     "split_webhook",
     "status_error",
+    "summarise",
     "text_option",
     "timeout_option",
 ]
@@ -128,6 +131,7 @@ class PostContent:
     campaign: str | None = None
     timezone: str = "UTC"
     due_at: datetime | None = None  # UTC
+    event_at: datetime | None = None  # UTC; when the event itself happens (SMS ``${event_date}``), not the send
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -310,16 +314,56 @@ def raise_for_transport(exc: httpx.TransportError) -> ChannelError:
     Failing to connect means nothing was sent: retry. A timeout or a broken connection after the request went out
     means the platform may have acted on it: uncertain.
     """
+    where, full = _address(exc)
+    # the message ("[Errno 111] Connection refused") says why; the full URL may hold a token, so never that
+    said = str(exc).replace(full, where) if full else str(exc)
+    cause = f"{type(exc).__name__}: {said}" if said else type(exc).__name__
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return Retryable(f"could not connect: {type(exc).__name__}")
+        return Retryable(f"could not connect to {where}: {cause}")
     if isinstance(exc, httpx.WriteTimeout | httpx.WriteError):
-        return Retryable(f"the request could not be sent whole: {type(exc).__name__}")
-    return Uncertain(f"no answer after the request was sent: {type(exc).__name__}")
+        return Retryable(f"the request to {where} could not be sent whole: {cause}")
+    return Uncertain(f"no answer from {where} after the request was sent: {cause}")
+
+
+def _address(exc: httpx.TransportError) -> tuple[str, str]:
+    """Scheme, host and port of the failed request (never its path or query, which may hold a token or numbers),
+    and the full URL to keep out of the message."""
+    try:
+        url = exc.request.url
+    except RuntimeError:  # raised without a request (a hand-made exception)
+        return "the platform", ""
+    port = f":{url.port}" if url.port is not None else ""
+    return f"{url.scheme}://{url.host}{port}", str(url)
+
+
+_HTML_START = re.compile(r"<(?:!doctype|html|head|body|title)\b", re.IGNORECASE)
+_TITLE = re.compile(r"<title[^>]*>(.*?)(?:</title>|$)", re.IGNORECASE | re.DOTALL)  # the caller may have cut it
+_NOT_SHOWN = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>?")
+SUMMARY_LENGTH = 80  # characters of an error page kept in a reason
+
+
+def summarise(text: str, limit: int = SUMMARY_LENGTH) -> str:
+    """``text`` fit for a reason: an HTML page becomes its title (or first text), and no more than ``limit``.
+
+    A proxy's or a platform's error page would otherwise fill the delivery's reason and the log with markup.
+    """
+    found = _HTML_START.search(text)
+    if found is None:
+        return text
+    before, page = text[: found.start()].rstrip(), text[found.start() :]
+    title = _TITLE.search(page)
+    words = title.group(1) if title else _TAG.sub(" ", _NOT_SHOWN.sub(" ", page))
+    words = " ".join(html.unescape(_TAG.sub(" ", words)).split()) or "an HTML page"
+    if len(words) > limit:
+        words = words[: limit - 1] + "…"
+    return f"{before} (HTML page: {words})" if before else f"HTML page: {words}"
 
 
 def status_error(response: httpx.Response, reason: str) -> ChannelError:
     """The usual reading of an HTTP error status, for platforms with no error shape of their own."""
     status = response.status_code
+    reason = summarise(reason)  # callers pass the body's start: an HTML error page is cut to its title
     if status == 429:
         return Retryable(f"rate limited: {reason}", after=parse_retry_after(response.headers.get("Retry-After")))
     if status == 503:
@@ -375,6 +419,7 @@ class Option:
     check: Callable[[Any], Any] | None = None
     example: Any = REQUIRED  # the value shown in the example config (REQUIRED: the default, commented out)
     documented: bool = True  # False for keys the core adds itself (an SMS channel's ``contacts``)
+    type_words: str = ""  # the type as the options table names it, where ``type`` alone says too little
 
     def __post_init__(self) -> None:
         # the scrubber (publisher/scrub.py) finds every secret by this suffix
@@ -386,6 +431,8 @@ class Option:
         return self.default is REQUIRED
 
     def type_word(self) -> str:
+        if self.type_words:
+            return self.type_words
         if self.secret:
             return "environment variable name"
         if self.url:

@@ -26,12 +26,10 @@ from adapters.base import (
     ChannelError,
     CredentialsRejected,
     Limits,
+    Option,
     Payload,
-    Permanent,
     Retryable,
     Uncertain,
-    raise_for_transport,
-    secret_from_env,
     status_error,
 )
 from adapters.sms_common import (
@@ -43,9 +41,11 @@ from adapters.sms_common import (
     RequestRefused,
     Rule,
     TemplateSmsAdapter,
+    identifier,
     scrub,
+    sms_limits,
+    sms_options,
 )
-from adapters.text import count_utf16_units
 
 __all__ = ["SmsAliyunAdapter", "authorization", "canonical_query"]
 
@@ -116,27 +116,33 @@ def _limit_wait(message: str) -> float:
 
 class SmsAliyunAdapter(TemplateSmsAdapter):
     kind: ClassVar[str] = "sms_aliyun"
-    limits: Limits = Limits(
-        max_length=201,  # max_segments = 3 by default; the instance sets its own
-        count=count_utf16_units,
-        unit="characters, signature included (70 fit one SMS, longer ones go in 67-character parts)",
-        rate_per_minute=300_000,  # SendSms allows 5000 requests a second; per-number limits matter more
-        concurrency=2,
-    )
-    default_api_base: ClassVar[str] = "https://dysmsapi.aliyuncs.com"
+    limits: Limits = sms_limits(300_000)  # SendSms allows 5000 requests a second
     template_key: ClassVar[str] = "template_code"
-    max_batch: ClassVar[int] = 1000
-    default_param_length: ClassVar[int] = 35  # "单个变量的长度限制为1~35个字符"
-    # notifications: same signature, template and number, 50 in any 24 hours
-    default_rules: ClassVar[tuple[Rule, ...]] = (Rule(50, 86400.0),)
+    key_id_name: ClassVar[str] = "access_key_id"
     placeholder: ClassVar[re.Pattern[str]] = NAMED
     positional: ClassVar[bool] = False
+    options: ClassVar[tuple[Option, ...]] = sms_options(
+        template=identifier("template_code", "The approved template's code (模板CODE), e.g. SMS_465001234."),
+        params=Option(
+            name="params",
+            type=dict,
+            default={},
+            help="Where each ${variable} gets its value: title, date, time, campaign, author, or a literal string.",
+        ),
+        param_length=35,  # "单个变量的长度限制为1~35个字符"
+        max_batch=1000,
+        # notifications: same signature, template and number, 50 in any 24 hours
+        rules=(Rule(50, 86400.0),),
+        base="https://dysmsapi.aliyuncs.com",
+        own=(
+            Option(name="access_key_id_env", secret=True, help="Holds the RAM user's AccessKey ID."),
+            Option(name="access_key_secret_env", secret=True, help="Holds the RAM user's AccessKey secret."),
+        ),
+    )
 
-    def _configure(self, options: Mapping[str, Any], env: Mapping[str, str]) -> None:
-        self.key_id_env = options.get("access_key_id_env")
-        self.key_id = secret_from_env(options, "access_key_id_env", env)
-        self.secret_env = options.get("access_key_secret_env")
-        self._secret = secret_from_env(options, "access_key_secret_env", env)
+    def _configure(self, config: Mapping[str, Any]) -> None:
+        self.key_id: str = config["access_key_id_env"]
+        self._secret: str = config["access_key_secret_env"]
 
     def _limiter_scope(self) -> tuple[str, ...]:
         return (self.kind, self.key_id, self.template.sign_name, self.template_id)
@@ -153,12 +159,7 @@ class SmsAliyunAdapter(TemplateSmsAdapter):
             method="POST", host=self.host, query=query, headers=headers, secret=self._secret, key_id=self.key_id
         )
         headers.update({"Authorization": signature, "Host": self.host, "Accept": "application/json"})
-        try:
-            response = await self.client.post(
-                f"{self.api_base}/?{canonical_query(query)}", headers=headers, timeout=self.timeout
-            )
-        except httpx.TransportError as exc:
-            raise raise_for_transport(exc) from None  # the exception's URL holds the phone numbers
+        response = await self.post(f"{self.api_base}/?{canonical_query(query)}", headers=headers)
         try:
             document = response.json()
         except ValueError:
@@ -217,22 +218,6 @@ class SmsAliyunAdapter(TemplateSmsAdapter):
         if code != "OK":
             error = self._error(response, code, message)
             raise Retryable(error.reason) if isinstance(error, Uncertain) else error
-        content = document.get("TemplateContent")
-        if isinstance(content, str) and content.split() != self.template.text.split():
-            raise Permanent(f"template_text differs from the approved template {self.template_id}: {content!r}")
         status = str(document.get("TemplateStatus", "?"))
         state = {"0": "under review", "1": "approved", "2": "rejected"}.get(status, f"status {status}")
-        return (
-            f"access key accepted; template {self.template_id} is {state}; "
-            f"{len(self.numbers)} numbers in {', '.join(self.groups)}"
-        )
-
-    def describe(self) -> dict[str, Any]:
-        key_id = self.key_id
-        shown = f"{key_id[:4]}****{key_id[-2:]}" if len(key_id) > 8 else "****"
-        return {
-            **super().describe(),
-            "access_key_id": shown,
-            "access_key_id_env": self.key_id_env,
-            "access_key_secret_env": self.secret_env,
-        }
+        return self.checked(document.get("TemplateContent"), state)

@@ -15,7 +15,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,19 +23,21 @@ import httpx
 
 from adapters.base import (
     AdapterConfigError,
-    Capabilities,
+    ChannelAdapter,
     ChannelError,
     Idempotency,
     Limits,
+    Option,
     Payload,
     Permanent,
     PostContent,
     Receipt,
     Retryable,
     Uncertain,
-    require_option,
+    api_base,
+    raise_for_transport,
+    timeout,
 )
-from adapters.media import NO_IMAGES, ImageSource
 from adapters.text import count_utf16_units
 
 __all__ = [
@@ -59,6 +61,7 @@ __all__ = [
     "normalize_number",
     "scrub",
     "segments",
+    "sms_options",
 ]
 
 # --- phone numbers -----------------------------------------------------------------------------------------------
@@ -104,13 +107,11 @@ def scrub(text: str) -> str:
     return _DIGIT_RUN.sub(lambda match: _mask_text(match.group()), text)
 
 
-def read_recipients(options: Mapping[str, Any]) -> tuple[tuple[str, ...], dict[str, int]]:
+def read_recipients(
+    groups: Sequence[str], contacts: Mapping[str, Any] | None
+) -> tuple[tuple[str, ...], dict[str, int]]:
     """The numbers of the groups named by ``recipients``, from ``contacts``, deduplicated in order."""
-    groups = options.get("recipients")
-    if not isinstance(groups, list) or not groups or not all(isinstance(g, str) and g for g in groups):
-        raise AdapterConfigError("recipients", 'must list contact groups, e.g. recipients = ["parents"]')
-    contacts = options.get("contacts")
-    if not isinstance(contacts, Mapping):
+    if contacts is None:
         raise AdapterConfigError("contacts", 'is missing: add a [contacts] table, e.g. parents = ["+8613800138000"]')
     numbers: dict[str, None] = {}
     sizes: dict[str, int] = {}
@@ -149,7 +150,9 @@ def read_recipients(options: Mapping[str, Any]) -> tuple[tuple[str, ...], dict[s
 NAMED = re.compile(r"\$\{(\w+)\}")
 NUMBERED = re.compile(r"\{(\d+)\}")
 #: post fields a template variable can take; any other ``params`` value is a literal string
-FIELDS = ("title", "date", "time", "campaign", "author")
+FIELDS = ("title", "date", "time", "event_date", "event_time", "campaign", "author")
+#: date fields: ``date``/``time`` are the send's (the post's due time), ``event_*`` the event's own (``event_at``)
+_WHEN = {"date": "due_at", "time": "due_at", "event_date": "event_at", "event_time": "event_at"}
 #: the platforms refuse links in variables (a link must be fixed text of the approved template)
 _LINK = re.compile(
     r"(?i)https?://|www\.|\b[a-z0-9-]+\.(?:com|cn|net|org|edu|gov|io|me|top|xyz|info|cc|co|app|site|link|ly|gl)\b"
@@ -179,22 +182,20 @@ class Template:
     max_length: int  # of the whole message, signature included
 
 
-def read_template(
-    options: Mapping[str, Any], *, placeholder: re.Pattern[str], positional: bool, default_param_length: int
-) -> Template:
-    text = require_option(options, "template_text")
-    sign_name = require_option(options, "sign_name")
+def read_template(config: Mapping[str, Any], *, placeholder: re.Pattern[str], positional: bool) -> Template:
+    text: str = config["template_text"]
+    sign_name: str = config["sign_name"]
     names = list(dict.fromkeys(m.group(1) for m in placeholder.finditer(text)))
     if positional:
         names.sort(key=int)
         if names != [str(i) for i in range(1, len(names) + 1)]:
             raise AdapterConfigError("template_text", "must number its variables {1}, {2}, ... without gaps")
-    raw = options.get("params", {})
+    raw = config["params"]
     if positional and isinstance(raw, list):
         raw = {str(i): value for i, value in enumerate(raw, start=1)}
     if not isinstance(raw, Mapping):
         raise AdapterConfigError("params", 'must map each template variable to a post field, e.g. {1} -> "title"')
-    max_param_length = _whole(options, "max_param_length", default_param_length, minimum=0)
+    max_param_length: int = config["max_param_length"]
     for key in raw:
         if str(key) not in names:
             raise AdapterConfigError("params", f"{key!r} is not a variable of template_text ({', '.join(names)})")
@@ -208,7 +209,7 @@ def read_template(
         if source not in FIELDS and max_param_length and len(source) > max_param_length:
             raise AdapterConfigError("params", f"{name} is longer than max_param_length ({max_param_length})")
         params.append((name, source))
-    parts = _whole(options, "max_segments", 3, minimum=1, maximum=7)
+    parts: int = config["max_segments"]
     max_length = min(_MAX_MESSAGE, 70 if parts == 1 else 67 * parts)
     fixed = count_utf16_units(f"【{sign_name}】" + placeholder.sub("", text))
     if fixed > max_length:
@@ -217,16 +218,17 @@ def read_template(
 
 
 def _field(source: str, post: PostContent) -> str:
-    if source in ("date", "time"):
-        if post.due_at is None:
-            raise Permanent(f"the template needs the post's {source}, but the post has no due date")
+    if source in _WHEN:
+        when: datetime | None = getattr(post, _WHEN[source])
+        if when is None:
+            missing = "no due date" if source in ("date", "time") else "no event date (event_at)"
+            raise Permanent(f"the template needs the post's {source}, but the post has {missing}")
         try:
-            zone = ZoneInfo(post.timezone)
+            zone = ZoneInfo(post.timezone)  # the campaign's zone: what the recipients' calendar says
         except (ZoneInfoNotFoundError, ValueError):
             raise Permanent(f"unknown time zone {post.timezone!r}") from None
-        due = post.due_at if post.due_at.tzinfo else post.due_at.replace(tzinfo=UTC)
-        local = due.astimezone(zone)
-        return f"{local.month}月{local.day}日" if source == "date" else f"{local:%H:%M}"
+        local = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(zone)
+        return f"{local.month}月{local.day}日" if source.endswith("date") else f"{local:%H:%M}"
     if source in FIELDS:
         value: str | None = getattr(post, source)
         return value or ""
@@ -271,13 +273,9 @@ class Rule:
     same_content: bool = False
 
 
-def read_rules(options: Mapping[str, Any], default: tuple[Rule, ...]) -> tuple[Rule, ...]:
-    raw = options.get("frequency_limits")
-    if raw is None:
-        return default
+def read_rules(raw: list[Any]) -> tuple[Rule, ...]:
+    """The ``frequency_limits`` option as rules; ValueError says which entry cannot be read."""
     example = "e.g. frequency_limits = [{count = 1, seconds = 30, same_content = true}]"
-    if not isinstance(raw, list):
-        raise AdapterConfigError("frequency_limits", f"must be a list of limits, {example}")
     rules = []
     for item in raw:
         count, seconds = (item.get("count"), item.get("seconds")) if isinstance(item, Mapping) else (None, None)
@@ -290,7 +288,7 @@ def read_rules(options: Mapping[str, Any], default: tuple[Rule, ...]) -> tuple[R
             or not isinstance(same, bool)
             or set(item) - {"count", "seconds", "same_content"}
         ):
-            raise AdapterConfigError("frequency_limits", f"has an entry it cannot read ({item!r}); {example}")
+            raise ValueError(f"has an entry it cannot read ({item!r}); {example}")
         rules.append(Rule(count, float(seconds), same))
     return tuple(rules)
 
@@ -456,73 +454,121 @@ def _conclude(numbers: Sequence[str], results: Mapping[str, NumberResult], remot
 _SHOWN = 20  # masked numbers listed by describe()
 
 
-def _whole(options: Mapping[str, Any], key: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
-    value = options.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum or (maximum and value > maximum):
-        upper = f" and at most {maximum}" if maximum else ""
-        raise AdapterConfigError(key, f"must be a whole number of at least {minimum}{upper}, got {value!r}")
-    return value
+def identifier(name: str, help: str, *, digits: bool = False) -> Option:
+    """An id option, written as a string or, in TOML, as a bare number; ``digits``: nothing but digits."""
+
+    def check(value: Any) -> str:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip() or (digits and not value.isdigit()):
+            raise ValueError(f"must be the id{' (digits)' if digits else ''} as a string or a number, got {value!r}")
+        return value
+
+    return Option(name=name, type=object, check=check, type_words="string or whole number", help=help)
 
 
-def identifier(options: Mapping[str, Any], key: str) -> str:
-    """An id option, written as a string or, in TOML, as a bare number."""
-    value = options.get(key)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    text: str = require_option(options, key)
-    return text
+def _rules(value: Any) -> tuple[Rule, ...]:
+    if not isinstance(value, list):
+        raise ValueError("must be a list of limits, e.g. frequency_limits = [{count = 1, seconds = 30}]")
+    return read_rules(value)
 
 
-class TemplateSmsAdapter:
+def sms_limits(rate_per_minute: int) -> Limits:
+    """Both platforms' limits; the instance sets ``max_length`` from its template and ``max_segments``."""
+    return Limits(
+        max_length=201,  # max_segments = 3 by default
+        count=count_utf16_units,
+        unit="characters, signature included (70 fit one SMS, longer ones go in 67-character parts)",
+        rate_per_minute=rate_per_minute,  # per-number limits matter more than the request rate
+        concurrency=2,
+    )
+
+
+def sms_options(
+    *,
+    template: Option,
+    params: Option,
+    param_length: int,
+    max_batch: int,
+    rules: tuple[Rule, ...],
+    base: str,
+    own: tuple[Option, ...],
+) -> tuple[Option, ...]:
+    """The options both SMS platforms take, around the platform's ``template`` id, ``params`` and ``own`` keys."""
+    return (
+        Option(
+            name="recipients",
+            type=list,
+            items=str,
+            min=1,
+            help="The contact groups of the top-level [contacts] table to send to; a number in several gets one SMS.",
+        ),
+        # the core copies the top-level [contacts] table in; the user never writes it in a channel's table
+        Option(name="contacts", type=dict, default=None, documented=False, help="The [contacts] table."),
+        *own,
+        Option(name="sign_name", help="The approved signature (签名), without the 【】 the platform adds."),
+        template,
+        Option(name="template_text", help="The approved template's text exactly, with its variables."),
+        params,
+        Option(
+            name="max_segments",
+            type=int,
+            default=3,
+            min=1,
+            max=7,
+            help="Longest message in SMS parts: one holds 70 characters, longer ones go in parts of 67.",
+        ),
+        Option(
+            name="max_param_length",
+            type=int,
+            default=param_length,
+            min=0,
+            help="Longest value of one template variable; 0 turns the check off.",
+        ),
+        Option(name="batch_size", type=int, default=max_batch, min=1, max=max_batch, help="Numbers per request."),
+        Option(
+            name="frequency_limits",
+            type=object,
+            type_words="list of tables",
+            default=[dataclasses.asdict(rule) for rule in rules],
+            check=_rules,
+            help="Per-number limits the adapter keeps itself (count in seconds, optionally same_content only); "
+            "a number over one is skipped for the post. An empty list turns them off.",
+        ),
+        timeout(),
+        api_base(base),
+    )
+
+
+class TemplateSmsAdapter(ChannelAdapter):
     """A template-SMS channel; a platform subclass supplies ``_send_batch``, ``check`` and its facts below."""
 
-    kind: ClassVar[str]
-    limits: Limits
     idempotency: Idempotency = "none"  # neither platform drops a repeated request
-    capabilities: Capabilities = Capabilities()
-    default_api_base: ClassVar[str]
     template_key: ClassVar[str]  # the option naming the approved template
-    max_batch: ClassVar[int]  # numbers per request
-    default_param_length: ClassVar[int]
-    default_rules: ClassVar[tuple[Rule, ...]]
+    key_id_name: ClassVar[str]  # what ``describe()`` calls the account's key id, shown masked
+    key_id: str  # the key id itself (not a secret on its own, but kept out of logs)
     placeholder: ClassVar[re.Pattern[str]]
     positional: ClassVar[bool]
 
-    def __init__(
-        self,
-        name: str,
-        options: Mapping[str, Any],
-        *,
-        client: httpx.AsyncClient,
-        env: Mapping[str, str],
-        images: ImageSource | None = None,
-    ) -> None:
-        self.name = name
-        self.client = client
-        self.images = images or NO_IMAGES
-        self.api_base = str(options.get("api_base", self.default_api_base)).rstrip("/")
-        if not self.api_base.startswith(("https://", "http://")):
-            raise AdapterConfigError("api_base", f"must start with https://, got {self.api_base!r}")
+    def setup(self, config: dict[str, Any]) -> None:
+        self.api_base: str = config["api_base"]
         self.host = httpx.URL(self.api_base).netloc.decode("ascii")
-        timeout = options.get("timeout", 10)
-        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
-            raise AdapterConfigError("timeout", f"must be a positive number of seconds, got {timeout!r}")
-        self.timeout = float(timeout)
-        self.template_id = identifier(options, self.template_key)
-        self.numbers, self.groups = read_recipients(options)
-        self.template = read_template(
-            options,
-            placeholder=self.placeholder,
-            positional=self.positional,
-            default_param_length=self.default_param_length,
-        )
-        self.batch_size = _whole(options, "batch_size", self.max_batch, minimum=1, maximum=self.max_batch)
-        self.rules = read_rules(options, self.default_rules)
+        self.timeout: float = config["timeout"]
+        self.template_id: str = config[self.template_key]
+        self.numbers, self.groups = read_recipients(config["recipients"], config["contacts"])
+        self.template = read_template(config, placeholder=self.placeholder, positional=self.positional)
+        self.batch_size: int = config["batch_size"]
+        rules = config["frequency_limits"]
+        # a default is not run through the check: it is still the declared list of tables
+        self.rules: tuple[Rule, ...] = rules if isinstance(rules, tuple) else read_rules(rules)
         self.limits = dataclasses.replace(type(self).limits, max_length=self.template.max_length)
-        self._configure(options, env)
+        self._configure(config)
         self.limiter = shared_limiter(self._limiter_scope(), self.rules)
+        # the numbers are personal data: keep them out of vars(adapter), which may end up in a log
+        config["contacts"] = None
+        self._given.pop("contacts", None)
 
-    def _configure(self, options: Mapping[str, Any], env: Mapping[str, str]) -> None:
+    def _configure(self, config: Mapping[str, Any]) -> None:
         raise NotImplementedError
 
     def _limiter_scope(self) -> tuple[str, ...]:
@@ -544,33 +590,35 @@ class TemplateSmsAdapter:
             self.numbers, batch_size=self.batch_size, limiter=self.limiter, content=payload.text, send_batch=send_batch
         )
 
-    async def lookup(self, key: str) -> Receipt | None:
-        raise NotImplementedError("SMS platforms cannot look a send up by our key")
-
     def variables(self, payload: Payload) -> list[tuple[str, str]]:
         """The filled variables of ``payload``, in the platform's order."""
         values: Mapping[str, str] = payload.data.get("params", {})
         return [(name, values[name]) for name, _ in self.template.params]
 
-    async def refresh_limits(self) -> None:
-        """The limits are the template's, fixed in the configuration."""
+    async def post(self, url: str, **request: Any) -> httpx.Response:
+        try:
+            return await self.client.post(url, timeout=self.timeout, **request)
+        except httpx.TransportError as exc:
+            raise raise_for_transport(exc) from None  # the exception's URL may hold the phone numbers
+
+    def checked(self, content: object, state: str) -> str:
+        """What ``check()`` says once the platform showed the template: its text must be the configured one."""
+        if isinstance(content, str) and content.split() != self.template.text.split():
+            raise Permanent(f"template_text differs from the approved template {self.template_id}: {content!r}")
+        return (
+            f"key accepted; template {self.template_id} is {state}; "
+            f"{len(self.numbers)} numbers in {', '.join(self.groups)}"
+        )
 
     def describe(self) -> dict[str, Any]:
         return {
-            "kind": self.kind,
-            "api_base": self.api_base,
+            **super().describe(),
+            self.key_id_name: f"{self.key_id[:4]}****{self.key_id[-2:]}" if len(self.key_id) > 8 else "****",
             self.template_key: self.template_id,
-            "sign_name": self.template.sign_name,
-            "template_text": self.template.text,
             "params": dict(self.template.params),
             "recipients": dict(self.groups),
             "numbers": [mask(n) for n in self.numbers[:_SHOWN]]
             + ([f"... and {len(self.numbers) - _SHOWN} more"] if len(self.numbers) > _SHOWN else []),
             "max_length": self.template.max_length,
-            "batch_size": self.batch_size,
             "frequency_limits": [dataclasses.asdict(rule) for rule in self.rules],
-            "timeout": self.timeout,
         }
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(name={self.name!r}, {self.template_key}={self.template_id!r})"

@@ -17,19 +17,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-import httpx
-
 from adapters.base import (
-    AdapterConfigError,
     ChannelError,
     CredentialsRejected,
     Limits,
+    Option,
     Payload,
     Permanent,
     Retryable,
     Uncertain,
-    raise_for_transport,
-    secret_from_env,
     status_error,
 )
 from adapters.sms_common import (
@@ -45,8 +41,9 @@ from adapters.sms_common import (
     identifier,
     normalize_number,
     scrub,
+    sms_limits,
+    sms_options,
 )
-from adapters.text import count_utf16_units
 
 __all__ = ["SmsTencentAdapter", "authorization"]
 
@@ -127,35 +124,39 @@ def _session_context(key: str) -> str:
 
 class SmsTencentAdapter(TemplateSmsAdapter):
     kind: ClassVar[str] = "sms_tencent"
-    limits: Limits = Limits(
-        max_length=201,
-        count=count_utf16_units,
-        unit="characters, signature included (70 fit one SMS, longer ones go in 67-character parts)",
-        rate_per_minute=180_000,  # SendSms allows 3000 requests a second; per-number limits matter more
-        concurrency=2,
-    )
-    default_api_base: ClassVar[str] = "https://sms.tencentcloudapi.com"
+    limits: Limits = sms_limits(180_000)  # SendSms allows 3000 requests a second
     template_key: ClassVar[str] = "template_id"
-    max_batch: ClassVar[int] = 200
-    default_param_length: ClassVar[int] = 12  # individually verified accounts; organisations may set 0 (none)
-    # one message per 30 s with the same content, 10 per calendar day (counted here as any 24 hours)
-    default_rules: ClassVar[tuple[Rule, ...]] = (Rule(1, 30.0, same_content=True), Rule(10, 86400.0))
+    key_id_name: ClassVar[str] = "secret_id"
     placeholder: ClassVar[re.Pattern[str]] = NUMBERED
     positional: ClassVar[bool] = True
+    options: ClassVar[tuple[Option, ...]] = sms_options(
+        template=identifier("template_id", "The approved template's numeric id (模板ID).", digits=True),
+        params=Option(
+            name="params",
+            type=object,
+            type_words="list or table",
+            default={},
+            help="The value of each {n} variable, as a list in order or a table: title, date, time, campaign, "
+            "author, or a literal string.",
+        ),
+        param_length=12,  # individually verified accounts; organisations may set 0 (none)
+        max_batch=200,
+        # one message per 30 s with the same content, 10 per calendar day (counted here as any 24 hours)
+        rules=(Rule(1, 30.0, same_content=True), Rule(10, 86400.0)),
+        base="https://sms.tencentcloudapi.com",
+        own=(
+            Option(name="secret_id_env", secret=True, help="Holds the CAM user's SecretId."),
+            Option(name="secret_key_env", secret=True, help="Holds the CAM user's SecretKey."),
+            identifier("sdk_app_id", "The SMS application's SdkAppId (digits).", digits=True),
+            Option(name="region", default="ap-guangzhou", help="The API region, e.g. ap-guangzhou."),
+        ),
+    )
 
-    def _configure(self, options: Mapping[str, Any], env: Mapping[str, str]) -> None:
-        if not self.template_id.isdigit():
-            raise AdapterConfigError("template_id", f"must be the template's numeric id, got {self.template_id!r}")
-        self.app_id = identifier(options, "sdk_app_id")
-        if not self.app_id.isdigit():
-            raise AdapterConfigError("sdk_app_id", f"must be the application's SdkAppId (digits), got {self.app_id!r}")
-        self.region: str = options.get("region", "ap-guangzhou")
-        if not isinstance(self.region, str) or not self.region:
-            raise AdapterConfigError("region", 'must name a region, e.g. "ap-guangzhou"')
-        self.secret_id_env = options.get("secret_id_env")
-        self.secret_id = secret_from_env(options, "secret_id_env", env)
-        self.secret_key_env = options.get("secret_key_env")
-        self._secret_key = secret_from_env(options, "secret_key_env", env)
+    def _configure(self, config: Mapping[str, Any]) -> None:
+        self.app_id: str = config["sdk_app_id"]
+        self.region: str = config["region"]
+        self.key_id = config["secret_id_env"]
+        self._secret_key: str = config["secret_key_env"]
         self.international = not self.numbers[0].startswith("+86")
 
     def _limiter_scope(self) -> tuple[str, ...]:
@@ -174,15 +175,10 @@ class SmsTencentAdapter(TemplateSmsAdapter):
             "X-TC-Timestamp": str(timestamp),
             "X-TC-Region": self.region,
             "Authorization": authorization(
-                secret_id=self.secret_id, secret_key=self._secret_key, host=self.host, body=content, timestamp=timestamp
+                secret_id=self.key_id, secret_key=self._secret_key, host=self.host, body=content, timestamp=timestamp
             ),
         }
-        try:
-            response = await self.client.post(
-                f"{self.api_base}/", content=content, headers=headers, timeout=self.timeout
-            )
-        except httpx.TransportError as exc:
-            raise raise_for_transport(exc) from None
+        response = await self.post(f"{self.api_base}/", content=content, headers=headers)
         if response.status_code != 200:
             raise status_error(response, scrub(response.text[:200]))
         try:
@@ -262,23 +258,6 @@ class SmsTencentAdapter(TemplateSmsAdapter):
         ]
         if not found:
             raise Permanent(f"template {self.template_id} is not among this account's templates")
-        content = found[0].get("TemplateContent")
-        if isinstance(content, str) and content.split() != self.template.text.split():
-            raise Permanent(f"template_text differs from the approved template {self.template_id}: {content!r}")
         status = str(found[0].get("StatusCode"))
         state = {"0": "approved", "1": "under review", "-1": "rejected"}.get(status, f"status {status}")
-        return (
-            f"secret accepted; template {self.template_id} is {state}; "
-            f"{len(self.numbers)} numbers in {', '.join(self.groups)}"
-        )
-
-    def describe(self) -> dict[str, Any]:
-        shown = f"{self.secret_id[:4]}****{self.secret_id[-2:]}" if len(self.secret_id) > 8 else "****"
-        return {
-            **super().describe(),
-            "sdk_app_id": self.app_id,
-            "region": self.region,
-            "secret_id": shown,
-            "secret_id_env": self.secret_id_env,
-            "secret_key_env": self.secret_key_env,
-        }
+        return self.checked(found[0].get("TemplateContent"), state)

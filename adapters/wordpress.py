@@ -33,6 +33,7 @@ from adapters.base import (
     Uncertain,
     raise_for_transport,
     status_error,
+    summarise,
     timeout,
 )
 from adapters.media import EXTENSIONS
@@ -88,8 +89,9 @@ class WordPressAdapter(ChannelAdapter):
             type=bool,
             default=False,
             help="true: create missing categories and tags; false (default): a post naming a missing category or tag "
-            "fails, with the missing name in the reason.",
-            example=False,
+            "fails, with the missing name in the reason, and `channel test` lists the categories the site lacks.",
+            # a fresh site has no "News" category and no tags: the example works there as written
+            example=True,
         ),
         timeout("Seconds to wait for each answer (an image upload included)."),
     )
@@ -103,6 +105,12 @@ class WordPressAdapter(ChannelAdapter):
         self.api = self.url + "/wp-json/wp/v2"
         self.username: str = config["username"]
         self._auth = httpx.BasicAuth(self.username, config["app_password_env"])
+        # over plain http WordPress ignores even a right application password unless the site is 'local'
+        http = " (over http://, also that the site's WP_ENVIRONMENT_TYPE is 'local')" if self.url[:5] == "http:" else ""
+        self._refused = (
+            f"WordPress refused the application password for user {self.username!r}: check username and "
+            f"app_password_env{http}"
+        )
         self.status: str = config["status"]
         self.categories: list[str] = list(config["categories"])
         self.create_terms: bool = config["create_terms"]
@@ -157,7 +165,18 @@ class WordPressAdapter(ChannelAdapter):
         roles = ", ".join(str(role) for role in me.get("roles", [])) or "no role"
         if missing:
             raise Permanent(f"user {self.username!r} ({roles}) lacks {', '.join(missing)}: give it the editor role")
-        return f"logged in to {self.url} as {self.username!r} ({roles}); it can {', '.join(needed)}"
+        verdict = f"logged in to {self.url} as {self.username!r} ({roles}); it can {', '.join(needed)}"
+        if self.create_terms:
+            return verdict + ("; missing categories will be created" if self.categories else "")
+        # without create_terms every post would fail on a category the site lacks: say so now, not at the first send
+        absent = [name for name in self.categories if await self._find("categories", name) is None]
+        if absent:
+            names = ", ".join(repr(name) for name in absent)
+            raise Permanent(
+                f"{verdict}, but the categories {names} do not exist on {self.url}: create them (Posts → Categories) "
+                "or set create_terms = true"
+            )
+        return verdict + (f"; the categories {', '.join(map(repr, self.categories))} exist" if self.categories else "")
 
     async def _withdraw(self, duplicate: int, earlier: Receipt) -> Receipt:
         """Move a post that turned out to be a twin of ``earlier`` to the trash (recoverable there)."""
@@ -168,13 +187,20 @@ class WordPressAdapter(ChannelAdapter):
             note = {"duplicate_left": duplicate, "duplicate_error": exc.reason}
         return dataclasses.replace(earlier, details={**earlier.details, **note})
 
-    async def _term(self, taxonomy: str, name: str) -> int:
-        """The id of the category or tag called ``name``, created if ``create_terms`` allows it."""
+    async def _find(self, taxonomy: str, name: str) -> int | None:
+        """The id of the category or tag called ``name``, or None if the site has none."""
         # WordPress stores "&" as "&amp;" and searches the stored text
         found = await self._call("GET", f"/{taxonomy}", params={"search": name.replace("&", "&amp;"), "per_page": 100})
         for term in found if isinstance(found, list) else []:
             if isinstance(term, dict) and html.unescape(str(term.get("name"))).casefold() == name.casefold():
                 return int(term["id"])
+        return None
+
+    async def _term(self, taxonomy: str, name: str) -> int:
+        """The id of the category or tag called ``name``, created if ``create_terms`` allows it."""
+        existing = await self._find(taxonomy, name)
+        if existing is not None:
+            return existing
         if not self.create_terms:
             kind = "category" if taxonomy == "categories" else "tag"
             raise Permanent(f"the {kind} {name!r} does not exist on {self.url}; create it or set create_terms = true")
@@ -220,21 +246,24 @@ class WordPressAdapter(ChannelAdapter):
         if response.status_code >= 400:
             if accept and isinstance(document, dict) and document.get("code") == accept:
                 return document
-            raise _error(response, document if isinstance(document, dict) else {}, creates_post)
+            raise _error(response, document if isinstance(document, dict) else {}, creates_post, self._refused)
         if document is None:
             reason = f"{method} {path}: HTTP {response.status_code} with an answer that is not JSON"
             raise Uncertain(reason) if creates_post else Retryable(reason)
         return document
 
 
-def _error(response: httpx.Response, document: Mapping[str, Any], creates_post: bool) -> ChannelError:
+def _error(response: httpx.Response, document: Mapping[str, Any], creates_post: bool, refused: str) -> ChannelError:
     """What an error answer ``{"code", "message", "data": {"status", "params"?}}`` means for the delivery."""
     status, code = response.status_code, str(document.get("code", ""))
     data = _dict(document.get("data"))
-    message = html.unescape(str(document.get("message", response.text[:200])))
+    message = html.unescape(str(document.get("message", summarise(response.text[:200]))))
     reason = f"HTTP {status}{' ' + code if code else ''}: {message}"
-    if status == 401 or (status == 403 and code.startswith(("rest_cannot", "rest_forbidden"))):
-        # also what a valid application password gets over http when WP_ENVIRONMENT_TYPE is not 'local'
+    if status == 401:
+        # the password is always sent, so a 401 (not a 403) means it was not taken: WordPress 6.1 answers a wrong
+        # one exactly as none at all (rest_not_logged_in, rest_cannot_create), later versions incorrect_password
+        return CredentialsRejected(f"{refused} ({reason})")
+    if status == 403 and code.startswith(("rest_cannot", "rest_forbidden")):
         return CredentialsRejected(reason)
     if status == 400 and data.get("params"):
         return Permanent(f"{reason} {data['params']}")

@@ -23,6 +23,7 @@ import httpx
 
 from adapters.base import Adapter, ChannelError
 from adapters.media import ImageSource
+from publisher import __version__
 from publisher.clock import Clock, SystemClock
 from publisher.config import Settings
 from publisher.dispatcher import FLUSH_DELAY, Dispatcher
@@ -145,10 +146,14 @@ class Daemon:
 
             reports = ReportJob(self.settings, self.store, self.clock, dispatcher.adapters, dispatcher.wake.set)
             timers.every(CHECK_SECONDS, reports.run, "reports")
+            # the one line a start writes: what runs, on what, and where the console is
+            web_on = self.settings.web is not None and self.settings.web.enabled
             log_event(
                 "daemon.start",
-                channels=",".join(dispatcher.adapters),
-                database=self.store.engine.url.render_as_string(),
+                version=__version__,
+                database=self.store.engine.url.render_as_string(hide_password=True),
+                channels=",".join(dispatcher.adapters) or "-",
+                console=console.url if console is not None else "unavailable" if web_on else "off",
             )
             await self._loop(dispatcher, timers)
             await self._shutdown(dispatcher)

@@ -9,12 +9,29 @@ PublisherError
 from __future__ import annotations
 
 import reprlib
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Self
 
 __all__ = ["ConfigError", "NotFoundError", "PublisherError", "ValidationError", "wrong_type"]
 
 
 class PublisherError(Exception):
-    """Base of every error the CLI reports as a message rather than a traceback."""
+    """Base of every error the CLI reports as a message rather than a traceback.
+
+    An error made with ``of`` keeps its English template and values, so that a face can say it in the reader's
+    language (the console looks the template up in its catalogue) instead of matching the finished sentence."""
+
+    template: str = ""  # "" when the message was written out whole
+    params: Mapping[str, object] = MappingProxyType({})
+
+    @classmethod
+    def of(cls, template: str, /, cli: str = "", **params: object) -> Self:
+        """``template.format(**params)``, plus ``cli``: a hint for the command line (its flags) that the CLI shows
+        and the console leaves out, as the console has no flags."""
+        error = cls(template.format(**params) + cli)
+        error.template, error.params = template, MappingProxyType(params)
+        return error
 
 
 class ConfigError(PublisherError):

@@ -72,6 +72,8 @@ def configure(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] | S
     root.setLevel(level)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs full URLs, which may carry tokens
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # the console's server: "Started server process" and the like would add lines to the one ``daemon.start`` says
+    logging.getLogger("uvicorn").setLevel(logging.WARNING)
 
 
 def log_event(event: str, level: int = logging.INFO, **fields: Any) -> None:

@@ -220,6 +220,8 @@ class Post(Base):
     images: Mapped[list[str]] = mapped_column(default=list)
     tags: Mapped[list[str]] = mapped_column(default=list)
     author: Mapped[str | None] = mapped_column(String(200))
+    #: when the event the post announces happens (SMS ``event_date``); not when the post is sent
+    event_at: Mapped[datetime | None]
     #: channel name -> {"title": ..., "body": ...}: a channel's own wording, where it differs
     overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)
     state: Mapped[str] = mapped_column(String(20), default=PostState.ACTIVE)

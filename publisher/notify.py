@@ -48,6 +48,7 @@ class DueListener:
         self.max_backoff = max_backoff
         self.connected = asyncio.Event()
         self.notifications = 0
+        self.connections = 0
 
     async def run(self) -> None:
         while True:
@@ -62,7 +63,10 @@ class DueListener:
                 async with connection:
                     await connection.execute(f"LISTEN {self.channel}")
                     self.connected.set()
-                    log_event("database.listening", channel=self.channel, database=self.where)
+                    self.connections += 1
+                    # the first is part of the start (``daemon.start`` is its one line); a reconnection is news
+                    level = logging.INFO if self.connections > 1 else logging.DEBUG
+                    log_event("database.listening", level, channel=self.channel, database=self.where)
                     self.wake()  # anything that fell due while nobody was listening
                     async for _ in connection.notifies():
                         self.notifications += 1

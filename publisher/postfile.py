@@ -100,8 +100,9 @@ def read_post_file(path: str) -> dict[str, Any]:
         for key in ("title", "campaign", "link", "author"):
             if meta.get(key) is not None:
                 fields[key] = _text(key, meta[key])
-        if meta.get("at") is not None:
-            fields["at"] = _time(meta["at"])
+        for key in ("at", "event_at"):
+            if meta.get(key) is not None:
+                fields[key] = _time(meta[key], key)
         for key, what in (("channels", "channel names"), ("images", "images"), ("tags", "tags")):
             if meta.get(key) is not None:
                 fields[key] = _texts(key, meta[key], what)
@@ -118,11 +119,11 @@ def _text(key: str, value: Any) -> str:
     return str(value)
 
 
-def _time(value: Any) -> str:
+def _time(value: Any, key: str = "at") -> str:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if not isinstance(value, str):
-        raise ValidationError(wrong_type("at", "a time, e.g. 2026-12-01 16:00", value))
+        raise ValidationError(wrong_type(key, "a time, e.g. 2026-12-01 16:00", value))
     return value
 
 

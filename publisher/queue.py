@@ -45,6 +45,7 @@ from publisher.store.posts import (
     skip_schedule_to,
 )
 from publisher.store.schedules import active_posts_of_campaign, active_posts_of_schedule, detach_schedule_posts
+from publisher.times import local
 
 if TYPE_CHECKING:
     from apscheduler.triggers.cron import CronTrigger
@@ -85,6 +86,8 @@ class PostDraft:
     images: Sequence[str] = ()
     tags: Sequence[str] = ()
     author: str | None = None
+    #: aware; when the event the post announces happens (SMS templates' ``event_date``), not when it is sent
+    event_at: datetime | None = None
     overrides: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
     #: send at ``at`` even where it falls in a channel's quiet hours or outside its posting windows (a person said so)
     ignore_quiet_hours: bool = False
@@ -132,6 +135,7 @@ def content_for(
         campaign=post.campaign.name if post.campaign else None,
         timezone=timezone,
         due_at=due_at,
+        event_at=post.event_at,
     )
 
 
@@ -292,16 +296,20 @@ class Queue:
         self.last_holds = []
         title = draft.title.strip()
         if not title:
-            raise ValidationError("the post needs a title (--title, or `title:` in the file's front matter)")
+            raise ValidationError.of("the post needs a title", cli=" (--title, or `title:` in the file's front matter)")
         check_link(draft.link)
         author = self.author_of(draft.author)
         _check_bounds(draft)
         if not draft.channels:
-            raise ValidationError("choose at least one channel with --channel NAME (see `publisher channel list`)")
+            raise ValidationError.of(
+                "choose at least one channel", cli=" with --channel NAME (see `publisher channel list`)"
+            )
         unknown = [c for c in draft.channels if c not in self.adapters]
         if unknown:
             known = ", ".join(sorted(self.adapters)) or "none"
-            raise ValidationError(f"unknown channel {', '.join(unknown)}: configured channels are {known}")
+            raise ValidationError.of(
+                "unknown channel {names}: configured channels are {known}", names=", ".join(unknown), known=known
+            )
         if len(set(draft.channels)) != len(draft.channels):
             raise ValidationError("a channel is named twice; name each channel once")
         for channel in draft.overrides:
@@ -313,7 +321,9 @@ class Queue:
             raise ValidationError("give either --at or --now, not both")
         due = now if draft.at is None else draft.at
         if draft.at is not None and draft.at < now - timedelta(seconds=1) and schedule is None:
-            raise ValidationError(f"{draft.at.isoformat()} is in the past; choose a later time or use --now")
+            raise ValidationError.of(
+                "{at} is in the past; choose a later time", cli=" or use --now", at=draft.at.isoformat()
+            )
         # images: media-store references that exist, or https:// addresses; never a path the daemon would open
         check_post_images(self.store, draft.images)
         # a unique key broken (a schedule's occurrence made twice, by two daemons) is raised as store.Conflict
@@ -330,6 +340,7 @@ class Queue:
                 images=list(draft.images),
                 tags=list(draft.tags),
                 author=author,
+                event_at=draft.event_at,
                 overrides={k: dict(v) for k, v in draft.overrides.items()},
                 state=PostState.ACTIVE,
                 approval=ApprovalState.PENDING
@@ -362,7 +373,7 @@ class Queue:
             session.add_all(deliveries.values())
             self._wait_for_article(session, post, deliveries)
             self._apply_hours(session, deliveries, timezone, draft.ignore_quiet_hours)
-            why = f"due {due.isoformat()} on {', '.join(draft.channels)}"
+            why = f"due {local(due, timezone)} on {', '.join(draft.channels)}"
             if post.approval == ApprovalState.PENDING:
                 why += "; waits for approval"
             self._event(session, Action.POST_ADD, post_id=post.id, to_state=post.approval, reason=why)
@@ -512,7 +523,7 @@ class Queue:
         now = self.clock.now()
         self.last_holds = []
         if when < now - timedelta(seconds=1):
-            raise ValidationError(f"{when.isoformat()} is in the past; choose a later time")
+            raise ValidationError.of("{at} is in the past; choose a later time", at=when.isoformat())
         with self.store.session() as session:
             post = self._post(session, post_id)
             if post.state == PostState.CANCELLED:
@@ -532,7 +543,7 @@ class Queue:
                         Action.DELIVERY_RESCHEDULE,
                         post_id=post_id,
                         delivery_id=delivery.id,
-                        reason=f"{before.isoformat()} -> {when.isoformat()}",
+                        reason=f"{local(before, timezone)} -> {local(when, timezone)}",
                     )
                     self._apply_hours(session, {delivery.channel.name: delivery}, timezone, ignore_quiet_hours)
                     moved += 1

@@ -214,9 +214,13 @@ def settings_secrets(settings: Settings, environ: Mapping[str, str] | None = Non
 
 
 def _with_http(url: str) -> str:
-    # the password of postgresql+psycopg://user:pw@host/db, read by the same code as a webhook's
+    # the password of postgresql+psycopg://user:pw@host/db (and ?password=), read by the same code as a webhook's;
+    # not the path: a database's name or file is no secret, and the daemon's start line names it
     scheme, sep, rest = url.partition("://")
-    return f"http://{rest}" if sep and scheme else ""
+    if not (sep and scheme):
+        return ""
+    address, _, query = rest.partition("?")
+    return f"http://{address.split('/', 1)[0]}/" + (f"?{query}" if query else "")
 
 
 def settings_users(settings: Settings) -> list[str]:

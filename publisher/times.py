@@ -36,9 +36,11 @@ def parse_time(text: str, timezone: str) -> datetime:
             except ValueError:
                 continue
         if parsed is None:
-            raise ValidationError(
-                f"cannot read the time {text!r}: write it as YYYY-MM-DD HH:MM (in {timezone}) "
-                "or in ISO 8601 with an offset, e.g. 2026-12-01T16:00+08:00"
+            raise ValidationError.of(
+                "cannot read the time {text!r}: write it as YYYY-MM-DD HH:MM (in {timezone}) "
+                "or in ISO 8601 with an offset, e.g. 2026-12-01T16:00+08:00",
+                text=text,
+                timezone=timezone,
             ) from None
     if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
         raise ValidationError(

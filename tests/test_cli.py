@@ -23,6 +23,10 @@ class Cli:
         self.real = real
         self.env = {k: v for k, v in os.environ.items() if k != "PUBLISHER_CONFIG"}
         self.env["USER"] = "editor"
+        # English whatever this machine's locale (the Chinese CLI has tests/test_cli_zh.py)
+        for name in ("LC_ALL", "LC_MESSAGES", "PUBLISHER_LANG"):
+            self.env.pop(name, None)
+        self.env["LANG"] = "C"
 
     def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
         if self.real:
@@ -43,7 +47,8 @@ class Cli:
         previous = Path.cwd()
         os.chdir(self.folder)
         try:
-            outcome = CliRunner().invoke(group, args, env={"USER": "editor", "PUBLISHER_CONFIG": None})
+            english = {"LANG": "C", "LC_ALL": None, "LC_MESSAGES": None, "PUBLISHER_LANG": None}
+            outcome = CliRunner().invoke(group, args, env={"USER": "editor", "PUBLISHER_CONFIG": None, **english})
         finally:
             os.chdir(previous)
         if outcome.exception is not None and not isinstance(outcome.exception, SystemExit):
@@ -303,6 +308,7 @@ def test_every_command_is_registered_in_one_place() -> None:
         "publisher.cli.__init__",
         "publisher.cli.__main__",
         "publisher.cli.base",
+        "publisher.cli.lang",
     }
     assert {target.split(":")[0] for target in COMMANDS.values()} == modules  # no module left out, none unknown
     assert sorted(cli.commands) == sorted(COMMANDS)

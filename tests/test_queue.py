@@ -198,3 +198,14 @@ def test_times_are_read_in_the_campaign_zone_and_stored_in_utc() -> None:
         parse_time("2026-03-29 02:30", "Europe/Berlin")
     with pytest.raises(ValidationError, match="cannot read the time 'next tuesday'"):
         parse_time("next tuesday", "UTC")
+
+
+def test_the_history_gives_times_in_the_campaigns_zone(queue: Queue, store: Store, clock: ManualClock) -> None:
+    queue.add_campaign("阅读月", timezone="Asia/Shanghai")
+    post_id = queue.add_post(draft(clock, campaign="阅读月", at=parse_time("2026-12-02 16:00", "Asia/Shanghai")))
+    queue.reschedule(post_id, parse_time("2026-12-03 09:30", "Asia/Shanghai"))
+    with store.sessions() as session:
+        reasons = [event.reason or "" for event in session.scalars(select(Event).where(Event.post_id == post_id))]
+    assert any("due 2026-12-02 16:00 CST" in reason for reason in reasons), reasons
+    assert any("2026-12-02 16:00 CST -> 2026-12-03 09:30 CST" in reason for reason in reasons), reasons
+    assert not any("+00:00" in reason for reason in reasons), reasons

@@ -17,6 +17,7 @@ import click
 
 from publisher import __version__
 from publisher.cli.base import App
+from publisher.cli.lang import Context, localise
 
 __all__ = ["COMMANDS", "LazyGroup", "cli", "main"]
 
@@ -49,6 +50,8 @@ class LazyGroup(click.Group):
     it; running one command imports only that command's module.
     """
 
+    context_class = Context  # help in Chinese when the locale is Chinese
+
     def __init__(self, *args: Any, lazy: Mapping[str, str], **kwargs: Any) -> None:
         self.lazy = dict(lazy)
         super().__init__(*args, **kwargs)
@@ -76,7 +79,7 @@ class LazyGroup(click.Group):
         command = getattr(importlib.import_module(module_name), attribute)
         if not isinstance(command, click.Command):
             raise TypeError(f"{module_name}:{attribute} is not a click command")
-        self._commands[name] = command
+        self._commands[name] = localise(command)
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})

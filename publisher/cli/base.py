@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from publisher.cli.lang import column, t, t_error
 from publisher.clock import Clock, SystemClock
 from publisher.errors import PublisherError
 
@@ -125,7 +126,7 @@ def reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except PublisherError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(t("error: {message}", message=t_error(exc)), err=True)
             sys.exit(1)
         except Exception as exc:
             # only a command that opened the database can meet an outage, and it has imported the store by then
@@ -137,7 +138,7 @@ def reports_errors(func: F) -> F:
             message = outage_message(exc, app.settings.database_url if app is not None else "sqlite://")
             if message is None:
                 raise
-            click.echo(f"error: {message}", err=True)
+            click.echo(t("error: {message}", message=t_error(message)), err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -145,10 +146,11 @@ def reports_errors(func: F) -> F:
 
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     if not rows:
-        click.echo("(none)")
+        click.echo(t("(none)"))
         return
-    widths = {c: max(_width(c), *(_width(str(r.get(c, "") or "")) for r in rows)) for c in columns}
-    lines = ["  ".join(_pad(c.upper(), widths[c]) for c in columns).rstrip()]
+    headings = {c: column(c) for c in columns}
+    widths = {c: max(_width(headings[c]), *(_width(str(r.get(c, "") or "")) for r in rows)) for c in columns}
+    lines = ["  ".join(_pad(headings[c], widths[c]) for c in columns).rstrip()]
     lines.extend("  ".join(_pad(str(row.get(c, "") or ""), widths[c]) for c in columns).rstrip() for row in rows)
     click.echo("\n".join(lines))  # one write: thousands of rows print in one go
 

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from publisher.cli.base import App, json_option, pass_app, print_json, print_table, reports_errors
+from publisher.cli.lang import t
 from publisher.errors import ValidationError
 
 __all__ = ["campaign"]
@@ -57,8 +58,10 @@ def campaign_add(
     )
     approval = ""
     if requires_approval:
-        approval = ", approval by someone other than the author" if created.separate_approver else ", approval required"
-    click.echo(f"campaign {created.name} added ({zone}{approval})")
+        approval = (
+            t(", approval by someone other than the author") if created.separate_approver else t(", approval required")
+        )
+    click.echo(t("campaign {name} added ({zone}{approval})", name=created.name, zone=zone, approval=approval))
 
 
 @campaign.command("list")
@@ -128,7 +131,7 @@ def campaign_edit(
         requires_approval=KEEP if requires_approval is None else requires_approval,
         separate_approver=KEEP if two_people is None else two_people,
     )
-    click.echo(f"campaign {edited.name} changed")
+    click.echo(t("campaign {name} changed", name=edited.name))
 
 
 @campaign.command("end")
@@ -141,9 +144,14 @@ def campaign_end(app: App, name: str, at: str | None) -> None:
     from publisher.times import local_end, parse_until
 
     ended, late = app.queue.end_campaign(name, parse_until(at, app.queue.campaign_timezone(name)) if at else None)
-    click.echo(f"campaign {ended.name} ends {local_end(ended.ends_at, ended.timezone)}")
+    click.echo(t("campaign {name} ends {when}", name=ended.name, when=local_end(ended.ends_at, ended.timezone)))
     if late:
-        click.echo(f"{late} of its posts still wait to go out after the end: cancel them with `publisher post cancel`")
+        click.echo(
+            t(
+                "{count} of its posts still wait to go out after the end: cancel them with `publisher post cancel`",
+                count=late,
+            )
+        )
 
 
 # --- keyword rules ----------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from publisher.cli.base import App, json_option, pass_app, print_json, print_table, reports_errors
+from publisher.cli.lang import t
 
 if TYPE_CHECKING:
     from publisher.services.channels import Channels
@@ -37,6 +38,8 @@ def channel_list(app: App, as_json: bool) -> None:
     paused."""
     from publisher.times import local
 
+    # a table in the reader's language; --json keeps the values a script matches
+    word = (lambda text: text) if as_json else t
     rows = []
     for view in _channels(app).list():
         limits = view.limits
@@ -44,8 +47,8 @@ def channel_list(app: App, as_json: bool) -> None:
             {
                 "name": view.name,
                 "kind": view.kind,
-                "status": view.health.value,
-                "limit": f"{limits.max_length} {limits.unit}" if limits.max_length else "-",
+                "status": word(view.health.value),
+                "limit": f"{limits.max_length} {word(limits.unit)}" if limits.max_length else "-",
                 "waiting": view.waiting,
                 "uncertain": view.uncertain,
                 "last_success": local(view.last_success_at, app.settings.timezone),
@@ -78,7 +81,7 @@ def channel_test(app: App, name: str) -> None:
 def channel_pause(app: App, name: str) -> None:
     """Stop sending to a channel; its deliveries wait."""
     _channels(app).pause(name, app.actor)
-    click.echo(f"{name} paused")
+    click.echo(t("{name} paused", name=name))
 
 
 @channel.command("resume")
@@ -88,4 +91,4 @@ def channel_pause(app: App, name: str) -> None:
 def channel_resume(app: App, name: str) -> None:
     """Send to a paused channel again (after renewing its token, say)."""
     _channels(app).resume(name, app.actor)
-    click.echo(f"{name} resumed")
+    click.echo(t("{name} resumed", name=name))

@@ -11,6 +11,7 @@ import asyncio
 import click
 
 from publisher.cli.base import App, pass_app, reports_errors
+from publisher.cli.lang import t
 
 __all__ = ["dispatch", "run"]
 
@@ -70,4 +71,4 @@ def dispatch(app: App, once: bool) -> None:
             await images.aclose()
 
     count = asyncio.run(one_pass())
-    click.echo(f"{count} deliveries tried")
+    click.echo(t("{count} deliveries tried", count=count))

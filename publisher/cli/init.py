@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from publisher.cli.base import App, pass_app, reports_errors
+from publisher.cli.lang import t
 
 __all__ = ["init"]
 
@@ -22,5 +23,7 @@ def init(app: App) -> None:
         store.sync_channels({n: c.kind for n, c in app.settings.channels.items()}, app.clock.now())
     finally:
         store.engine.dispose()
-    click.echo(f"database ready: {store.engine.url.render_as_string()} (schema {revision})")
-    click.echo(f"config: {app.settings.source}; channels: {', '.join(app.settings.channels)}")
+    where = store.engine.url.render_as_string()
+    click.echo(t("database ready: {database} (schema {revision})", database=where, revision=revision))
+    channels = ", ".join(app.settings.channels)
+    click.echo(t("config: {source}; channels: {channels}", source=app.settings.source, channels=channels))

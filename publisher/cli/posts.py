@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from publisher.cli.base import ROW_ID, App, json_option, pass_app, print_json, print_table, reports_errors, when
+from publisher.cli.lang import t
 from publisher.errors import PublisherError, ValidationError
 
 __all__ = ["post"]
@@ -42,6 +43,13 @@ def post() -> None:
 )
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
 @click.option("--author", help="Who wrote it.")
+@click.option(
+    "--event-at",
+    "event_at",
+    metavar="TIME",
+    help="When the event itself happens ('YYYY-MM-DD' or 'YYYY-MM-DD HH:MM', campaign's zone): SMS templates' "
+    "event_date and event_time.",
+)
 @json_option
 @pass_app
 @reports_errors
@@ -51,7 +59,7 @@ def post_add(app: App, /, file: str | None, as_json: bool, **given: Any) -> None
     from publisher.queue import PostDraft
 
     fields: dict[str, Any] = read_post_file(file) if file else {}
-    for key in ("title", "body", "at", "campaign", "link", "author"):
+    for key in ("title", "body", "at", "campaign", "link", "author", "event_at"):
         if given.get(key) is not None:
             fields[key] = given[key]
     for key in ("channels", "images", "tags"):
@@ -73,8 +81,9 @@ def post_add(app: App, /, file: str | None, as_json: bool, **given: Any) -> None
         campaign=fields.get("campaign"),
         link=fields.get("link"),
         images=images,
-        tags=[str(t) for t in fields.get("tags") or []],
+        tags=[str(tag) for tag in fields.get("tags") or []],
         author=fields.get("author"),
+        event_at=when(app, fields.get("event_at"), fields.get("campaign")),
         overrides=fields.get("overrides") or {},
         ignore_quiet_hours=bool(given.get("ignore_quiet_hours")),
     )
@@ -84,9 +93,19 @@ def post_add(app: App, /, file: str | None, as_json: bool, **given: Any) -> None
         held = [{"channel": h.channel, "until": h.until.isoformat(), "why": h.why} for h in app.queue.last_holds]
         print_json({"id": post_id, "held": held})
     else:
-        click.echo(f"queued post {post_id} on {', '.join(draft.channels)}")
+        click.echo(t("queued post {id} on {channels}", id=post_id, channels=", ".join(draft.channels)))
         for hold in app.queue.last_holds:
-            click.echo(f"  {hold.describe(zone)} (--ignore-quiet-hours sends it then anyway)")
+            from publisher.times import local
+
+            why = t("in quiet hours {spans}" if hold.kind == "quiet" else "outside the posting windows {spans}")
+            waits = t(
+                "{channel}: {when} is {why}; waits until {until}",
+                channel=hold.channel,
+                when=local(hold.when, zone),
+                why=why.format(spans=hold.spans),
+                until=local(hold.until, zone),
+            )
+            click.echo("  " + t("{held} (--ignore-quiet-hours sends it then anyway)", held=waits))
 
 
 def _copy_images(app: App, images: Any, base: Path) -> list[str]:
@@ -179,6 +198,8 @@ def post_list(
             row["due_utc"] = line.due_at.isoformat()
         print_json(rows)
     else:
+        for row in rows:  # the states in the reader's language; --json keeps the values a script matches
+            row["state"] = t(row["state"])
         print_table(rows, ["post", "title", "channel", "state", "due", "attempts", "link"])
 
 
@@ -203,6 +224,7 @@ def post_show(app: App, post_id: int, as_json: bool) -> None:
         "campaign": post_row.campaign.name if post_row.campaign else None,
         "state": post_row.state,
         "approval": post_row.approval,
+        "event": local(post_row.event_at, zone) if post_row.event_at else None,  # the campaign's zone, as "due"
         "body": post_row.body,
         "deliveries": [
             _row(
@@ -234,11 +256,20 @@ def post_show(app: App, post_id: int, as_json: bool) -> None:
     if as_json:
         print_json(data)
         return
-    click.echo(f"post {data['id']}: {data['title']}")
-    click.echo(f"campaign: {data['campaign'] or '-'}   state: {data['state']}   approval: {data['approval']}")
+    click.echo(t("post {id}: {title}", id=data["id"], title=data["title"]))
+    click.echo(
+        t(
+            "campaign: {campaign}   state: {state}   approval: {approval}",
+            campaign=data["campaign"] or "-",
+            state=t(data["state"]),
+            approval=t(data["approval"]),
+        )
+    )
+    if data["event"]:
+        click.echo(t("event: {when}", when=data["event"]))
     click.echo("")
     print_table(data["deliveries"], ["channel", "state", "due", "attempts", "link", "error"])
-    click.echo("\nhistory:")
+    click.echo("\n" + t("history:"))
     print_table(data["history"], ["at", "actor", "channel", "action", "to", "reason"])
 
 
@@ -255,10 +286,12 @@ def post_preview(app: App, post_id: int, as_json: bool) -> None:
         return
     for row in rows:
         if "error" in row:
-            click.echo(f"== {row['channel']}: cannot render: {row['error']}\n")
+            click.echo(
+                "== " + t("{channel}: cannot render: {error}", channel=row["channel"], error=row["error"]) + "\n"
+            )
             continue
-        limit = f"/{row['limit']}" if row["limit"] else " (no limit)"
-        click.echo(f"== {row['channel']} ({row['kind']}): {row['length']}{limit} {row['unit']}")
+        limit = f"/{row['limit']}" if row["limit"] else " " + t("(no limit)")
+        click.echo(f"== {row['channel']} ({row['kind']}): {row['length']}{limit} {t(row['unit'])}")
         click.echo(row["text"].rstrip() + "\n")
 
 
@@ -270,7 +303,7 @@ def post_preview(app: App, post_id: int, as_json: bool) -> None:
 def post_cancel(app: App, post_id: int, reason: str | None) -> None:
     """Cancel every delivery of a post that has not gone out."""
     count = app.queue.cancel(post_id, reason)
-    click.echo(f"cancelled post {post_id} ({count} deliveries)")
+    click.echo(t("cancelled post {id} ({count} deliveries)", id=post_id, count=count))
 
 
 @post.command("reschedule")
@@ -290,7 +323,7 @@ def post_reschedule(app: App, post_id: int, at: str, channel: str | None) -> Non
     assert moved_to is not None
     count = app.queue.reschedule(post_id, moved_to, channel)
     shown = local(moved_to, app.queue.campaign_timezone(campaign))
-    click.echo(f"moved {count} deliveries of post {post_id} to {shown}")
+    click.echo(t("moved {count} deliveries of post {id} to {when}", count=count, id=post_id, when=shown))
 
 
 @post.command("resolve")
@@ -308,7 +341,7 @@ def post_resolve(app: App, post_id: int, sent: bool, resend: bool, channel: str 
         raise ValidationError("--sent and --resend contradict each other: give one (it went out, or it did not)")
     action = "sent" if sent else "resend" if resend else ""
     count = app.queue.resolve(post_id, action, channel, note)
-    click.echo(f"resolved {count} deliveries of post {post_id}: {action}")
+    click.echo(t("resolved {count} deliveries of post {id}: {action}", count=count, id=post_id, action=action))
 
 
 @post.command("retry")
@@ -320,7 +353,7 @@ def post_resolve(app: App, post_id: int, sent: bool, resend: bool, channel: str 
 def post_retry(app: App, post_id: int, channel: str | None, note: str | None) -> None:
     """Send a post's failed deliveries again, now, once the cause is fixed (a token renewed, a group id corrected)."""
     count = app.queue.retry(post_id, channel, note)
-    click.echo(f"queued {count} failed deliveries of post {post_id} to be sent again now")
+    click.echo(t("queued {count} failed deliveries of post {id} to be sent again now", count=count, id=post_id))
 
 
 @post.command("approve")
@@ -331,7 +364,7 @@ def post_retry(app: App, post_id: int, channel: str | None, note: str | None) ->
 def post_approve(app: App, post_id: int, note: str | None) -> None:
     """Approve a post waiting for approval; it then goes out when due."""
     app.queue.approve(post_id, note)
-    click.echo(f"approved post {post_id}")
+    click.echo(t("approved post {id}", id=post_id))
 
 
 @post.command("reject")
@@ -342,4 +375,4 @@ def post_approve(app: App, post_id: int, note: str | None) -> None:
 def post_reject(app: App, post_id: int, reason: str) -> None:
     """Reject a post waiting for approval; nothing of it goes out."""
     app.queue.reject(post_id, reason)
-    click.echo(f"rejected post {post_id}")
+    click.echo(t("rejected post {id}", id=post_id))

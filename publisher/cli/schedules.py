@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import click
 
 from publisher.cli.base import App, json_option, pass_app, print_json, print_table, reports_errors
+from publisher.cli.lang import t
 
 __all__ = ["schedule"]
 
@@ -45,7 +46,8 @@ def schedule_add(
         name, cron=cron, timezone=zone, title=title, body=body, channels=list(channels), campaign=campaign
     )
     upcoming = occurrences(cron_trigger(cron, zone), app.clock.now(), app.clock.now().replace(year=9999), limit=3)
-    click.echo(f"schedule {created.name} added; next: {', '.join(local(t, zone) for t in upcoming) or 'never'}")
+    following = ", ".join(local(when, zone) for when in upcoming) or t("never")
+    click.echo(t("schedule {name} added; next: {when}", name=created.name, when=following))
 
 
 @schedule.command("list")
@@ -81,7 +83,10 @@ def schedule_list(app: App, as_json: bool) -> None:
 def schedule_pause(app: App, name: str, reason: str | None) -> None:
     """Stop a schedule making posts (the posts it made ahead that have not gone out are cancelled)."""
     _, cancelled = app.queue.pause_schedule(name, reason)
-    click.echo(f"schedule {name} paused" + (f"; cancelled {cancelled} posts it had made ahead" if cancelled else ""))
+    click.echo(
+        t("schedule {name} paused", name=name)
+        + (t("; cancelled {count} posts it had made ahead", count=cancelled) if cancelled else "")
+    )
 
 
 @schedule.command("resume")
@@ -93,7 +98,8 @@ def schedule_resume(app: App, name: str) -> None:
     from publisher.times import local
 
     resumed, following = app.queue.resume_schedule(name)
-    click.echo(f"schedule {name} resumed; next: {local(following, resumed.timezone) if following else 'never'}")
+    shown = local(following, resumed.timezone) if following else t("never")
+    click.echo(t("schedule {name} resumed; next: {when}", name=name, when=shown))
 
 
 @schedule.command("edit")
@@ -132,7 +138,10 @@ def schedule_edit(
         channels=list(channels) or None,
         campaign=None if no_campaign else campaign or KEEP,
     )
-    click.echo(f"schedule {edited.name} changed" + (f"; made {remade} posts again" if remade else ""))
+    click.echo(
+        t("schedule {name} changed", name=edited.name)
+        + (t("; made {count} posts again", count=remade) if remade else "")
+    )
 
 
 @schedule.command("delete")
@@ -145,4 +154,7 @@ def schedule_delete(app: App, name: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"delete schedule {name}?", abort=True)
     cancelled = app.queue.delete_schedule(name)
-    click.echo(f"schedule {name} deleted" + (f"; cancelled {cancelled} posts it had made ahead" if cancelled else ""))
+    click.echo(
+        t("schedule {name} deleted", name=name)
+        + (t("; cancelled {count} posts it had made ahead", count=cancelled) if cancelled else "")
+    )

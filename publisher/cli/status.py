@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from publisher.cli.base import App, pass_app, print_json, print_table, reports_errors
+from publisher.cli.lang import t
 
 if TYPE_CHECKING:
     from publisher.heartbeat import Status
@@ -48,8 +49,12 @@ def _print(picture: Status, zone: str) -> None:
     alive = [d for d in picture.daemons if d.alive]
     silent = [d for d in picture.daemons if not d.alive]
     click.echo(
-        f"daemons: {len(alive)} alive"
-        + (f", {len(silent)} silent (no heartbeat for {ALIVE_SECONDS:.0f} s)" if silent else "")
+        t("daemons: {count} alive", count=len(alive))
+        + (
+            t(", {count} silent (no heartbeat for {seconds} s)", count=len(silent), seconds=f"{ALIVE_SECONDS:.0f}")
+            if silent
+            else ""
+        )
     )
     rows = [
         {
@@ -67,7 +72,7 @@ def _print(picture: Status, zone: str) -> None:
     orphans = [lease for lease in picture.leases if lease.owner not in {d.name for d in picture.daemons}]
     if orphans or any(lease.expired for lease in picture.leases):
         click.echo("")
-        click.echo("leases:")
+        click.echo(t("leases:"))
         print_table(
             [
                 {
@@ -81,7 +86,7 @@ def _print(picture: Status, zone: str) -> None:
             ["owner", "deliveries", "until", "expired"],
         )
     click.echo("")
-    click.echo("queue:")
+    click.echo(t("queue:"))
     rows = []
     for channel in picture.channels:
         states = channel.states

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from publisher.cli.base import App, json_option, pass_app, print_json, print_table, reports_errors, short
+from publisher.cli.lang import t
 from publisher.errors import ValidationError
 
 __all__ = ["coverage", "outlet", "track"]
@@ -160,7 +161,7 @@ def outlet_remove(app: App, name: str, reason: str | None) -> None:
 
     _tracker(app)
     remove_outlet(app.store, name, app.clock.now(), app.actor, reason)
-    click.echo(f"outlet {name} removed (its coverage is kept)")
+    click.echo(t("outlet {name} removed (its coverage is kept)", name=name))
 
 
 # --- polling --------------------------------------------------------------------------------------------------------
@@ -191,7 +192,7 @@ def track(app: App, once: bool, force: bool, outlet_name: str | None, rematch: b
             click.echo(f"  {outlet_}: {feed}: {error}")
     if rematch:
         added = tracker.rematch(campaign)
-        click.echo(f"rematched the stored entries: {added} new coverage items")
+        click.echo(t("rematched the stored entries: {count} new coverage items", count=added))
 
 
 # --- coverage -------------------------------------------------------------------------------------------------------
@@ -245,7 +246,7 @@ def coverage_add(
     if as_json:
         print_json({"id": item})
     else:
-        click.echo(f"coverage item {item} added")
+        click.echo(t("coverage item {id} added", id=item))
 
 
 @coverage.command("list")
@@ -334,4 +335,4 @@ def coverage_remove(app: App, item_id: int, reason: str | None) -> None:
 
     _tracker(app)
     item = remove_coverage(app.store, item_id, app.clock.now(), app.actor, reason)
-    click.echo(f"coverage item {item_id} removed: {item.title}")
+    click.echo(t("coverage item {id} removed: {title}", id=item_id, title=item.title))

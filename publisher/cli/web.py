@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from publisher.cli.base import ROW_ID, App, json_option, pass_app, print_json, print_table, reports_errors
+from publisher.cli.lang import t
 from publisher.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -47,8 +48,8 @@ def web(app: App, host: str | None, port: int | None) -> None:
     host, port = host or web_settings.host, port or web_settings.port
     sock = listen(host, port)  # a port in use is an error here, before the console is announced
     if not Accounts(app.store, app.clock).has_admin():
-        click.echo("no admin yet: create one with `publisher user add NAME --role admin`", err=True)
-    click.echo(f"web console on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+        click.echo(t("no admin yet: create one with `publisher user add NAME --role admin`"), err=True)
+    click.echo(t("web console on {url} (Ctrl-C to stop)", url=f"http://{host}:{port}/"), err=True)
     serve_forever(application, host, port, sock)
 
 
@@ -84,7 +85,7 @@ def user_add(app: App, name: str, role: str, language: str | None, password_stdi
     """Add a person who can sign in (the first should be an admin)."""
     accounts = _accounts(app)
     created = accounts.add_user(name, _password(password_stdin), role, language=language, actor=app.actor)
-    click.echo(f"user {created.name} added ({created.role.value})")
+    click.echo(t("user {name} added ({role})", name=created.name, role=t(created.role.value)))
 
 
 @user.command("list")
@@ -122,7 +123,7 @@ def user_password(app: App, name: str, password_stdin: bool) -> None:
     accounts = _accounts(app)
     user_id = accounts.user_id(name)
     accounts.set_password(user_id, _password(password_stdin), actor=app.actor)
-    click.echo(f"password of {name} changed")
+    click.echo(t("password of {name} changed", name=name))
 
 
 @user.group("token")
@@ -140,7 +141,15 @@ def token_create(app: App, name: str, label: str) -> None:
     accounts = _accounts(app)
     created, plain = accounts.create_token(accounts.user_id(name), label, actor=app.actor)
     click.echo(plain)
-    click.echo(f"token {created.id} ({created.label}) for {name}: keep it secret; it is not shown again", err=True)
+    click.echo(
+        t(
+            "token {id} ({label}) for {name}: keep it secret; it is not shown again",
+            id=created.id,
+            label=created.label,
+            name=name,
+        ),
+        err=True,
+    )
 
 
 @token.command("list")
@@ -156,15 +165,15 @@ def token_list(app: App, name: str | None, as_json: bool) -> None:
     zone = app.settings.timezone
     rows = [
         {
-            "id": t.id,
-            "user": t.user,
-            "label": t.label,
-            "token": t.prefix + "…",
-            "created": local(t.created_at, zone),
-            "last_used": local(t.last_used_at, zone),
-            "revoked": local(t.revoked_at, zone) if t.revoked_at else "",
+            "id": token.id,
+            "user": token.user,
+            "label": token.label,
+            "token": token.prefix + "…",
+            "created": local(token.created_at, zone),
+            "last_used": local(token.last_used_at, zone),
+            "revoked": local(token.revoked_at, zone) if token.revoked_at else "",
         }
-        for t in accounts.tokens(accounts.user_id(name) if name else None)
+        for token in accounts.tokens(accounts.user_id(name) if name else None)
     ]
     if as_json:
         print_json(rows)
@@ -179,4 +188,4 @@ def token_list(app: App, name: str | None, as_json: bool) -> None:
 def token_revoke(app: App, token_id: int) -> None:
     """Revoke a token by its id (see `user token list`): it stops working at once."""
     _accounts(app).revoke_token(token_id, actor=app.actor)
-    click.echo(f"token {token_id} revoked")
+    click.echo(t("token {id} revoked", id=token_id))

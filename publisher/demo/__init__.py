@@ -118,6 +118,8 @@ def show_renderings(echo: Callable[[str], None]) -> None:
         tags=[],
         overrides={},
         link="https://kindergarten.example.cn/news/1",
+        # the SMS template announces an event ("将于{event_date}举行"): one three days ahead
+        event_at=SystemClock().now() + timedelta(days=3),
     )
     echo("\nthe first report as each platform would get it (rendered only; nothing is sent):")
     for name, adapter in adapters.items():

@@ -75,6 +75,7 @@ def _tables(report: Report, lang: str, narrative: str) -> Iterator[tuple[str, Ca
                 cell(line.url) if line.url else "",
                 reason(line.matched_by, line.matched_terms),
                 str(line.reprint_group) if line.reprint_group != line.id else "",
+                cell(line.note) if line.note else "",
             ]
 
     def post_rows() -> Rows:

@@ -251,7 +251,7 @@ def write_html(report: Report, lang: str, narrative: str, stream: IO[str]) -> No
             f'<tr><td class="n">{line.id}</td><td class="t">{rows.minute(line.published)}</td>'
             f"<td>{html(line.outlet)}</td><td>{_link(line.title, line.url)}</td>"
             f"<td>{html(matched(lang, line.matched_by, line.matched_terms))}</td>"
-            f'<td class="n">{rows.same_story(line)}</td></tr>\n'
+            f'<td class="n">{rows.same_story(line)}</td><td>{html(line.note or "")}</td></tr>\n'
         )
     write("</tbody></table>" if count else f'<p class="empty">{html(text(lang, "no_coverage"))}</p>')
     write("</section>\n")

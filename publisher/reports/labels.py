@@ -7,8 +7,9 @@ never translated, only the report's own words.
 from __future__ import annotations
 
 import functools
+import re
 
-__all__ = ["LANGUAGES", "kind", "matched", "state", "text", "to_traditional"]
+__all__ = ["LANGUAGES", "kind", "matched", "sheet", "state", "text", "tier", "to_traditional"]
 
 LANGUAGES = ("zh", "zh-Hant", "en")
 
@@ -63,6 +64,7 @@ _ZH: dict[str, str] = {
     "time": "时间",
     "result": "结果",
     "detail": "说明",
+    "note": "备注",
     "none": "暂无",
     "no_coverage": "本统计区间内暂无媒体报道。",
     "no_posts": "本统计区间内暂无发布记录。",
@@ -132,6 +134,7 @@ _EN: dict[str, str] = {
     "time": "Time",
     "result": "Result",
     "detail": "Detail",
+    "note": "Note",
     "none": "None",
     "no_coverage": "No coverage by outside outlets in this period.",
     "no_posts": "Nothing was published in this period.",
@@ -156,6 +159,22 @@ _KINDS = {
     "official_account": ("官方账号", "official account"),
     "paper": ("报纸", "newspaper"),
     "other": ("其他", "other"),
+}
+
+_TIERS = {  # free text in the config; the usual values are said in words, others shown as written
+    "national": ("国家级", "national"),
+    "province": ("省级", "province"),
+    "city": ("市级", "city"),
+    "district": ("区县级", "district"),
+    "county": ("县级", "county"),
+    "school": ("校级", "school"),
+}
+
+_SHEETS = {  # XLSX sheet names (at most 31 characters)
+    "Summary": ("概况", "Summary"),
+    "Coverage": ("媒体报道", "Coverage"),
+    "Posts": ("发布明细", "Posts"),
+    "Outlets": ("媒体", "Outlets"),
 }
 
 _MATCHED = {
@@ -209,14 +228,51 @@ def kind(lang: str, value: str) -> str:
     return _pick(lang, pair) if pair else value
 
 
+_REPRINT = re.compile(r"^(?:reprint of )?post (\d+)(?: \(([\d.]+)\))?$")
+
+
+def _terms(lang: str, terms: str) -> str:
+    """The tracker's "keywords: 阅读月, 绘本; reprint of post 3 (0.82)" (or "post 3") in ``lang``'s words."""
+    if lang == "en":
+        return terms
+    parts = []
+    for part in terms.split(";"):
+        part = part.strip()
+        label, sep, words = part.partition(": ")
+        reprint = _REPRINT.match(part)
+        if sep and label == "keywords":
+            parts.append(f"{_pick(lang, _MATCHED['keywords'])}：{'、'.join(w.strip() for w in words.split(','))}")
+        elif reprint:
+            score = f"（相似度 {reprint.group(2)}）" if reprint.group(2) else ""
+            parts.append(f"{_pick(lang, _MATCHED['similarity'])} {reprint.group(1)}{score}")
+        elif part:
+            parts.append(part)
+    return "；".join(parts)
+
+
 @functools.lru_cache(maxsize=8192)  # called for every item: a campaign has few distinct reasons
 def matched(lang: str, matched_by: str, terms: str | None) -> str:
-    """Why an item counts as coverage: how it matched, and the keywords or post it matched."""
+    """Why an item counts as coverage: the keywords or the post it matched (which say how), else how it matched."""
+    if terms:
+        if lang == "en":
+            pair = _MATCHED.get(matched_by)
+            return f"{pair[1] if pair else matched_by}: {terms}"
+        return _terms(lang, terms)
     pair = _MATCHED.get(matched_by)
-    how = _pick(lang, pair) if pair else matched_by
-    if not terms:
-        return how
-    return f"{how}：{terms}" if lang != "en" else f"{how}: {terms}"
+    return _pick(lang, pair) if pair else matched_by
+
+
+def tier(lang: str, value: str | None) -> str:
+    """An outlet's tier in words when it is one of the usual ones; otherwise as written in the config."""
+    if not value:
+        return ""
+    pair = _TIERS.get(value)
+    return _pick(lang, pair) if pair else value
+
+
+def sheet(lang: str, name: str) -> str:
+    """An XLSX sheet's name (one of ``xlsx.SHEETS``) in ``lang``."""
+    return _pick(lang, _SHEETS[name])
 
 
 def state(lang: str, value: str) -> str:

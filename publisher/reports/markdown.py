@@ -89,6 +89,7 @@ def write_markdown(report: Report, lang: str, narrative: str, stream: IO[str]) -
             _link(line.title, line.url),
             markdown(matched(lang, line.matched_by, line.matched_terms)),
             rows.same_story(line),
+            markdown(line.note or ""),
         ]
         for line in report.coverage()
     )

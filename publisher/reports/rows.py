@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from publisher.reports.labels import kind, matched, state, text
+from publisher.reports.labels import kind, matched, state, text, tier
 from publisher.reports.tables import Bucket, ChannelRow, CoverageLine, OutletRow, PostLine, Summary
 
 __all__ = [
@@ -78,7 +78,7 @@ def outlet_cells(lang: str, row: OutletRow, total: int) -> list[str]:
     return [
         row.outlet,
         kind(lang, row.kind),
-        row.tier or "",
+        tier(lang, row.tier),
         row.region or "",
         str(row.items),
         share(row.items, total),
@@ -118,6 +118,7 @@ def coverage_header(lang: str, zone: str) -> list[str]:
         text(lang, "link"),
         text(lang, "why"),
         text(lang, "group"),
+        text(lang, "note"),  # a newspaper's page ("第3版") and the like
     ]
 
 
@@ -130,6 +131,7 @@ def coverage_cells(lang: str, line: CoverageLine) -> list[str]:
         line.url or "",
         matched(lang, line.matched_by, line.matched_terms),
         same_story(line),
+        line.note or "",
     ]
 
 

@@ -24,7 +24,8 @@ import xlsxwriter
 
 from publisher.reports import rows
 from publisher.reports.files import atomic
-from publisher.reports.labels import kind, matched, state, text
+from publisher.reports.labels import kind, matched, state, text, tier
+from publisher.reports.labels import sheet as sheet_name
 from publisher.reports.safety import href, is_formula_like, one_line
 from publisher.reports.tables import Report, Summary
 
@@ -42,7 +43,7 @@ class _Sheet:
 
     def __init__(self, book: _Book, name: str, header: list[str], widths: Sequence[float]) -> None:
         self.book = book
-        self.sheet = book.workbook.add_worksheet(name)
+        self.sheet = book.workbook.add_worksheet(book.name(name))
         self.links = 0
         for column, width in enumerate(widths):
             self.sheet.set_column(column, column, width)
@@ -80,7 +81,8 @@ class _Sheet:
 
 
 class _Book:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, lang: str = "en") -> None:
+        self.lang = lang
         self.workbook = xlsxwriter.Workbook(
             str(path), {"constant_memory": True, "tmpdir": str(path.parent), "use_zip64": True}
         )
@@ -94,6 +96,11 @@ class _Book:
         self.percent = add({"num_format": "0.0%"})
         self.quoted = add({"quote_prefix": True})
         self.url = add({"font_color": "blue", "underline": 1})
+
+    def name(self, sheet: str) -> str:
+        """A sheet's name in the report's language: "Coverage 2" is "媒体报道 2" in Chinese."""
+        base, _, number = sheet.partition(" ")
+        return f"{sheet_name(self.lang, base)} {number}".rstrip()
 
 
 def _fits(url: str) -> bool:
@@ -109,7 +116,7 @@ _EXCEL_EPOCH = datetime(
 
 def write_xlsx(report: Report, lang: str, narrative: str, out: Path) -> list[Path]:
     with atomic(out) as temporary:
-        book = _Book(temporary)
+        book = _Book(temporary, lang)
         summary = report.summary
         _summary_sheet(book, summary, lang, narrative)
         _coverage_sheets(book, report, lang)
@@ -189,8 +196,8 @@ def _charts(book: _Book, ws: Any, summary: Summary, lang: str, first: int, last:
         bars.add_series(
             {
                 "name": text(lang, "count"),
-                "categories": ["Outlets", 1, 0, count, 0],
-                "values": ["Outlets", 1, 4, count, 4],
+                "categories": [book.name("Outlets"), 1, 0, count, 0],
+                "values": [book.name("Outlets"), 1, 4, count, 4],
                 "fill": {"color": "#2F6EBA"},
                 "data_labels": {"value": True},
             }
@@ -205,8 +212,8 @@ def _charts(book: _Book, ws: Any, summary: Summary, lang: str, first: int, last:
     columns.add_series(
         {
             "name": text(lang, "count"),
-            "categories": ["Summary", first, 0, last, 0],
-            "values": ["Summary", first, column, last, column],
+            "categories": [book.name("Summary"), first, 0, last, 0],
+            "values": [book.name("Summary"), first, column, last, column],
             "fill": {"color": "#5B9BD5"},
         }
     )
@@ -227,7 +234,7 @@ def _coverage_sheets(book: _Book, report: Report, lang: str) -> None:
     (outlets, reasons) are decided once each, and times are written as serial numbers with the date format."""
     zone = report.scope.timezone
     header = rows.coverage_header(lang, zone)
-    widths = [8, 17, 18, 60, 40, 26, 10]
+    widths = [8, 17, 18, 60, 40, 26, 10, 14]
     sheet = _Sheet(book, "Coverage", header, widths)
     number = 1
     row = 0
@@ -266,6 +273,8 @@ def _coverage_sheets(book: _Book, report: Report, lang: str) -> None:
         write_string(row, 5, *repeated(matched(lang, line.matched_by, line.matched_terms)))
         if line.reprint_group != line.id:
             write_number(row, 6, line.reprint_group)
+        if line.note:
+            text_cell(row, 7, line.note)
     if row == 0:
         sheet.sheet.write_string(1, 0, text(lang, "no_coverage"))
     sheet.close(row)
@@ -297,7 +306,7 @@ def _outlets_sheet(book: _Book, summary: Summary, lang: str) -> None:
         row += 1
         sheet.text(row, 0, outlet.outlet)
         sheet.text(row, 1, kind(lang, outlet.kind))
-        sheet.text(row, 2, outlet.tier)
+        sheet.text(row, 2, tier(lang, outlet.tier))
         sheet.text(row, 3, outlet.region)
         ws.write_number(row, 4, outlet.items)
         ws.write_number(row, 5, outlet.items / summary.coverage if summary.coverage else 0, book.percent)

@@ -8,6 +8,7 @@ failing half-way when two processes write.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -106,18 +107,19 @@ class StoreBase:
 
     def upgrade(self) -> str:
         """Create the database or bring it to the newest migration; returns the revision now in place."""
-        from alembic import command
-        from alembic.config import Config
-        from alembic.runtime.migration import MigrationContext
+        with _quiet_alembic():
+            from alembic import command
+            from alembic.config import Config
+            from alembic.runtime.migration import MigrationContext
 
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            # "heads": features developed side by side may each add a migration branch until a merge revision joins them
-            command.upgrade(config, "heads")
-        with self.engine.connect() as connection:
-            heads = MigrationContext.configure(connection).get_current_heads()
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                # "heads": features developed side by side may each add a migration branch until a merge joins them
+                command.upgrade(config, "heads")
+            with self.engine.connect() as connection:
+                heads = MigrationContext.configure(connection).get_current_heads()
         return "+".join(sorted(heads))
 
     def is_initialised(self) -> bool:
@@ -125,6 +127,19 @@ class StoreBase:
 
     def table_names(self) -> set[str]:
         return set(inspect(self.engine).get_table_names())
+
+
+@contextlib.contextmanager
+def _quiet_alembic() -> Iterator[None]:
+    """Alembic's INFO lines ("Context impl", "Will assume transactional DDL", each step) off while migrating: the
+    daemon's start is one line (``daemon.start``); its warnings and errors still show."""
+    alembic = logging.getLogger("alembic")
+    level = alembic.level
+    alembic.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        alembic.setLevel(level)
 
 
 def parse_url(url: str) -> URL:

@@ -4,7 +4,7 @@ tokens.
 ``Authorization: Bearer pub_…`` (made with ``publisher user token create`` or on the account page). The token's user
 and role decide what it may do, exactly as for that person in the console; a revoked token, or one whose user is
 disabled, is refused. No cookie is read here, so there is nothing for a cross-site request to ride on and no CSRF
-token is needed. ``/api/openapi.json`` describes every route (``publisher/web/openapi.json``, written by hand).
+token is needed. ``/api/openapi.json`` describes every route, generated from them (``publisher/web/openapi.py``).
 
 Errors are ``{"error": "..."}`` with 400 (unreadable request, or a field of the wrong type), 401 (no valid token),
 403 (role), 404 (also for an id beyond 64 bits), 413 (a body over ``[web] max_body_bytes``, refused before the token
@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from importlib import resources
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -38,6 +37,7 @@ from publisher.web.console import Console
 from publisher.web.drafts import describe_conflicts, quiet_conflicts
 from publisher.web.limits import json_depth_error, too_deep
 from publisher.web.models import Role
+from publisher.web.openapi import build, declare, query_param
 from publisher.web.pages.posts import reschedule_time
 from publisher.web.pages.queue import group_by_post
 from publisher.web.reporting import download, generate, order
@@ -160,6 +160,8 @@ def _post(console: Console, post: Post, deliveries: Sequence[Delivery], zone: st
         "body": post.body,
         "campaign": post.campaign.name if post.campaign else None,
         "timezone": zone,
+        "event_at": post.event_at.isoformat() if post.event_at else None,
+        "event_local": local(post.event_at, zone) if post.event_at else None,
         "state": post.state,
         "approval": post.approval,
         "approved_by": post.approved_by,
@@ -216,20 +218,64 @@ def _post_id(request: Request) -> int:
 
 # --- routes ----------------------------------------------------------------------------------------------------
 
+#: what the OpenAPI document says 422 means for the queue's actions on a post
+NOT_WAITING = "The queue refused (for example: not waiting for approval, nothing left to move, a time in the past)."
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: a report's media types, by format
+REPORT_FILES: dict[str, dict[str, Any]] = {
+    "application/zip": {"type": "string", "contentMediaType": "application/zip"},
+    XLSX: {"type": "string", "contentMediaType": XLSX},
+    "application/json": {"type": "object"},
+    "text/markdown": {"type": "string"},
+    "text/html": {"type": "string"},
+}
 
+
+@functools.cache
+def _description() -> bytes:
+    """Built once, from ``routes`` below, the first time it is asked for."""
+    return json.dumps(build(routes), ensure_ascii=False, indent=1).encode()
+
+
+@declare(answer="The OpenAPI document.")
 async def openapi(request: Request) -> Response:
-    """The API's description (public: it holds no data)."""
-    text = resources.files("publisher.web").joinpath("openapi.json").read_text(encoding="utf-8")
-    return Response(text, media_type="application/json")
+    """This description
+
+    Public: it holds no data.
+    """
+    return Response(_description(), media_type="application/json")
 
 
+@declare(response="Me", answer="The token's user.")
 @api()
 async def me(request: Request, user: UserView) -> dict[str, Any]:
+    """Who the token acts as"""
     return {"name": user.name, "role": user.role.value, "language": user.language}
 
 
+@declare(
+    response="PostList",
+    answer="The posts.",
+    errors={400: "A parameter could not be read.", 422: "A time could not be read."},
+    parameters=[
+        query_param(
+            "state",
+            "A delivery state (queued, retry_wait, claimed, sent, failed, uncertain, cancelled) or an "
+            "approval state (pending, rejected).",
+        ),
+        query_param("channel"),
+        query_param("campaign", "Only this campaign; its time zone reads `from` and `to`."),
+        query_param("from", "Due at or after this time."),
+        query_param("to", "Due before this time."),
+        query_param("limit", "At most this many deliveries.", type="integer", default=200, maximum=5000),
+    ],
+)
 @api()
 async def list_posts(request: Request, user: UserView) -> dict[str, Any]:
+    """List posts with their deliveries
+
+    Posts whose deliveries match the filters, by due time.
+    """
     console, query = console_of(request), request.query_params
     zone = console.zone_of(query.get("campaign"))
     where = PostFilter(
@@ -245,8 +291,10 @@ async def list_posts(request: Request, user: UserView) -> dict[str, Any]:
     return {"posts": [_post(console, row.post, row.deliveries, row.zone) for row in rows]}
 
 
+@declare(response="PostDetail", answer="The post.", errors={404: "There is no such post."})
 @api()
 async def show_post(request: Request, user: UserView) -> dict[str, Any]:
+    """One post, its deliveries and its history"""
     console, post_id = console_of(request), _post_id(request)
     post, events = await run_in_threadpool(post_history, console.store, post_id)
     if post is None:
@@ -257,12 +305,31 @@ async def show_post(request: Request, user: UserView) -> dict[str, Any]:
     return document
 
 
+@declare(
+    body="NewPost",
+    body_required=True,
+    response="Created",
+    status=201,
+    answer="Queued.",
+    errors={
+        400: "",
+        404: "The campaign does not exist.",
+        422: "The queue refused the post: the message says what is wrong and how to fix it.",
+    },
+)
 @api(status=201)
 async def queue_post(request: Request, user: UserView) -> dict[str, Any]:
+    """Queue a post
+
+    Queue a post on one or more channels. Everything is checked first (channels, length on each channel, time,
+    campaign); a refused post writes nothing. In a campaign that needs approval the post waits for an approver. A
+    time outside a channel's posting windows or in its quiet hours is refused unless ``allow_quiet_hours`` is true.
+    """
     console, data = console_of(request), await _body(request)
     campaign = _text(data, "campaign")
     zone = console.zone_of(campaign)
     at = _text(data, "at")
+    event_at = _text(data, "event_at")
     overrides = data.get("overrides", {})
     if not isinstance(overrides, dict) or not all(
         isinstance(o, dict) and all(isinstance(v, str) for v in o.values()) for o in overrides.values()
@@ -279,6 +346,7 @@ async def queue_post(request: Request, user: UserView) -> dict[str, Any]:
         images=_texts(data, "images", "images"),
         tags=_texts(data, "tags", "tags"),
         author=_text(data, "author"),
+        event_at=parse_time(event_at, zone) if event_at else None,
         overrides=overrides,
         ignore_quiet_hours=_flag(data, "allow_quiet_hours"),  # recorded in the post's history
     )
@@ -291,9 +359,28 @@ async def queue_post(request: Request, user: UserView) -> dict[str, Any]:
     return {"id": post_id}
 
 
+@declare(
+    body="Upload",
+    body_required=True,
+    body_media="multipart/form-data",
+    response="Media",
+    status=201,
+    answer="Stored.",
+    errors={
+        400: "Not multipart/form-data, or no `file` field.",
+        413: "The request is larger than the upload cap.",
+        422: "Refused: not a PNG, JPEG, GIF or WebP image, too large, or too many pixels.",
+    },
+)
 @api(status=201)
 async def upload_media(request: Request, user: UserView) -> dict[str, Any]:
-    """One image (multipart field ``file``) into the media store; a post then names it by the ``ref`` returned."""
+    """Upload an image into the media store
+
+    One PNG, JPEG, GIF or WebP image as multipart/form-data in the field ``file``. Its type is read from its
+    content; files over ``[media] max_bytes`` (20 MiB by default) or ``[media] max_pixels`` (50 megapixels) are
+    refused. The answer's ``ref`` (``media:<sha256>``) goes in a post's ``images``; the same bytes uploaded twice give
+    the same ref. A post's images are such refs or https:// addresses, nothing else.
+    """
     console = console_of(request)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise BadRequest("send the image as multipart/form-data with the file in the field `file`")
@@ -316,30 +403,50 @@ async def upload_media(request: Request, user: UserView) -> dict[str, Any]:
     }
 
 
+@declare(body="Approval", response="Approved", errors={404: "There is no such post.", 422: NOT_WAITING})
 @api(Role.APPROVER)
 async def approve(request: Request, user: UserView) -> dict[str, Any]:
+    """Approve a post waiting for approval
+
+    It then goes out when due.
+    """
     data, post_id = await _body(request), _post_id(request)
     await run_in_threadpool(console_of(request).queue(user.name).approve, post_id, _text(data, "note"))
     return {"id": post_id, "approval": "approved"}
 
 
+@declare(body="Rejection", response="Rejected", errors={400: "", 404: "There is no such post.", 422: NOT_WAITING})
 @api(Role.APPROVER)
 async def reject(request: Request, user: UserView) -> dict[str, Any]:
+    """Reject a post waiting for approval
+
+    Nothing of it goes out.
+    """
     data, post_id = await _body(request), _post_id(request)
     reason = _text(data, "reason", required=True) or ""
     await run_in_threadpool(console_of(request).queue(user.name).reject, post_id, reason)
     return {"id": post_id, "approval": "rejected"}
 
 
+@declare(body="Cancellation", response="Cancelled", errors={404: "There is no such post.", 422: NOT_WAITING})
 @api()
 async def cancel(request: Request, user: UserView) -> dict[str, Any]:
+    """Cancel a post
+
+    Cancels every delivery that has not gone out.
+    """
     data, post_id = await _body(request), _post_id(request)
     count = await run_in_threadpool(console_of(request).queue(user.name).cancel, post_id, _text(data, "reason"))
     return {"id": post_id, "cancelled": count}
 
 
+@declare(body="Reschedule", response="Moved", errors={400: "", 404: "There is no such post.", 422: NOT_WAITING})
 @api()
 async def reschedule(request: Request, user: UserView) -> dict[str, Any]:
+    """Move a post's waiting deliveries
+
+    Moves the deliveries still waiting (queued or retrying).
+    """
     console, data, post_id = console_of(request), await _body(request), _post_id(request)
     at, channel = _text(data, "at", required=True) or "", _text(data, "channel")
 
@@ -351,8 +458,25 @@ async def reschedule(request: Request, user: UserView) -> dict[str, Any]:
     return {"id": post_id, "moved": await run_in_threadpool(act)}
 
 
+@declare(
+    response="CoverageList",
+    answer="The items.",
+    errors={400: "A parameter could not be read.", 404: "There is no such campaign.", 422: "A time could not be read."},
+    parameters=[
+        query_param("campaign", "Only this campaign; its time zone reads `from` and `to`."),
+        query_param("outlet", "Only this outlet."),
+        query_param("from", "Published at or after this time."),
+        query_param("to", "Published before this time."),
+        query_param("limit", "At most this many items.", type="integer", default=1000, maximum=10000),
+    ],
+)
 @api()
 async def coverage_list(request: Request, user: UserView) -> dict[str, Any]:
+    """List coverage items
+
+    What outlets carried about campaigns (found by the tracker or added by hand), oldest first; removed items are
+    left out.
+    """
     console, query = console_of(request), request.query_params
     zone = console.zone_of(query.get("campaign"))
     where = CoverageFilter(
@@ -366,9 +490,27 @@ async def coverage_list(request: Request, user: UserView) -> dict[str, Any]:
     return {"coverage": [_coverage(row) for row in rows]}
 
 
+@declare(
+    body="NewCoverage",
+    body_required=True,
+    response="Created",
+    status=201,
+    answer="Added.",
+    errors={
+        400: "The body is not a JSON object, or a field is missing or has the wrong type.",
+        404: "There is no such campaign or outlet.",
+        422: "Refused: no campaign named while there are several, an empty title, a link that is not http(s), a "
+        "date outside the campaign's (unless `force`), or a time that cannot be read.",
+    },
+)
 @api(status=201)
 async def coverage_add(request: Request, user: UserView) -> dict[str, Any]:
-    """Coverage found by hand, through the tracker's ``add_manual`` (the event log names the token's user)."""
+    """Add coverage found by hand
+
+    Coverage that no feed carries (print, a notice board, a broadcast), recorded through the tracker's
+    ``add_manual`` as ``publisher coverage add`` records it, in the event log under the token's user. The outlet must
+    exist (add it with ``publisher outlet add`` or on the Outlets page).
+    """
     console, data = console_of(request), await _body(request)
     campaign, published = _text(data, "campaign"), _text(data, "published")
     outlet, title = _text(data, "outlet", required=True) or "", _text(data, "title", required=True) or ""
@@ -393,17 +535,58 @@ async def coverage_add(request: Request, user: UserView) -> dict[str, Any]:
     return {"id": await run_in_threadpool(act)}
 
 
+@declare(
+    body="Removal",
+    response="Removed",
+    answer="Removed.",
+    errors={404: "There is no such coverage item (or it was removed already)."},
+)
 @api(Role.APPROVER)
 async def coverage_remove(request: Request, user: UserView) -> dict[str, Any]:
+    """Remove a coverage item
+
+    For a false match. The item is kept out of every list and report, and later tracker passes do not add it back.
+    """
     console, data, item_id = console_of(request), await _body(request), request.path_params["item_id"]
     reason = _text(data, "reason")
     await run_in_threadpool(remove_coverage, console.store, item_id, console.clock.now(), user.name, reason)
     return {"id": item_id, "removed": True}
 
 
+@declare(
+    answer="The report, with `Content-Disposition: attachment` and its file name.",
+    content=REPORT_FILES,
+    errors={
+        404: "There is no such campaign.",
+        422: "An unknown format or language, no campaign named while there are several, a time that cannot be "
+        "read, or an empty period.",
+    },
+    parameters=[
+        query_param("campaign", "The campaign (may be left out when there is only one)."),
+        query_param(
+            "format",
+            "csv (a zip of one CSV file per table), xlsx, json, md or html.",
+            type="string",
+            enum=["csv", "xlsx", "json", "md", "html"],
+            default="json",
+        ),
+        query_param(
+            "lang",
+            "The report's language (default: `[reports] language`).",
+            type="string",
+            enum=["zh", "zh-Hant", "en"],
+        ),
+        query_param("from", "From this day or time, in the campaign's zone (default: its start)."),
+        query_param("to", "Up to this time; a date alone includes that whole day (default: now)."),
+    ],
+)
 @api()
 async def report(request: Request, user: UserView) -> Response:
-    """A campaign's report as a file (``format``: csv (a zip), xlsx, json, md or html), streamed."""
+    """Download a campaign's report
+
+    The report ``publisher report`` writes (figures and summary paragraph, coverage per outlet and over time, every
+    item, our posts), written now and streamed as an attachment; ``format``: csv (a zip), xlsx, json, md or html.
+    """
     console, query = console_of(request), request.query_params
     wanted = await run_in_threadpool(
         order,

@@ -26,7 +26,7 @@ from publisher.web import api
 from publisher.web.auth import console_of
 from publisher.web.console import Console
 from publisher.web.health import Healthz
-from publisher.web.i18n import translator
+from publisher.web.i18n import say, translator
 from publisher.web.limits import BodyLimit, Shield
 from publisher.web.pages import (
     account,
@@ -114,9 +114,9 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     except Exception:  # the session's user cannot be looked up (the database is away): the console's language
         t = translator(console.web.language)
     if isinstance(exc, NotFoundError):
-        status, message = 404, console.redact(str(exc))
+        status, message = 404, console.redact(say(t, exc))
     elif isinstance(exc, PublisherError):
-        status, message = 422, console.redact(str(exc))
+        status, message = 422, console.redact(say(t, exc))
     elif isinstance(exc, UnicodeError):
         status, message = 400, t("The request holds text that is not valid Unicode (a lone surrogate); correct it.")
     elif isinstance(exc, OverflowError | RecursionError):

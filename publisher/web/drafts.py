@@ -34,6 +34,7 @@ class Draft:
     channels: list[str] = dataclasses.field(default_factory=list)
     at: str = ""  # "YYYY-MM-DDTHH:MM" (a datetime-local input) in the campaign's zone
     asap: bool = False
+    event_at: str = ""  # when the event itself happens (SMS event_date), same form and zone as ``at``
     link: str = ""
     images: list[str] = dataclasses.field(default_factory=list)
     tags: list[str] = dataclasses.field(default_factory=list)
@@ -56,6 +57,7 @@ class Draft:
             channels=chosen,
             at=text("at"),
             asap=text("asap") in ("1", "on", "true"),
+            event_at=text("event_at"),
             link=text("link"),
             images=[line.strip() for line in text("images").splitlines() if line.strip()],
             tags=[tag.strip() for tag in text("tags").replace("，", ",").split(",") if tag.strip()],
@@ -75,6 +77,7 @@ class Draft:
             campaign=post.campaign.name if post.campaign else "",
             channels=[d.channel.name for d in post.deliveries],
             at=due.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M") if due else "",
+            event_at=post.event_at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M") if post.event_at else "",
             link=post.link or "",
             images=list(post.images or []),
             tags=list(post.tags or []),
@@ -100,9 +103,17 @@ class Draft:
             images=self.images,
             tags=self.tags,
             author=author,
+            event_at=parse_time(self.event_at, zone) if self.event_at else None,
             overrides={c: {"body": text} for c, text in self.overrides.items() if c in self.channels},
             ignore_quiet_hours=self.confirm_quiet,  # the person ticked "send at this time anyway"
         )
+
+    def _event_at(self, zone: str) -> datetime | None:
+        """The event time for a preview: an unreadable one is refused on submit, not here."""
+        try:
+            return parse_time(self.event_at, zone) if self.event_at else None
+        except ValidationError:
+            return None
 
     def probe(self, zone: str) -> Post:
         """An unsaved post with these fields, for adapters to render."""
@@ -113,6 +124,7 @@ class Draft:
             images=self.images,
             tags=self.tags,
             overrides={c: {"body": text} for c, text in self.overrides.items()},
+            event_at=self._event_at(zone),
         )
         if self.campaign:
             post.campaign = Campaign(name=self.campaign, timezone=zone)

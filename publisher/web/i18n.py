@@ -6,12 +6,14 @@ before signing in it is the one chosen on the sign-in page, else the browser's, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
+from publisher.errors import PublisherError
 from publisher.web.messages import ZH
 
-__all__ = ["Translate", "choose_language", "translator"]
+__all__ = ["Translate", "choose_language", "event_note", "say", "translator"]
 
 Translate = Callable[..., str]
 
@@ -36,3 +38,37 @@ def choose_language(chosen: str | None, accept_language: str | None, default: st
         if tag.startswith("en"):
             return "en"
     return default
+
+
+def say(t: Translate, error: BaseException) -> str:
+    """A refusal from the core in the reader's language: its template translated when it was made with
+    ``PublisherError.of``, else its message as written."""
+    if isinstance(error, PublisherError) and error.template:
+        return t(error.template, **error.params)
+    return str(error)
+
+
+#: the fixed shapes in which the core words the reasons of its own history events (publisher.queue, the store's
+#: claims), each with its English template in the catalogue; a person's note or a platform's error matches none and
+#: is shown as written
+_EVENT_NOTES = [
+    (re.compile(r"attempt (?P<n>\d+)"), "attempt {n}"),
+    (
+        re.compile(r"due (?P<when>.+?) on (?P<channels>[^;]+); waits for approval"),
+        "due {when} on {channels}; waits for approval",
+    ),
+    (re.compile(r"due (?P<when>.+?) on (?P<channels>[^;]+)"), "due {when} on {channels}"),
+    (re.compile(r"cancelled"), "cancelled"),
+    (re.compile(r"rejected: (?P<reason>.*)", re.S), "rejected: {reason}"),
+    (re.compile(r"replaced by post (?P<id>\d+)"), "replaced by post {id}"),
+    (re.compile(r"replaces post (?P<id>\d+)"), "replaces post {id}"),
+]
+
+
+def event_note(t: Translate, reason: str) -> str:
+    """A history event's reason in the reader's language when the core wrote it in one of its fixed shapes."""
+    for shape, template in _EVENT_NOTES:
+        found = shape.fullmatch(reason)
+        if found:
+            return t(template, **found.groupdict())
+    return reason

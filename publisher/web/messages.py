@@ -25,6 +25,25 @@ ZH: dict[str, str] = {
     "Sign in": "登录",
     "Sign out": "退出",
     "Back to the queue": "返回发布队列",
+    "paused automatically after repeated failures": "连续失败后自动暂停",
+    "paused by {who}": "由 {who} 暂停",
+    # --- the core's own history notes (publisher.web.i18n.event_note) ---
+    "attempt {n}": "第 {n} 次尝试",
+    "due {when} on {channels}": "计划于 {when} 发往 {channels}",
+    "due {when} on {channels}; waits for approval": "计划于 {when} 发往 {channels}；等待审批",
+    "rejected: {reason}": "已驳回：{reason}",
+    "replaced by post {id}": "被稿件 {id} 取代",
+    "replaces post {id}": "取代稿件 {id}",
+    # --- the core's refusals (PublisherError.of templates; the console shows them without the CLI's flags) ---
+    "choose at least one channel": "请至少选择一个渠道",
+    "the post needs a title": "稿件需要标题",
+    "{at} is in the past; choose a later time": "{at} 已经过去，请选择更晚的时间",
+    "unknown channel {names}: configured channels are {known}": "没有渠道 {names}；已配置的渠道：{known}",
+    "cannot read the time {text!r}: write it as YYYY-MM-DD HH:MM (in {timezone}) "
+    "or in ISO 8601 with an offset, e.g. 2026-12-01T16:00+08:00": (
+        "无法识别时间 {text!r}：请写成“年-月-日 时:分”（{timezone} 时间），如 2026-12-01 16:00，"
+        "或带时区偏移，如 2026-12-01T16:00+08:00"
+    ),
     # --- roles ---
     "editor": "编辑",
     "approver": "审批人",
@@ -123,6 +142,9 @@ ZH: dict[str, str] = {
     "When": "时间",
     "Date and time": "日期和时间",
     "As soon as possible": "尽快发送",
+    "Event date": "活动日期",
+    "event: {when}": "活动日期：{when}",
+    "Event date (for SMS templates' event_date; not the send time)": "活动日期（供短信模板填写活动日期，不是发送时间）",
     "Send at this time anyway, although it is outside some channels' posting hours": (
         "仍在此时发送（尽管不在部分渠道的发布时段内）"
     ),
@@ -131,7 +153,7 @@ ZH: dict[str, str] = {
     "Images, link and tags": "图片、链接和标签",
     "Add images (PNG, JPEG, GIF or WebP)": "添加图片（PNG、JPEG、GIF 或 WebP）",
     "Images (uploaded media:… references or https:// addresses, one per line)": (
-        "图片（已上传的 media:… 引用或 https:// 地址，每行一个）"
+        "图片（已上传图片的引用或网址，每行一个）"
     ),
     "Link to the full article": "全文链接",
     "Tags (comma-separated)": "标签（用逗号分隔）",
@@ -327,9 +349,7 @@ ZH: dict[str, str] = {
     "Add an outlet": "添加媒体",
     "city, province, national…": "市级、省级、国家级……",
     "Feeds (one a line: an http(s) address, or an RSSHub route such as rsshub:/weibo/user/1195230310; "
-    "none for a paper)": (
-        "订阅源（每行一个：http(s) 地址，或 RSSHub 路由，如 rsshub:/weibo/user/1195230310；报纸可不填）"
-    ),
+    "none for a paper)": ("订阅源（每行一个：网址，或 RSSHub 路由，如 rsshub:/weibo/user/1195230310；报纸可不填）"),
     "Outlet {name} added with {count} feeds.": "已添加媒体 {name}（{count} 个订阅源）。",
     "Outlet {name} removed; its coverage is kept.": "已移除媒体 {name}，其报道已保留。",
     # --- reports ---
@@ -339,7 +359,7 @@ ZH: dict[str, str] = {
         "日期按活动所在时区计。不填则从活动开始统计到现在。"
     ),
     "Format": "格式",
-    "CSV (a zip of one file per table)": "CSV（每张表一个文件，打包为 zip）",
+    "CSV (a zip of one file per table)": "CSV（每张表一个文件，打包为 ZIP）",
     "Excel (XLSX)": "Excel（XLSX）",
     "JSON": "JSON",
     "Markdown": "Markdown",
@@ -407,7 +427,7 @@ ZH: dict[str, str] = {
     "Recurring posts: each occurrence becomes a post a day ahead, to be seen and approved before it goes out.": (
         "定时发布：每次发布提前一天生成稿件，便于在发出前查看和审批。"
     ),
-    "When (cron)": "时间（cron）",
+    "When (cron)": "时间（cron 表达式）",
     "Next": "下一次",
     "No schedule yet.": "还没有定时发布。",
     "Add a schedule": "添加定时发布",
@@ -459,4 +479,247 @@ ZH: dict[str, str] = {
     "Send it again now? Only once the cause of the failure is fixed.": "现在重新发送？请先确认失败原因已解决。",
     "Queued {count} failed deliveries to be sent again now.": "已将 {count} 个发送失败的渠道重新排队，立即发送。",
     "Even outside the campaign's dates": "即使不在活动日期内",
+    # --- the command line (publisher/cli: its output, table headings and the commands' short help) ---
+    "Usage: ": "用法：",
+    "Options": "选项",
+    "Commands": "命令",
+    "Show this message and exit.": "显示此帮助并退出。",
+    "Show the version and exit.": "显示版本号并退出。",
+    "Publicity scheduler: queue activity reports and send them to every channel on time.": (
+        "宣传发布助手：将活动报道排入队列，按时发送到各个渠道。"
+    ),
+    "Config file (default: $PUBLISHER_CONFIG, ./publisher.toml).": (
+        "配置文件（默认：$PUBLISHER_CONFIG、./publisher.toml）。"
+    ),
+    "Who is acting, for the event log (default: $USER).": "操作人，记入事件日志（默认：$USER）。",
+    "Print JSON instead of a table.": "输出 JSON 而不是表格。",
+    "error: {message}": "错误：{message}",
+    # the command-line hints after a core refusal (``PublisherError.of(..., cli=...)``)
+    "(--title, or `title:` in the file's front matter)": "（用 --title，或在文件的 front matter 中写 `title:`）",
+    "with --channel NAME (see `publisher channel list`)": "：用 --channel 渠道名 指定（见 `publisher channel list`）",
+    "or use --now": "，或使用 --now",
+    "(none)": "（无）",
+    "(no limit)": "（不限）",
+    "awaiting approval": "待审批",
+    "queued post {id} on {channels}": "稿件 {id} 已排入队列，渠道：{channels}",
+    "{channel}: {when} is {why}; waits until {until}": "{channel}：{when} {why}，将等到 {until}",
+    "{held} (--ignore-quiet-hours sends it then anyway)": "{held}（加 --ignore-quiet-hours 则仍在该时间发送）",
+    "post {id}: {title}": "稿件 {id}：{title}",
+    "campaign: {campaign}   state: {state}   approval: {approval}": (
+        "活动：{campaign}   状态：{state}   审批：{approval}"
+    ),
+    "history:": "历史记录：",
+    "{channel}: cannot render: {error}": "{channel}：无法生成：{error}",
+    "cancelled post {id} ({count} deliveries)": "稿件 {id} 已取消（{count} 个投递）",
+    "moved {count} deliveries of post {id} to {when}": "已将稿件 {id} 的 {count} 个投递改到 {when}",
+    "resolved {count} deliveries of post {id}: {action}": "已处理稿件 {id} 的 {count} 个投递：{action}",
+    "queued {count} failed deliveries of post {id} to be sent again now": (
+        "已将稿件 {id} 的 {count} 个发送失败的投递重新排队，立即发送"
+    ),
+    "approved post {id}": "稿件 {id} 已批准",
+    "rejected post {id}": "稿件 {id} 已驳回",
+    "{name} paused": "{name} 已暂停",
+    "{name} resumed": "{name} 已恢复",
+    "database ready: {database} (schema {revision})": "数据库已就绪：{database}（结构版本 {revision}）",
+    "config: {source}; channels: {channels}": "配置：{source}；渠道：{channels}",
+    "{count} deliveries tried": "已尝试 {count} 个投递",
+    "daemons: {count} alive": "守护进程：{count} 个存活",
+    ", {count} silent (no heartbeat for {seconds} s)": "，{count} 个无响应（{seconds} 秒没有心跳）",
+    "leases:": "租约：",
+    "queue:": "队列：",
+    ", approval by someone other than the author": "，须由作者以外的人审批",
+    ", approval required": "，需审批",
+    "campaign {name} added ({zone}{approval})": "活动 {name} 已添加（{zone}{approval}）",
+    "campaign {name} changed": "活动 {name} 已修改",
+    "campaign {name} ends {when}": "活动 {name} 于 {when} 结束",
+    "{count} of its posts still wait to go out after the end: cancel them with `publisher post cancel`": (
+        "仍有 {count} 篇稿件将在结束后发出：可用 `publisher post cancel` 取消"
+    ),
+    "never": "无",
+    "schedule {name} added; next: {when}": "定时发布 {name} 已添加；下一次：{when}",
+    "schedule {name} resumed; next: {when}": "定时发布 {name} 已恢复；下一次：{when}",
+    "schedule {name} paused": "定时发布 {name} 已暂停",
+    "schedule {name} changed": "定时发布 {name} 已修改",
+    "schedule {name} deleted": "定时发布 {name} 已删除",
+    "; cancelled {count} posts it had made ahead": "；已取消其提前生成的 {count} 篇稿件",
+    "; made {count} posts again": "；重新生成了 {count} 篇稿件",
+    "no admin yet: create one with `publisher user add NAME --role admin`": (
+        "还没有管理员：请用 `publisher user add 用户名 --role admin` 创建"
+    ),
+    "web console on {url} (Ctrl-C to stop)": "网页控制台：{url}（按 Ctrl-C 停止）",
+    "user {name} added ({role})": "用户 {name} 已添加（{role}）",
+    "password of {name} changed": "{name} 的密码已修改",
+    "token {id} ({label}) for {name}: keep it secret; it is not shown again": (
+        "令牌 {id}（{label}）属于 {name}：请妥善保密，它不会再次显示"
+    ),
+    "token {id} revoked": "令牌 {id} 已吊销",
+    "outlet {name} removed (its coverage is kept)": "媒体 {name} 已移除（其报道已保留）",
+    "coverage item {id} added": "已添加第 {id} 条报道",
+    "coverage item {id} removed: {title}": "已删除第 {id} 条报道：{title}",
+    "rematched the stored entries: {count} new coverage items": "已按新规则重新匹配已存条目：新增 {count} 条报道",
+    # table headings
+    "column.action": "操作",
+    "column.active": "有效",
+    "column.actor": "操作人",
+    "column.approval": "审批",
+    "column.approver": "审批人",
+    "column.at": "时间",
+    "column.attempts": "尝试次数",
+    "column.channel": "渠道",
+    "column.channels": "渠道",
+    "column.created": "创建时间",
+    "column.cron": "cron",
+    "column.daemon": "守护进程",
+    "column.deliveries": "投递",
+    "column.due": "计划时间",
+    "column.due_now": "到期",
+    "column.end": "结束",
+    "column.error": "错误",
+    "column.expired": "已过期",
+    "column.failed": "失败",
+    "column.feed": "订阅源",
+    "column.group": "分组",
+    "column.id": "编号",
+    "column.in_flight": "发送中",
+    "column.kind": "类型",
+    "column.label": "标签",
+    "column.language": "语言",
+    "column.last_error": "最近错误",
+    "column.last_login": "最近登录",
+    "column.last_seen": "最近活动",
+    "column.last_success": "最近成功",
+    "column.last_used": "最近使用",
+    "column.late_by": "延迟",
+    "column.leases": "租约",
+    "column.limit": "长度上限",
+    "column.link": "链接",
+    "column.matched_by": "匹配依据",
+    "column.name": "名称",
+    "column.next_poll": "下次抓取",
+    "column.outlet": "媒体",
+    "column.owner": "持有者",
+    "column.post": "稿件",
+    "column.published": "刊发时间",
+    "column.reason": "原因",
+    "column.revoked": "已吊销",
+    "column.role": "角色",
+    "column.score": "得分",
+    "column.sending": "发送中",
+    "column.sent": "已发送",
+    "column.start": "开始",
+    "column.started": "启动时间",
+    "column.state": "状态",
+    "column.status": "状态",
+    "column.tier": "级别",
+    "column.timezone": "时区",
+    "column.title": "标题",
+    "column.to": "变为",
+    "column.token": "令牌",
+    "column.uncertain": "待确认",
+    "column.until": "到期时间",
+    "column.url": "网址",
+    "column.user": "用户",
+    "column.waiting": "等待中",
+    # the commands' short help (the first sentence of each command's help)
+    "Copy the whole database into FILE, safely while daemons run.": "把整个数据库复制到 FILE（守护进程运行时也安全）。",
+    "Campaigns: a series of posts with a time zone and an approval rule.": "活动：一组有时区和审批规则的稿件。",
+    "Add a campaign.": "添加活动。",
+    "Change a campaign: its zone, dates or approval rule.": "修改活动：时区、日期或审批规则。",
+    "End a campaign: no post of it may be queued after its end.": "结束活动：结束后不能再为它排入稿件。",
+    "List campaigns.": "列出活动。",
+    "Show or set a campaign's keyword rules for the coverage tracker (given lists replace the old ones).": (
+        "查看或设置活动用于媒体报道追踪的关键词规则（给出的列表替换原有列表）。"
+    ),
+    "Configured channels: health, pause, resume, test.": "已配置的渠道：状态、暂停、恢复、测试。",
+    "Configured channels with their health: healthy, failing (its last error is newer than its last success) or "
+    "paused.": "已配置的渠道及其状态：正常、出错（最近错误晚于最近成功）或已暂停。",
+    "Stop sending to a channel; its deliveries wait.": "停止向某渠道发送，其投递将等待。",
+    "Send to a paused channel again (after renewing its token, say).": "恢复向已暂停的渠道发送（例如更新令牌之后）。",
+    "Make a harmless authenticated call to a channel and print a verdict.": (
+        "向渠道发出一次无害的认证调用，并给出结论。"
+    ),
+    "Coverage items: what outlets carried about a campaign.": "媒体报道：各媒体对某个活动的报道。",
+    "Record coverage found by hand: print, a notice board, a broadcast (the same item twice is refused).": (
+        "登记手动发现的报道：纸媒、公告栏、广播（同一条报道不能登记两次）。"
+    ),
+    "Coverage items by publication time, with why each matched.": "按刊发时间列出报道，并说明每条的匹配依据。",
+    "Remove a coverage item (a false match); later passes do not add it back.": (
+        "删除一条报道（误匹配）；之后的抓取不会再把它加回来。"
+    ),
+    "Queue a short sample campaign, send it to the outbox, and show what went where.": (
+        "排入一个简短的示例活动，发送到发件箱，并显示各条内容发往何处。"
+    ),
+    "Send everything due now, then exit.": "发送所有已到时间的内容，然后退出。",
+    "Create the database, or upgrade it to this version.": "创建数据库，或将其升级到当前版本。",
+    "Outside outlets whose coverage is counted, and their feeds.": "统计其报道的外部媒体及其订阅源。",
+    "Add an outlet (a paper needs no feed), or more feeds to one added before.": (
+        "添加媒体（报纸无需订阅源），或为已有媒体添加订阅源。"
+    ),
+    "Outlets with each feed's health: last success, last error, next poll.": (
+        "列出媒体及各订阅源的状态：最近成功、最近错误、下次抓取。"
+    ),
+    "Stop polling an outlet.": "停止抓取某个媒体。",
+    "Fetch and read each of an outlet's feeds now, and print a verdict.": (
+        "立即抓取并读取某媒体的每个订阅源，并给出结论。"
+    ),
+    "Queue, list, approve and manage posts.": "排入、列出、审批和管理稿件。",
+    "Queue a post on one or more channels.": "将稿件排入一个或多个渠道。",
+    "Approve a post waiting for approval; it then goes out when due.": "批准等待审批的稿件，到时间后发出。",
+    "Cancel every delivery of a post that has not gone out.": "取消稿件所有尚未发出的投递。",
+    "List deliveries by due time.": "按计划时间列出投递。",
+    "Each channel's rendering of a post, with its counted length against the channel's limit.": (
+        "稿件在各渠道的呈现，以及按渠道规则计算的长度与上限。"
+    ),
+    "Reject a post waiting for approval; nothing of it goes out.": "驳回等待审批的稿件，其任何内容都不会发出。",
+    "Move a post's waiting deliveries to another time.": "将稿件等待中的投递改到另一个时间。",
+    "Settle an `uncertain` delivery: a person checked the channel.": "处理“待确认”的投递：由人核实渠道后确认。",
+    "Send a post's failed deliveries again, now, once the cause is fixed (a token renewed, a group id corrected).": (
+        "在失败原因解决后（如令牌已更新、群号已更正），立即重新发送稿件中发送失败的投递。"
+    ),
+    "A post with every delivery and its history.": "查看稿件及其每个投递和历史记录。",
+    "Write a campaign's coverage report: outlets, timeline, every item, our posts, and the summary paragraph.": (
+        "生成活动的媒体报道报表：媒体、时间线、每条报道、我方稿件和工作小结。"
+    ),
+    "Replace the configured database with the backup FILE, then migrate it to this version.": (
+        "用备份文件 FILE 替换所配置的数据库，然后迁移到当前版本。"
+    ),
+    "Run the daemon: send what is due, when it is due.": "运行守护进程：按时发送到期的内容。",
+    "Recurring posts from a template.": "按模板定时发布的稿件。",
+    "Add a recurring post.": "添加定时发布。",
+    "Delete a schedule for good (the posts that went out stay, with their history).": (
+        "永久删除定时发布（已发出的稿件及其历史记录会保留）。"
+    ),
+    "Change a schedule; the posts it made ahead that have not gone out are made again from the new template.": (
+        "修改定时发布；已提前生成但尚未发出的稿件将按新模板重新生成。"
+    ),
+    "List recurring schedules.": "列出定时发布。",
+    "Stop a schedule making posts (the posts it made ahead that have not gone out are cancelled).": (
+        "暂停定时发布（已提前生成但尚未发出的稿件将被取消）。"
+    ),
+    "Start a paused schedule again, from now (what it missed while paused is not made late).": (
+        "从现在起恢复已暂停的定时发布（暂停期间错过的不会补发）。"
+    ),
+    "Show the daemons that are alive (heartbeats), their leases, and the queue's depth and lateness per channel.": (
+        "显示存活的守护进程（心跳）、其租约，以及各渠道队列的长度和延迟。"
+    ),
+    "Poll the outlets' feeds and record coverage (`publisher run` does this by itself when feeds are due).": (
+        "抓取各媒体的订阅源并记录报道（`publisher run` 会在到时间时自动执行）。"
+    ),
+    "People who sign in to the web console, and their API tokens.": "登录网页控制台的用户及其 API 令牌。",
+    "Add a person who can sign in (the first should be an admin).": "添加可登录的用户（第一个应为管理员）。",
+    "People who can sign in, with their roles.": "列出可登录的用户及其角色。",
+    "Set a person's password (their sessions end).": "设置用户的密码（其登录会话将结束）。",
+    "API tokens: other tools act as a person through the JSON API with one.": (
+        "API 令牌：其他工具凭令牌通过 JSON API 以某个用户的身份操作。"
+    ),
+    "Make a token for NAME and print it once (only its hash is stored).": (
+        "为 NAME 创建令牌并只显示一次（只保存其哈希）。"
+    ),
+    "Tokens (of NAME, or everyone's), without their secret part.": "列出令牌（NAME 的或所有人的），不含其秘密部分。",
+    "Revoke a token by its id (see `user token list`): it stops working at once.": (
+        "按编号吊销令牌（见 `user token list`）：立即失效。"
+    ),
+    "Serve the web console alone (`publisher run` also serves it, beside the daemon).": (
+        "单独运行网页控制台（`publisher run` 也会在守护进程旁提供它）。"
+    ),
 }

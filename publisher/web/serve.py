@@ -72,6 +72,7 @@ class EmbeddedConsole:
     def __init__(self, app: Starlette, web: WebSettings, sock: socket.socket | None = None) -> None:
         self.web = web
         self.sock = sock
+        self.url = f"http://{web.host}:{web.port}/"  # said in the daemon's one start line
         self.server = _QuietServer(_config(app, web.host, web.port))
         self.task: asyncio.Task[None] | None = None
 
@@ -102,14 +103,13 @@ async def start_console(
     if settings.web is None or not settings.web.enabled:
         return None
     try:
-        sock = listen(settings.web.host, settings.web.port)  # before "web.start": a taken port is said, not announced
+        sock = listen(settings.web.host, settings.web.port)  # first: a taken port is said, not announced
     except ValidationError as exc:
         log_event("web.unavailable", logging.WARNING, reason=f"{exc}; the daemon goes on without the console")
         return None
     console = Console.build(settings, store, clock, adapters=adapters)
     embedded = EmbeddedConsole(create_app(console), settings.web, sock)
-    embedded.start()
-    log_event("web.start", url=f"http://{settings.web.host}:{settings.web.port}/")
+    embedded.start()  # announced by the daemon's one start line (``daemon.start console=...``)
     return embedded
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 import jinja2
@@ -10,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from publisher import __version__
+from publisher.reports.labels import tier as tier_label
 from publisher.times import local
 from publisher.web import csrf
 from publisher.web.auth import console_of, current_user
@@ -87,6 +89,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "flashes": request.session.pop("flash", []),
         "team_zone": console.timezone,
         "local": local,
+        "tier": functools.partial(tier_label, language),  # an outlet's tier in words, as the reports say it
         "version": __version__,
         "Role": Role,
     }

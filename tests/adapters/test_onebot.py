@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters import AdapterConfigError, CredentialsRejected, Permanent, PostContent, Retryable, Uncertain
+from adapters import AdapterConfigError, CredentialsRejected, Permanent, PostContent, Retryable
 from adapters.onebot import OneBotAdapter
 from tests.fakes import serve
 from tests.fakes.images import MemoryImages, png
@@ -55,44 +55,6 @@ async def test_text_that_looks_like_a_cq_code_stays_literal() -> None:
         await adapter.publish(adapter.render(post), "k")
     segments = fake.accepted[0]["message"]
     assert segments == [{"type": "text", "data": {"text": "通知\n\n[CQ:at,qq=all] 请大家注意 ["}}]
-
-
-@pytest.mark.parametrize(
-    ("fault", "error", "after", "landed"),
-    [
-        ("rate_limit", Retryable, 5.0, 0),
-        ("unavailable", Retryable, None, 0),
-        ("server_error", Uncertain, None, 0),
-        ("auth", CredentialsRejected, None, 0),
-        ("timeout", Uncertain, None, 1),
-        ("drop", Uncertain, None, 1),
-        ("malformed", Uncertain, None, 1),
-    ],
-)
-async def test_faults_map_to_error_classes(fault: str, error: type, after: float | None, landed: int) -> None:
-    fake = FakeOneBot()
-    fake.inject(fault)
-    async with serve(fake.app()) as base, httpx.AsyncClient() as client:
-        adapter = make(fake, base, client, timeout=0.3)
-        with pytest.raises(error) as caught:
-            await adapter.publish(adapter.render(POST), "k")
-        if error is Retryable:
-            assert caught.value.after == after
-        assert len(fake.accepted) == landed
-        await adapter.publish(adapter.render(POST), "k")  # the fault was one request only
-    assert len(fake.accepted) == landed + 1
-
-
-async def test_a_lost_answer_is_uncertain_because_the_message_already_exists() -> None:
-    fake = FakeOneBot()
-    fake.inject("drop")
-    async with serve(fake.app()) as base, httpx.AsyncClient() as client:
-        adapter = make(fake, base, client)
-        with pytest.raises(Uncertain):
-            await adapter.publish(adapter.render(POST), "k")
-    # QQ has no idempotency key: resending would post twice, so the dispatcher must not
-    assert adapter.idempotency == "none"
-    assert len(fake.accepted) == 1
 
 
 @pytest.mark.parametrize("style", ["http", "retcode"])

@@ -17,7 +17,6 @@ from aiohttp import web
 
 from adapters.article import excerpt, slug_for
 from adapters.base import (
-    AdapterConfigError,
     CredentialsRejected,
     Permanent,
     PostContent,
@@ -158,20 +157,6 @@ async def test_a_draft_is_found_and_its_twin_trashed_too(fake: FakeWordPress) ->
     assert receipt.url == fake.accepted[0]["link"]
 
 
-@pytest.mark.parametrize(
-    ("fault", "error", "after"),
-    [("rate_limit", Retryable, 30.0), ("unavailable", Retryable, 600.0), ("server_error", Uncertain, None)],
-)
-async def test_error_answers_on_the_post(
-    fake: FakeWordPress, site: WordPressAdapter, fault: str, error: type, after: float | None
-) -> None:
-    fake.inject(fault)
-    with pytest.raises(error) as caught:
-        await site.publish(site.render(POST), "k")
-    assert getattr(caught.value, "after", None) == after
-    assert fake.accepted == []
-
-
 async def test_failures_before_the_post_are_retryable(fake: FakeWordPress) -> None:
     post = PostContent(title="t", body="b", images=(IMAGES.add(png(), "a.png"),))
     async with running(fake) as (adapter, _):  # no terms: the upload is the first request
@@ -295,27 +280,6 @@ async def test_a_redirect_means_the_api_is_elsewhere() -> None:
             await adapter.check()
 
 
-@pytest.mark.parametrize(
-    ("change", "key"),
-    [
-        ({"url": None}, "url"),
-        ({"url": "example.org"}, "url"),
-        ({"username": None}, "username"),
-        ({"app_password_env": None}, "app_password_env"),
-        ({"app_password_env": "UNSET"}, "app_password_env"),
-        ({"status": "future"}, "status"),
-        ({"categories": "News"}, "categories"),
-        ({"create_terms": "yes"}, "create_terms"),
-        ({"timeout": 0}, "timeout"),
-    ],
-)
-def test_config_errors_name_the_key(change: dict[str, Any], key: str) -> None:
-    options = {k: v for k, v in {**GOOD, **change}.items() if v is not None}
-    with pytest.raises(AdapterConfigError) as caught:
-        WordPressAdapter("site", options, client=httpx.AsyncClient(), env={"P": "pw"})
-    assert caught.value.key == key
-
-
 def test_the_example_config_builds_an_adapter() -> None:
     table = tomllib.loads((ROOT / "config/channels/wordpress.toml").read_text(encoding="utf-8"))["channels"]["website"]
     options = {k: v for k, v in table.items() if k not in ("kind", "concurrency", "rate_per_minute")}
@@ -373,3 +337,52 @@ def test_excerpt_limits_and_graphemes() -> None:
     assert excerpt("x" * 150 + " See https://example.org/a.b?c=1 now") == "x" * 150 + " See…"
     assert excerpt("见" * 150 + "https://example.org/" + "a" * 50) == "见" * 150 + "…"
     assert excerpt("A" * 100 + " v1.2 is out. " + "b" * 100) == "A" * 100 + " v1.2 is out."
+
+
+# --- the example works on a fresh site; a wrong password and a missing category say so (issue 12) ---------------------
+
+
+async def test_a_wrong_application_password_says_so() -> None:
+    fake = FakeWordPress()
+    async with serve(fake.app()) as base, httpx.AsyncClient() as client:
+        options, _ = fake.channel_options(base)
+        wrong = WordPressAdapter("site", options, client=client, env={"WP_APP_PASSWORD": "wrong wrong wrong"})
+        refused = "WordPress refused the application password for user 'publisher': check username and app_password_env"
+        for attempt in (wrong.check, lambda: wrong.publish(wrong.render(POST), "k")):
+            with pytest.raises(CredentialsRejected) as caught:
+                await attempt()
+            assert str(caught.value).startswith(refused)
+            assert "WP_ENVIRONMENT_TYPE" in str(caught.value)  # the site is on http://: the other cause
+            assert "wrong wrong" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("create_terms", "passes"), [(False, False), (True, True)])
+async def test_check_finds_the_categories_a_site_lacks(create_terms: bool, passes: bool) -> None:
+    fake = FakeWordPress(categories=("Uncategorized", "News"))
+    async with running(fake, categories=["News", "校园新闻", "Events"], create_terms=create_terms) as (adapter, _):
+        if passes:
+            assert "missing categories will be created" in await adapter.check()
+        else:
+            with pytest.raises(Permanent) as caught:
+                await adapter.check()
+            reason = str(caught.value)
+            assert "the categories '校园新闻', 'Events' do not exist on" in reason
+            assert "create_terms = true" in reason
+            assert "'News'" not in reason
+    async with running(fake, categories=["news"]) as (adapter, _):
+        assert "the categories 'news' exist" in await adapter.check()
+
+
+async def test_the_example_config_works_on_a_fresh_site() -> None:
+    """A fresh WordPress has one category, "Uncategorized" (or "未分类"), and no tags."""
+    table = tomllib.loads((ROOT / "config/channels/wordpress.toml").read_text(encoding="utf-8"))["channels"]["website"]
+    options = {k: v for k, v in table.items() if k not in ("kind", "concurrency", "rate_per_minute", "url")}
+    fake = FakeWordPress(username=table["username"], categories=("未分类",), tags=())
+    async with serve(fake.app()) as base, httpx.AsyncClient() as client:
+        env = {table["app_password_env"]: fake.app_password}
+        adapter = WordPressAdapter("website", {**options, "url": base}, client=client, env=env, images=IMAGES)
+        await adapter.check()
+        post = PostContent(title="开学典礼", body="九月一日。", tags=("开学",))
+        receipt = await adapter.publish(adapter.render(post), "k")
+    assert receipt.remote_id is not None
+    assert sorted(fake.terms["categories"].values()) == sorted(["未分类", *table["categories"]])

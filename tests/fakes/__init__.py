@@ -4,6 +4,6 @@
 runs one in a thread of its own, for synchronous tests and for daemons started as subprocesses.
 """
 
-from tests.fakes.server import serve, serve_in_thread
+from tests.fakes.server import FAULTS, Clock, Stand, StandIn, serve, serve_in_thread, stand
 
-__all__ = ["serve", "serve_in_thread"]
+__all__ = ["FAULTS", "Clock", "Stand", "StandIn", "serve", "serve_in_thread", "stand"]

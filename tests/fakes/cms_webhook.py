@@ -6,21 +6,22 @@ signature (HMAC-SHA256 over ``<timestamp>.<body>``, or over the key for a lookup
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import hmac
 import json
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
+
+from tests.fakes.server import StandIn
 
 __all__ = ["FakeCms"]
 
 
-class FakeCms:
+class FakeCms(StandIn):
     kind = "cms_webhook"
+    fault_after: ClassVar[dict[str, float]] = {"rate_limit": 20.0}
 
     def __init__(
         self,
@@ -30,32 +31,24 @@ class FakeCms:
         max_skew: int = 300,
         rate_per_minute: int | None = None,
     ) -> None:
+        super().__init__()
         self.secret, self.lookup, self.max_skew, self.rate_per_minute = secret, lookup, max_skew, rate_per_minute
-        self.accepted: list[dict[str, Any]] = []
         self.lookups: list[str] = []
-        self._faults: list[str] = []
         self._seen: list[float] = []
-        self._release = asyncio.Event()
 
-    def app(self) -> web.Application:
-        app = web.Application(middlewares=[self._middleware])
-        app.router.add_post("/api/articles", self._create)
+    def new_app(self) -> web.Application:
+        return web.Application(middlewares=[self._middleware])
+
+    def routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/api/articles", self._create)
         if self.lookup:
-            app.router.add_get("/api/articles/by-key", self._find)
-        app.on_shutdown.append(self._shutdown)
-        return app
+            router.add_get("/api/articles/by-key", self._find)
 
     def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
         options: dict[str, Any] = {"url": f"{base_url}/api/articles", "secret_env": "CMS_SECRET"}
         if self.lookup:
             options["lookup_url"] = f"{base_url}/api/articles/by-key"
         return options, {"CMS_SECRET": self.secret}
-
-    def inject(self, fault: str, count: int = 1) -> None:
-        self._faults.extend([fault] * count)
-
-    async def _shutdown(self, app: web.Application) -> None:
-        self._release.set()
 
     def _signed(self, request: web.Request, signed: bytes) -> bool:
         timestamp = request.headers.get("X-Publisher-Timestamp", "")
@@ -73,22 +66,14 @@ class FakeCms:
                 retry = str(int(60 - (now - self._seen[0])) + 1)
                 return web.json_response({"error": "rate limited"}, status=429, headers={"Retry-After": retry})
             self._seen.append(now)
-        fault = self._faults.pop(0) if self._faults else None
+        fault = self.next_fault()
         if fault == "rate_limit":
             return web.json_response({"error": "rate limited"}, status=429, headers={"Retry-After": "20"})
         if fault in ("server_error", "unavailable"):
             return web.json_response({"error": "down"}, status=500 if fault == "server_error" else 503)
         if fault == "auth":
             return web.json_response({"error": "bad signature"}, status=401)
-        response = await handler(request)
-        if fault == "timeout":
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._release.wait(), 30)
-        elif fault == "drop" and request.transport is not None:
-            request.transport.abort()
-        elif fault == "malformed":
-            return web.Response(text='{"id": 7, "url": ', content_type="application/json")
-        return response
+        return await self.misbehave(fault, request, await handler(request), '{"id": 7, "url": ')
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.read()

@@ -9,17 +9,17 @@ which the robot is blocked for 10 minutes (130101). The signature is computed he
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import hashlib
 import hmac
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
+
+from tests.fakes.server import StandIn
 
 __all__ = ["FakeDingTalk"]
 
@@ -27,8 +27,9 @@ _CONTENT = {"text": ("text", "content"), "markdown": ("markdown", "text"), "acti
 _TOO_FAST = "send too fast, exceed 20 times per minute"
 
 
-class FakeDingTalk:
+class FakeDingTalk(StandIn):
     kind = "dingtalk"
+    fault_after: ClassVar[dict[str, float]] = {"rate_limit": 600.0}  # the robot is blocked for 10 minutes
 
     def __init__(
         self,
@@ -38,18 +39,13 @@ class FakeDingTalk:
         keywords: tuple[str, ...] = (),
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.token, self.secret, self.keywords, self.clock = token, secret, keywords, clock
-        self.accepted: list[dict[str, Any]] = []
+        super().__init__(clock=clock)
+        self.token, self.secret, self.keywords = token, secret, keywords
         self._sent_at: list[float] = []
         self._blocked_until = 0.0
-        self._faults: list[str] = []
-        self._release = asyncio.Event()
 
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post("/robot/send", self._send)
-        app.on_shutdown.append(self._shutdown)
-        return app
+    def routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/robot/send", self._send)
 
     def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
         options: dict[str, Any] = {"webhook_env": "DINGTALK_WEBHOOK", "api_base": base_url}
@@ -60,12 +56,6 @@ class FakeDingTalk:
         if self.keywords:
             options["keywords"] = list(self.keywords)
         return options, env
-
-    def inject(self, fault: str, count: int = 1) -> None:
-        self._faults += [fault] * count
-
-    async def _shutdown(self, app: web.Application) -> None:
-        self._release.set()
 
     def _signature_problem(self, request: web.Request) -> str:
         if not self.secret:
@@ -79,7 +69,7 @@ class FakeDingTalk:
         return ""
 
     async def _send(self, request: web.Request) -> web.StreamResponse:
-        fault = self._faults.pop(0) if self._faults else None
+        fault = self.next_fault()
         if fault == "rate_limit":
             return _answer(130101, _TOO_FAST)
         if fault in ("server_error", "unavailable"):
@@ -118,15 +108,7 @@ class FakeDingTalk:
             return _answer(130101, _TOO_FAST)
         self._sent_at.append(now)
         self.accepted.append(body)
-        if fault == "timeout":
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._release.wait(), 30)
-        elif fault == "drop" and request.transport is not None:
-            request.transport.abort()
-            return web.Response()
-        elif fault == "malformed":
-            return web.Response(text='{"errcode":0,"errmsg":"o', content_type="application/json")
-        return _answer(0, "ok")
+        return await self.misbehave(fault, request, _answer(0, "ok"), '{"errcode":0,"errmsg":"o')
 
 
 def _answer(code: int, message: str) -> web.Response:

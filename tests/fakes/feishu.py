@@ -9,17 +9,17 @@ Answers are HTTP 200 with ``code``/``msg``/``data`` plus the legacy ``StatusCode
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import hashlib
 import hmac
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
+
+from tests.fakes.server import StandIn
 
 __all__ = ["FakeFeishu"]
 
@@ -28,8 +28,9 @@ _RATE = "frequency limited psm[lark.oapi.app_platform_runtime]appID[1500]"
 _TAGS = {"text": ("text",), "a": ("text", "href"), "at": ("user_id",), "img": ("image_key",)}
 
 
-class FakeFeishu:
+class FakeFeishu(StandIn):
     kind = "feishu"
+    fault_after: ClassVar[dict[str, float]] = {"rate_limit": 60.0}
 
     def __init__(
         self,
@@ -39,17 +40,12 @@ class FakeFeishu:
         keywords: tuple[str, ...] = (),
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.token, self.secret, self.keywords, self.clock = token, secret, keywords, clock
-        self.accepted: list[dict[str, Any]] = []
+        super().__init__(clock=clock)
+        self.token, self.secret, self.keywords = token, secret, keywords
         self._sent_at: list[float] = []
-        self._faults: list[str] = []
-        self._release = asyncio.Event()
 
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post("/open-apis/bot/v2/hook/{token}", self._send)
-        app.on_shutdown.append(self._shutdown)
-        return app
+    def routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/open-apis/bot/v2/hook/{token}", self._send)
 
     def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
         options: dict[str, Any] = {"webhook_env": "FEISHU_WEBHOOK", "api_base": base_url}
@@ -58,12 +54,6 @@ class FakeFeishu:
             options["secret_env"] = "FEISHU_SECRET"
             env["FEISHU_SECRET"] = self.secret
         return options, env
-
-    def inject(self, fault: str, count: int = 1) -> None:
-        self._faults += [fault] * count
-
-    async def _shutdown(self, app: web.Application) -> None:
-        self._release.set()
 
     def _signed(self, body: dict[str, Any]) -> bool:
         if not self.secret:
@@ -76,7 +66,7 @@ class FakeFeishu:
         return hmac.compare_digest(expected, str(body.get("sign", "")))
 
     async def _send(self, request: web.Request) -> web.StreamResponse:
-        fault = self._faults.pop(0) if self._faults else None
+        fault = self.next_fault()
         if fault == "rate_limit":
             return _answer(11232, _RATE)
         if fault in ("server_error", "unavailable"):
@@ -106,15 +96,10 @@ class FakeFeishu:
             return _answer(11232, _RATE)
         self._sent_at.append(now)
         self.accepted.append({key: value for key, value in body.items() if key not in ("timestamp", "sign")})
-        if fault == "timeout":
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._release.wait(), 30)
-        elif fault == "drop" and request.transport is not None:
-            request.transport.abort()
-            return web.Response()
-        elif fault == "malformed":
-            return web.Response(text='{"StatusCode":0,"Stat', content_type="application/json")
-        return web.json_response({"StatusCode": 0, "StatusMessage": "success", "code": 0, "data": {}, "msg": "success"})
+        answer = web.json_response(
+            {"StatusCode": 0, "StatusMessage": "success", "code": 0, "data": {}, "msg": "success"}
+        )
+        return await self.misbehave(fault, request, answer, '{"StatusCode":0,"Stat')
 
 
 def _answer(code: int, message: str) -> web.Response:

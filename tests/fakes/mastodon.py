@@ -11,16 +11,16 @@ Injected faults apply to ``POST /api/v1/statuses`` only.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
 import re
 import time
 import unicodedata
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
+
+from tests.fakes.server import StandIn
 
 __all__ = ["FakeMastodon"]
 
@@ -49,8 +49,9 @@ def _grapheme_length(text: str) -> int:
     return count
 
 
-class FakeMastodon:
+class FakeMastodon(StandIn):
     kind = "mastodon"
+    fault_after: ClassVar[dict[str, float]] = {"rate_limit": 2.0}
 
     def __init__(
         self,
@@ -65,6 +66,7 @@ class FakeMastodon:
         window_seconds: int = 3 * 3600,
         scopes: tuple[str, ...] = ("read", "write"),
     ) -> None:
+        super().__init__()
         self.token, self.acct = token, acct
         self.max_characters = max_characters
         self.url_weight = characters_reserved_per_url
@@ -72,37 +74,21 @@ class FakeMastodon:
         self.processing_polls = processing_polls  # GET /api/v1/media/:id answers 206 this many times
         self.statuses_per_window, self.window_seconds = statuses_per_window, window_seconds
         self.scopes = scopes  # without "write", posting answers 403 as a read-only token does
-        self.accepted: list[dict[str, Any]] = []
-        self.requests: list[tuple[str, str, dict[str, str]]] = []  # (method, path, headers) of every request
         self.media: dict[str, dict[str, Any]] = {}
         self._idempotency: dict[str, tuple[float, dict[str, Any]]] = {}  # per account: key -> (time, status)
-        self._faults: list[str] = []
         self._ids = itertools.count(110_000_000_000_000_001)
         self._posted_at: list[float] = []
-        self._release = asyncio.Event()
 
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_get("/api/v2/instance", self._instance)
-        app.router.add_get("/api/v1/accounts/verify_credentials", self._verify)
-        app.router.add_post("/api/v2/media", self._upload)
-        app.router.add_get("/api/v1/media/{id}", self._get_media)
-        app.router.add_post("/api/v1/statuses", self._post_status)
-        app.on_shutdown.append(self._on_shutdown)
-        return app
+    def routes(self, router: web.UrlDispatcher) -> None:
+        router.add_get("/api/v2/instance", self._instance)
+        router.add_get("/api/v1/accounts/verify_credentials", self._verify)
+        router.add_post("/api/v2/media", self._upload)
+        router.add_get("/api/v1/media/{id}", self._get_media)
+        router.add_post("/api/v1/statuses", self._post_status)
 
     def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
         options = {"instance": base_url, "token_env": "MASTODON_TOKEN", "timeout": 0.3, "media_poll_interval": 0.01}
         return options, {"MASTODON_TOKEN": self.token}
-
-    def inject(self, fault: str, count: int = 1) -> None:
-        known = {"rate_limit", "server_error", "unavailable", "auth", "timeout", "drop", "malformed"}
-        if fault not in known:
-            raise ValueError(f"unknown fault {fault!r}; choose one of {sorted(known)}")
-        self._faults.extend([fault] * count)
-
-    async def _on_shutdown(self, app: web.Application) -> None:
-        self._release.set()  # let "timeout" handlers finish so the server can stop at once
 
     # --- helpers ---------------------------------------------------------------------------------------------------
 
@@ -172,7 +158,7 @@ class FakeMastodon:
         return web.json_response(self._media_json(media["id"], request))
 
     async def _post_status(self, request: web.Request) -> web.StreamResponse:
-        fault = self._faults.pop(0) if self._faults else None
+        fault = self.next_fault()
         if fault == "rate_limit":
             return self._error(429, "Too many requests", self._rate_headers(2))
         if fault == "unavailable":
@@ -204,17 +190,7 @@ class FakeMastodon:
         status = self._create(params, request.host)
         if key:
             self._idempotency[key] = (now, status)
-        if fault == "timeout":
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._release.wait(), 30)
-            return web.json_response(status)
-        if fault == "drop":
-            assert request.transport is not None
-            request.transport.close()
-            raise asyncio.CancelledError
-        if fault == "malformed":
-            return web.Response(status=200, text='{"id": "', content_type="application/json")
-        return web.json_response(status)
+        return await self.misbehave(fault, request, web.json_response(status), '{"id": "')
 
     def _validate(self, params: dict[str, Any]) -> str | None:
         text, media_ids = str(params.get("status") or ""), list(params.get("media_ids") or [])

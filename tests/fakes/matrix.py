@@ -10,16 +10,18 @@ It is stricter than Synapse in one way: an ``m.image`` must point at media uploa
 
 from __future__ import annotations
 
-import asyncio
-import collections
 import json
 import math
 import secrets
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
 
+from tests.fakes.server import StandIn
+
+#: a good answer cut short, for the "malformed" fault
+_GARBLED = '{"event_id": "$'
 __all__ = ["ROOM", "TOKEN", "USER", "FakeMatrix"]
 
 TOKEN = "syt_cHVibGlzaGVy_FakeAccessTokenForTests_0a1b2c"
@@ -37,8 +39,9 @@ def _error(status: int, errcode: str, error: str, **extra: Any) -> web.Response:
     return web.json_response({"errcode": errcode, "error": error, **extra}, status=status)
 
 
-class FakeMatrix:
+class FakeMatrix(StandIn):
     kind = "matrix"
+    fault_after: ClassVar[dict[str, float]] = {"rate_limit": 3.0}
 
     def __init__(
         self,
@@ -52,37 +55,30 @@ class FakeMatrix:
         max_upload: int = 50 * 1024 * 1024,
         files: dict[str, tuple[bytes, str]] | None = None,
     ) -> None:
+        super().__init__()
         self.tokens = tokens if tokens is not None else {TOKEN: USER}
         self.rooms = rooms if rooms is not None else {ROOM: {USER}}
         self.burst, self.per_second = burst, per_second
         self.retry_after_ms, self.retry_after_header = retry_after_ms, retry_after_header
         self.max_upload = max_upload
         self.files = files or {}  # served at /files/<name>: pictures on an ordinary web server
-        self.accepted: list[dict[str, Any]] = []
         self.uploads: dict[str, tuple[bytes, str]] = {}
-        self.requests: list[tuple[str, str]] = []
         self._transactions: dict[tuple[str, str], dict[str, Any]] = {}  # (token, path) -> first answer
         self._buckets: dict[str, tuple[float, float]] = {}  # user -> (tokens, at)
-        self._faults: collections.deque[str | None] = collections.deque()
 
-    def app(self) -> web.Application:
-        app = web.Application(client_max_size=self.max_upload + 1024)
-        app.router.add_put("/_matrix/client/v3/rooms/{room_id}/send/{event_type}/{txn_id}", self._send)
-        app.router.add_post("/_matrix/media/v3/upload", self._upload)
-        app.router.add_get("/_matrix/client/v3/account/whoami", self._whoami)
-        app.router.add_get("/_matrix/client/v3/joined_rooms", self._joined_rooms)
-        app.router.add_get("/files/{name}", self._file)
-        return app
+    def new_app(self) -> web.Application:
+        return web.Application(client_max_size=self.max_upload + 1024)
+
+    def routes(self, router: web.UrlDispatcher) -> None:
+        router.add_put("/_matrix/client/v3/rooms/{room_id}/send/{event_type}/{txn_id}", self._send)
+        router.add_post("/_matrix/media/v3/upload", self._upload)
+        router.add_get("/_matrix/client/v3/account/whoami", self._whoami)
+        router.add_get("/_matrix/client/v3/joined_rooms", self._joined_rooms)
+        router.add_get("/files/{name}", self._file)
 
     def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
         options = {"homeserver": base_url, "room_id": ROOM, "access_token_env": "MATRIX_ACCESS_TOKEN", "timeout": 0.5}
         return options, {"MATRIX_ACCESS_TOKEN": next(iter(self.tokens), TOKEN)}
-
-    def inject(self, fault: str, count: int = 1, *, after: int = 0) -> None:
-        """The next ``count`` requests fail with ``fault``; ``after`` lets that many requests through first."""
-        if fault not in ("rate_limit", "server_error", "unavailable", "auth", "timeout", "drop", "malformed"):
-            raise ValueError(f"unknown fault {fault!r}")
-        self._faults.extend([None] * after + [fault] * count)
 
     # --- endpoints -------------------------------------------------------------------------------------------
 
@@ -95,7 +91,7 @@ class FakeMatrix:
             return answer
         first = self._transactions.get((token, request.path))
         if first is not None:  # a retransmission: the same answer, nothing posted
-            return await _misbehave(request, fault, web.json_response(first))
+            return await self.misbehave(fault, request, web.json_response(first), _GARBLED)
         user, room_id = self.tokens[token], request.match_info["room_id"]
         if user not in self.rooms.get(room_id, set()):
             return _error(403, "M_FORBIDDEN", f"User {user} not in room {room_id}")
@@ -121,7 +117,7 @@ class FakeMatrix:
         event["event_id"] = "$" + secrets.token_urlsafe(32)[:43]
         self.accepted.append({**event, "txn_id": request.match_info["txn_id"]})
         self._transactions[token, request.path] = {"event_id": event["event_id"]}
-        return await _misbehave(request, fault, web.json_response({"event_id": event["event_id"]}))
+        return await self.misbehave(fault, request, web.json_response({"event_id": event["event_id"]}), _GARBLED)
 
     async def _upload(self, request: web.Request) -> web.StreamResponse:
         _, refused = self._authenticate(request)
@@ -135,7 +131,7 @@ class FakeMatrix:
             return _error(413, "M_TOO_LARGE", "Upload request body is too large")
         uri = f"mxc://{SERVER}/{secrets.token_urlsafe(18)}"
         self.uploads[uri] = (content, request.headers.get("Content-Type", "application/octet-stream"))
-        return await _misbehave(request, fault, web.json_response({"content_uri": uri}))
+        return await self.misbehave(fault, request, web.json_response({"content_uri": uri}), _GARBLED)
 
     async def _whoami(self, request: web.Request) -> web.StreamResponse:
         token, refused = self._authenticate(request)
@@ -143,7 +139,7 @@ class FakeMatrix:
             return refused
         fault, answer = self._fault()
         found = {"user_id": self.tokens[token], "device_id": "PUBLISHER1", "is_guest": False}
-        return answer or await _misbehave(request, fault, web.json_response(found))
+        return answer or await self.misbehave(fault, request, web.json_response(found), _GARBLED)
 
     async def _joined_rooms(self, request: web.Request) -> web.StreamResponse:
         token, refused = self._authenticate(request)
@@ -151,7 +147,7 @@ class FakeMatrix:
             return refused
         fault, answer = self._fault()
         joined = [room for room, members in self.rooms.items() if self.tokens[token] in members]
-        return answer or await _misbehave(request, fault, web.json_response({"joined_rooms": joined}))
+        return answer or await self.misbehave(fault, request, web.json_response({"joined_rooms": joined}), _GARBLED)
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
         self.requests.append(("GET", request.path))
@@ -175,7 +171,7 @@ class FakeMatrix:
         return token, None
 
     def _fault(self) -> tuple[str | None, web.Response | None]:
-        fault = self._faults.popleft() if self._faults else None
+        fault = self.next_fault()
         if fault == "rate_limit":
             return fault, self._too_many(self.retry_after_ms)
         if fault == "server_error":
@@ -228,20 +224,3 @@ def _pdu(event: dict[str, Any]) -> dict[str, Any]:
         "signatures": {SERVER: {"ed25519:a_AbCd": "C" * 86}},
         "unsigned": {"age_ts": event["origin_server_ts"]},
     }
-
-
-async def _misbehave(request: web.Request, fault: str | None, answer: web.Response) -> web.StreamResponse:
-    """The request took effect; now hold, lose or garble the answer."""
-    if fault == "timeout":
-        transport = request.transport
-        for _ in range(600):  # hold the answer for 30 s, or until the client gives up
-            if transport is None or transport.is_closing():
-                break
-            await asyncio.sleep(0.05)
-        return answer
-    if fault == "drop" and request.transport is not None:
-        request.transport.close()
-        return answer
-    if fault == "malformed":
-        return web.Response(status=200, text='{"event_id": "$', content_type="application/json")
-    return answer

@@ -8,18 +8,19 @@ unsupported Content-Type, 400 for a malformed body, 404 for an unknown action, 2
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
+
+from tests.fakes.server import StandIn
 
 __all__ = ["FakeOneBot"]
 
 
-class FakeOneBot:
+class FakeOneBot(StandIn):
     kind = "onebot"
+    fault_after: ClassVar[dict[str, float]] = {"rate_limit": 5.0}
 
     def __init__(
         self,
@@ -28,31 +29,19 @@ class FakeOneBot:
         groups: dict[int, str] | None = None,
         error_style: str = "http",
     ) -> None:
+        super().__init__()
         self.token = token
         self.groups = groups if groups is not None else {123456: "校园宣传群"}
         self.error_style = error_style
-        self.accepted: list[dict[str, Any]] = []
-        self.requests: list[dict[str, Any]] = []
-        self._faults: list[str] = []
-        self._release = asyncio.Event()
         self._next_id = 1000
 
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_route("*", "/{action}", self._handle)
-        app.router.add_route("*", "/{action}/", self._handle)
-        app.on_shutdown.append(self._shutdown)
-        return app
+    def routes(self, router: web.UrlDispatcher) -> None:
+        router.add_route("*", "/{action}", self._handle)
+        router.add_route("*", "/{action}/", self._handle)
 
     def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
         options = {"api_base": base_url, "group_id": next(iter(self.groups)), "token_env": "ONEBOT_TOKEN"}
         return options, {"ONEBOT_TOKEN": self.token}
-
-    def inject(self, fault: str, count: int = 1) -> None:
-        self._faults += [fault] * count
-
-    async def _shutdown(self, app: web.Application) -> None:
-        self._release.set()  # let held "timeout" answers finish so the server can stop
 
     def _error(self, status: int) -> web.Response:
         if self.error_style == "retcode":
@@ -60,7 +49,7 @@ class FakeOneBot:
         return web.Response(status=status)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        fault = self._faults.pop(0) if self._faults else None
+        fault = self.next_fault()
         if fault == "rate_limit":  # the spec has no rate-limit answer; a proxy in front answers 429
             return web.Response(status=429, headers={"Retry-After": "5"}, text="Too Many Requests")
         if fault in ("server_error", "unavailable"):
@@ -95,16 +84,8 @@ class FakeOneBot:
         answer = handler(params)
         if answer.get("status") != "ok" or fault is None:
             return web.json_response(answer)
-        if fault == "timeout":
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._release.wait(), 30)
-            return web.json_response(answer)
-        if fault == "drop" and request.transport is not None:
-            request.transport.abort()
-            return web.Response()
-        return web.Response(
-            text='{"status": "ok", "retcode": 0, "data": {"message_id"', content_type="application/json"
-        )
+        garbled = '{"status": "ok", "retcode": 0, "data": {"message_id"'
+        return await self.misbehave(fault, request, web.json_response(answer), garbled)
 
     def _send_group_msg(self, params: dict[str, Any]) -> dict[str, Any]:
         group_id, message = _int(params.get("group_id")), params.get("message")

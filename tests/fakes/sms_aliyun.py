@@ -10,7 +10,6 @@ key errors with 4xx, as the platform sends them. No idempotency: a repeated requ
 
 from __future__ import annotations
 
-import asyncio
 import calendar
 import hashlib
 import hmac
@@ -19,11 +18,12 @@ import re
 import secrets
 import time
 import uuid
-from collections import deque
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 from aiohttp import web
+
+from tests.fakes.server import StandIn
 
 __all__ = ["FakeAliyunSms", "expected_signature"]
 
@@ -56,8 +56,9 @@ def expected_signature(
     return hmac.new(secret.encode(), string_to_sign.encode(), hashlib.sha256).hexdigest()
 
 
-class FakeAliyunSms:
+class FakeAliyunSms(StandIn):
     kind = "sms_aliyun"
+    fault_after: ClassVar[dict[str, float]] = {"rate_limit": 60.0, "unavailable": 5.0}
 
     def __init__(
         self,
@@ -68,6 +69,7 @@ class FakeAliyunSms:
         limit: tuple[int, float] = (50, 86400.0),
         clock_offset: float = 0.0,
     ) -> None:
+        super().__init__()
         self.key_id = "LTAI" + secrets.token_hex(8)  # fresh per stand-in, so limiters never meet across tests
         self.secret = secrets.token_urlsafe(24)
         self.sign_names = sign_names
@@ -75,9 +77,6 @@ class FakeAliyunSms:
         self.numbers = numbers
         self.limit = limit
         self.clock_offset = clock_offset  # the platform's clock relative to ours
-        self.accepted: list[dict[str, Any]] = []  # one entry per message, i.e. per number
-        self.requests: list[dict[str, str]] = []  # SendSms requests that passed authentication
-        self._faults: deque[str] = deque()
         self._nonces: set[str] = set()
         self._sent: dict[tuple[str, str, str], list[float]] = {}
         self._shift = 0.0
@@ -85,10 +84,6 @@ class FakeAliyunSms:
     def advance(self, seconds: float) -> None:
         """Let ``seconds`` pass for the frequency limit without waiting."""
         self._shift += seconds
-
-    def inject(self, fault: str, count: int = 1) -> None:
-        """ "ok" answers normally, to aim a fault at a later request."""
-        self._faults.extend([fault] * count)
 
     def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
         code, text = next(iter(self.templates.items()))
@@ -105,15 +100,13 @@ class FakeAliyunSms:
         }
         return options, {"ALIYUN_SMS_KEY_ID": self.key_id, "ALIYUN_SMS_KEY_SECRET": self.secret}
 
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_route("*", "/", self._handle)
-        return app
+    def routes(self, router: web.UrlDispatcher) -> None:
+        router.add_route("*", "/", self._handle)
 
     # --- the platform ------------------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        fault = self._faults.popleft() if self._faults else None
+        fault = self.next_fault()
         if fault in _PRE_FAULTS:
             return _error(*_PRE_FAULTS[fault])
         body = await request.read()
@@ -133,7 +126,7 @@ class FakeAliyunSms:
         self.requests.append(params)
         answer = self._send(params)
         if answer.get("Code") == "OK" and fault in ("timeout", "drop", "malformed"):
-            return await _misbehave(request, fault)
+            return await self.misbehave(fault, request, web.json_response({"Code": "OK"}), '{"Code": "OK", "BizId": ')
         return web.json_response(answer)
 
     def _authenticate(self, request: web.Request, body: bytes) -> web.Response | None:
@@ -235,19 +228,3 @@ def _ok(document: dict[str, Any]) -> web.Response:
 def _error(status: int, code: str, message: str) -> web.Response:
     document = {**_body(code, message), "HostId": "dysmsapi.aliyuncs.com", "Recommend": "https://api.aliyun.com"}
     return web.json_response(document, status=status)
-
-
-async def _misbehave(request: web.Request, fault: str) -> web.StreamResponse:
-    """After accepting: hold the answer (until the client leaves, at most 30 s), drop it, or garble it."""
-    transport = request.transport
-    if fault == "malformed":
-        return web.Response(status=200, text='{"Code": "OK", "BizId": ', content_type="application/json")
-    if fault == "drop":
-        if transport is not None:
-            transport.close()
-        return web.Response()
-    for _ in range(600):  # 30 s, unless the client gives up first (then nobody is left to answer)
-        if transport is None or transport.is_closing():
-            break
-        await asyncio.sleep(0.05)
-    return web.json_response({"Code": "OK"})

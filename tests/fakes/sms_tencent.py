@@ -12,7 +12,6 @@ default frequency policy (one message with the same content per 30 s, 10 a day p
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -20,11 +19,12 @@ import re
 import secrets
 import time
 import uuid
-from collections import deque
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
+
+from tests.fakes.server import StandIn
 
 __all__ = ["FakeTencentSms", "expected_signature"]
 
@@ -50,8 +50,11 @@ def expected_signature(secret_key: str, date: str, service: str, timestamp: str,
     return hmac.new(signing_key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-class FakeTencentSms:
+class FakeTencentSms(StandIn):
     kind = "sms_tencent"
+    fault_after: ClassVar[dict[str, float]] = {"rate_limit": 30.0}
+    #: "qps" answers RequestLimitExceeded (API calls per second)
+    own_faults = ("ok", "qps")
 
     def __init__(
         self,
@@ -64,6 +67,7 @@ class FakeTencentSms:
         blacklist: tuple[str, ...] = (),
         clock_offset: float = 0.0,
     ) -> None:
+        super().__init__()
         self.secret_id = "AKID" + secrets.token_hex(10)
         self.secret_key = secrets.token_urlsafe(24)
         self.app_id = "1400" + str(secrets.randbelow(10**6)).zfill(6)
@@ -74,20 +78,12 @@ class FakeTencentSms:
         self.param_limit = param_limit
         self.blacklist = set(blacklist)
         self.clock_offset = clock_offset
-        self.accepted: list[dict[str, Any]] = []  # one entry per message, i.e. per number
-        self.requests: list[dict[str, Any]] = []  # SendSms bodies that passed authentication
-        self._faults: deque[str] = deque()
         self._sent: dict[str, list[tuple[float, str]]] = {}
         self._shift = 0.0
 
     def advance(self, seconds: float) -> None:
         """Let ``seconds`` pass for the frequency limits without waiting."""
         self._shift += seconds
-
-    def inject(self, fault: str, count: int = 1) -> None:
-        """Besides the common faults: "qps" answers RequestLimitExceeded (API calls per second); "ok" answers
-        normally, to aim a fault at a later request."""
-        self._faults.extend([fault] * count)
 
     def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
         template_id, text = next(iter(self.templates.items()))
@@ -105,15 +101,13 @@ class FakeTencentSms:
         }
         return options, {"TENCENT_SMS_SECRET_ID": self.secret_id, "TENCENT_SMS_SECRET_KEY": self.secret_key}
 
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_route("*", "/", self._handle)
-        return app
+    def routes(self, router: web.UrlDispatcher) -> None:
+        router.add_route("*", "/", self._handle)
 
     # --- the platform ------------------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        fault = self._faults.popleft() if self._faults else None
+        fault = self.next_fault()
         if fault == "server_error":
             return web.Response(status=500, text="Internal Server Error")
         if fault == "unavailable":
@@ -142,7 +136,12 @@ class FakeTencentSms:
         self.requests.append(document)
         answer = self._send(document, rate_limited=fault == "rate_limit")
         if "SendStatusSet" in answer and fault in ("timeout", "drop", "malformed"):
-            return await _misbehave(request, fault)
+            return await self.misbehave(
+                fault,
+                request,
+                web.json_response({"Response": {"SendStatusSet": []}}),
+                '{"Response": {"SendStatusSet": [',
+            )
         return web.json_response({"Response": answer})
 
     def _authenticate(self, request: web.Request, body: bytes) -> web.Response | None:
@@ -260,19 +259,3 @@ def _refusal(code: str, message: str) -> dict[str, Any]:
 
 def _error(code: str, message: str) -> web.Response:
     return web.json_response({"Response": _refusal(code, message)})
-
-
-async def _misbehave(request: web.Request, fault: str) -> web.StreamResponse:
-    """After accepting: hold the answer (until the client leaves, at most 30 s), drop it, or garble it."""
-    transport = request.transport
-    if fault == "malformed":
-        return web.Response(status=200, text='{"Response": {"SendStatusSet": [', content_type="application/json")
-    if fault == "drop":
-        if transport is not None:
-            transport.close()
-        return web.Response()
-    for _ in range(600):  # 30 s, unless the client gives up first (then nobody is left to answer)
-        if transport is None or transport.is_closing():
-            break
-        await asyncio.sleep(0.05)
-    return web.json_response({"Response": {"SendStatusSet": []}})

@@ -8,17 +8,20 @@ became a supergroup.
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import contextlib
 import html
 import json
 import re
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
 
+from tests.fakes.server import StandIn
+
+#: a good answer cut short, for the "malformed" fault
+_GARBLED = '{"ok":true,"result":{"message_id":'
 __all__ = ["FakeTelegram"]
 
 TOKEN = "123456789:AAH-fake-token_for-tests"
@@ -91,8 +94,9 @@ def utf16_units(text: str) -> int:
     return sum(2 if ord(char) > 0xFFFF else 1 for char in text)
 
 
-class FakeTelegram:
+class FakeTelegram(StandIn):
     kind = "telegram"
+    fault_after: ClassVar[dict[str, float]] = {"rate_limit": 7.0}
 
     def __init__(
         self,
@@ -103,6 +107,7 @@ class FakeTelegram:
         per_chat_per_minute: int = 20,
         retry_after: int = 7,
     ) -> None:
+        super().__init__()
         self.token = token
         self.chats: dict[int | str, dict[str, Any]] = chats or {
             GROUP: {"id": GROUP, "type": "supergroup", "title": "家長群", "username": "parents_club"},
@@ -110,26 +115,15 @@ class FakeTelegram:
         self.migrated = migrated or {}
         self.per_chat_per_minute = per_chat_per_minute
         self.retry_after = retry_after
-        self.accepted: list[dict[str, Any]] = []
-        self.requests: list[tuple[str, dict[str, Any]]] = []
-        self._faults: collections.deque[str | None] = collections.deque()
         self._sends: dict[int | str, list[float]] = collections.defaultdict(list)
         self._next_id = 100
 
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        return app
+    def routes(self, router: web.UrlDispatcher) -> None:
+        router.add_route("*", "/bot{token}/{method}", self._handle)
 
     def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
         options = {"api_base": base_url, "chat_id": GROUP, "token_env": "TELEGRAM_BOT_TOKEN", "timeout": 0.5}
         return options, {"TELEGRAM_BOT_TOKEN": self.token}
-
-    def inject(self, fault: str, count: int = 1, *, after: int = 0) -> None:
-        """The next ``count`` requests fail with ``fault``; ``after`` lets that many requests through first."""
-        if fault not in ("rate_limit", "server_error", "unavailable", "auth", "timeout", "drop", "malformed"):
-            raise ValueError(f"unknown fault {fault!r}")
-        self._faults.extend([None] * after + [fault] * count)
 
     # --- the API ---------------------------------------------------------------------------------------------
 
@@ -139,7 +133,7 @@ class FakeTelegram:
         self.requests.append((method, {k: v for k, v in fields.items() if k != "photo_bytes"}))
         if request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
-        fault = self._faults.popleft() if self._faults else None
+        fault = self.next_fault()
         if fault == "rate_limit":
             return _error(429, f"Too Many Requests: retry after {self.retry_after}", retry_after=self.retry_after)
         if fault == "server_error":
@@ -155,7 +149,7 @@ class FakeTelegram:
             answer = handler(fields)
         else:
             answer = _error(404, "Not Found")
-        return await _misbehave(request, fault, answer)
+        return await self.misbehave(fault, request, answer, _GARBLED)
 
     def _get_me(self, fields: dict[str, Any]) -> web.Response:
         return _ok({"id": 123456789, "is_bot": True, "first_name": "Publisher", "username": "publisher_bot"})
@@ -246,20 +240,3 @@ def _error(code: int, description: str, **parameters: Any) -> web.Response:
     if parameters:
         document["parameters"] = parameters
     return web.json_response(document, status=code)
-
-
-async def _misbehave(request: web.Request, fault: str | None, answer: web.Response) -> web.StreamResponse:
-    """The request was handled (the message is posted); now lose, hold or garble the answer."""
-    if fault == "timeout":
-        transport = request.transport
-        for _ in range(600):  # hold the answer for 30 s, or until the client gives up
-            if transport is None or transport.is_closing():
-                break
-            await asyncio.sleep(0.05)
-        return answer
-    if fault == "drop" and request.transport is not None:
-        request.transport.close()
-        return answer
-    if fault == "malformed":
-        return web.Response(status=200, text='{"ok":true,"result":{"message_id":', content_type="application/json")
-    return answer

@@ -7,35 +7,30 @@ import hashlib
 import hmac
 import json
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
 
+from tests.fakes.server import StandIn
 
-class FakeWebhook:
+
+class FakeWebhook(StandIn):
     kind = "webhook"
+    fault_after: ClassVar[dict[str, float]] = {"rate_limit": 3.0}
+    readable_despite = frozenset({"malformed"})
+    #: "slow_body" sends the answer's body a byte a second
+    own_faults = ("ok", "slow_body")
 
     def __init__(self, secret: str = "hook-secret-1234", delay: float = 0.0) -> None:
+        super().__init__()
         self.secret = secret
         self.delay = delay
-        self.accepted: list[dict[str, Any]] = []
-        self._faults: list[str] = []
-        self._release = asyncio.Event()
 
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post("/hook", self._hook)
-        app.on_shutdown.append(self._shutdown)
-        return app
+    def routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/hook", self._hook)
 
     def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
         return {"url": f"{base_url}/hook", "secret_env": "HOOK_SECRET", "timeout": 0.3}, {"HOOK_SECRET": self.secret}
-
-    def inject(self, fault: str, count: int = 1) -> None:
-        self._faults += [fault] * count
-
-    async def _shutdown(self, app: web.Application) -> None:
-        self._release.set()
 
     async def _hook(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
@@ -45,7 +40,7 @@ class FakeWebhook:
             return web.json_response({"error": "bad signature"}, status=401)
         if not stamp.isdigit() or abs(time.time() - int(stamp)) > 300:
             return web.json_response({"error": "stale timestamp"}, status=401)
-        fault = self._faults.pop(0) if self._faults else None
+        fault = self.next_fault()
         if fault == "rate_limit":
             return web.json_response({"error": "slow down"}, status=429, headers={"Retry-After": "3"})
         if fault == "unavailable":

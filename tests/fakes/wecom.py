@@ -8,52 +8,41 @@ in the wild: 93000 "invalid webhook url", 45009 "api freq out of limit", 40058 "
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
+
+from tests.fakes.server import StandIn
 
 __all__ = ["FakeWeCom"]
 
 _LIMITS = {"text": 2048, "markdown": 4096}
 
 
-class FakeWeCom:
+class FakeWeCom(StandIn):
     kind = "wecom"
+    fault_after: ClassVar[dict[str, float]] = {"rate_limit": 60.0}
 
     def __init__(
         self, *, key: str = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa", clock: Callable[[], float] = time.time
     ) -> None:
+        super().__init__(clock=clock)
         self.key = key
-        self.clock = clock
-        self.accepted: list[dict[str, Any]] = []
         self._sent_at: list[float] = []
-        self._faults: list[str] = []
-        self._release = asyncio.Event()
 
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post("/cgi-bin/webhook/send", self._send)
-        app.on_shutdown.append(self._shutdown)
-        return app
+    def routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post("/cgi-bin/webhook/send", self._send)
 
     def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
         # the environment holds the robot's whole address, as copied from WeCom; api_base points at the stand-in
         url = f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={self.key}"
         return {"webhook_env": "WECOM_WEBHOOK", "api_base": base_url}, {"WECOM_WEBHOOK": url}
 
-    def inject(self, fault: str, count: int = 1) -> None:
-        self._faults += [fault] * count
-
-    async def _shutdown(self, app: web.Application) -> None:
-        self._release.set()
-
     async def _send(self, request: web.Request) -> web.StreamResponse:
-        fault = self._faults.pop(0) if self._faults else None
+        fault = self.next_fault()
         if fault == "rate_limit":
             return _answer(45009, "api freq out of limit")
         if fault in ("server_error", "unavailable"):
@@ -72,15 +61,7 @@ class FakeWeCom:
             return _answer(45009, "api freq out of limit")
         self._sent_at.append(now)
         self.accepted.append(body)
-        if fault == "timeout":
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._release.wait(), 30)
-        elif fault == "drop" and request.transport is not None:
-            request.transport.abort()
-            return web.Response()
-        elif fault == "malformed":
-            return web.Response(text='{"errcode":0,"errm', content_type="application/json")
-        return _answer(0, "ok")
+        return await self.misbehave(fault, request, _answer(0, "ok"), '{"errcode":0,"errm')
 
 
 def _answer(code: int, message: str) -> web.Response:

@@ -11,8 +11,6 @@ Injected faults apply to ``statuses/share`` only.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
 import math
 import re
@@ -21,6 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
+
+from tests.fakes.server import StandIn
 
 __all__ = ["FakeWeibo"]
 
@@ -38,7 +38,7 @@ def weibo_length(text: str) -> int:
     return math.ceil(halves / 2)
 
 
-class FakeWeibo:
+class FakeWeibo(StandIn):
     kind = "weibo"
 
     def __init__(
@@ -50,22 +50,17 @@ class FakeWeibo:
         posts_per_hour: int = 30,
         token_seconds_left: int = 5 * 365 * 86400,
     ) -> None:
+        super().__init__()
         self.token, self.uid, self.safe_domain = token, uid, safe_domain
         self.posts_per_hour = posts_per_hour
         self.token_seconds_left = token_seconds_left  # 0 or less: the token has expired (21327)
-        self.accepted: list[dict[str, Any]] = []
-        self._faults: list[str] = []
         self._ids = itertools.count(4_987_654_321_000_001)
         self._posted_at: list[float] = []
-        self._release = asyncio.Event()
 
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_post(_SHARE, self._share)
-        app.router.add_get("/2/account/rate_limit_status.json", self._rate_limit_status)
-        app.router.add_post("/oauth2/get_token_info", self._token_info)
-        app.on_shutdown.append(self._on_shutdown)
-        return app
+    def routes(self, router: web.UrlDispatcher) -> None:
+        router.add_post(_SHARE, self._share)
+        router.add_get("/2/account/rate_limit_status.json", self._rate_limit_status)
+        router.add_post("/oauth2/get_token_info", self._token_info)
 
     def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
         options = {
@@ -76,15 +71,6 @@ class FakeWeibo:
             "timeout": 0.3,
         }
         return options, {"WEIBO_TOKEN": self.token}
-
-    def inject(self, fault: str, count: int = 1) -> None:
-        known = {"rate_limit", "server_error", "unavailable", "auth", "timeout", "drop", "malformed"}
-        if fault not in known:
-            raise ValueError(f"unknown fault {fault!r}; choose one of {sorted(known)}")
-        self._faults.extend([fault] * count)
-
-    async def _on_shutdown(self, app: web.Application) -> None:
-        self._release.set()
 
     @staticmethod
     def _error(request: web.Request, code: int, message: str, status: int = 400) -> web.Response:
@@ -130,7 +116,7 @@ class FakeWeibo:
         )  # fmt: skip
 
     async def _share(self, request: web.Request) -> web.StreamResponse:
-        fault = self._faults.pop(0) if self._faults else None
+        fault = self.next_fault()
         if fault == "unavailable":
             return web.Response(status=503, text="<html>503 Service Temporarily Unavailable</html>")
         if fault == "server_error":
@@ -145,17 +131,7 @@ class FakeWeibo:
             return refusal
         self._posted_at.append(time.time())
         status = self._create(form)
-        if fault == "timeout":
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._release.wait(), 30)
-            return web.json_response(status)
-        if fault == "drop":
-            assert request.transport is not None
-            request.transport.close()
-            raise asyncio.CancelledError
-        if fault == "malformed":
-            return web.Response(status=200, text='{"created_at": "Wed Oct', content_type="application/json")
-        return web.json_response(status)
+        return await self.misbehave(fault, request, web.json_response(status), '{"created_at": "Wed Oct')
 
     def _refuse(self, request: web.Request, form: Any) -> web.Response | None:
         text, rip = form.get("status"), form.get("rip")

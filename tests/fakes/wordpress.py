@@ -8,15 +8,15 @@ with the existing id, and the media endpoint's header checks.
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import html
 import re
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
+
+from tests.fakes.server import StandIn
 
 __all__ = ["FakeWordPress"]
 
@@ -37,8 +37,9 @@ def _invalid(param: str, message: str) -> web.Response:
     return _error(400, "rest_invalid_param", f"Invalid parameter(s): {param}", params={param: message})
 
 
-class FakeWordPress:
+class FakeWordPress(StandIn):
     kind = "wordpress"
+    fault_after: ClassVar[dict[str, float]] = {"rate_limit": 30.0, "unavailable": 600.0}
 
     def __init__(
         self,
@@ -51,51 +52,42 @@ class FakeWordPress:
         tags: tuple[str, ...] = (),
         rate_per_minute: int | None = None,
     ) -> None:
+        super().__init__()
         self.username, self.app_password, self.role = username, app_password, role
         self.environment_type = environment_type
         self.rate_per_minute = rate_per_minute
-        self.accepted: list[dict[str, Any]] = []  # every post created, in order (trashed ones stay here)
         self.posts: dict[int, dict[str, Any]] = {}
         self.media: dict[int, dict[str, Any]] = {}
         self.terms: dict[str, dict[int, str]] = {"categories": {}, "tags": {}}
-        self.requests: list[tuple[str, str]] = []
         self._next_id = 1
         for taxonomy, names in (("categories", categories), ("tags", tags)):
             for name in names:
                 self.terms[taxonomy][self._new_id()] = name.replace("&", "&amp;")
-        self._faults: list[str] = []
         self._seen: list[float] = []
-        self._release = asyncio.Event()
 
-    def app(self) -> web.Application:
-        app = web.Application(middlewares=[self._middleware], client_max_size=30 * 1024 * 1024)
+    def new_app(self) -> web.Application:
+        return web.Application(middlewares=[self._middleware], client_max_size=30 * 1024 * 1024)
+
+    def routes(self, router: web.UrlDispatcher) -> None:
         api = "/wp-json/wp/v2"
-        app.router.add_get(f"{api}/users/me", self._me)
-        app.router.add_get(f"{api}/posts", self._list_posts)
-        app.router.add_post(f"{api}/posts", self._create_post)
-        app.router.add_delete(api + "/posts/{id:\\d+}", self._trash_post)
-        app.router.add_post(f"{api}/media", self._upload)
+        router.add_get(f"{api}/users/me", self._me)
+        router.add_get(f"{api}/posts", self._list_posts)
+        router.add_post(f"{api}/posts", self._create_post)
+        router.add_delete(api + "/posts/{id:\\d+}", self._trash_post)
+        router.add_post(f"{api}/media", self._upload)
         for taxonomy in ("categories", "tags"):
-            app.router.add_get(f"{api}/{taxonomy}", self._list_terms)
-            app.router.add_post(f"{api}/{taxonomy}", self._create_term)
-        app.on_shutdown.append(self._shutdown)
-        return app
+            router.add_get(f"{api}/{taxonomy}", self._list_terms)
+            router.add_post(f"{api}/{taxonomy}", self._create_term)
 
     def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
         options = {"url": base_url, "username": self.username, "app_password_env": "WP_APP_PASSWORD"}
         return options, {"WP_APP_PASSWORD": self.app_password}
-
-    def inject(self, fault: str, count: int = 1) -> None:
-        self._faults.extend([fault] * count)
 
     def live(self) -> list[dict[str, Any]]:
         """Posts a reader can see on the site (not trashed)."""
         return [post for post in self.posts.values() if post["status"] != "trash"]
 
     # --- plumbing ----------------------------------------------------------------------------------------------
-
-    async def _shutdown(self, app: web.Application) -> None:
-        self._release.set()  # let held answers finish so the server stops at once
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -107,7 +99,7 @@ class FakeWordPress:
                 wait = int(60 - (now - self._seen[0])) + 1
                 return web.Response(status=429, text="Too Many Requests", headers={"Retry-After": str(wait)})
             self._seen.append(now)
-        fault = self._faults.pop(0) if self._faults else None
+        fault = self.next_fault()
         if fault == "rate_limit":
             return web.Response(status=429, text="Too Many Requests", headers={"Retry-After": "30"})
         if fault == "server_error":
@@ -118,15 +110,7 @@ class FakeWordPress:
             return web.Response(status=503, text=text, headers={"Retry-After": "600"})
         if fault == "auth":
             return self._anonymous(request)
-        response = await handler(request)
-        if fault == "timeout":
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._release.wait(), 30)
-        elif fault == "drop" and request.transport is not None:
-            request.transport.abort()
-        elif fault == "malformed":
-            return web.Response(status=200, text='{"id": 1, "link": "http', content_type="application/json")
-        return response
+        return await self.misbehave(fault, request, await handler(request), '{"id": 1, "link": "http')
 
     def _user(self, request: web.Request) -> bool:
         """Whether the request carries this user's application password (and the site honours them)."""

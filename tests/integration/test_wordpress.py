@@ -8,15 +8,17 @@ bash tests/integration/wordpress.sh stop
 from __future__ import annotations
 
 import os
+import tomllib
 import uuid
 import zlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from adapters.base import CredentialsRejected, PostContent, Uncertain
+from adapters.base import CredentialsRejected, Permanent, PostContent, Uncertain
 from adapters.wordpress import WordPressAdapter, slug_for
 from tests.fakes.images import MemoryImages
 
@@ -150,7 +152,47 @@ async def test_a_blind_resend_is_trashed_on_a_real_site(site: dict[str, str]) ->
 async def test_a_wrong_password_is_rejected(site: dict[str, str]) -> None:
     async with httpx.AsyncClient() as client:
         adapter = WordPressAdapter("site", options(site), client=client, env={"WP_PW": "AAAA BBBB CCCC DDDD EEEE FFFF"})
-        with pytest.raises(CredentialsRejected, match="401"):
+        refused = f"WordPress refused the application password for user '{site['username']}'"
+        with pytest.raises(CredentialsRejected, match=f"^{refused}: check username and app_password_env.*401"):
             await adapter.check()
-        with pytest.raises(CredentialsRejected, match="401 rest_cannot_create"):
+        with pytest.raises(CredentialsRejected, match=f"^{refused}.*401 rest_cannot_create"):
             await adapter.publish(adapter.render(PostContent(title="t", body="b")), "it-wrong")
+
+
+async def test_channel_test_names_a_category_the_site_lacks(site: dict[str, str]) -> None:
+    missing = f"Absent {uuid.uuid4().hex[:8]}"
+    env = {"WP_PW": site["password"]}
+    async with httpx.AsyncClient() as client:
+        adapter = WordPressAdapter("site", options(site, categories=[missing]), client=client, env=env)
+        with pytest.raises(Permanent, match=f"the categories '{missing}' do not exist on .*create_terms = true"):
+            await adapter.check()
+        creating = WordPressAdapter(
+            "site", options(site, categories=[missing], create_terms=True), client=client, env=env
+        )
+        assert "missing categories will be created" in await creating.check()
+
+
+def example_table() -> dict[str, Any]:
+    path = Path(__file__).resolve().parents[2] / "config/channels/wordpress.toml"
+    table: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))["channels"]["website"]
+    return table
+
+
+async def test_the_example_config_works_on_this_site(site: dict[str, str]) -> None:
+    """config/channels/wordpress.toml as written (its own address and user swapped for the test site's)."""
+    table = example_table()
+    given = {k: v for k, v in table.items() if k not in ("kind", "concurrency", "rate_per_minute")}
+    given.update(url=site["url"], username=site["username"])
+    env = {table["app_password_env"]: site["password"]}
+    async with httpx.AsyncClient() as client:
+        adapter = WordPressAdapter("website", given, client=client, env=env)
+        await adapter.check()
+        tag = f"example-{uuid.uuid4().hex[:8]}"
+        receipt = await adapter.publish(
+            adapter.render(PostContent(title="开学典礼", body="九月一日。", tags=(tag,))), tag
+        )
+    created = await rest(site, f"/posts/{receipt.remote_id}", context="edit")
+    assert created["status"] == table["status"]
+    categories = {term["id"]: term["name"] for term in await rest(site, "/categories", per_page=100)}
+    assert sorted(categories[i] for i in created["categories"]) == sorted(table["categories"])
+    assert len(created["tags"]) == 1

@@ -30,7 +30,7 @@ def test_a_report_in_each_format(cli: Cli) -> None:  # noqa: F811
     assert "3 coverage items from 2 outlets" in result.stdout
     assert "城市日报、省教育网等2家媒体先后刊发活动报道3篇，其中城市日报2篇、省教育网1篇。" in result.stdout
     book = openpyxl.load_workbook(cli.folder / written[1])
-    assert book["Outlets"]["A2"].value == "城市日报"
+    assert book["媒体"]["A2"].value == "城市日报"
     one = cli("report", "--format", "md", "--lang", "en", "--out", "r.md")  # the only campaign
     assert one.stdout.startswith("wrote r.md")
     assert "carried 3 reports on it" in (cli.folder / "r.md").read_text(encoding="utf-8")

@@ -48,10 +48,10 @@ def test_csv(store: Store, empty: str, tmp_path: Path) -> None:
 
 def test_xlsx(store: Store, empty: str, tmp_path: Path) -> None:
     book = openpyxl.load_workbook(_write(store, empty, "xlsx", tmp_path / "r.xlsx"))
-    assert book["Coverage"]["A2"].value == "本统计区间内暂无媒体报道。"
-    assert book["Posts"]["A2"].value == "本统计区间内暂无发布记录。"
-    assert book["Outlets"]["A2"].value == "本统计区间内暂无媒体报道。"
-    summary = [cell for row in book["Summary"].iter_rows(values_only=True) for cell in row if cell is not None]
+    assert book["媒体报道"]["A2"].value == "本统计区间内暂无媒体报道。"
+    assert book["发布明细"]["A2"].value == "本统计区间内暂无发布记录。"
+    assert book["媒体"]["A2"].value == "本统计区间内暂无媒体报道。"
+    summary = [cell for row in book["概况"].iter_rows(values_only=True) for cell in row if cell is not None]
     assert EMPTY_ZH in summary
     assert "本统计区间内暂无发布记录和媒体报道。" in summary
 

@@ -15,7 +15,6 @@ import pytest
 
 from publisher.reports.build import write_reports
 from publisher.reports.csv_export import TABLES
-from publisher.reports.xlsx import SHEETS
 from publisher.store import Store
 from tests.reports.conftest import NARRATIVE_EN, NARRATIVE_ZH, Known
 
@@ -45,7 +44,7 @@ def test_csv_in_a_zip_has_every_table_with_the_figures(store: Store, known: Know
     outlets = tables["outlets"]
     assert outlets[0] == ["媒体", "类型", "级别", "地区", "报道数", "占比", "首次报道", "最近报道"]
     assert [(row[0], row[4]) for row in outlets[1:]] == OUTLETS
-    assert outlets[1][1:4] == ["新闻网站", "city", "杭州市"]
+    assert outlets[1][1:4] == ["新闻网站", "市级", "杭州市"]
     coverage = tables["coverage"]
     assert coverage[0][1] == "发布时间 (Asia/Shanghai)"
     assert len(coverage) == 7
@@ -70,8 +69,8 @@ def test_csv_in_a_folder_one_file_per_table(store: Store, known: Known, tmp_path
 def test_xlsx_sheets_frozen_headers_links_and_dates(store: Store, known: Known, tmp_path: Path) -> None:
     path = write(store, known, "xlsx", tmp_path / "report.xlsx")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == list(SHEETS)
-    coverage = book["Coverage"]
+    assert book.sheetnames == ["概况", "媒体报道", "发布明细", "媒体"]  # named in the report's language
+    coverage = book["媒体报道"]
     assert coverage.freeze_panes == "A2"
     assert [c.value for c in coverage[1]] == [
         "编号",
@@ -81,6 +80,7 @@ def test_xlsx_sheets_frozen_headers_links_and_dates(store: Store, known: Known, 
         "链接",
         "匹配依据",
         "首发条目",
+        "备注",
     ]
     first = [c.value for c in coverage[2]]
     assert first[0] == known.items["daily1"]
@@ -91,17 +91,17 @@ def test_xlsx_sheets_frozen_headers_links_and_dates(store: Store, known: Known, 
     assert coverage["E4"].value is None  # the district item has no link
     assert coverage.max_row == 7
     assert coverage.column_dimensions["D"].width == pytest.approx(60, abs=1)
-    outlets = book["Outlets"]
+    outlets = book["媒体"]
     assert outlets.freeze_panes == "A2"
     assert [(outlets.cell(r, 1).value, outlets.cell(r, 5).value) for r in range(2, 5)] == [
         (name, int(count)) for name, count in OUTLETS
     ]
     assert outlets.cell(2, 6).value == pytest.approx(0.5)
     assert (outlets.cell(5, 1).value, outlets.cell(5, 5).value) == ("媒体报道", 6)
-    posts = book["Posts"]
+    posts = book["发布明细"]
     assert [posts.cell(r, 5).value for r in range(2, 7)] == ["已发布", "排队中", "已发布", "失败", "已发布"]
     assert posts["D2"].hyperlink.target == "https://kg.example.cn/n/1"
-    summary = book["Summary"]
+    summary = book["概况"]
     values = [cell for row in summary.iter_rows(values_only=True) for cell in row if cell is not None]
     assert NARRATIVE_ZH in values
     figures = {row[0]: row[1] for row in summary.iter_rows(values_only=True) if row[0] in ("媒体报道", "推送总数")}
@@ -167,7 +167,7 @@ def test_markdown_tables_and_links(store: Store, known: Known, tmp_path: Path) -
     text = write(store, known, "md", tmp_path / "report.md").read_text(encoding="utf-8")
     assert text.startswith("# 宣传工作报告：阅读月\n")
     assert f"\n{NARRATIVE_ZH}\n" in text
-    assert "| 城市日报 | 新闻网站 | city | 杭州市 | 3 | 50.0% |" in text
+    assert "| 城市日报 | 新闻网站 | 市级 | 杭州市 | 3 | 50.0% |" in text
     assert "| [阳光幼儿园启动阅读月](https://daily.example.cn/a/1) | 人工添加 |" in text
     assert "| 区里的孩子们爱上绘本 |" in text  # no link: plain text
     assert "| weibo | 亲子共读半小时 | 2026-12-01 16:00 | 失败 | token expired |" in text

@@ -93,7 +93,7 @@ def test_xlsx_text_is_text_never_a_formula(store: Store, hostile: list[int], tmp
         for row in sheet.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula: {cell.value!r}"
-    sheet = book["Coverage"]
+    sheet = book["媒体报道"]
     titles = [sheet.cell(r, 4) for r in range(2, 2 + len(TITLES))]
     assert [c.value for c in titles] == [t if t.isprintable() else safety.one_line(t) for t in TITLES]
     for cell in titles:
@@ -129,9 +129,9 @@ def test_markdown_escapes_its_syntax(store: Store, hostile: list[int], tmp_path:
     assert "[点我](javascript:alert(1))" in rendered  # shown as typed
     items = rendered.split("<h2>媒体报道明细</h2>")[1].split("</table>")[0]
     assert items.count("<tr>") == 1 + len(TITLES)
-    assert items.count("<td") == 6 * len(TITLES)  # no title opened a new cell or row
+    assert items.count("<td") == 7 * len(TITLES)  # no title opened a new cell or row
     table_rows = [line for line in source.splitlines() if line.startswith("| ") and "news.example.cn" in line]
-    assert all(line.count(" | ") == 5 for line in table_rows)
+    assert all(line.count(" | ") == 6 for line in table_rows)
 
 
 def test_json_keeps_the_text_exactly(store: Store, hostile: list[int], tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ from starlette.responses import JSONResponse, Response
 
 from publisher.errors import NotFoundError, PublisherError
 from publisher.web.auth import console_of
-from publisher.web.views import flash, is_fetch, json_error, redirect
+from publisher.web.i18n import say
+from publisher.web.views import flash, is_fetch, json_error, redirect, tr
 
 __all__ = ["field", "perform", "safe_next"]
 
@@ -37,9 +38,9 @@ async def perform(request: Request, action: Callable[[], str], back: str) -> Res
     try:
         message = await run_in_threadpool(action)
     except NotFoundError as exc:
-        raise HTTPException(404, str(exc)) from None
+        raise HTTPException(404, say(tr(request), exc)) from None
     except PublisherError as exc:
-        reason = console_of(request).redact(str(exc))
+        reason = console_of(request).redact(say(tr(request), exc))
         if is_fetch(request):
             return json_error(reason, 422)
         flash(request, reason, "error")

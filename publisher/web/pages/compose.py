@@ -28,6 +28,7 @@ from publisher.web.accounts import record_event
 from publisher.web.auth import console_of, page, user_of
 from publisher.web.console import Console
 from publisher.web.drafts import Draft, preview, quiet_conflicts
+from publisher.web.i18n import say
 from publisher.web.views import flash, redirect, render, tr
 
 __all__ = ["is_editable", "routes"]
@@ -68,7 +69,7 @@ async def new_post(request: Request) -> Response:
         try:  # chosen files go into the media store now; the post names them by reference (media:...)
             draft.images += await _store_uploads(console, user_of(request).name, form.getlist("image_files"))
         except ValidationError as exc:
-            return render(request, "compose.html", _context(console, draft, error=str(exc)), status=422)
+            return render(request, "compose.html", _context(console, draft, error=say(tr(request), exc)), status=422)
     if action == "preview":
         return render(request, "compose.html", _context(console, draft))
     return await _submit(request, console, draft)
@@ -120,7 +121,7 @@ async def _submit(request: Request, console: Console, draft: Draft) -> Response:
             return render(request, "compose.html", context, status=422)
         post_id = await run_in_threadpool(console.queue(user.name).add_post, post_draft)
     except ValidationError as exc:
-        return render(request, "compose.html", _context(console, draft, error=str(exc)), status=422)
+        return render(request, "compose.html", _context(console, draft, error=say(tr(request), exc)), status=422)
     if draft.replaces is not None:
         problem = await run_in_threadpool(_replace, console, user.name, draft.replaces, post_id)
         if problem:

@@ -6,6 +6,7 @@ signed-in person, so the rules and the event log are the same as on the command 
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from starlette.concurrency import run_in_threadpool
@@ -22,6 +23,7 @@ from publisher.times import local, parse_time
 from publisher.web.auth import console_of, page, user_of
 from publisher.web.console import Console
 from publisher.web.drafts import describe_conflicts, quiet_conflicts
+from publisher.web.i18n import event_note
 from publisher.web.models import Role
 from publisher.web.pages.common import field, perform
 from publisher.web.pages.compose import is_editable
@@ -42,6 +44,7 @@ async def post_page(request: Request) -> Response:
     context = {
         "post": post,
         "events": events,
+        "note": functools.partial(event_note, tr(request)),
         "zone": zone,
         "previews": previews,
         "editable": is_editable(post),

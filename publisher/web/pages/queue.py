@@ -15,6 +15,7 @@ from publisher.models import ApprovalState, Delivery, DeliveryState, Post
 from publisher.store import PostFilter, list_deliveries
 from publisher.times import parse_time
 from publisher.web.auth import console_of, page
+from publisher.web.i18n import say
 from publisher.web.views import redirect, render, tr
 
 __all__ = ["PostRow", "group_by_post", "routes"]
@@ -66,7 +67,7 @@ async def queue_page(request: Request) -> Response:
         due_to = _day(filters["to"], zone)
     except ValidationError as exc:
         due_from = due_to = None
-        error = str(exc)
+        error = say(tr(request), exc)
     where = PostFilter(
         state=filters["state"] or None,
         channel=filters["channel"] or None,
