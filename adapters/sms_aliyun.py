@@ -127,7 +127,8 @@ class SmsAliyunAdapter(TemplateSmsAdapter):
             name="params",
             type=dict,
             default={},
-            help="Where each ${variable} gets its value: title, date, time, campaign, author, or a literal string.",
+            help="Where each ${variable} gets its value: title, event_date, event_time (the post's event_at), date, "
+            "time (when it is sent), campaign, author, or a literal string.",
         ),
         param_length=35,  # "单个变量的长度限制为1~35个字符"
         max_batch=1000,

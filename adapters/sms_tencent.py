@@ -136,8 +136,8 @@ class SmsTencentAdapter(TemplateSmsAdapter):
             type=object,
             type_words="list or table",
             default={},
-            help="The value of each {n} variable, as a list in order or a table: title, date, time, campaign, "
-            "author, or a literal string.",
+            help="The value of each {n} variable, as a list in order or a table: title, event_date, event_time (the "
+            "post's event_at), date, time (when it is sent), campaign, author, or a literal string.",
         ),
         param_length=12,  # individually verified accounts; organisations may set 0 (none)
         max_batch=200,

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from publisher.cli.base import App, pass_app, reports_errors
+from publisher.cli.lang import t
 from publisher.errors import ValidationError
 from publisher.reports.labels import LANGUAGES
 
@@ -114,11 +115,18 @@ def report(
     if to_stdout:
         return
     for path in written.paths:
-        click.echo(f"wrote {path}")
+        click.echo(t("wrote {path}", path=path))
     summary = written.summary
     click.echo(
-        f"\n{summary.coverage} coverage items from {len(summary.outlets)} outlets; "
-        f"{summary.posts} posts sent {summary.sent} times\n"
+        "\n"
+        + t(
+            "{coverage} coverage items from {outlets} outlets; {posts} posts sent {sent} times",
+            coverage=summary.coverage,
+            outlets=len(summary.outlets),
+            posts=summary.posts,
+            sent=summary.sent,
+        )
+        + "\n"
     )
     click.echo(written.narrative)
 
@@ -128,12 +136,12 @@ def _scheduled(app: App) -> None:
 
     settings = app.settings
     if not settings.reports.scheduled:
-        click.echo("no scheduled reports: add a [reports.NAME] table to the config file (see docs/reports.md)")
+        click.echo(t("no scheduled reports: add a [reports.NAME] table to the config file (see docs/reports.md)"))
         return
     scheduler = ReportScheduler(settings, app.store, app.clock, app.queue.adapters)
     results = scheduler.run_due()
     if not results:
-        click.echo("no scheduled report is due")
+        click.echo(t("no scheduled report is due"))
     for result in results:
         shown = ", ".join(str(p) for p in result.files) or "-"
         line = f"{result.name} ({result.occurrence.isoformat()}): {result.state}: {shown}"

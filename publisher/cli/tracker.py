@@ -142,7 +142,7 @@ def outlet_test(app: App, name: str) -> None:
         raise ValidationError(f"there is no outlet {name}; see `publisher outlet list`")
     verdicts = asyncio.run(tracker.test(name))
     if not verdicts:
-        click.echo(f"{name}: no feed to test (coverage is added by hand: publisher coverage add)")
+        click.echo(t("{name}: no feed to test (coverage is added by hand: publisher coverage add)", name=name))
         return
     for verdict in verdicts:
         click.echo(f"{name}: {'OK' if verdict.ok else 'FAILED'}: {verdict.text}")
@@ -321,7 +321,7 @@ def coverage_list(
     print_table(rows, ["id", "published", "outlet", "tier", "title", "matched_by", "score", "group", "url"])
     if items:
         outlets = {i.outlet for i in items}
-        click.echo(f"\n{len(items)} items from {len(outlets)} outlets")
+        click.echo("\n" + t("{count} items from {outlets} outlets", count=len(items), outlets=len(outlets)))
 
 
 @coverage.command("remove")

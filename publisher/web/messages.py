@@ -557,6 +557,18 @@ ZH: dict[str, str] = {
     "coverage item {id} added": "已添加第 {id} 条报道",
     "coverage item {id} removed: {title}": "已删除第 {id} 条报道：{title}",
     "rematched the stored entries: {count} new coverage items": "已按新规则重新匹配已存条目：新增 {count} 条报道",
+    "{name}: no feed to test (coverage is added by hand: publisher coverage add)": (
+        "{name}：没有可测试的订阅源（其报道需手动添加：publisher coverage add）"
+    ),
+    "{count} items from {outlets} outlets": "共 {count} 条报道，来自 {outlets} 家媒体",
+    "wrote {path}": "已写入 {path}",
+    "{coverage} coverage items from {outlets} outlets; {posts} posts sent {sent} times": (
+        "{coverage} 条报道，来自 {outlets} 家媒体；{posts} 篇稿件共发送 {sent} 次"
+    ),
+    "no scheduled reports: add a [reports.NAME] table to the config file (see docs/reports.md)": (
+        "没有定时报表：请在配置文件中添加 [reports.名称] 表（见 docs/reports.md）"
+    ),
+    "no scheduled report is due": "没有到期的定时报表",
     # table headings
     "column.action": "操作",
     "column.active": "有效",

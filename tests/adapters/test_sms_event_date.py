@@ -133,3 +133,14 @@ def test_the_cli_takes_event_at_and_shows_it_in_the_campaigns_zone(
     (preview,) = cli.json("post", "preview", "1")
     assert preview["text"] == "【青禾学校】开学典礼将于9月1日举行,详见学校官网。"
     assert "no event date (event_at)" in cli.refused(*added)
+
+
+@pytest.mark.parametrize("kind", ["sms_aliyun", "sms_tencent"])
+def test_every_group_an_sms_example_sends_to_is_in_its_contacts(kind: str) -> None:
+    """The example file and the docs page's example, each read whole: [contacts] holds every group named."""
+    page = (ROOT / f"docs/channels/{kind}.md").read_text(encoding="utf-8")
+    block = page.split("```toml\n", 1)[1].split("```", 1)[0]
+    for text in ((ROOT / f"config/channels/{kind}.toml").read_text(encoding="utf-8"), block):
+        document = tomllib.loads(text)
+        for table in document["channels"].values():
+            assert set(table["recipients"]) <= set(document["contacts"]), (kind, table["recipients"])

@@ -26,5 +26,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("campaigns") as batch:
-        batch.drop_column("separate_approver")
+    # a plain DROP COLUMN (SQLite 3.35+): batch mode would copy and drop the table, which rows elsewhere refer to
+    op.drop_column("campaigns", "separate_approver")

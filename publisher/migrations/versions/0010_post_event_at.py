@@ -24,5 +24,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("posts") as batch:
-        batch.drop_column("event_at")
+    # a plain DROP COLUMN (SQLite 3.35+): batch mode would copy and drop the table, which rows elsewhere refer to
+    op.drop_column("posts", "event_at")
