@@ -11,21 +11,10 @@ from typing import Any
 
 import httpx
 
-from adapters.base import (
-    Adapter,
-    AdapterConfigError,
-    ChannelError,
-    CredentialsRejected,
-    Limits,
-    Payload,
-    Permanent,
-    PostContent,
-    Receipt,
-    Retryable,
-    Uncertain,
-)
+from adapters.base import Adapter, Limits, Payload, PostContent, Receipt
 from adapters.cms_webhook import CmsWebhookAdapter
 from adapters.dingtalk import DingTalkAdapter
+from adapters.errors import AdapterConfigError, ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
 from adapters.feishu import FeishuAdapter
 from adapters.mastodon import MastodonAdapter
 from adapters.matrix import MatrixAdapter

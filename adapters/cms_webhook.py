@@ -16,24 +16,11 @@ from typing import Any, ClassVar
 import httpx
 
 from adapters.article import article, slug_for
-from adapters.base import (
-    Capabilities,
-    ChannelAdapter,
-    ChannelError,
-    CredentialsRejected,
-    Limits,
-    Option,
-    Payload,
-    PostContent,
-    Receipt,
-    Retryable,
-    Uncertain,
-    raise_for_transport,
-    sign,
-    status_error,
-    timeout,
-)
+from adapters.base import Capabilities, ChannelAdapter, Limits, Payload, PostContent, Receipt
+from adapters.errors import ChannelError, CredentialsRejected, Retryable, Uncertain
+from adapters.http import raise_for_transport, sign, status_error
 from adapters.media import checked_sources, inline_images, is_media_ref
+from adapters.options import Option, timeout
 
 __all__ = ["CmsWebhookAdapter"]
 

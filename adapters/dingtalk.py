@@ -18,17 +18,10 @@ import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from adapters.base import (
-    ChannelError,
-    CredentialsRejected,
-    Limits,
-    Option,
-    Payload,
-    Permanent,
-    PostContent,
-    Retryable,
-)
+from adapters.base import Limits, Payload, PostContent
+from adapters.errors import ChannelError, CredentialsRejected, Permanent, Retryable
 from adapters.media import link_images
+from adapters.options import Option
 from adapters.robot import RobotAdapter, link_text, robot_options
 from adapters.text import chat_markdown, count_utf8_bytes, plain_text
 

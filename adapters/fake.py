@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any, ClassVar
 
-from adapters.base import Capabilities, ChannelError, Idempotency, Limits, Payload, PostContent, Receipt, Uncertain
+from adapters.base import Capabilities, Idempotency, Limits, Payload, PostContent, Receipt
+from adapters.errors import ChannelError, Uncertain
 
 __all__ = ["FakeAdapter"]
 

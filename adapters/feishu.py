@@ -21,18 +21,10 @@ from typing import Any, ClassVar
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from adapters.base import (
-    ChannelError,
-    CredentialsRejected,
-    Limits,
-    Option,
-    Payload,
-    Permanent,
-    PostContent,
-    Receipt,
-    Retryable,
-)
+from adapters.base import Limits, Payload, PostContent, Receipt
+from adapters.errors import ChannelError, CredentialsRejected, Permanent, Retryable
 from adapters.media import link_images
+from adapters.options import Option
 from adapters.robot import RobotAdapter, link_text, robot_options
 from adapters.text import count_utf8_bytes
 

@@ -18,26 +18,10 @@ from typing import Any, ClassVar
 
 import httpx
 
-from adapters.base import (
-    AdapterConfigError,
-    Capabilities,
-    ChannelAdapter,
-    ChannelError,
-    CredentialsRejected,
-    Idempotency,
-    Limits,
-    Option,
-    Payload,
-    Permanent,
-    PostContent,
-    Receipt,
-    Retryable,
-    Uncertain,
-    parse_retry_after,
-    raise_for_transport,
-    status_error,
-    timeout,
-)
+from adapters.base import Capabilities, ChannelAdapter, Idempotency, Limits, Payload, PostContent, Receipt
+from adapters.errors import AdapterConfigError, ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
+from adapters.http import parse_retry_after, raise_for_transport, status_error
+from adapters.options import Option, timeout
 from adapters.text import URL, compose, fit_text, graphemes, markdown_to_text
 
 # compose, fit_text, graphemes (adapters.text) lived here; still importable from here

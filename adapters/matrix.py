@@ -23,25 +23,11 @@ from urllib.parse import quote
 
 import httpx
 
-from adapters.base import (
-    ChannelAdapter,
-    ChannelError,
-    CredentialsRejected,
-    Idempotency,
-    Limits,
-    Option,
-    Payload,
-    Permanent,
-    PostContent,
-    Receipt,
-    Retryable,
-    Uncertain,
-    parse_retry_after,
-    raise_for_transport,
-    status_error,
-    timeout,
-)
+from adapters.base import ChannelAdapter, Idempotency, Limits, Payload, PostContent, Receipt
+from adapters.errors import ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
+from adapters.http import parse_retry_after, raise_for_transport, status_error
 from adapters.media import LoadedImage
+from adapters.options import Option, timeout
 from adapters.text import markdown_to_html
 
 __all__ = ["EVENT_LIMIT", "MatrixAdapter", "canonical_json", "event_bytes", "message_content"]

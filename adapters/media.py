@@ -18,7 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from PIL import Image, UnidentifiedImageError
 
-from adapters.base import Permanent
+from adapters.errors import Permanent
 
 __all__ = [
     "DEFAULT_MAX_BYTES",

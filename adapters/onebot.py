@@ -14,22 +14,10 @@ from typing import Any, ClassVar
 
 import httpx
 
-from adapters.base import (
-    ChannelAdapter,
-    CredentialsRejected,
-    Limits,
-    Option,
-    Payload,
-    Permanent,
-    PostContent,
-    Receipt,
-    Retryable,
-    Uncertain,
-    json_object,
-    raise_for_transport,
-    status_error,
-    timeout,
-)
+from adapters.base import ChannelAdapter, Limits, Payload, PostContent, Receipt
+from adapters.errors import CredentialsRejected, Permanent, Retryable, Uncertain
+from adapters.http import json_object, raise_for_transport, status_error
+from adapters.options import Option, timeout
 from adapters.text import plain_text
 
 __all__ = ["OneBotAdapter"]

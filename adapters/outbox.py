@@ -13,17 +13,10 @@ import re
 from pathlib import Path
 from typing import Any, ClassVar
 
-from adapters.base import (
-    ChannelAdapter,
-    Idempotency,
-    Limits,
-    Option,
-    Payload,
-    Permanent,
-    PostContent,
-    Receipt,
-)
+from adapters.base import ChannelAdapter, Idempotency, Limits, Payload, PostContent, Receipt
+from adapters.errors import Permanent
 from adapters.media import EXTENSIONS, checked_sources, is_media_ref
+from adapters.options import Option
 from adapters.text import markdown_to_html
 
 __all__ = ["OutboxAdapter"]

@@ -12,28 +12,33 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from adapters.base import (
-    ChannelAdapter,
-    ChannelError,
-    Idempotency,
-    Option,
-    Payload,
-    Permanent,
-    Receipt,
-    Retryable,
-    Uncertain,
-    api_base,
-    json_object,
-    raise_for_transport,
-    split_webhook,
-    status_error,
-    timeout,
-)
+from adapters.base import ChannelAdapter, Idempotency, Payload, Receipt
+from adapters.errors import AdapterConfigError, ChannelError, Permanent, Retryable, Uncertain
+from adapters.http import json_object, raise_for_transport, status_error
+from adapters.options import Option, api_base, timeout
 
-__all__ = ["RobotAdapter", "link_text", "robot_options"]
+__all__ = ["RobotAdapter", "link_text", "robot_options", "split_webhook"]
+
+
+def split_webhook(value: str, param: str, key: str) -> tuple[str, str | None]:
+    """The credential inside a webhook address (``?param=`` or the last path segment) and the address's origin.
+
+    ``value`` may also be the bare credential. Error messages never repeat the value: it is a secret.
+    """
+    if not value.startswith(("http://", "https://")):
+        if not value.strip() or any(ch.isspace() for ch in value):
+            raise AdapterConfigError(key, "the environment variable holds no usable key (empty or with spaces)")
+        return value, None
+    parts = urlsplit(value)
+    found = parse_qs(parts.query).get(param, [""])[0] if param else parts.path.rstrip("/").rsplit("/", 1)[-1]
+    if not found:
+        where = f"{param}= parameter" if param else "token at the end of its path"
+        raise AdapterConfigError(key, f"the webhook address in the environment variable has no {where}")
+    return found, f"{parts.scheme}://{parts.netloc}"
 
 
 def link_text(help: str) -> Option:

@@ -22,16 +22,10 @@ from urllib.parse import quote
 
 import httpx
 
-from adapters.base import (
-    ChannelError,
-    CredentialsRejected,
-    Limits,
-    Option,
-    Payload,
-    Retryable,
-    Uncertain,
-    status_error,
-)
+from adapters.base import Limits, Payload
+from adapters.errors import ChannelError, CredentialsRejected, Retryable, Uncertain
+from adapters.http import status_error
+from adapters.options import Option
 from adapters.sms_common import (
     FAILED,
     LIMITED,

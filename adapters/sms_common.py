@@ -21,23 +21,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
-from adapters.base import (
-    AdapterConfigError,
-    ChannelAdapter,
-    ChannelError,
-    Idempotency,
-    Limits,
-    Option,
-    Payload,
-    Permanent,
-    PostContent,
-    Receipt,
-    Retryable,
-    Uncertain,
-    api_base,
-    raise_for_transport,
-    timeout,
-)
+from adapters.base import ChannelAdapter, Idempotency, Limits, Payload, PostContent, Receipt
+from adapters.errors import AdapterConfigError, ChannelError, Permanent, Retryable, Uncertain
+from adapters.http import raise_for_transport
+from adapters.options import Option, api_base, timeout
 from adapters.text import count_utf16_units
 
 __all__ = [

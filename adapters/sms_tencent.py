@@ -17,17 +17,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from adapters.base import (
-    ChannelError,
-    CredentialsRejected,
-    Limits,
-    Option,
-    Payload,
-    Permanent,
-    Retryable,
-    Uncertain,
-    status_error,
-)
+from adapters.base import Limits, Payload
+from adapters.errors import ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
+from adapters.http import status_error
+from adapters.options import Option
 from adapters.sms_common import (
     FAILED,
     LIMITED,

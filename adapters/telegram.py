@@ -23,24 +23,11 @@ import httpx
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from adapters.base import (
-    ChannelAdapter,
-    ChannelError,
-    CredentialsRejected,
-    Limits,
-    Option,
-    Payload,
-    Permanent,
-    PostContent,
-    Receipt,
-    Retryable,
-    Uncertain,
-    api_base,
-    parse_retry_after,
-    raise_for_transport,
-    timeout,
-)
+from adapters.base import ChannelAdapter, Limits, Payload, PostContent, Receipt
+from adapters.errors import ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
+from adapters.http import parse_retry_after, raise_for_transport
 from adapters.media import LoadedImage
+from adapters.options import Option, api_base, timeout
 from adapters.text import count_utf16_units
 
 __all__ = ["CAPTION_LIMIT", "MESSAGE_LIMIT", "TelegramAdapter", "render_messages"]

@@ -15,20 +15,11 @@ from typing import Any, ClassVar
 
 import httpx
 
-from adapters.base import (
-    ChannelAdapter,
-    Limits,
-    Option,
-    Payload,
-    Permanent,
-    PostContent,
-    Receipt,
-    raise_for_transport,
-    sign,
-    status_error,
-    timeout,
-)
+from adapters.base import ChannelAdapter, Limits, Payload, PostContent, Receipt
+from adapters.errors import Permanent
+from adapters.http import raise_for_transport, sign, status_error
 from adapters.media import checked_sources, inline_images, is_media_ref
+from adapters.options import Option, timeout
 from adapters.text import html_to_text, markdown_to_html
 
 # sign (adapters.base, shared with cms_webhook) lived here; still importable from here

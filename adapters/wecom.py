@@ -12,39 +12,14 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from adapters.base import (
-    ChannelError,
-    CredentialsRejected,
-    Limits,
-    Option,
-    Payload,
-    Permanent,
-    PostContent,
-    Receipt,
-    Retryable,
-    base_option,
-    json_object,
-    split_webhook,
-    text_option,
-    timeout_option,
-)
+from adapters.base import Limits, Payload, PostContent, Receipt
+from adapters.errors import ChannelError, CredentialsRejected, Permanent, Retryable
 from adapters.media import link_images
+from adapters.options import Option
 from adapters.robot import RobotAdapter, link_text, robot_options
 from adapters.text import chat_markdown, count_utf8_bytes, plain_text, truncate_utf8
 
-# the chat-robot helpers lived here and are still importable from here: the options now in adapters.base,
-# the text in adapters.text
-__all__ = [
-    "WeComAdapter",
-    "base_option",
-    "chat_markdown",
-    "json_object",
-    "plain_text",
-    "split_webhook",
-    "text_option",
-    "timeout_option",
-    "truncate_utf8",
-]
+__all__ = ["WeComAdapter"]
 
 _DEFAULT_BASE = "https://qyapi.weixin.qq.com"
 _SEND_PATH = "/cgi-bin/webhook/send"

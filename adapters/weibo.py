@@ -18,24 +18,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from adapters.base import (
-    AdapterConfigError,
-    ChannelAdapter,
-    ChannelError,
-    CredentialsRejected,
-    Limits,
-    Option,
-    Payload,
-    Permanent,
-    PostContent,
-    Receipt,
-    Retryable,
-    Uncertain,
-    api_base,
-    raise_for_transport,
-    status_error,
-    timeout,
-)
+from adapters.base import ChannelAdapter, Limits, Payload, PostContent, Receipt
+from adapters.errors import AdapterConfigError, ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
+from adapters.http import raise_for_transport, status_error
+from adapters.options import Option, api_base, timeout
 from adapters.text import URL, compose, markdown_to_text
 
 __all__ = ["WeiboAdapter", "count_weibo"]

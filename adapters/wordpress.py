@@ -17,26 +17,11 @@ from typing import Any, ClassVar
 import httpx
 
 from adapters.article import article, excerpt, slug_for
-from adapters.base import (
-    Capabilities,
-    ChannelAdapter,
-    ChannelError,
-    CredentialsRejected,
-    Idempotency,
-    Limits,
-    Option,
-    Payload,
-    Permanent,
-    PostContent,
-    Receipt,
-    Retryable,
-    Uncertain,
-    raise_for_transport,
-    status_error,
-    summarise,
-    timeout,
-)
+from adapters.base import Capabilities, ChannelAdapter, Idempotency, Limits, Payload, PostContent, Receipt
+from adapters.errors import ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
+from adapters.http import raise_for_transport, status_error, summarise
 from adapters.media import EXTENSIONS
+from adapters.options import Option, timeout
 
 # article, excerpt and slug_for (adapters.article) lived here; still importable from here
 __all__ = ["WordPressAdapter", "article", "excerpt", "slug_for"]

@@ -22,7 +22,8 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from adapters.base import Adapter, ChannelError
+from adapters.base import Adapter
+from adapters.errors import ChannelError
 from publisher.clock import Clock
 from publisher.dispatcher import Cause, Decision
 from publisher.logs import log_event

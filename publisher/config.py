@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import httpx
 
 import adapters
-from adapters.base import Adapter, AdapterConfigError
+from adapters.base import Adapter
+from adapters.errors import AdapterConfigError
 from adapters.media import ImageSource
 from publisher.errors import ConfigError
 from publisher.media import MediaSettings

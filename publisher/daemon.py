@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from adapters.base import Adapter, ChannelError
+from adapters.base import Adapter
+from adapters.errors import ChannelError
 from adapters.media import ImageSource
 from publisher import __version__
 from publisher.clock import Clock, SystemClock

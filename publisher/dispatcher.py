@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiolimiter import AsyncLimiter
 
-from adapters.base import Adapter, CredentialsRejected, Permanent, Receipt, Retryable, Uncertain
+from adapters.base import Adapter, Receipt
+from adapters.errors import CredentialsRejected, Permanent, Retryable, Uncertain
 from publisher.clock import Clock
 from publisher.logs import log_event
 from publisher.models import DeliveryState

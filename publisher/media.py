@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from adapters.base import Permanent, Retryable, parse_retry_after
+from adapters.errors import Permanent, Retryable
+from adapters.http import parse_retry_after
 from adapters.media import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_PIXELS,

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from adapters.base import Adapter, Permanent, PostContent
+from adapters.base import Adapter, PostContent
+from adapters.errors import Permanent
 from publisher.clock import Clock
 from publisher.errors import NotFoundError, ValidationError
 from publisher.logs import log_event

@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
 
-from adapters.base import Adapter, ChannelError, Payload, PostContent, Receipt
+from adapters.base import Adapter, Payload, PostContent, Receipt
+from adapters.errors import ChannelError
 
 if TYPE_CHECKING:
     from publisher.config import Settings

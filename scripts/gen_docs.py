@@ -444,7 +444,8 @@ def channel_example(kind: str) -> tuple[str, list[ExampleKey]] | None:
 def declared_options_reference(kind: str) -> str | None:
     """The options table from the adapter's declaration (``options`` on the class), or None for a kind without one."""
     import adapters
-    from adapters.base import REQUIRED, ChannelAdapter
+    from adapters.base import ChannelAdapter
+    from adapters.options import REQUIRED
 
     cls = adapters.REGISTRY[kind]
     if not issubclass(cls, ChannelAdapter):

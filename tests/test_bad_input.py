@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import adapters
-from adapters.base import AdapterConfigError, Permanent, PostContent
+from adapters.base import PostContent
+from adapters.errors import AdapterConfigError, Permanent
 from publisher.clock import ManualClock
 from publisher.config import load_settings
 from publisher.errors import PublisherError, ValidationError

@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import select
 
 from adapters import create
-from adapters.base import Limits, Permanent, PostContent, Retryable, Uncertain
+from adapters.base import Limits, PostContent
+from adapters.errors import Permanent, Retryable, Uncertain
 from adapters.fake import FakeAdapter
 from publisher.breaker import BREAKER, Breaker
 from publisher.clock import ManualClock

@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from adapters.base import Capabilities, CredentialsRejected, Limits, Permanent, Receipt, Retryable, Uncertain
+from adapters.base import Capabilities, Limits, Receipt
+from adapters.errors import CredentialsRejected, Permanent, Retryable, Uncertain
 from adapters.fake import FakeAdapter
 from publisher.breaker import Breaker
 from publisher.clock import ManualClock

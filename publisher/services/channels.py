@@ -12,7 +12,8 @@ import os
 from collections.abc import Mapping
 from datetime import datetime
 
-from adapters.base import Adapter, ChannelError, Limits
+from adapters.base import Adapter, Limits
+from adapters.errors import ChannelError
 from publisher.clock import Clock
 from publisher.config import Settings
 from publisher.errors import ConfigError, NotFoundError

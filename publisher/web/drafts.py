@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from adapters.base import Permanent
+from adapters.errors import Permanent
 from publisher.errors import ValidationError
 from publisher.models import Campaign, Post
 from publisher.queue import PostDraft, content_for

@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from adapters.article import slug_for
-from adapters.base import CredentialsRejected, PostContent, Retryable, Uncertain
+from adapters.base import PostContent
 from adapters.cms_webhook import CmsWebhookAdapter
+from adapters.errors import CredentialsRejected, Retryable, Uncertain
 from tests.fakes import serve
 from tests.fakes.cms_webhook import FakeCms
 

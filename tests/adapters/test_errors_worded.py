@@ -14,7 +14,8 @@ import pytest
 from aiohttp import web
 
 from adapters import PostContent, Retryable, Uncertain, create
-from adapters.base import Permanent, summarise
+from adapters.errors import Permanent
+from adapters.http import summarise
 from tests.fakes import serve
 
 POST = PostContent(title="开学典礼", body="九月一日上午九点。")

@@ -11,15 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.base import (
-    AdapterConfigError,
-    CredentialsRejected,
-    Payload,
-    Permanent,
-    PostContent,
-    Retryable,
-    Uncertain,
-)
+from adapters.base import Payload, PostContent
+from adapters.errors import AdapterConfigError, CredentialsRejected, Permanent, Retryable, Uncertain
 from adapters.mastodon import MastodonAdapter, count_mastodon
 from adapters.text import graphemes, markdown_to_text
 from tests.fakes import Stand

@@ -12,15 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.base import (
-    AdapterConfigError,
-    ChannelError,
-    CredentialsRejected,
-    Permanent,
-    PostContent,
-    Retryable,
-    Uncertain,
-)
+from adapters.base import PostContent
+from adapters.errors import AdapterConfigError, ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
 from adapters.matrix import EVENT_LIMIT, MatrixAdapter, canonical_json
 from tests.fakes import Stand, serve, stand
 from tests.fakes.images import MemoryImages, jpeg, png

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 
 from adapters import REGISTRY, AdapterConfigError, PostContent, Retryable, Uncertain, create
-from adapters.base import Permanent
+from adapters.errors import Permanent
 from tests.fakes import serve
 
 POST = PostContent(title="开学第一课", body="孩子们**回到**校园。\n\n- 升旗\n- 讲话", link="https://example.org/a/1")

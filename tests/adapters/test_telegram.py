@@ -11,16 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.base import (
-    AdapterConfigError,
-    ChannelError,
-    CredentialsRejected,
-    Payload,
-    Permanent,
-    PostContent,
-    Retryable,
-    Uncertain,
-)
+from adapters.base import Payload, PostContent
+from adapters.errors import AdapterConfigError, ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
 from adapters.telegram import CAPTION_LIMIT, MESSAGE_LIMIT, TelegramAdapter
 from adapters.text import count_utf16_units
 from tests.fakes import Stand, serve, stand

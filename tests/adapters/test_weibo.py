@@ -11,15 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.base import (
-    AdapterConfigError,
-    CredentialsRejected,
-    Payload,
-    Permanent,
-    PostContent,
-    Retryable,
-    Uncertain,
-)
+from adapters.base import Payload, PostContent
+from adapters.errors import AdapterConfigError, CredentialsRejected, Permanent, Retryable, Uncertain
 from adapters.text import graphemes, markdown_to_text
 from adapters.weibo import WeiboAdapter, count_weibo
 from tests.fakes import Stand, serve

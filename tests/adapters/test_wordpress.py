@@ -16,13 +16,8 @@ import pytest
 from aiohttp import web
 
 from adapters.article import excerpt, slug_for
-from adapters.base import (
-    CredentialsRejected,
-    Permanent,
-    PostContent,
-    Retryable,
-    Uncertain,
-)
+from adapters.base import PostContent
+from adapters.errors import CredentialsRejected, Permanent, Retryable, Uncertain
 from adapters.wordpress import WordPressAdapter
 from tests.fakes import serve
 from tests.fakes.images import MemoryImages, jpeg

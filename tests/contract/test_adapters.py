@@ -19,7 +19,8 @@ import pytest
 
 import tests.fakes
 from adapters import REGISTRY, create
-from adapters.base import ChannelError, CredentialsRejected, PostContent, Retryable, Uncertain
+from adapters.base import PostContent
+from adapters.errors import ChannelError, CredentialsRejected, Retryable, Uncertain
 from tests.fakes import StandIn, serve
 
 

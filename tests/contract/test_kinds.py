@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from adapters import REGISTRY
-from adapters.base import ChannelAdapter, Option
+from adapters.base import ChannelAdapter
+from adapters.options import Option
 from tests.contract.test_adapters import FAKES
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from adapters import REGISTRY
-from adapters.base import AdapterConfigError, Option
+from adapters.errors import AdapterConfigError
+from adapters.options import Option
 from tests.contract.test_adapters import FAKES, KINDS
 
 UNSET = "PUBLISHER_TEST_NEVER_SET"

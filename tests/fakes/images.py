@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from adapters.base import Permanent
+from adapters.errors import Permanent
 
 if TYPE_CHECKING:
     from adapters.media import LoadedImage

@@ -18,7 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.base import CredentialsRejected, Permanent, PostContent, Uncertain
+from adapters.base import PostContent
+from adapters.errors import CredentialsRejected, Permanent, Uncertain
 from adapters.wordpress import WordPressAdapter, slug_for
 from tests.fakes.images import MemoryImages
 

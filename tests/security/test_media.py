@@ -24,7 +24,8 @@ from aiohttp import web
 from PIL import Image
 
 from adapters import REGISTRY, create
-from adapters.base import ChannelError, Permanent, PostContent, Retryable
+from adapters.base import PostContent
+from adapters.errors import ChannelError, Permanent, Retryable
 from adapters.media import check_image
 from publisher.clock import ManualClock
 from publisher.errors import ValidationError
