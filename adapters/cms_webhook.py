@@ -9,8 +9,6 @@ receiver answers ``{"id": ..., "url": ...}``. Requests are signed like the ``web
 
 from __future__ import annotations
 
-import json
-import time
 from typing import Any, ClassVar
 
 import httpx
@@ -18,8 +16,8 @@ import httpx
 from adapters.article import article, slug_for
 from adapters.base import Capabilities, ChannelAdapter, Limits, Payload, PostContent, Receipt
 from adapters.errors import ChannelError, CredentialsRejected, Retryable, Uncertain
-from adapters.http import raise_for_transport, sign, status_error
-from adapters.media import checked_sources, inline_images, is_media_ref
+from adapters.http import head_status, json_object, post_document, signed_headers, status_error
+from adapters.media import checked_sources
 from adapters.options import Option, timeout
 
 __all__ = ["CmsWebhookAdapter"]
@@ -33,7 +31,6 @@ class CmsWebhookAdapter(ChannelAdapter):
         ),
         Option(
             name="secret_env",
-            secret=True,
             default=None,
             help="The environment variable holding the shared signing secret. Requests then carry "
             'X-Publisher-Timestamp and X-Publisher-Signature: sha256=HMAC-SHA256(secret, "<timestamp>.<body>"), as '
@@ -70,14 +67,9 @@ class CmsWebhookAdapter(ChannelAdapter):
 
     async def publish(self, payload: Payload, key: str) -> Receipt:
         document = {"key": key, "channel": self.name, "slug": slug_for(key), **payload.data}
-        if any(is_media_ref(image) for image in payload.data.get("images", ())):
-            document["image_files"] = await inline_images(self.images, payload.data["images"])
-        body = json.dumps(document, ensure_ascii=False).encode()
-        headers = {"Content-Type": "application/json; charset=utf-8", **self._signed(body, key)}
-        try:
-            response = await self.client.post(self.url, content=body, headers=headers, timeout=self.timeout)
-        except httpx.TransportError as exc:
-            raise raise_for_transport(exc) from exc
+        response = await post_document(
+            self.client, self.url, document, images=self.images, secret=self._secret, key=key, timeout=self.timeout
+        )
         if response.status_code >= 300:
             raise _error(response)
         receipt = _receipt(response)
@@ -89,7 +81,7 @@ class CmsWebhookAdapter(ChannelAdapter):
         if not self.lookup_url:
             raise NotImplementedError("no lookup_url is configured for this channel")
         # a GET carries no body: the signature covers the key instead
-        headers = self._signed(key.encode(), key)
+        headers = signed_headers(self._secret, key.encode(), key)
         try:
             response = await self.client.get(
                 self.lookup_url, params={"key": key}, headers=headers, timeout=self.timeout
@@ -107,21 +99,8 @@ class CmsWebhookAdapter(ChannelAdapter):
         if self.lookup_url:  # an authenticated read: a wrong secret shows here
             found = await self.lookup("publisher-check")
             return f"{self.lookup_url} answered the test key ({'found' if found else 'not found'})"
-        try:
-            response = await self.client.head(self.url, timeout=self.timeout)
-        except httpx.TransportError as exc:
-            raise Retryable(f"cannot reach {self.url}: {type(exc).__name__}") from exc
-        if response.status_code >= 500:  # reachable, but a server error is no working receiver
-            raise status_error(response, f"{self.url} answered {response.reason_phrase or 'a server error'}")
-        return f"{self.url} answered HTTP {response.status_code} (without lookup_url nothing authenticated is checked)"
-
-    def _signed(self, signed: bytes, key: str) -> dict[str, str]:
-        headers = {"Idempotency-Key": key}
-        if self._secret:
-            timestamp = str(int(time.time()))
-            headers["X-Publisher-Timestamp"] = timestamp
-            headers["X-Publisher-Signature"] = sign(self._secret, timestamp, signed)
-        return headers
+        status = await head_status(self.client, self.url, self.timeout, unreachable=Retryable)
+        return f"{self.url} answered HTTP {status} (without lookup_url nothing authenticated is checked)"
 
 
 def _error(response: httpx.Response) -> ChannelError:
@@ -133,11 +112,8 @@ def _error(response: httpx.Response) -> ChannelError:
 
 def _receipt(response: httpx.Response) -> Receipt | None:
     """``{"id", "url"}`` from the answer, or None when it does not hold an id."""
-    try:
-        document = response.json()
-    except ValueError:
-        return None
-    if not isinstance(document, dict) or document.get("id") in (None, ""):
+    document = json_object(response)
+    if document is None or document.get("id") in (None, ""):
         return None
     url = document.get("url")
     return Receipt(remote_id=str(document["id"]), url=url if isinstance(url, str) else None)

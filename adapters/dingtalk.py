@@ -10,10 +10,7 @@ There is no message id and no idempotency key: a lost answer waits for a person.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import hashlib
-import hmac
 import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -22,7 +19,7 @@ from adapters.base import Limits, Payload, PostContent
 from adapters.errors import ChannelError, CredentialsRejected, Permanent, Retryable
 from adapters.media import link_images
 from adapters.options import Option
-from adapters.robot import RobotAdapter, link_text, robot_options
+from adapters.robot import RobotAdapter, hmac_sha256_base64, robot_options, signing_secret
 from adapters.text import chat_markdown, count_utf8_bytes, plain_text
 
 __all__ = ["DingTalkAdapter", "sign"]
@@ -34,8 +31,7 @@ _BLOCK_SECONDS = 600  # "send too fast": the robot is blocked for 10 minutes
 
 def sign(secret: str, timestamp_ms: str) -> str:
     """DingTalk's signature (before URL-encoding, which the query string does)."""
-    digest = hmac.new(secret.encode(), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
+    return hmac_sha256_base64(secret, f"{timestamp_ms}\n{secret}")
 
 
 def _signing_secret(value: str) -> str:
@@ -57,14 +53,11 @@ class DingTalkAdapter(RobotAdapter):
         "DingTalk",
         "https://oapi.dingtalk.com/robot/send?access_token=...",
         (
-            Option(
-                name="secret_env",
-                secret=True,
-                default=None,
+            signing_secret(
+                'The environment variable holding the robot\'s signing secret (加签, starts with "SEC"). Leave it out '
+                "if the robot is secured by keywords or an IP allowlist only.",
+                "DINGTALK_SECRET",
                 check=_signing_secret,
-                help='The environment variable holding the robot\'s signing secret (加签, starts with "SEC"). Leave '
-                "it out if the robot is secured by keywords or an IP allowlist only.",
-                example="DINGTALK_SECRET",
             ),
             Option(
                 name="keywords",
@@ -90,9 +83,9 @@ class DingTalkAdapter(RobotAdapter):
                 "needs a link).",
                 example="markdown",
             ),
-            link_text("The text of the link (markdown) or of the button (actionCard)."),
         ),
         _DEFAULT_BASE,
+        "The text of the link (markdown) or of the button (actionCard).",
     )
 
     def setup(self, config: dict[str, Any]) -> None:
@@ -100,7 +93,6 @@ class DingTalkAdapter(RobotAdapter):
         self.msgtype: str = config["msgtype"]
         self.keywords: tuple[str, ...] = tuple(config["keywords"])
         self.append_keyword: bool = config["append_keyword"]
-        self._secret = config["secret_env"]
 
     def render(self, post: PostContent) -> Payload:
         post = dataclasses.replace(post, images=link_images(post.images, self.kind))
@@ -139,12 +131,6 @@ class DingTalkAdapter(RobotAdapter):
             params["timestamp"] = str(round(time.time() * 1000))
             params["sign"] = sign(self._secret, params["timestamp"])
         return self.api_base + "/robot/send", params, body
-
-    def _scrub(self, text: str) -> str:
-        for secret in (self._token, self._secret):
-            if secret:
-                text = text.replace(secret, "***")
-        return text
 
     def _error(self, code: int, errmsg: str) -> ChannelError:
         reason = f"errcode {code}: {self._scrub(errmsg)[:300]}"

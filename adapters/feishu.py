@@ -9,9 +9,6 @@ message id and no idempotency key: a lost answer waits for a person.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import time
 from collections.abc import Mapping
@@ -25,7 +22,7 @@ from adapters.base import Limits, Payload, PostContent, Receipt
 from adapters.errors import ChannelError, CredentialsRejected, Permanent, Retryable
 from adapters.media import link_images
 from adapters.options import Option
-from adapters.robot import RobotAdapter, link_text, robot_options
+from adapters.robot import RobotAdapter, hmac_sha256_base64, robot_options, signing_secret
 from adapters.text import count_utf8_bytes
 
 __all__ = ["FeishuAdapter", "post_lines", "sign"]
@@ -39,8 +36,7 @@ Element = dict[str, str]
 
 def sign(secret: str, timestamp: str) -> str:
     """Feishu's signature: the key is ``timestamp + "\\n" + secret``, the message is empty."""
-    digest = hmac.new(f"{timestamp}\n{secret}".encode(), b"", hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
+    return hmac_sha256_base64(f"{timestamp}\n{secret}", "")
 
 
 class FeishuAdapter(RobotAdapter):
@@ -65,22 +61,15 @@ class FeishuAdapter(RobotAdapter):
         "Feishu",
         "https://open.feishu.cn/open-apis/bot/v2/hook/...; for Lark, https://open.larksuite.com/...",
         (
-            Option(
-                name="secret_env",
-                secret=True,
-                default=None,
-                help="The environment variable holding the bot's signing secret (签名校验). Leave it out if the bot "
-                "does not sign.",
-                example="FEISHU_SECRET",
+            signing_secret(
+                "The environment variable holding the bot's signing secret (签名校验). Leave it out if the bot does "
+                "not sign.",
+                "FEISHU_SECRET",
             ),
-            link_text("The text of the link to the post."),
         ),
         _DEFAULT_BASE,
+        "The text of the link to the post.",
     )
-
-    def setup(self, config: dict[str, Any]) -> None:
-        super().setup(config)
-        self._secret = config["secret_env"]
 
     def render(self, post: PostContent) -> Payload:
         lines = post_lines(post.body)
@@ -104,9 +93,6 @@ class FeishuAdapter(RobotAdapter):
             timestamp = str(int(time.time()))
             body = {"timestamp": timestamp, "sign": sign(self._secret, timestamp), **body}
         return f"{self.api_base}/open-apis/bot/v2/hook/{self._token}", None, body
-
-    def _scrub(self, text: str) -> str:
-        return text.replace(self._token, "***")
 
     def _error(self, code: int, msg: str) -> ChannelError:
         reason = f"code {code}: {self._scrub(msg)[:300]}"

@@ -1,12 +1,15 @@
 """Reading a platform's HTTP answer: JSON bodies, Retry-After, transport failures and error statuses as the
-errors of ``adapters.errors``, with no secret of the request in the reason."""
+errors of ``adapters.errors``, with no secret of the request in the reason; and the signed JSON requests of the two
+webhook channels (``webhook``, ``cms_webhook``)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import html
+import json
 import re
+import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -14,8 +17,19 @@ from typing import Any
 import httpx
 
 from adapters.errors import ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
+from adapters.media import ImageSource, inline_images, is_media_ref
 
-__all__ = ["json_object", "parse_retry_after", "raise_for_transport", "sign", "status_error", "summarise"]
+__all__ = [
+    "head_status",
+    "json_object",
+    "parse_retry_after",
+    "post_document",
+    "raise_for_transport",
+    "sign",
+    "signed_headers",
+    "status_error",
+    "summarise",
+]
 
 
 def json_object(response: httpx.Response) -> dict[str, Any] | None:
@@ -31,6 +45,52 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     """The ``X-Publisher-Signature`` value for ``body`` sent at ``timestamp`` (``webhook`` and ``cms_webhook``)."""
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return "sha256=" + mac.hexdigest()
+
+
+def signed_headers(secret: str, signed: bytes, key: str) -> dict[str, str]:
+    """``Idempotency-Key``, and with a ``secret`` the ``X-Publisher-Timestamp`` and ``-Signature`` of ``signed``."""
+    headers = {"Idempotency-Key": key}
+    if secret:
+        timestamp = str(int(time.time()))
+        headers["X-Publisher-Timestamp"] = timestamp
+        headers["X-Publisher-Signature"] = sign(secret, timestamp, signed)
+    return headers
+
+
+async def post_document(
+    client: httpx.AsyncClient,
+    url: str,
+    document: dict[str, Any],
+    *,
+    images: ImageSource,
+    secret: str,
+    key: str,
+    timeout: float,
+) -> httpx.Response:
+    """POST ``document`` as JSON, signed with ``secret`` if there is one, its uploaded images (``media:`` among
+    ``document["images"]``) read through ``images`` and inlined as ``image_files``."""
+    if any(is_media_ref(image) for image in document.get("images", ())):
+        document = {**document, "image_files": await inline_images(images, document["images"])}
+    body = json.dumps(document, ensure_ascii=False).encode()
+    headers = {"Content-Type": "application/json; charset=utf-8", **signed_headers(secret, body, key)}
+    try:
+        return await client.post(url, content=body, headers=headers, timeout=timeout)
+    except httpx.TransportError as exc:
+        raise raise_for_transport(exc) from exc
+
+
+async def head_status(
+    client: httpx.AsyncClient, url: str, timeout: float, *, unreachable: type[Permanent | Retryable]
+) -> int:
+    """The status of a HEAD request to a receiver's ``url``: that something answers there. A receiver out of reach
+    raises ``unreachable``; a server error is no working receiver either."""
+    try:
+        response = await client.head(url, timeout=timeout)
+    except httpx.TransportError as exc:
+        raise unreachable(f"cannot reach {url}: {type(exc).__name__}") from exc
+    if response.status_code >= 500:
+        raise status_error(response, f"{url} answered {response.reason_phrase or 'a server error'}")
+    return response.status_code
 
 
 def parse_retry_after(value: str | None) -> float | None:

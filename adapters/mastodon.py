@@ -47,13 +47,17 @@ def _language(value: str) -> str:
     return value
 
 
+def _tuning(name: str, kind: type[int] | type[float], default: int, help: str) -> Option:
+    """A positive number with a working default, which the example config shows set to that default."""
+    return Option(name=name, type=kind, default=kind(default), positive=True, help=help, example=default)
+
+
 class MastodonAdapter(ChannelAdapter):
     kind: ClassVar[str] = "mastodon"
     options: ClassVar[tuple[Option, ...]] = (
         Option(name="instance", url=True, help="The instance the account lives on.", example="https://mastodon.social"),
         Option(
             name="token_env",
-            secret=True,
             help="The environment variable holding the account's access token (scopes write:statuses and "
             "write:media; add read:accounts if you want `check` to name the account). Never the token itself.",
             example="MASTODON_TOKEN",
@@ -78,39 +82,18 @@ class MastodonAdapter(ChannelAdapter):
             help="A content warning shown before every post; it counts against the character limit. Leave it out "
             "for none.",
         ),
-        Option(
-            name="max_characters",
-            type=int,
-            default=500,
-            positive=True,
-            help="Used until the daemon reads the real values from /api/v2/instance at start (Mastodon's defaults).",
-            example=500,
+        _tuning(
+            "max_characters",
+            int,
+            500,
+            "Used until the daemon reads the real values from /api/v2/instance at start (Mastodon's defaults).",
         ),
-        Option(
-            name="characters_reserved_per_url",
-            type=int,
-            default=23,
-            positive=True,
-            help="What a link counts as, likewise read from the instance at start.",
-            example=23,
+        _tuning(
+            "characters_reserved_per_url", int, 23, "What a link counts as, likewise read from the instance at start."
         ),
         timeout(),
-        Option(
-            name="media_timeout",
-            type=float,
-            default=60.0,
-            positive=True,
-            help="Seconds to wait for an uploaded image to finish processing.",
-            example=60,
-        ),
-        Option(
-            name="media_poll_interval",
-            type=float,
-            default=1.0,
-            positive=True,
-            help="Seconds between two checks of an uploaded image.",
-            example=1,
-        ),
+        _tuning("media_timeout", float, 60, "Seconds to wait for an uploaded image to finish processing."),
+        _tuning("media_poll_interval", float, 1, "Seconds between two checks of an uploaded image."),
     )
     capabilities: Capabilities = Capabilities(platform_limits=True)  # the instance sets its own length
     limits: Limits = Limits(

@@ -83,7 +83,6 @@ class MatrixAdapter(ChannelAdapter):
         ),
         Option(
             name="access_token_env",
-            secret=True,
             help="The environment variable holding the account's access token. Never the token itself. Keep using "
             "the same token (the same device): the homeserver recognises a resent message by its transaction id only "
             "for that device.",

@@ -17,7 +17,7 @@ import httpx
 from adapters.base import ChannelAdapter, Limits, Payload, PostContent, Receipt
 from adapters.errors import CredentialsRejected, Permanent, Retryable, Uncertain
 from adapters.http import json_object, raise_for_transport, status_error
-from adapters.options import Option, timeout
+from adapters.options import REQUIRED, Option, api_base, timeout
 from adapters.text import plain_text
 
 __all__ = ["OneBotAdapter"]
@@ -35,9 +35,8 @@ class OneBotAdapter(ChannelAdapter):
     kind: ClassVar[str] = "onebot"
     options: ClassVar[tuple[Option, ...]] = (
         # self-hosted: there is no default address
-        Option(
-            name="api_base",
-            url=True,
+        api_base(
+            REQUIRED,
             help="Where the implementation's HTTP API listens (its `http` server, port 5700 in the spec's example). "
             "There is no default: the implementation runs on your own machine.",
             example="http://127.0.0.1:5700",
@@ -51,7 +50,6 @@ class OneBotAdapter(ChannelAdapter):
         ),
         Option(
             name="token_env",
-            secret=True,
             default=None,
             help="The environment variable holding the implementation's access token (its `access-token` / "
             '`access_token` setting), sent as "Authorization: Bearer ...". Leave it out only if the API has no token '

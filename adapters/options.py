@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from adapters.errors import AdapterConfigError
 
-__all__ = ["REQUIRED", "Option", "api_base", "parse_options", "timeout"]
+__all__ = ["REQUIRED", "Option", "api_base", "max_length", "parse_options", "timeout"]
 
 
 def secret_from_env(options: Mapping[str, Any], key: str, env: Mapping[str, str], *, required: bool = True) -> str:
@@ -56,9 +56,6 @@ class Option:
     help: str
     type: builtins.type = str  # str, int, float (a whole number is accepted), bool, list or dict
     default: Any = REQUIRED  # REQUIRED, None (optional, no value) or the value used when the key is left out
-    #: the key names an environment variable (``token_env``) and the adapter gets that variable's value; a secret
-    #: never appears in ``describe()``, the repr or an error message
-    secret: bool = False
     choices: tuple[Any, ...] = ()
     min: float | None = None  # inclusive bounds of a number, or of a list's length
     max: float | None = None
@@ -71,10 +68,12 @@ class Option:
     documented: bool = True  # False for keys the core adds itself (an SMS channel's ``contacts``)
     type_words: str = ""  # the type as the options table names it, where ``type`` alone says too little
 
-    def __post_init__(self) -> None:
-        # the scrubber (publisher/scrub.py) finds every secret by this suffix
-        if self.secret != self.name.endswith("_env"):
-            raise ValueError(f"option {self.name}: a secret is named *_env, and only a secret is")
+    @property
+    def secret(self) -> bool:
+        """The key names an environment variable (``token_env``) and the adapter gets that variable's value; a
+        secret never appears in ``describe()``, the repr or an error message. Named *_env, and only a secret is:
+        the scrubber (publisher/scrub.py) finds every secret by this suffix."""
+        return self.name.endswith("_env")
 
     @property
     def required(self) -> bool:
@@ -180,6 +179,15 @@ def timeout(help: str = "Seconds to wait for an answer.", default: float = 10) -
     return Option(name="timeout", type=float, default=float(default), positive=True, help=help)
 
 
-def api_base(default: Any, help: str = "Where the API lives; change it only to point at a test stand-in.") -> Option:
+def api_base(
+    default: Any,
+    help: str = "Where the API lives; change it only to point at a test stand-in.",
+    example: Any = REQUIRED,
+) -> Option:
     """The ``api_base`` option: where the platform's API lives."""
-    return Option(name="api_base", url=True, default=default, help=help)
+    return Option(name="api_base", url=True, default=default, help=help, example=example)
+
+
+def max_length(help: str, default: int | None = None) -> Option:
+    """The ``max_length`` option: the longest post the queue accepts for the channel (None: no limit)."""
+    return Option(name="max_length", type=int, positive=True, default=default, help=help)

@@ -7,6 +7,7 @@ rewrites the same file: the outbox is idempotent by construction.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -16,7 +17,7 @@ from typing import Any, ClassVar
 from adapters.base import ChannelAdapter, Idempotency, Limits, Payload, PostContent, Receipt
 from adapters.errors import Permanent
 from adapters.media import EXTENSIONS, checked_sources, is_media_ref
-from adapters.options import Option
+from adapters.options import Option, max_length
 from adapters.text import markdown_to_html
 
 __all__ = ["OutboxAdapter"]
@@ -28,22 +29,15 @@ class OutboxAdapter(ChannelAdapter):
     kind: ClassVar[str] = "outbox"
     options: ClassVar[tuple[Option, ...]] = (
         Option(name="folder", default="outbox", help="Where the .json and .md files are written.", example="outbox"),
-        Option(
-            name="max_length",
-            type=int,
-            positive=True,
-            default=None,
-            help="Make it refuse what a real channel would refuse: the longest post accepted when it is queued.",
-        ),
+        max_length("Make it refuse what a real channel would refuse: the longest post accepted when it is queued."),
     )
     limits: Limits = Limits(max_length=None, max_images=20, concurrency=8)
     idempotency: Idempotency = "native"
 
     def setup(self, config: dict[str, Any]) -> None:
         self.folder = Path(config["folder"])
-        if config["max_length"] is not None:
-            # an outbox may stand in for a real channel, so it can carry that channel's limit
-            self.limits = Limits(max_length=config["max_length"], max_images=20, concurrency=8)
+        # an outbox may stand in for a real channel, so it can carry that channel's limit
+        self.limits = dataclasses.replace(self.limits, max_length=config["max_length"])
 
     def render(self, post: PostContent) -> Payload:
         checked_sources(post.images, self.kind)  # a path is refused, not passed on

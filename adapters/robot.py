@@ -9,8 +9,11 @@ signing (``_target``), and its reading of the error codes (``_error``).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,7 +24,7 @@ from adapters.errors import AdapterConfigError, ChannelError, Permanent, Retryab
 from adapters.http import json_object, raise_for_transport, status_error
 from adapters.options import Option, api_base, timeout
 
-__all__ = ["RobotAdapter", "link_text", "robot_options", "split_webhook"]
+__all__ = ["RobotAdapter", "hmac_sha256_base64", "robot_options", "signing_secret", "split_webhook"]
 
 
 def split_webhook(value: str, param: str, key: str) -> tuple[str, str | None]:
@@ -41,12 +44,21 @@ def split_webhook(value: str, param: str, key: str) -> tuple[str, str | None]:
     return found, f"{parts.scheme}://{parts.netloc}"
 
 
-def link_text(help: str) -> Option:
-    return Option(name="link_text", default="阅读全文", help=help)
+def hmac_sha256_base64(key: str, message: str) -> str:
+    """base64(HMAC-SHA256(key, message)): how DingTalk and Feishu sign, each with its own key and message."""
+    return base64.b64encode(hmac.new(key.encode(), message.encode(), hashlib.sha256).digest()).decode()
 
 
-def robot_options(platform: str, webhook: str, extra: tuple[Option, ...], default_base: str) -> tuple[Option, ...]:
-    """``webhook_env``, then ``extra``, then ``timeout`` and ``api_base``: what every group robot takes."""
+def signing_secret(help: str, example: str, check: Callable[[str], str] | None = None) -> Option:
+    """The optional ``secret_env`` option of a robot that signs its requests."""
+    return Option(name="secret_env", default=None, check=check, help=help, example=example)
+
+
+def robot_options(
+    platform: str, webhook: str, extra: tuple[Option, ...], default_base: str, link_help: str
+) -> tuple[Option, ...]:
+    """``webhook_env``, then ``extra``, then ``link_text``, ``timeout`` and ``api_base``: what every group robot
+    takes."""
     webhook_help = (
         f"The environment variable holding the robot's webhook address as {platform} shows it ({webhook}) or just "
         "its credential. Never the address itself."
@@ -56,8 +68,9 @@ def robot_options(platform: str, webhook: str, extra: tuple[Option, ...], defaul
         "it only to point at a test stand-in."
     )
     return (
-        Option(name="webhook_env", secret=True, help=webhook_help, example=f"{platform.upper()}_WEBHOOK"),
+        Option(name="webhook_env", help=webhook_help, example=f"{platform.upper()}_WEBHOOK"),
         *extra,
+        Option(name="link_text", default="阅读全文", help=link_help),
         timeout(),
         api_base(None, help=base_help),
     )
@@ -74,7 +87,7 @@ class RobotAdapter(ChannelAdapter):
     credential: ClassVar[str]  # what a check proves accepted: "access token", "webhook key"
     refusal: ClassVar[str] = ""  # said before the refusal of the check's empty message
     timeout: float
-    _secret: str = ""  # the signing secret, if the robot has one
+    _secret: str = ""  # the signing secret (``secret_env``), if the robot has one
 
     #: the webhook address's query parameter holding the credential ("" for the last path segment)
     webhook_param: ClassVar[str] = ""
@@ -86,6 +99,7 @@ class RobotAdapter(ChannelAdapter):
         self._token, origin = split_webhook(config["webhook_env"], self.webhook_param, "webhook_env")
         self.api_base: str = config["api_base"] or origin or self.default_base
         self.timeout = config["timeout"]
+        self._secret = config.get("secret_env") or ""
 
     def _target(self, body: dict[str, Any]) -> tuple[str, Mapping[str, str] | None, dict[str, Any]]:
         """The address, query parameters and (signed) body of a request carrying ``body``."""
@@ -97,7 +111,10 @@ class RobotAdapter(ChannelAdapter):
 
     def _scrub(self, text: str) -> str:
         """``text`` with the secrets masked (the robot may echo its address)."""
-        raise NotImplementedError
+        for secret in (self._token, self._secret):
+            if secret:
+                text = text.replace(secret, "***")
+        return text
 
     async def publish(self, payload: Payload, key: str) -> Receipt:
         await self._send(dict(payload.data))

@@ -23,7 +23,7 @@ from urllib.parse import quote
 import httpx
 
 from adapters.base import Limits, Payload
-from adapters.errors import ChannelError, CredentialsRejected, Retryable, Uncertain
+from adapters.errors import ChannelError, Retryable, Uncertain
 from adapters.http import status_error
 from adapters.options import Option
 from adapters.sms_common import (
@@ -36,6 +36,7 @@ from adapters.sms_common import (
     Rule,
     TemplateSmsAdapter,
     identifier,
+    known_error,
     scrub,
     sms_limits,
     sms_options,
@@ -114,7 +115,6 @@ class SmsAliyunAdapter(TemplateSmsAdapter):
     template_key: ClassVar[str] = "template_code"
     key_id_name: ClassVar[str] = "access_key_id"
     placeholder: ClassVar[re.Pattern[str]] = NAMED
-    positional: ClassVar[bool] = False
     options: ClassVar[tuple[Option, ...]] = sms_options(
         template=identifier("template_code", "The approved template's code (模板CODE), e.g. SMS_465001234."),
         params=Option(
@@ -130,8 +130,8 @@ class SmsAliyunAdapter(TemplateSmsAdapter):
         rules=(Rule(50, 86400.0),),
         base="https://dysmsapi.aliyuncs.com",
         own=(
-            Option(name="access_key_id_env", secret=True, help="Holds the RAM user's AccessKey ID."),
-            Option(name="access_key_secret_env", secret=True, help="Holds the RAM user's AccessKey secret."),
+            Option(name="access_key_id_env", help="Holds the RAM user's AccessKey ID."),
+            Option(name="access_key_secret_env", help="Holds the RAM user's AccessKey secret."),
         ),
     )
 
@@ -167,11 +167,9 @@ class SmsAliyunAdapter(TemplateSmsAdapter):
 
     def _error(self, response: httpx.Response, code: str, message: str) -> ChannelError:
         reason = f"{code}: {scrub(message)}"
-        if code.startswith(_CREDENTIAL_CODES):
-            return CredentialsRejected(reason)
-        for prefix, after in _RETRY_AFTER.items():
-            if code.startswith(prefix):
-                return Retryable(reason, after=after)
+        known = known_error(code, reason, _CREDENTIAL_CODES, _RETRY_AFTER)
+        if known is not None:
+            return known
         if response.status_code >= 500 or response.status_code == 429:
             return status_error(response, reason)
         if code.startswith(("isp.", "InternalError", "UnknownError")):

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import httpx
 
 from adapters.base import ChannelAdapter, Idempotency, Limits, Payload, PostContent, Receipt
-from adapters.errors import AdapterConfigError, ChannelError, Permanent, Retryable, Uncertain
+from adapters.errors import AdapterConfigError, ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
 from adapters.http import raise_for_transport
 from adapters.options import Option, api_base, timeout
 from adapters.text import count_utf16_units
@@ -43,6 +43,7 @@ __all__ = [
     "Rule",
     "TemplateSmsAdapter",
     "identifier",
+    "known_error",
     "looks_like_link",
     "mask",
     "normalize_number",
@@ -169,8 +170,9 @@ class Template:
     max_length: int  # of the whole message, signature included
 
 
-def read_template(config: Mapping[str, Any], *, placeholder: re.Pattern[str], positional: bool) -> Template:
+def read_template(config: Mapping[str, Any], *, placeholder: re.Pattern[str]) -> Template:
     text: str = config["template_text"]
+    positional = placeholder is NUMBERED  # numbered variables take their values by position
     sign_name: str = config["sign_name"]
     names = list(dict.fromkeys(m.group(1) for m in placeholder.finditer(text)))
     if positional:
@@ -527,6 +529,19 @@ def sms_options(
     )
 
 
+def known_error(
+    code: str, reason: str, credential_codes: tuple[str, ...], retry_after: Mapping[str, float]
+) -> ChannelError | None:
+    """The error for an answer ``code`` starting with one of ``credential_codes`` (the key or account refused) or
+    of ``retry_after`` (a refusal that passes with time, mapped to the wait in seconds); None for any other."""
+    if code.startswith(credential_codes):
+        return CredentialsRejected(reason)
+    for prefix, after in retry_after.items():
+        if code.startswith(prefix):
+            return Retryable(reason, after=after)
+    return None
+
+
 class TemplateSmsAdapter(ChannelAdapter):
     """A template-SMS channel; a platform subclass supplies ``_send_batch``, ``check`` and its facts below."""
 
@@ -535,7 +550,6 @@ class TemplateSmsAdapter(ChannelAdapter):
     key_id_name: ClassVar[str]  # what ``describe()`` calls the account's key id, shown masked
     key_id: str  # the key id itself (not a secret on its own, but kept out of logs)
     placeholder: ClassVar[re.Pattern[str]]
-    positional: ClassVar[bool]
 
     def setup(self, config: dict[str, Any]) -> None:
         self.api_base: str = config["api_base"]
@@ -543,7 +557,7 @@ class TemplateSmsAdapter(ChannelAdapter):
         self.timeout: float = config["timeout"]
         self.template_id: str = config[self.template_key]
         self.numbers, self.groups = read_recipients(config["recipients"], config["contacts"])
-        self.template = read_template(config, placeholder=self.placeholder, positional=self.positional)
+        self.template = read_template(config, placeholder=self.placeholder)
         self.batch_size: int = config["batch_size"]
         rules = config["frequency_limits"]
         # a default is not run through the check: it is still the declared list of tables

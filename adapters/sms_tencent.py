@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from adapters.base import Limits, Payload
-from adapters.errors import ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
+from adapters.errors import ChannelError, Permanent, Retryable, Uncertain
 from adapters.http import status_error
 from adapters.options import Option
 from adapters.sms_common import (
@@ -32,6 +32,7 @@ from adapters.sms_common import (
     Rule,
     TemplateSmsAdapter,
     identifier,
+    known_error,
     normalize_number,
     scrub,
     sms_limits,
@@ -121,7 +122,6 @@ class SmsTencentAdapter(TemplateSmsAdapter):
     template_key: ClassVar[str] = "template_id"
     key_id_name: ClassVar[str] = "secret_id"
     placeholder: ClassVar[re.Pattern[str]] = NUMBERED
-    positional: ClassVar[bool] = True
     options: ClassVar[tuple[Option, ...]] = sms_options(
         template=identifier("template_id", "The approved template's numeric id (模板ID).", digits=True),
         params=Option(
@@ -138,8 +138,8 @@ class SmsTencentAdapter(TemplateSmsAdapter):
         rules=(Rule(1, 30.0, same_content=True), Rule(10, 86400.0)),
         base="https://sms.tencentcloudapi.com",
         own=(
-            Option(name="secret_id_env", secret=True, help="Holds the CAM user's SecretId."),
-            Option(name="secret_key_env", secret=True, help="Holds the CAM user's SecretKey."),
+            Option(name="secret_id_env", help="Holds the CAM user's SecretId."),
+            Option(name="secret_key_env", help="Holds the CAM user's SecretKey."),
             identifier("sdk_app_id", "The SMS application's SdkAppId (digits).", digits=True),
             Option(name="region", default="ap-guangzhou", help="The API region, e.g. ap-guangzhou."),
         ),
@@ -187,11 +187,9 @@ class SmsTencentAdapter(TemplateSmsAdapter):
 
     def _error(self, code: str, message: str) -> ChannelError:
         reason = f"{code}: {scrub(message)}"
-        if code.startswith(_CREDENTIAL_CODES):
-            return CredentialsRejected(reason)
-        for prefix, after in _RETRY_AFTER.items():
-            if code.startswith(prefix):
-                return Retryable(reason, after=after)
+        known = known_error(code, reason, _CREDENTIAL_CODES, _RETRY_AFTER)
+        if known is not None:
+            return known
         if code == "FailedOperation.MarketingSendTimeConstraint":
             return Retryable(reason, after=_until_eight_in_beijing())
         if code.startswith("InternalError"):

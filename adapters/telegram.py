@@ -27,7 +27,7 @@ from adapters.base import ChannelAdapter, Limits, Payload, PostContent, Receipt
 from adapters.errors import ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
 from adapters.http import parse_retry_after, raise_for_transport
 from adapters.media import LoadedImage
-from adapters.options import Option, api_base, timeout
+from adapters.options import Option, api_base, max_length, timeout
 from adapters.text import count_utf16_units
 
 __all__ = ["CAPTION_LIMIT", "MESSAGE_LIMIT", "TelegramAdapter", "render_messages"]
@@ -343,7 +343,6 @@ class TelegramAdapter(ChannelAdapter):
         ),
         Option(
             name="token_env",
-            secret=True,
             help='The environment variable holding the bot token from @BotFather ("123456789:AA..."). Never the token '
             "itself.",
             example="TELEGRAM_BOT_TOKEN",
@@ -356,13 +355,10 @@ class TelegramAdapter(ChannelAdapter):
             "https://api.telegram.org",
             help="The Bot API's address. Change it only for a local Bot API server or a test stand-in.",
         ),
-        Option(
-            name="max_length",
-            type=int,
-            positive=True,
-            default=10 * MESSAGE_LIMIT,
-            help="The longest post accepted when it is queued, in UTF-16 units of visible text (default 40960: ten "
+        max_length(
+            "The longest post accepted when it is queued, in UTF-16 units of visible text (default 40960: ten "
             "messages).",
+            default=10 * MESSAGE_LIMIT,
         ),
     )
     # max_length bounds a whole post (ten full messages): each message is kept under 4096 by splitting, and a

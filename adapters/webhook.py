@@ -9,21 +9,18 @@ answer was lost is resent instead of waiting for a person.
 from __future__ import annotations
 
 import dataclasses
-import json
-import time
 from typing import Any, ClassVar
 
 import httpx
 
 from adapters.base import ChannelAdapter, Limits, Payload, PostContent, Receipt
 from adapters.errors import Permanent
-from adapters.http import raise_for_transport, sign, status_error
-from adapters.media import checked_sources, inline_images, is_media_ref
-from adapters.options import Option, timeout
+from adapters.http import head_status, json_object, post_document, status_error
+from adapters.media import checked_sources
+from adapters.options import Option, max_length, timeout
 from adapters.text import html_to_text, markdown_to_html
 
-# sign (adapters.base, shared with cms_webhook) lived here; still importable from here
-__all__ = ["WebhookAdapter", "sign"]
+__all__ = ["WebhookAdapter"]
 
 
 class WebhookAdapter(ChannelAdapter):
@@ -32,7 +29,6 @@ class WebhookAdapter(ChannelAdapter):
         Option(name="url", url=True, help="Where each post is POSTed as JSON.", example="https://example.org/hook"),
         Option(
             name="secret_env",
-            secret=True,
             default=None,
             help="Optional HMAC-SHA256 signature: the environment variable holding the shared secret.",
             example="PUBLISHER_HOOK_SECRET",
@@ -45,13 +41,7 @@ class WebhookAdapter(ChannelAdapter):
             help="Set to true only if your receiver drops a repeated Idempotency-Key; then a lost answer is resent "
             "safely.",
         ),
-        Option(
-            name="max_length",
-            type=int,
-            default=None,
-            positive=True,
-            help="The longest post accepted when it is queued (none by default).",
-        ),
+        max_length("The longest post accepted when it is queued (none by default)."),
     )
     limits: Limits = Limits(max_length=None, max_images=20, concurrency=16)
 
@@ -59,8 +49,7 @@ class WebhookAdapter(ChannelAdapter):
         self.url: str = config["url"]
         self.secret: str = config["secret_env"]
         self.timeout: float = config["timeout"]
-        if config["max_length"] is not None:
-            self.limits = dataclasses.replace(self.limits, max_length=config["max_length"])
+        self.limits = dataclasses.replace(self.limits, max_length=config["max_length"])
         if config["idempotent"]:
             self.idempotency = "native"  # the receiver drops repeated Idempotency-Key values
 
@@ -81,41 +70,22 @@ class WebhookAdapter(ChannelAdapter):
         return Payload(text=f"{post.title}\n\n{post.body}", data=data)
 
     async def publish(self, payload: Payload, key: str) -> Receipt:
-        document: dict[str, Any] = {"key": key, "channel": self.name, **payload.data}
-        if any(is_media_ref(image) for image in payload.data.get("images", ())):
-            document["image_files"] = await inline_images(self.images, payload.data["images"])
-        body = json.dumps(document, ensure_ascii=False).encode()
-        headers = {"Content-Type": "application/json; charset=utf-8", "Idempotency-Key": key}
-        if self.secret:
-            timestamp = str(int(time.time()))
-            headers["X-Publisher-Timestamp"] = timestamp
-            headers["X-Publisher-Signature"] = sign(self.secret, timestamp, body)
-        try:
-            response = await self.client.post(self.url, content=body, headers=headers, timeout=self.timeout)
-        except httpx.TransportError as exc:
-            raise raise_for_transport(exc) from exc
+        document = {"key": key, "channel": self.name, **payload.data}
+        response = await post_document(
+            self.client, self.url, document, images=self.images, secret=self.secret, key=key, timeout=self.timeout
+        )
         if response.status_code >= 300:
             raise status_error(response, response.text[:200])
         return _receipt_from(response)
 
     async def check(self) -> str:
-        try:
-            response = await self.client.head(self.url, timeout=self.timeout)
-        except httpx.TransportError as exc:
-            raise Permanent(f"cannot reach {self.url}: {type(exc).__name__}") from exc
-        if response.status_code >= 500:  # reachable, but a server error is no working receiver
-            raise status_error(response, f"{self.url} answered {response.reason_phrase or 'a server error'}")
-        return f"{self.url} answered HTTP {response.status_code}"
+        status = await head_status(self.client, self.url, self.timeout, unreachable=Permanent)
+        return f"{self.url} answered HTTP {status}"
 
 
 def _receipt_from(response: httpx.Response) -> Receipt:
     """Take ``id`` and ``url`` from a JSON answer if the receiver gives them."""
-    try:
-        document = response.json()
-    except ValueError:
-        return Receipt()
-    if not isinstance(document, dict):
-        return Receipt()
+    document = json_object(response) or {}
     remote_id, url = document.get("id"), document.get("url")
     return Receipt(
         remote_id=str(remote_id) if remote_id is not None else None,

@@ -16,7 +16,7 @@ from adapters.base import Limits, Payload, PostContent, Receipt
 from adapters.errors import ChannelError, CredentialsRejected, Permanent, Retryable
 from adapters.media import link_images
 from adapters.options import Option
-from adapters.robot import RobotAdapter, link_text, robot_options
+from adapters.robot import RobotAdapter, robot_options
 from adapters.text import chat_markdown, count_utf8_bytes, plain_text, truncate_utf8
 
 __all__ = ["WeComAdapter"]
@@ -63,9 +63,9 @@ class WeComAdapter(RobotAdapter):
                 "are UTF-8: 汉字 count 3.",
                 example="markdown",
             ),
-            link_text("The text of the link to the post in markdown messages."),
         ),
         _DEFAULT_BASE,
+        "The text of the link to the post in markdown messages.",
     )
 
     def setup(self, config: dict[str, Any]) -> None:
@@ -102,9 +102,6 @@ class WeComAdapter(RobotAdapter):
 
     def _target(self, body: dict[str, Any]) -> tuple[str, Mapping[str, str] | None, dict[str, Any]]:
         return self.api_base + _SEND_PATH, {"key": self._key}, body
-
-    def _scrub(self, text: str) -> str:
-        return text.replace(self._key, "***")
 
     def _error(self, code: int, errmsg: str) -> ChannelError:
         reason = f"errcode {code}: {self._scrub(errmsg)[:300]}"

@@ -77,7 +77,6 @@ class WeiboAdapter(ChannelAdapter):
     options: ClassVar[tuple[Option, ...]] = (
         Option(
             name="token_env",
-            secret=True,
             help="The environment variable holding the OAuth2 access token of the account that posts (never the "
             "token itself).",
             example="WEIBO_TOKEN",

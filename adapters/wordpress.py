@@ -47,7 +47,6 @@ class WordPressAdapter(ChannelAdapter):
         ),
         Option(
             name="app_password_env",
-            secret=True,
             help="The environment variable holding that user's Application Password (Users → Profile → Application "
             "Passwords). Never the password itself, and never the user's login password.",
             example="WORDPRESS_APP_PASSWORD",

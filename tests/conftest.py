@@ -114,6 +114,18 @@ def make_settings(
     )
 
 
+def write_config(folder: Path, text: str) -> str:
+    """``text`` written to ``folder/publisher.toml``; its path, as load_settings takes it."""
+    path = folder / "publisher.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def outbox_config(folder: Path, text: str) -> str:
+    """``write_config`` with one outbox channel after ``text``: every config file needs a channel."""
+    return write_config(folder, text + '\n[channels.outbox]\nkind = "outbox"\nfolder = "o"\n')
+
+
 @pytest.fixture
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     # on the test's database when the test has one (without adding a store to tests that have none)

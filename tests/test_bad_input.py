@@ -22,9 +22,9 @@ from publisher.config import load_settings
 from publisher.errors import PublisherError, ValidationError
 from publisher.queue import PostDraft, Queue
 from publisher.scheduler import cron_trigger, occurrences
-from publisher.store import PostFilter, list_deliveries, open_store
+from publisher.store import PostFilter, Store, list_deliveries, open_store
 from publisher.times import parse_time
-from tests.conftest import make_settings
+from tests.conftest import make_settings, write_config
 
 RIGHT_TO_LEFT = "مرحبا بالعالم שלום עולם"
 TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=400) | st.sampled_from(
@@ -55,17 +55,21 @@ def test_any_text_renders_on_every_channel_or_is_refused_clearly(title: str, bod
         adapter.limits.count(payload.text)
 
 
+def _queue_on_a_new_file(folder: Path) -> tuple[Store, Queue]:
+    """A store on a new SQLite file in ``folder`` and a queue on it, with make_settings' two outbox channels."""
+    store = open_store(f"sqlite:///{folder / 'p.db'}")
+    store.upgrade()
+    settings_ = make_settings(folder)
+    clock = ManualClock(datetime(2026, 12, 1, tzinfo=UTC))
+    store.sync_channels({n: c.kind for n, c in settings_.channels.items()}, clock.now())
+    return store, Queue(store, settings_.build_adapters(httpx.AsyncClient(), {}), clock)
+
+
 @SLOW
 @given(title=TEXT, body=TEXT)
 def test_queueing_any_text_either_works_or_writes_nothing(title: str, body: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        tmp = Path(folder)
-        store = open_store(f"sqlite:///{tmp / 'p.db'}")
-        store.upgrade()
-        settings_ = make_settings(tmp)
-        clock = ManualClock(datetime(2026, 12, 1, tzinfo=UTC))
-        store.sync_channels({n: c.kind for n, c in settings_.channels.items()}, clock.now())
-        queue = Queue(store, settings_.build_adapters(httpx.AsyncClient(), {}), clock)
+        store, queue = _queue_on_a_new_file(Path(folder))
         try:
             queue.add_post(PostDraft(title=title, body=body, channels=["website", "weibo"], now=True))
         except ValidationError as exc:
@@ -75,26 +79,28 @@ def test_queueing_any_text_either_works_or_writes_nothing(title: str, body: str)
 
 
 def test_a_hundred_kilobyte_body_is_queued_on_a_channel_without_a_limit(tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path / 'p.db'}")
-    store.upgrade()
-    settings_ = make_settings(tmp_path)
-    clock = ManualClock(datetime(2026, 12, 1, tzinfo=UTC))
-    store.sync_channels({n: c.kind for n, c in settings_.channels.items()}, clock.now())
-    queue = Queue(store, settings_.build_adapters(httpx.AsyncClient(), {}), clock)
+    _, queue = _queue_on_a_new_file(tmp_path)
     body = ("长段落 with mixed 文字 and emoji 🎉\n\n" * 4000)[: 100 * 1024]
     assert queue.add_post(PostDraft(title="长文", body=body, channels=["website"], now=True)) == 1
+
+
+def _load_config(text: str) -> tuple[str, PublisherError | None]:
+    """``text`` loaded as a config file in a new folder: its path, and the error that refused it (None if none did)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_config(Path(folder), text)
+        try:
+            load_settings(path)
+        except PublisherError as exc:
+            return path, exc
+    return path, None
 
 
 @SLOW
 @given(st.text(max_size=300))
 def test_any_config_file_loads_or_is_refused_with_file_and_key(text: str) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "publisher.toml"
-        path.write_text(text, encoding="utf-8")
-        try:
-            load_settings(str(path))
-        except PublisherError as exc:
-            assert str(exc).startswith(str(path))
+    path, refused = _load_config(text)
+    if refused is not None:
+        assert str(refused).startswith(path)
 
 
 KEYS = st.sampled_from(["kind", "url", "folder", "concurrency", "rate_per_minute", "timeout", "secret_env", "x"])
@@ -120,13 +126,9 @@ def test_any_channel_table_is_accepted_or_refused_naming_a_key(table: dict[str, 
         tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         return
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "publisher.toml"
-        path.write_text(text, encoding="utf-8")
-        try:
-            load_settings(str(path))
-        except PublisherError as exc:
-            assert "[channels.c" in str(exc) or "[channels]" in str(exc)
+    _, refused = _load_config(text)
+    if refused is not None:
+        assert "[channels.c" in str(refused) or "[channels]" in str(refused)
 
 
 @SLOW

@@ -5,9 +5,7 @@ Backoff and ``Retry-After`` are covered in ``test_dispatcher.py``; the stand-ins
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,14 +21,14 @@ from publisher.breaker import BREAKER, Breaker
 from publisher.clock import ManualClock
 from publisher.daemon import Daemon
 from publisher.dispatcher import Dispatcher
-from publisher.models import Channel, Delivery, DeliveryState, Event
+from publisher.models import Channel, DeliveryState, Event
 from publisher.queue import PostDraft, Queue
 from publisher.retry import RetryPolicy
 from publisher.store import Store
 from tests.conftest import make_settings, url_of
 from tests.fakes import serve
 from tests.fakes.webhook import FakeWebhook
-from tests.test_daemon import make_queue
+from tests.test_daemon import make_queue, running, states, wait_until
 
 
 def setup(store: Store, clock: ManualClock, fake: FakeAdapter, posts: int = 6) -> tuple[Queue, Dispatcher, Breaker]:
@@ -49,11 +47,6 @@ def setup(store: Store, clock: ManualClock, fake: FakeAdapter, posts: int = 6) -
 def channel(store: Store, name: str) -> Channel:
     with store.sessions() as session:
         return session.scalars(select(Channel).where(Channel.name == name)).one()
-
-
-def states(store: Store) -> list[str]:
-    with store.sessions() as session:
-        return list(session.scalars(select(Delivery.state).order_by(Delivery.id)))
 
 
 async def test_a_channel_that_keeps_failing_is_paused_then_probed_and_resumed(store: Store, clock: ManualClock) -> None:
@@ -160,13 +153,8 @@ async def test_the_daemon_rides_out_a_platform_outage_with_the_breaker(
         queue = make_queue(store, settings)
         for n in range(6):
             queue.add_post(PostDraft(title=f"通知{n}", body="b", channels=["hook"], now=True))
-        daemon = Daemon(settings, store)
-        task = asyncio.create_task(daemon.run(handle_signals=False))
-        try:
+        async with running(Daemon(settings, store)):
             await wait_until(lambda: states(store) == [DeliveryState.SENT] * 6, timeout=20)
-        finally:
-            daemon.stop()
-            await asyncio.wait_for(task, 10)
     assert sorted(document["title"] for document in hook.accepted) == [f"通知{n}" for n in range(6)]
     with store.sessions() as session:
         actions = list(session.scalars(select(Event.action).where(Event.action.like("channel.%")).order_by(Event.id)))
@@ -185,11 +173,3 @@ async def test_a_body_slower_than_the_read_timeout_is_an_unknown_outcome() -> No
             await adapter.publish(adapter.render(PostContent(title="慢", body="b")), "pub-1-hook-slow")
         assert time.monotonic() - started < 2.0  # the read timeout, not the whole trickle
     assert len(hook.accepted) == 1  # it landed: only the answer was lost, so never resent blindly
-
-
-async def wait_until(condition: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)

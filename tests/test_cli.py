@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import write_config
+
 PUBLISHER = str(Path(sys.executable).with_name("publisher"))
 
 
@@ -79,9 +81,9 @@ def fresh(tmp_path: Path) -> Cli:
     return configured(tmp_path)
 
 
-def configured(tmp_path: Path) -> Cli:
-    (tmp_path / "publisher.toml").write_text(
-        """
+def configured(tmp_path: Path, more: str = "") -> Cli:
+    """``publisher.toml`` in ``tmp_path``: two outbox channels, website and weibo, and ``more`` (other tables)."""
+    text = """
 [publisher]
 timezone = "Asia/Shanghai"
 
@@ -93,9 +95,8 @@ folder = "out/website"
 kind = "outbox"
 folder = "out/weibo"
 max_length = 140
-""",
-        encoding="utf-8",
-    )
+"""
+    write_config(tmp_path, text + more)
     return Cli(tmp_path)
 
 
@@ -309,6 +310,7 @@ def test_every_command_is_registered_in_one_place() -> None:
         "publisher.cli.__main__",
         "publisher.cli.base",
         "publisher.cli.lang",
+        "publisher.cli.zh",
     }
     assert {target.split(":")[0] for target in COMMANDS.values()} == modules  # no module left out, none unknown
     assert sorted(cli.commands) == sorted(COMMANDS)

@@ -1,5 +1,6 @@
 """The command line speaks Chinese when the locale is Chinese (LANG, LC_ALL, LC_MESSAGES or PUBLISHER_LANG), and
-English otherwise; its strings are in the console's catalogue, ``publisher/web/messages.py``."""
+English otherwise; its strings are in its own table, ``publisher/cli/zh.py`` (options' help, click's messages), and
+the console's catalogue, ``publisher/web/messages.py``."""
 
 from __future__ import annotations
 
@@ -217,3 +218,243 @@ def test_init_status_and_schedules_in_chinese(folder: Path) -> None:
     assert out.startswith("定时发布 weekly 已添加；下一次：")
     out, _ = run(folder, "schedule", "pause", "weekly", env=ZH_LOCALE)
     assert out.startswith("定时发布 weekly 已暂停")
+
+
+#: English words a Chinese help page may hold besides its options, metavars and commands: product and format names,
+#: values typed as they are (states, tiers, config keys), and the examples' own text
+HELP_ALLOWED = {
+    *("publisher", "SQLite", "PostgreSQL", "pg_dump", "PGPASSWORD", "API", "JSON", "IANA", "Asia", "Shanghai"),
+    *("ISO", "YYYY-MM-DD", "Markdown", "front", "matter", "RSSHub", "rsshub", "weibo", "https", "SMS", "event_date"),
+    *("event_time", "cron", "WED", "SIGTERM", "Ctrl-C", "zip", "csv", "xlsx", "json", "html", "zh-Hant", "wechat-bot"),
+    *("queued", "sent", "failed", "uncertain", "pending", "none", "city", "province", "national"),
+    *("web", "reports", "language", "host", "port", "PUBLISHER_CONFIG", "USER", "toml", "FILE", "NAME"),
+}
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
+def _help_words(page: str, commands: set[str]) -> set[str]:
+    """The English words of a help page outside its usage line, its options' names and metavars, and its commands."""
+    allowed = HELP_ALLOWED | commands
+    described = []
+    for line in page.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("用法："):
+            allowed |= set(_TOKEN.findall(stripped))
+            continue
+        if stripped.startswith("-"):  # an option's row: its names and metavar, then its help after two spaces
+            term, _, stripped = stripped.partition("  ")
+            allowed |= set(_TOKEN.findall(term))
+        described.append(stripped)
+    return {w for w in _TOKEN.findall("\n".join(described)) if len(w) >= 3 and w not in allowed}
+
+
+def test_every_help_page_is_chinese(tmp_path: Path) -> None:
+    """Every command's page: its help text, every option's help and click's notes after it ([default: ...],
+    [required], a range), with no English word but the names and values typed as they are."""
+    commands = {name for path, _ in _tree() for name in path.split()}
+    pages = {"": run(tmp_path, "--help", env=ZH_LOCALE)[0]}
+    for path, _ in _tree():
+        pages[path] = run(tmp_path, *path.split(), "--help", env=ZH_LOCALE)[0]
+    leaks = {path: words for path, page in pages.items() if (words := _help_words(page, commands))}
+    assert leaks == {}
+    assert "--limit INTEGER RANGE  最多列出的条数。  [默认：200；范围：1 到 100000]" in pages["post list"]
+    assert "--outlet TEXT    媒体（先用 `outlet add` 添加）。  [必填]" in pages["coverage add"]
+    assert "修改活动：时区、日期或审批规则。已排入队列的稿件保持原定时间。" in pages["campaign edit"]
+
+
+def test_every_option_has_its_help_in_chinese() -> None:
+    from publisher.cli.lang import _lookup, _one_line
+
+    missing = [
+        f"{path} {param.opts[0]}"
+        for path, command in _tree()
+        for param in command.params
+        if isinstance(param, click.Option) and param.help and _lookup(_one_line(param.help)) is None
+    ]
+    assert missing == []
+
+
+def _outside_quotes_and_usage(err: str) -> str:
+    """An error's own words: without the usage line and the names and values click quotes."""
+    return re.sub(r"'[^']*'", "", "\n".join(line for line in err.splitlines() if not line.startswith("用法：")))
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("post", "add", "--bogus"), "错误：没有选项 '--bogus'。您是不是要用 '--body'？"),
+        (("post", "add", "--titl"), "错误：没有选项 '--titl'。（您是不是要用其中之一：'--at', '--file', '--title'？）"),
+        (("pos",), "错误：没有命令 'pos'。您是不是要用 'post'？"),
+        (("coverage", "add", "--title", "t"), "错误：缺少选项 '--outlet'。"),
+        (("post", "show"), "错误：缺少参数 'POST_ID'。"),
+        (("post", "list", "--limit", "0"), "错误：'--limit' 的值无效：0 超出范围：1 到 100000。"),
+        (("post", "list", "--limit", "many"), "错误：'--limit' 的值无效：'many' 不是有效的整数。"),
+        (
+            ("report", "--format", "pdf"),
+            "错误：'--format' 的值无效：'pdf' 不是可选值 'csv', 'xlsx', 'json', 'md', 'html' 之一。",
+        ),
+        (("restore", "missing.db"), "错误：'FILE' 的值无效：文件 'missing.db' 不存在。"),
+        (("post", "show", "1", "2", "3"), "错误：多余的参数（2 3）"),
+        (("post", "add", "--title"), "错误：选项 '--title' 需要一个值。"),
+        (("post", "add", "--now=yes"), "错误：选项 '--now' 不接受值。"),
+        (
+            ("schedule", "edit", "w", "--campaign", "c", "--no-campaign"),
+            "错误：请给出 --campaign NAME 或 --no-campaign，不能同时给出",
+        ),
+    ],
+)
+def test_usage_errors_in_chinese(tmp_path: Path, args: tuple[str, ...], expected: str) -> None:
+    """Click's own errors in Chinese, still naming the option or value; the usage and the help hint where click
+    gives them in English (its parser's errors have neither)."""
+    _, err = run(tmp_path, *args, env=ZH_LOCALE, code=2)
+    assert expected in err.splitlines()
+    assert english_words(_outside_quotes_and_usage(err), {"publisher", "NAME", "campaign"}) == set()
+    _, english = run(tmp_path, *args, env=C_LOCALE, code=2)
+    assert err.startswith("用法：publisher") == english.startswith("Usage: publisher")
+    assert ("查看帮助。" in err) == ("for help." in english)
+    assert len(err.splitlines()) == len(english.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("args", "english"),
+    [
+        (
+            ("post", "add", "--bogus"),
+            "Usage: publisher post add [OPTIONS]\nTry 'publisher post add --help' for help.\n\n"
+            "Error: No such option '--bogus'. Did you mean '--body'?\n",
+        ),
+        (
+            ("post", "list", "--limit", "0"),
+            "Usage: publisher post list [OPTIONS]\nTry 'publisher post list --help' for help.\n\n"
+            "Error: Invalid value for '--limit': 0 is not in the range 1<=x<=100000.\n",
+        ),
+        (
+            ("coverage", "add", "--title", "x"),
+            "Usage: publisher coverage add [OPTIONS]\nTry 'publisher coverage add --help' for help.\n\n"
+            "Error: Missing option '--outlet'.\n",
+        ),
+        (
+            ("pos",),
+            "Usage: publisher [OPTIONS] COMMAND [ARGS]...\nTry 'publisher --help' for help.\n\n"
+            "Error: No such command 'pos'. Did you mean 'post'?\n",
+        ),
+    ],
+)
+def test_usage_errors_unchanged_in_english(tmp_path: Path, args: tuple[str, ...], english: str) -> None:
+    assert run(tmp_path, *args, env=C_LOCALE, code=2)[1] == english
+
+
+@pytest.mark.parametrize(
+    ("args", "english"),
+    [
+        (
+            ("post", "list", "--help"),
+            "Usage: publisher post list [OPTIONS]\n\n  List deliveries by due time.\n\nOptions:\n"
+            "  --state TEXT           Only this delivery state (queued, sent, failed,\n"
+            "                         uncertain, ...) or approval (pending).\n"
+            "  --channel TEXT         Only this channel.\n"
+            "  --campaign TEXT        Only this campaign.\n"
+            "  --from DATE            Due at or after this time.\n"
+            "  --to DATE              Due before this time.\n"
+            "  --limit INTEGER RANGE  At most this many.  [default: 200; 1<=x<=100000]\n"
+            "  --json                 Print JSON instead of a table.\n"
+            "  -h, --help             Show this message and exit.\n",
+        ),
+        (
+            ("outlet", "add", "--help"),
+            "Usage: publisher outlet add [OPTIONS] NAME\n\n"
+            "  Add an outlet (a paper needs no feed), or more feeds to one added before.\n\nOptions:\n"
+            "  --kind [news_site|portal|official_account|paper|other]\n"
+            "                                  [default: news_site]\n"
+            "  --tier TEXT                     e.g. city, province, national.\n"
+            "  --region TEXT                   e.g. 杭州市.\n"
+            "  --timezone, --tz TEXT           For feed dates without an offset (default:\n"
+            "                                  [publisher]).\n"
+            "  --feed URL                      A feed URL, or an RSSHub route such as\n"
+            "                                  rsshub:/weibo/user/1195230310. Repeat for\n"
+            "                                  several.\n"
+            "  -h, --help                      Show this message and exit.\n",
+        ),
+        (
+            ("campaign", "edit", "--help"),
+            "Usage: publisher campaign edit [OPTIONS] NAME\n\n"
+            "  Change a campaign: its zone, dates or approval rule. Posts already queued keep\n"
+            "  their times.\n\nOptions:\n"
+            "  --timezone, --tz TEXT           IANA zone, e.g. Asia/Shanghai.\n"
+            "  --start DATE                    When the campaign starts ('none' clears it).\n"
+            "  --end DATE                      When it ends; a date alone means through that\n"
+            "                                  day ('none' clears it).\n"
+            "  --requires-approval / --no-approval\n"
+            "                                  Whether posts need approval.\n"
+            "  --two-people / --one-person     Whether the approver must be another person.\n"
+            "  -h, --help                      Show this message and exit.\n",
+        ),
+    ],
+)
+def test_help_unchanged_in_english(tmp_path: Path, args: tuple[str, ...], english: str) -> None:
+    """The pages as they were before the command line's own table (click's formatter, untouched)."""
+    assert run(tmp_path, *args, env=C_LOCALE)[0] == english
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        ("Missing argument 'KIND'. Choose from:\n\ta,\n\tb", "缺少参数 'KIND'。可选值：\n\ta,\n\tb"),
+        ("Invalid value for '-n': 'x' is not a valid float range.", "'-n' 的值无效：'x' 不是有效的数字。"),
+        (
+            "Invalid value for '--on': 'x' is not a valid boolean. Recognized values: 0, 1",
+            "'--on' 的值无效：'x' 不是有效的布尔值。可用的值：0, 1",
+        ),
+        ("Invalid value: Directory 'a' is a file.", "值无效：目录 'a' 是文件。"),
+        (
+            "Invalid value for '--at': 'x' does not match the formats '%Y', '%m'.",
+            "'--at' 的值无效：'x' 不符合以下任一格式：'%Y', '%m'。",
+        ),
+        ("5 is not in the range x<5.", "5 超出范围：小于 5。"),
+        ("0 is not in the range 0<x<=1.", "0 超出范围：大于 0，不超过 1。"),
+        ("-1 is not in the range x>=0.", "-1 超出范围：不小于 0。"),
+        ("a message neither table has", "a message neither table has"),
+    ],
+)
+def test_click_messages_beyond_the_commands(english: str, chinese: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Click's messages no command of ours raises today, through the same templates."""
+    from publisher.cli.lang import click_message
+
+    monkeypatch.setenv("PUBLISHER_LANG", "zh")
+    assert click_message(english) == chinese
+
+
+def test_click_templates_keep_their_fields() -> None:
+    """Each Chinese template fills exactly the fields its English one matched (a typo would fail at the first error)."""
+    import string
+
+    from publisher.cli.zh import CLICK, RANGES
+
+    def fields(template: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+    assert [e for e, z in {**CLICK, **RANGES}.items() if fields(e) != fields(z)] == []
+
+
+def test_english_help_does_not_import_the_chinese_tables() -> None:
+    program = (
+        "import sys\n"
+        "from publisher.cli import main\n"
+        "for args in (['--help'], ['post', 'list', '--limit', '0']):\n"
+        "    try:\n"
+        "        main(args)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print('imported:', sorted(m for m in ('publisher.cli.zh', 'publisher.web.messages') if m in sys.modules))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "PUBLISHER_LANG")}
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**env, "LANG": "C"},
+    )
+    assert "Options:" in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "imported: []"

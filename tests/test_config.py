@@ -10,14 +10,11 @@ import pytest
 from publisher.config import EMBEDDED, load_settings
 from publisher.errors import ConfigError
 from publisher.logs import RedactingFilter, secret_values
+from tests.conftest import write_config
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def write(tmp_path: Path, text: str) -> str:
-    path = tmp_path / "publisher.toml"
-    path.write_text(text, encoding="utf-8")
-    return str(path)
+#: a channel, for the mistakes in other sections: a config file without one is refused for that first
+OUTBOX = '[channels.x]\nkind = "outbox"\n'
 
 
 def test_no_file_means_embedded_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,7 +31,7 @@ def test_the_file_is_found_by_flag_then_environment_then_working_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    local = write(tmp_path, '[channels.here]\nkind = "outbox"\n')
+    local = write_config(tmp_path, '[channels.here]\nkind = "outbox"\n')
     elsewhere = tmp_path / "other.toml"
     elsewhere.write_text('[channels.there]\nkind = "outbox"\n', encoding="utf-8")
     monkeypatch.delenv("PUBLISHER_CONFIG", raising=False)
@@ -82,10 +79,29 @@ def test_the_example_file_is_valid_and_documents_every_key() -> None:
         ('[database]\nurl = "sqlite:///x.db"\n', "channels", "no channel is configured"),
         ('[chanels.x]\nkind = "outbox"\n', "chanels", "is not a known setting"),
         ('[channels.x]\nkind = "outbox"\n[contacts]\nparents = "138"\n', "contacts.parents", "list of phone"),
+        (OUTBOX + "[tracker]\nmin_interval = 0", "tracker.min_interval", "at least 1"),
+        (OUTBOX + "[tracker]\nmin_interval = 900\nmax_interval = 600", "tracker.max_interval", "at least min_interval"),
+        (OUTBOX + '[tracker]\nrsshub_base = "rsshub.app"', "tracker.rsshub_base", "http(s) URL"),
+        (OUTBOX + "[tracker]\nper_host_concurrency = 1.5", "tracker.per_host_concurrency", "whole number"),
+        (OUTBOX + "[tracker]\nsimilarity = 2", "tracker.similarity", "at most 1"),
+        (OUTBOX + "[tracker]\npoll = 1", "tracker.poll", "not a known setting"),
+        (OUTBOX + '[outlets.a]\nkind = "blog"', "outlets.a.kind", "news_site"),
+        (OUTBOX + '[outlets.a]\nfeeds = "http://x"', "outlets.a.feeds", "list"),
+        (OUTBOX + '[outlets.a]\nfeeds = ["gopher://x"]', "outlets.a.feeds", "not a feed URL"),
+        (OUTBOX + '[outlets.a]\ntimezone = "Mars/Base"', "outlets.a.timezone", "unknown time zone"),
+        (OUTBOX + '[outbound]\nallow = "10.0.0.0/8"', "outbound.allow", "must be a list"),
+        (OUTBOX + "[outbound]\nallow = [10]", "outbound.allow", "must be strings"),
+        (OUTBOX + '[outbound]\nallow = ["10.1.2.3/24"]', "outbound.allow", "write the network as 10.1.2.0/24"),
+        (OUTBOX + '[outbound]\nallow = ["http://10.0.0.1:8080/"]', "outbound.allow", "no scheme, port or path"),
+        (OUTBOX + '[outbound]\nallow = ["*"]', "outbound.allow", "neither a network"),
+        (OUTBOX + '[outbound]\nallow = ["2130706433"]', "outbound.allow", "neither a network"),
+        (OUTBOX + '[outbound]\nallow = [""]', "outbound.allow", "is empty"),
+        (OUTBOX + '[outbound]\ndeny = ["10.0.0.0/8"]', "outbound.deny", "not a known setting"),
+        ('outbound = ["10.0.0.0/8"]\n' + OUTBOX, "outbound", "must be a table"),  # top-level keys come first
     ],
 )
 def test_a_bad_config_names_the_file_the_key_and_the_fix(tmp_path: Path, text: str, key: str, problem: str) -> None:
-    path = write(tmp_path, text)
+    path = write_config(tmp_path, text)
     with pytest.raises(ConfigError) as caught:
         load_settings(path)
     assert caught.value.file == path
@@ -100,7 +116,9 @@ def test_a_missing_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_secrets_are_required_only_when_sending(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = write(tmp_path, '[channels.hook]\nkind = "webhook"\nurl = "https://example.org/h"\nsecret_env = "HOOK_S"\n')
+    path = write_config(
+        tmp_path, '[channels.hook]\nkind = "webhook"\nurl = "https://example.org/h"\nsecret_env = "HOOK_S"\n'
+    )
     monkeypatch.delenv("HOOK_S", raising=False)
     load_settings(path)  # queueing needs no secret
     with pytest.raises(ConfigError, match=r"\[channels.hook.secret_env\] the environment variable HOOK_S is not set"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -11,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,6 +39,17 @@ async def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> No
         await asyncio.sleep(0.02)
 
 
+@contextlib.asynccontextmanager
+async def running(daemon: Daemon, stop_within: float = 10) -> AsyncIterator[asyncio.Task[None]]:
+    """``daemon`` running in a task of this event loop, stopped (and waited for) on leaving the block."""
+    task = asyncio.create_task(daemon.run(handle_signals=False))
+    try:
+        yield task
+    finally:
+        daemon.stop()
+        await asyncio.wait_for(task, stop_within)
+
+
 def states(store: Store) -> list[str]:
     with store.sessions() as session:
         return list(session.scalars(select(Delivery.state).order_by(Delivery.id)))
@@ -57,11 +69,8 @@ async def test_daemon_sends_due_posts_to_the_outbox(tmp_path: Path, store: Store
     queue = make_queue(store, settings)
     for n in range(5):
         queue.add_post(PostDraft(title=f"报道{n}", body="正文", channels=["website", "weibo"], now=True))
-    daemon = Daemon(settings, store)
-    task = asyncio.create_task(daemon.run(handle_signals=False))
-    await wait_until(lambda: states(store) == [DeliveryState.SENT] * 10)
-    daemon.stop()
-    await asyncio.wait_for(task, 10)
+    async with running(Daemon(settings, store)):
+        await wait_until(lambda: states(store) == [DeliveryState.SENT] * 10)
     files = sorted(p.name for p in (tmp_path / "out" / "weibo").iterdir())
     assert len(files) == 10  # a .json and a .md per delivery
     document = json.loads((tmp_path / "out" / "weibo" / files[0]).read_text(encoding="utf-8"))
@@ -72,20 +81,18 @@ async def test_an_idle_daemon_wakes_at_the_due_time_not_at_the_next_poll(tmp_pat
     settings = make_settings(tmp_path, database_url=url_of(store), poll_interval=60.0)
     queue = make_queue(store, settings)
     daemon = Daemon(settings, store)
-    task = asyncio.create_task(daemon.run(handle_signals=False))
-    await asyncio.sleep(0.3)  # the daemon is now idle, waiting on its timer or a 60 s poll
-    due = SystemClock().now() + timedelta(seconds=0.7)
-    queue.add_post(PostDraft(title="定时", body="b", channels=["website"], at=due))
-    # a post queued by another process is noticed at the next poll; nudge as `post add` in-process would
-    daemon.dispatcher.wake.set()
-    await wait_until(lambda: states(store) == [DeliveryState.SENT], timeout=5)
-    with store.sessions() as session:
-        sent_at = session.scalars(select(Delivery.sent_at)).one()
-    assert sent_at is not None
-    lateness = (sent_at - due).total_seconds()
-    assert 0 <= lateness < 0.5
-    daemon.stop()
-    await asyncio.wait_for(task, 10)
+    async with running(daemon):
+        await asyncio.sleep(0.3)  # the daemon is now idle, waiting on its timer or a 60 s poll
+        due = SystemClock().now() + timedelta(seconds=0.7)
+        queue.add_post(PostDraft(title="定时", body="b", channels=["website"], at=due))
+        # a post queued by another process is noticed at the next poll; nudge as `post add` in-process would
+        daemon.dispatcher.wake.set()
+        await wait_until(lambda: states(store) == [DeliveryState.SENT], timeout=5)
+        with store.sessions() as session:
+            sent_at = session.scalars(select(Delivery.sent_at)).one()
+        assert sent_at is not None
+        lateness = (sent_at - due).total_seconds()
+        assert 0 <= lateness < 0.5
 
 
 async def test_daemon_posts_signed_json_to_a_webhook(tmp_path: Path, store: Store) -> None:
@@ -108,11 +115,8 @@ async def test_daemon_posts_signed_json_to_a_webhook(tmp_path: Path, store: Stor
             queue = make_queue(store, settings)
             for n in range(3):
                 queue.add_post(PostDraft(title=f"通知{n}", body="**正文**", channels=["hook"], now=True))
-            daemon = Daemon(settings, store)
-            task = asyncio.create_task(daemon.run(handle_signals=False))
-            await wait_until(lambda: states(store) == [DeliveryState.SENT] * 3)
-            daemon.stop()
-            await asyncio.wait_for(task, 10)
+            async with running(Daemon(settings, store)):
+                await wait_until(lambda: states(store) == [DeliveryState.SENT] * 3)
         finally:
             del os.environ["TEST_HOOK_SECRET"]
     assert len(received) == 3

@@ -8,10 +8,8 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("publisher", "adapters")
@@ -22,9 +20,6 @@ SQL_ALLOWED = {
     "publisher/reports/models.py",
     "publisher/web/models.py",
 }
-# The CLI is being turned into a package (publisher/cli/, issue 11) with explicit registration. Until it lands, the
-# old publisher/cli.py still imports its cli_*.py modules, each of which imports it back, and runs a few queries.
-LEGACY_CLI = ROOT / "publisher" / "cli.py"
 
 
 def _sources() -> Iterator[tuple[str, Path]]:
@@ -76,28 +71,27 @@ def _all_imports(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
             yield node
 
 
-def _sql_importers() -> list[str]:
+def _importers(package: str, checked: Callable[[str], bool]) -> list[str]:
+    """``file:line`` of each import of ``package`` (or a module in it) in the sources ``checked`` chooses."""
     found = []
     for relative, path in _sources():
-        if relative.startswith(("publisher/store/", "publisher/migrations/")) or relative in SQL_ALLOWED:
+        if not checked(relative):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"), relative)
         for node in _all_imports(tree):
             names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            if any(name == "sqlalchemy" or name.startswith("sqlalchemy.") for name in names):
+            if any(name == package or name.startswith(f"{package}.") for name in names):
                 found.append(f"{relative}:{node.lineno}")
     return found
 
 
+def _outside_the_store(relative: str) -> bool:
+    return not relative.startswith(("publisher/store/", "publisher/migrations/")) and relative not in SQL_ALLOWED
+
+
 def test_only_the_store_models_and_migrations_import_sqlalchemy() -> None:
-    found = [line for line in _sql_importers() if not line.startswith("publisher/cli.py:")]
+    found = _importers("sqlalchemy", _outside_the_store)
     assert found == [], "SQL belongs in publisher/store/ (add a function there and call it): " + ", ".join(found)
-
-
-@pytest.mark.xfail(LEGACY_CLI.exists(), reason="the old publisher/cli.py still runs queries of its own", strict=True)
-def test_the_cli_imports_no_sqlalchemy() -> None:
-    found = [line for line in _sql_importers() if line.startswith("publisher/cli")]
-    assert found == []
 
 
 def _import_graph() -> dict[str, set[str]]:
@@ -154,20 +148,9 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def _is_cli_cycle(component: list[str]) -> bool:
-    return all(name == "publisher.cli" or name.startswith("publisher.cli_") for name in component)
-
-
 def test_no_import_cycle_in_the_product_code() -> None:
-    cycles = [component for component in _cycles(_import_graph()) if not _is_cli_cycle(component)]
+    cycles = _cycles(_import_graph())
     assert cycles == [], "import cycles: " + "; ".join(" <-> ".join(c) for c in cycles)
-
-
-# The one cycle known today: publisher.cli <-> publisher.cli_reports, cli_status, cli_tracker, cli_web (cli.py
-# imports them to register their commands, each imports cli back). The CLI package (issue 11) removes it.
-@pytest.mark.xfail(LEGACY_CLI.exists(), reason="publisher.cli <-> publisher.cli_* until the CLI package", strict=True)
-def test_no_import_cycle_in_the_cli() -> None:
-    assert [component for component in _cycles(_import_graph()) if _is_cli_cycle(component)] == []
 
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
@@ -176,13 +159,5 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
 
 
 def test_adapters_import_nothing_from_publisher() -> None:
-    found = []
-    for relative, path in _sources():
-        if not relative.startswith("adapters/"):
-            continue
-        tree = ast.parse(path.read_text(encoding="utf-8"), relative)
-        for node in _all_imports(tree):
-            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            if any(name == "publisher" or name.startswith("publisher.") for name in names):
-                found.append(f"{relative}:{node.lineno}")
+    found = _importers("publisher", lambda relative: relative.startswith("adapters/"))
     assert found == [], "adapters must not import publisher: " + ", ".join(found)

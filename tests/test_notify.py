@@ -4,30 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import select
 
 from publisher.clock import ManualClock, SystemClock
 from publisher.daemon import Daemon
-from publisher.models import Delivery, DeliveryState
+from publisher.models import DeliveryState
 from publisher.notify import DueListener
 from publisher.queue import PostDraft, Queue
 from publisher.store import Store, open_store
 from tests.conftest import POSTGRESQL_ONLY, make_settings, url_of
+from tests.test_daemon import running, states, wait_until
 
 pytestmark = POSTGRESQL_ONLY
-
-
-async def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
 
 
 async def test_a_notification_is_sent_when_the_transaction_commits_and_not_if_it_rolls_back(store: Store) -> None:
@@ -92,19 +83,12 @@ async def test_a_post_queued_by_another_process_is_sent_at_once_not_at_the_next_
         store.sync_channels({n: c.kind for n, c in settings.channels.items()}, SystemClock().now())
         queue = Queue(other, adapters, SystemClock(), timezone=settings.timezone)
         daemon = Daemon(settings, store)
-        task = asyncio.create_task(daemon.run(handle_signals=False))
-        await wait_until(lambda: daemon.listener is not None and daemon.listener.connected.is_set())
-        await asyncio.sleep(0.3)  # idle now: the next poll is a minute away
-        queued_at = time.monotonic()
-        queue.add_post(PostDraft(title="通知", body="b", channels=["website"], now=True))
-
-        def sent() -> bool:
-            with store.sessions() as session:
-                return session.scalars(select(Delivery.state)).all() == [DeliveryState.SENT]
-
-        await wait_until(sent, timeout=5)
-        assert time.monotonic() - queued_at < 1.0
-        daemon.stop()
-        await asyncio.wait_for(task, 10)
+        async with running(daemon):
+            await wait_until(lambda: daemon.listener is not None and daemon.listener.connected.is_set())
+            await asyncio.sleep(0.3)  # idle now: the next poll is a minute away
+            queued_at = time.monotonic()
+            queue.add_post(PostDraft(title="通知", body="b", channels=["website"], now=True))
+            await wait_until(lambda: states(store) == [DeliveryState.SENT], timeout=5)
+            assert time.monotonic() - queued_at < 1.0
     finally:
         other.engine.dispose()

@@ -12,31 +12,21 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from aiohttp import web
-from sqlalchemy import select
 
 from publisher.daemon import Daemon
-from publisher.models import Delivery, DeliveryState
+from publisher.models import DeliveryState
 from publisher.queue import PostDraft
 from publisher.store import Store
 from tests.conftest import POSTGRESQL_ONLY, make_settings, url_of
 from tests.fakes import serve
 from tests.postgres import control_reason, server
-from tests.test_daemon import make_queue
+from tests.test_daemon import make_queue, running, states, wait_until
 
 pytestmark = POSTGRESQL_ONLY
-
-
-async def wait_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 def events(caplog: pytest.LogCaptureFixture, name: str) -> list[logging.LogRecord]:
@@ -78,9 +68,8 @@ async def test_the_daemon_waits_out_a_database_outage_and_loses_nothing(
         for n in range(8):
             queue.add_post(PostDraft(title=f"before-{n}", body="b", channels=["hook"], now=True))
         daemon = Daemon(settings, store)
-        task = asyncio.create_task(daemon.run(handle_signals=False))
-        try:
-            await wait_until(lambda: len(received) >= 4)
+        async with running(daemon, stop_within=20) as task:
+            await wait_until(lambda: len(received) >= 4, timeout=20)
             server("pause")
             down_at = time.monotonic()
             try:
@@ -94,19 +83,11 @@ async def test_the_daemon_waits_out_a_database_outage_and_loses_nothing(
             reason = unavailable.fields["reason"]  # type: ignore[attr-defined]
             assert reason.startswith("cannot use the database postgresql+psycopg://")
             assert "refused" in reason or "closed" in reason or "terminat" in reason, reason
-
-            def states() -> list[str]:
-                with store.sessions() as session:
-                    return list(session.scalars(select(Delivery.state).order_by(Delivery.id)))
-
-            await wait_until(lambda: states() == [DeliveryState.SENT] * 8, timeout=30)
+            await wait_until(lambda: states(store) == [DeliveryState.SENT] * 8, timeout=30)
             assert events(caplog, "database.available")
             assert time.monotonic() - down_at < 30
             # the listener is back too: a post queued now goes out at once, not at a poll
             await wait_until(lambda: daemon.listener is not None and daemon.listener.connected.is_set(), 30)
             queue.add_post(PostDraft(title="after", body="b", channels=["hook"], now=True))
-            await wait_until(lambda: states() == [DeliveryState.SENT] * 9, timeout=10)
-        finally:
-            daemon.stop()
-            await asyncio.wait_for(task, 20)
+            await wait_until(lambda: states(store) == [DeliveryState.SENT] * 9, timeout=10)
     assert sorted(received) == sorted([f"before-{n}" for n in range(8)] + ["after"])  # each once: nothing resent

@@ -11,21 +11,11 @@ from sqlalchemy import select, update
 from publisher.clock import ManualClock
 from publisher.errors import ValidationError
 from publisher.models import ApprovalState, Delivery, DeliveryState, Event, Post
-from publisher.queue import PostDraft, Queue
+from publisher.queue import Queue
 from publisher.store import Store
 from publisher.store.deliveries import PostFilter, list_deliveries
 from publisher.times import parse_until
-
-
-def draft(clock: ManualClock, **changes: object) -> PostDraft:
-    fields: dict[str, object] = {
-        "title": "开学典礼",
-        "body": "新学期开始了。",
-        "channels": ["website", "weibo"],
-        "at": clock.now() + timedelta(hours=1),
-    }
-    fields.update(changes)
-    return PostDraft(**fields)  # type: ignore[arg-type]
+from tests.test_queue import draft
 
 
 def test_a_cancelled_post_no_longer_awaits_approval(queue: Queue, store: Store, clock: ManualClock) -> None:

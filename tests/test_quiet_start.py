@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from publisher import __version__
+from tests.test_cli import configured
 
 PUBLISHER = str(Path(sys.executable).with_name("publisher"))
 SECRET = "s" * 40
@@ -29,11 +30,9 @@ def _free_port() -> int:
 
 
 def _config(folder: Path, database_url: str, port: int) -> None:
-    (folder / "publisher.toml").write_text(
+    configured(
+        folder,
         f"""
-[publisher]
-timezone = "Asia/Shanghai"
-
 [database]
 url = "{database_url}"
 
@@ -41,16 +40,7 @@ url = "{database_url}"
 enabled = true
 port = {port}
 secret_key_env = "CLIZH_TEST_SECRET"
-
-[channels.website]
-kind = "outbox"
-folder = "out/website"
-
-[channels.weibo]
-kind = "outbox"
-folder = "out/weibo"
 """,
-        encoding="utf-8",
     )
 
 

@@ -27,7 +27,7 @@ from publisher.queue import PostDraft, Queue
 from publisher.store import Store, open_store
 from tests.conftest import SQLITE_ONLY, make_settings, url_of
 from tests.test_cli import Cli
-from tests.test_daemon import make_queue
+from tests.test_daemon import make_queue, running
 
 pytestmark = SQLITE_ONLY
 
@@ -146,9 +146,7 @@ async def test_the_daemon_reports_a_full_disk_and_resumes_when_there_is_room(
     limit: list[int | None] = [None]
     _limit_pages(store, limit)
     limit[0] = _page_count(store)  # not one page more: the event log cannot grow
-    daemon = Daemon(settings, store)
-    task = asyncio.create_task(daemon.run(handle_signals=False))
-    try:
+    async with running(Daemon(settings, store), stop_within=20) as task:
         deadline = time.monotonic() + 15
         while not any(r.getMessage() == "database.unavailable" for r in caplog.records):
             assert time.monotonic() < deadline, "the daemon did not report the full disk"
@@ -169,9 +167,6 @@ async def test_the_daemon_reports_a_full_disk_and_resumes_when_there_is_room(
         while not all_sent():
             assert time.monotonic() < deadline, "the daemon did not resume"
             await asyncio.sleep(0.05)
-    finally:
-        daemon.stop()
-        await asyncio.wait_for(task, 20)
     files = [p for p in (tmp_path / "out").rglob("*.json")]
     assert len(files) == 120  # each delivery written once: nothing sent twice across the outage
     assert any(r.getMessage() == "database.available" for r in caplog.records)

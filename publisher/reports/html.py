@@ -16,7 +16,7 @@ from publisher.reports.labels import matched, state, text
 from publisher.reports.safety import href, html
 from publisher.reports.tables import Bucket, OutletRow, Report, Summary
 
-__all__ = ["CHART_OUTLETS", "write_html"]
+__all__ = ["CHART_OUTLETS", "axis", "write_html"]
 
 CHART_OUTLETS = 20  # bars in the outlet chart; the rest are summed into one
 _LANG_TAGS = {"zh": "zh-CN", "zh-Hant": "zh-Hant", "en": "en"}
@@ -114,8 +114,9 @@ def outlet_chart(outlets: Sequence[OutletRow], lang: str) -> str:
     return "".join(parts)
 
 
-def _axis(peak: int) -> tuple[int, int]:
-    """A round axis maximum at or above ``peak`` and the number of whole-number steps to it (at most 4)."""
+def axis(peak: int) -> tuple[int, int]:
+    """A round axis maximum at or above ``peak`` and the number of whole-number steps to it (at most 4); the
+    console's coverage chart uses it too."""
     if peak <= 4:
         return max(peak, 1), max(peak, 1)
     step = math.ceil(peak / 4)
@@ -131,7 +132,7 @@ def timeline_chart(buckets: Sequence[Bucket], bucket: str, lang: str) -> str:
     """Columns per day or week, with a light grid and a few date labels."""
     width, height, left, right, top, bottom = 720, 230, 44, 12, 14, 40
     plot_w, plot_h = width - left - right, height - top - bottom
-    peak, steps = _axis(max((b.items for b in buckets), default=0))
+    peak, steps = axis(max((b.items for b in buckets), default=0))
     slot = plot_w / max(1, len(buckets))
     title = text(lang, "chart_timeline")
     parts = [

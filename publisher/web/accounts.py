@@ -25,29 +25,26 @@ from typing import Any
 from publisher.clock import Clock, utc
 from publisher.errors import NotFoundError, ValidationError
 from publisher.models import Action
-from publisher.store import (
-    Session,
-    Store,
-    add_web_session,
-    end_user_web_sessions,
-    end_web_session,
-    prune_web_sessions,
-    touch_web_session,
-    user_web_sessions,
-    web_session,
-)
+from publisher.store import Session, Store
 from publisher.store.accounts import (
+    add_web_session,
     admins_besides,
     count_active_admins,
+    end_user_web_sessions,
+    end_web_session,
     failed_attempts,
     forget_attempts_before,
     last_successful_attempt,
     list_tokens,
     list_users,
+    prune_web_sessions,
     revoke_user_tokens,
     token_by_hash,
+    touch_web_session,
     user_by_name,
     user_id_named,
+    user_web_sessions,
+    web_session,
 )
 from publisher.store.events import add_event
 from publisher.web.models import ApiToken, LoginAttempt, Role, User, WebSession

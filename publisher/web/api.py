@@ -38,6 +38,7 @@ from publisher.web.drafts import describe_conflicts, quiet_conflicts
 from publisher.web.limits import json_depth_error, too_deep
 from publisher.web.models import Role
 from publisher.web.openapi import build, declare, query_param
+from publisher.web.pages.common import action_routes
 from publisher.web.pages.posts import reschedule_time
 from publisher.web.pages.queue import group_by_post
 from publisher.web.reporting import download, generate, order
@@ -607,10 +608,7 @@ routes = [
     Route("/api/posts", list_posts, methods=["GET"]),
     Route("/api/posts", queue_post, methods=["POST"]),
     Route("/api/posts/{post_id:int}", show_post),
-    Route("/api/posts/{post_id:int}/approve", approve, methods=["POST"]),
-    Route("/api/posts/{post_id:int}/reject", reject, methods=["POST"]),
-    Route("/api/posts/{post_id:int}/cancel", cancel, methods=["POST"]),
-    Route("/api/posts/{post_id:int}/reschedule", reschedule, methods=["POST"]),
+    *action_routes("/api/posts/{post_id:int}", approve, reject, cancel, reschedule),
     Route("/api/media", upload_media, methods=["POST"]),
     Route("/api/coverage", coverage_list, methods=["GET"]),
     Route("/api/coverage", coverage_add, methods=["POST"]),

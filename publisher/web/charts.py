@@ -11,9 +11,10 @@ import dataclasses
 import math
 from collections.abc import Sequence
 
+from publisher.reports.html import axis
 from publisher.reports.tables import Bucket
 
-__all__ = ["Bar", "Chart", "Tick", "axis", "timeline"]
+__all__ = ["Bar", "Chart", "Tick", "timeline"]
 
 WIDTH, HEIGHT = 720, 220
 LEFT, RIGHT, TOP, BOTTOM = 40, 10, 14, 34
@@ -49,19 +50,6 @@ class Chart:
     ticks: list[Tick]
     counts: bool  # write each bar's count above it (few bars)
     total: int
-
-
-def axis(peak: int) -> tuple[int, int]:
-    """A round maximum at or above ``peak`` and a number of whole steps to it (at most 4)."""
-    if peak <= 4:
-        return max(peak, 1), max(peak, 1)
-    step = math.ceil(peak / 4)
-    magnitude = 10 ** int(math.log10(step))
-    for nice in (1, 2, 5, 10):
-        if step <= nice * magnitude:
-            step = nice * magnitude
-            break
-    return step * 4, 4
 
 
 def timeline(buckets: Sequence[Bucket]) -> Chart:

@@ -35,6 +35,17 @@ UPLOAD_PATHS = ("/api/media", "/posts/new", "/posts/preview")
 ErrorHandler = Callable[[Request, Exception], Awaitable[Response]]
 
 
+class _Watched:
+    """A ``send`` that notes whether the response has started: after that, no other answer can be sent."""
+
+    def __init__(self, send: Send) -> None:
+        self.send, self.started = send, False
+
+    async def __call__(self, message: Message) -> None:
+        self.started = self.started or message["type"] == "http.response.start"
+        await self.send(message)
+
+
 class BodyTooLarge(Exception):
     """Raised from ``receive`` when a streamed body passes the cap; ``BodyLimit`` turns it into a 413."""
 
@@ -85,18 +96,12 @@ class BodyLimit:
                     raise BodyTooLarge(cap)
             return message
 
-        started = False
-
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        watched = _Watched(send)
         try:
             await self.app(scope, counted, watched)
         except BodyTooLarge:
             log_event("web.refused", logging.WARNING, status=413, method=scope.get("method"), path=path[:200])
-            if not started:
+            if not watched.started:
                 await self._refuse(scope, receive, send, 413, cap)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int, cap: int) -> None:
@@ -135,13 +140,7 @@ class Shield:
             response = await self.on_error(Request(scope, receive), HTTPException(404, "id out of range"))
             await response(scope, receive, send)
             return
-        started = False
-
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        watched = _Watched(send)
         try:
             await self.app(scope, receive, watched)
         except BodyTooLarge:
@@ -156,7 +155,8 @@ class Shield:
                 path=str(scope.get("path", ""))[:200],
                 at=_where(exc),
             )
-            if started:  # part of an answer has gone out: nothing clean can follow; the server ends the connection
+            # part of an answer has gone out: nothing clean can follow; the server ends the connection
+            if watched.started:
                 return
             response = await self.on_error(Request(scope, receive), exc)
             await response(scope, receive, send)

@@ -36,21 +36,21 @@ _ENV.filters["web_url"] = web_url
 class NavItem:
     path: str
     label: str  # English; translated when shown
-    role: Role
+    role: Role = Role.EDITOR
 
 
 NAV = (
-    NavItem("/queue", "Queue", Role.EDITOR),
-    NavItem("/posts/new", "Compose", Role.EDITOR),
-    NavItem("/approvals", "Approvals", Role.EDITOR),
-    NavItem("/calendar", "Calendar", Role.EDITOR),
-    NavItem("/schedules", "Schedules", Role.EDITOR),
-    NavItem("/campaigns", "Campaigns", Role.EDITOR),
-    NavItem("/channels", "Channels", Role.EDITOR),
-    NavItem("/uncertain", "Uncertain", Role.EDITOR),
-    NavItem("/coverage", "Coverage", Role.EDITOR),
-    NavItem("/outlets", "Outlets", Role.EDITOR),
-    NavItem("/reports", "Reports", Role.EDITOR),
+    NavItem("/queue", "Queue"),
+    NavItem("/posts/new", "Compose"),
+    NavItem("/approvals", "Approvals"),
+    NavItem("/calendar", "Calendar"),
+    NavItem("/schedules", "Schedules"),
+    NavItem("/campaigns", "Campaigns"),
+    NavItem("/channels", "Channels"),
+    NavItem("/uncertain", "Uncertain"),
+    NavItem("/coverage", "Coverage"),
+    NavItem("/outlets", "Outlets"),
+    NavItem("/reports", "Reports"),
     NavItem("/users", "Users", Role.ADMIN),
 )
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from adapters import AdapterConfigError, CredentialsRejected, Payload, Permanent, PostContent, Retryable
+from adapters import AdapterConfigError, CredentialsRejected, Payload, Permanent, PostContent
 from adapters.dingtalk import DingTalkAdapter
-from tests.fakes import Clock, serve
+from tests.fakes import Clock, StandIn, serve
 from tests.fakes.dingtalk import FakeDingTalk
 
 POST = PostContent(
@@ -24,9 +22,8 @@ TOKEN = "b10deee3d9e2dbc21ce57eb9f80da23a643ebe83154dd6b086486da2c833acb6"
 SECRET = "SEC5a3ecf88f2b3eb50db30ecfc00f53033ac909c99bf7f88fd612bda89d7f3a9dc"
 
 
-def make(fake: Any, base: str, client: httpx.AsyncClient, **extra: Any) -> DingTalkAdapter:
-    adapter: DingTalkAdapter = fake.adapter(DingTalkAdapter, base, client, name="ding", **extra)
-    return adapter
+def make(fake: StandIn, base: str, client: httpx.AsyncClient, **extra: Any) -> DingTalkAdapter:
+    return fake.adapter(DingTalkAdapter, base, client, name="ding", **extra)
 
 
 async def test_signed_markdown_message_is_accepted() -> None:
@@ -49,7 +46,7 @@ async def test_signed_markdown_message_is_accepted() -> None:
 
 
 async def test_text_and_action_card_messages() -> None:
-    fake = FakeDingTalk(secret=None)  # a robot secured by IP allowlist only: nothing to sign
+    fake = FakeDingTalk(signed=False)  # a robot secured by IP allowlist only: nothing to sign
     async with serve(fake.app()) as base, httpx.AsyncClient() as client:
         text = make(fake, base, client, msgtype="text")
         card = make(fake, base, client, msgtype="actionCard", link_text="查看详情")
@@ -98,25 +95,6 @@ async def test_stale_timestamp_and_wrong_secret_are_rejected_credentials() -> No
     assert stale.accepted == fake.accepted == []
 
 
-async def test_the_21st_message_in_a_minute_blocks_the_robot_for_ten_minutes() -> None:
-    clock = Clock()
-    fake = FakeDingTalk(clock=clock)
-    async with serve(fake.app()) as base, httpx.AsyncClient() as client:
-        adapter = make(fake, base, client)
-        payload = adapter.render(POST)
-        for n in range(20):
-            await adapter.publish(payload, f"k{n}")
-        with pytest.raises(Retryable, match="errcode 130101: send too fast") as caught:
-            await adapter.publish(payload, "k20")
-        clock.now += 61
-        with pytest.raises(Retryable):  # a new minute is not enough: the block lasts 10 minutes
-            await adapter.publish(payload, "k20")
-        clock.now += (caught.value.after or 0) - 61
-        await adapter.publish(payload, "k20")
-    assert DingTalkAdapter.limits.rate_per_minute == 20
-    assert len(fake.accepted) == 21
-
-
 async def test_text_exactly_at_and_one_past_20000_bytes() -> None:
     fake = FakeDingTalk()
     async with serve(fake.app()) as base, httpx.AsyncClient() as client:
@@ -130,21 +108,6 @@ async def test_text_exactly_at_and_one_past_20000_bytes() -> None:
         with pytest.raises(Permanent, match="errcode 460101: message too long"):
             await adapter.publish(over, "over")
     assert len(fake.accepted) == 1
-
-
-async def test_check_posts_nothing_and_catches_a_wrong_token() -> None:
-    fake = FakeDingTalk()
-    async with serve(fake.app()) as base, httpx.AsyncClient() as client:
-        verdict = await make(fake, base, client).check()
-        options, env = fake.channel_options(base)
-        wrong = DingTalkAdapter("d", options, client=client, env={**env, "DINGTALK_WEBHOOK": "nope"})
-        with pytest.raises(CredentialsRejected, match="token is not exist"):
-            await wrong.check()
-        closed = DingTalkAdapter("d", {**options, "api_base": "http://127.0.0.1:9"}, client=client, env=env)
-        with pytest.raises(Retryable, match="could not connect"):
-            await closed.check()
-    assert verdict.startswith("access token and signature accepted (errcode 40035")
-    assert fake.accepted == []
 
 
 def test_secrets_never_show() -> None:
@@ -176,17 +139,3 @@ def test_config_errors_name_the_key(options: dict[str, Any], message: str) -> No
     with pytest.raises(AdapterConfigError, match=message) as caught:
         DingTalkAdapter("d", options, client=httpx.AsyncClient(), env=env)
     assert "no-prefix" not in str(caught.value)
-
-
-def test_the_example_config_builds_a_channel() -> None:
-    example = Path(__file__).parents[2] / "config" / "channels" / "dingtalk.toml"
-    [table] = tomllib.loads(example.read_text(encoding="utf-8"))["channels"].values()
-    assert table.pop("kind") == DingTalkAdapter.kind
-    options = {key: value for key, value in table.items() if key not in ("concurrency", "rate_per_minute")}
-    adapter = DingTalkAdapter(
-        "example",
-        options,
-        client=httpx.AsyncClient(),
-        env={"DINGTALK_WEBHOOK": "https://oapi.dingtalk.com/robot/send?access_token=t", "DINGTALK_SECRET": "SECs"},
-    )
-    assert adapter.describe()["kind"] == "dingtalk"

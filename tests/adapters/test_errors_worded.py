@@ -17,6 +17,7 @@ from adapters import PostContent, Retryable, Uncertain, create
 from adapters.errors import Permanent
 from adapters.http import summarise
 from tests.fakes import serve
+from tests.fakes.webhook import webhook_error
 
 POST = PostContent(title="开学典礼", body="九月一日上午九点。")
 
@@ -77,16 +78,9 @@ async def test_a_timeout_after_sending_names_the_address() -> None:
 async def test_an_html_error_page_is_summarised_not_printed(
     page: str, status: int, error: type[Exception], summary: str
 ) -> None:
-    async def answer(request: web.Request) -> web.Response:
-        return web.Response(status=status, text=page, content_type="text/html")
-
-    app = web.Application()
-    app.router.add_post("/hook", answer)
-    async with serve(app) as base, httpx.AsyncClient() as client:
-        adapter = create("webhook", "hook", {"url": f"{base}/hook"}, client=client, env={})
-        with pytest.raises(error) as caught:
-            await adapter.publish(adapter.render(POST), "k")
-    reason = str(caught.value)
+    caught = await webhook_error(web.Response(status=status, text=page, content_type="text/html"))
+    assert isinstance(caught, error)
+    reason = str(caught)
     assert reason.startswith(summary)
     assert "<" not in reason
     assert "nginx" not in reason

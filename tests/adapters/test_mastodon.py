@@ -28,10 +28,9 @@ IMAGES = MemoryImages()
 PNG = png()
 
 
-def make(options: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> MastodonAdapter:
+def make(options: dict[str, Any] | None = None) -> MastodonAdapter:
     base = {"instance": "https://social.example", "token_env": "MASTODON_TOKEN", **(options or {})}
-    env = {"MASTODON_TOKEN": "s3cret-token"} if env is None else env
-    return MastodonAdapter("masto", base, client=httpx.AsyncClient(), env=env)
+    return MastodonAdapter("masto", base, client=httpx.AsyncClient(), env={"MASTODON_TOKEN": "s3cret-token"})
 
 
 def stand_for(fake: FakeMastodon, **options: Any) -> AsyncIterator[Stand]:
@@ -256,11 +255,3 @@ def test_bad_options_name_the_key(options: dict[str, Any], key: str) -> None:
     with pytest.raises(AdapterConfigError) as caught:
         MastodonAdapter("masto", merged, client=httpx.AsyncClient(), env={"MASTODON_TOKEN": "s3cret-token"})
     assert caught.value.key == key
-
-
-def test_unset_token_variable_names_the_key_and_describe_hides_the_secret() -> None:
-    with pytest.raises(AdapterConfigError, match="token_env: the environment variable MASTODON_TOKEN is not set"):
-        make(env={})
-    adapter = make()
-    assert "s3cret-token" not in json.dumps(adapter.describe()) + repr(adapter) + repr(vars(adapter).keys())
-    assert adapter.describe()["token_env"] == "$MASTODON_TOKEN (hidden)"

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import tomllib
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -228,14 +226,6 @@ async def test_the_access_token_never_shows(mx: Harness, caplog: pytest.LogCaptu
     assert TOKEN not in json.dumps(mx.adapter.describe())
     assert mx.adapter.describe()["access_token_env"] == "$MATRIX_ACCESS_TOKEN (hidden)"
     assert TOKEN not in repr(mx.adapter.render(POST))
-
-
-def test_the_example_config_builds_a_channel() -> None:
-    example = Path(__file__).parents[2] / "config" / "channels" / "matrix.toml"
-    table = tomllib.loads(example.read_text(encoding="utf-8"))["channels"]["matrix"]
-    assert table.pop("kind") == "matrix"
-    adapter = MatrixAdapter("matrix", table, client=httpx.AsyncClient(), env={"MATRIX_ACCESS_TOKEN": TOKEN})
-    assert adapter.describe()["timeout"] == 10.0
 
 
 def test_the_count_is_the_event_content_for_the_channels_msgtype() -> None:

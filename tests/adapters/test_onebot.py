@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import base64
-import tomllib
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -146,12 +144,3 @@ def test_the_token_never_shows() -> None:
     shown = f"{adapter.describe()} {adapter!r} {adapter.render(POST)!r}"
     assert "s3cret-token" not in shown
     assert adapter.describe()["token_env"] == "$QQ_TOKEN (hidden)"
-
-
-def test_the_example_config_builds_a_channel() -> None:
-    example = Path(__file__).parents[2] / "config" / "channels" / "onebot.toml"
-    [table] = tomllib.loads(example.read_text(encoding="utf-8"))["channels"].values()
-    assert table.pop("kind") == OneBotAdapter.kind
-    options = {key: value for key, value in table.items() if key not in ("concurrency", "rate_per_minute")}
-    adapter = OneBotAdapter("example", options, client=httpx.AsyncClient(), env={"ONEBOT_TOKEN": "t"})
-    assert adapter.describe()["kind"] == "onebot"

@@ -14,6 +14,7 @@ from aiohttp import web
 from adapters import REGISTRY, AdapterConfigError, PostContent, Retryable, Uncertain, create
 from adapters.errors import Permanent
 from tests.fakes import serve
+from tests.fakes.webhook import webhook_error
 
 POST = PostContent(title="开学第一课", body="孩子们**回到**校园。\n\n- 升旗\n- 讲话", link="https://example.org/a/1")
 
@@ -75,17 +76,11 @@ async def test_webhook_signs_the_body_and_never_shows_the_secret() -> None:
     [(429, {"Retry-After": "7"}, Retryable), (503, {}, Retryable), (502, {}, Uncertain), (400, {}, Permanent)],
 )
 async def test_webhook_classifies_error_statuses(status: int, headers: dict[str, str], error: type) -> None:
-    async def hook(request: web.Request) -> web.Response:
-        return web.Response(status=status, headers=headers, text="nope")
-
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    async with serve(app) as base, httpx.AsyncClient() as client:
-        adapter = create("webhook", "hook", {"url": f"{base}/hook"}, client=client, env={})
-        with pytest.raises(error) as caught:
-            await adapter.publish(adapter.render(POST), "k")
+    caught = await webhook_error(web.Response(status=status, headers=headers, text="nope"))
+    assert isinstance(caught, error)
     if status == 429:
-        assert caught.value.after == 7.0
+        assert isinstance(caught, Retryable)
+        assert caught.after == 7.0
 
 
 async def test_webhook_timeout_after_sending_is_uncertain_and_refused_connection_is_retryable() -> None:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import tomllib
+from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,9 +29,7 @@ FULL_NUMBERS = ("13800138000", "13900139001", "13700137002")
 
 
 def adapter_for(fake: FakeAliyunSms, base: str, client: httpx.AsyncClient, **overrides: Any) -> SmsAliyunAdapter:
-    options, env = fake.channel_options(base)
-    options.update(overrides)
-    return SmsAliyunAdapter("parents-sms", options, client=client, env=env)
+    return fake.adapter(SmsAliyunAdapter, base, client, name="parents-sms", **overrides)
 
 
 def test_the_signature_matches_alibabas_documented_example() -> None:
@@ -167,7 +164,7 @@ async def test_errors_after_a_batch_landed_are_recorded_not_raised() -> None:
         stopped = await adapter.publish(adapter.render(POST), "k1")
         fake.inject("ok")
         fake.inject("timeout")  # the second batch: the third still goes
-        held = await adapter.publish(adapter.render(post(title="冬季长跑")), "k2")
+        held = await adapter.publish(adapter.render(replace(POST, title="冬季长跑")), "k2")
     assert stopped.details["summary"] == {"sent": 1, "not sent": 2}
     assert stopped.details["numbers"]["139****9001"]["code"] == "Retryable"
     assert held.details["summary"] == {"sent": 2, "uncertain": 1}
@@ -207,12 +204,7 @@ async def test_our_frequency_limiter_skips_numbers_before_the_platform_sees_them
 
 
 def offline(**overrides: Any) -> SmsAliyunAdapter:
-    adapter: SmsAliyunAdapter = FakeAliyunSms().offline(SmsAliyunAdapter, **overrides)
-    return adapter
-
-
-def post(**changes: Any) -> PostContent:
-    return PostContent(**{**POST.__dict__, **changes})
+    return FakeAliyunSms().offline(SmsAliyunAdapter, **overrides)
 
 
 def test_rendering_takes_fields_in_the_posts_time_zone_and_ignores_the_body() -> None:
@@ -220,12 +212,12 @@ def test_rendering_takes_fields_in_the_posts_time_zone_and_ignores_the_body() ->
         template_text="${who}:${event}定于${date}${time}开始(${campaign})。",
         params={"who": "author", "event": "title", "date": "date", "time": "time", "campaign": "campaign"},
     )
-    payload = adapter.render(post(title="秋季運動會 🎉\n第二日", campaign="家校共育"))
+    payload = adapter.render(replace(POST, title="秋季運動會 🎉\n第二日", campaign="家校共育"))
     assert payload.text == "【青禾学校】校办:秋季運動會 🎉 第二日定于11月25日00:30开始(家校共育)。"
     assert payload.data["params"]["event"] == "秋季運動會 🎉 第二日"
     assert "跑步" not in payload.text
     assert "code" not in payload.text
-    literal = offline(params={"title": "家长会", "date": "date"}).render(post(title="whatever"))
+    literal = offline(params={"title": "家长会", "date": "date"}).render(replace(POST, title="whatever"))
     assert literal.text.startswith("【青禾学校】家长会将于")
 
 
@@ -242,21 +234,21 @@ def test_rendering_takes_fields_in_the_posts_time_zone_and_ignores_the_body() ->
 )
 def test_posts_that_cannot_fill_the_template_are_refused(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(Permanent, match=message):
-        offline().render(post(**changes))
+        offline().render(replace(POST, **changes))
 
 
 def test_the_message_length_counts_the_signature_and_emoji_as_the_queue_does() -> None:
     # 【青禾学校】(6) + title + 将于(2) + 11月25日(6) + 举行,详见学校官网。(10): 46 title characters make 70
     adapter = offline(max_segments=1, max_param_length=0)
     assert adapter.limits.max_length == 70
-    at_limit = adapter.render(post(title="运" * 46))
+    at_limit = adapter.render(replace(POST, title="运" * 46))
     assert adapter.limits.count(at_limit.text) == 70
     with pytest.raises(Permanent, match="71 characters \\(2 SMS parts\\); this channel allows 70"):
-        adapter.render(post(title="运" * 47))
+        adapter.render(replace(POST, title="运" * 47))
     with pytest.raises(Permanent, match="71 characters"):
-        adapter.render(post(title="运" * 45 + "🎉"))  # an emoji is two UTF-16 units on the air
+        adapter.render(replace(POST, title="运" * 45 + "🎉"))  # an emoji is two UTF-16 units on the air
     assert offline().limits.max_length == 201  # three parts of 67
-    assert offline(max_param_length=35).render(post(title="运" * 35)).text.count("运") == 35
+    assert offline(max_param_length=35).render(replace(POST, title="运" * 35)).text.count("运") == 35
 
 
 # --- configuration and privacy -------------------------------------------------------------------------------------
@@ -323,24 +315,3 @@ async def test_check_reads_the_template_and_compares_the_configured_text() -> No
         with pytest.raises(CredentialsRejected, match=r"InvalidAccessKeyId\.NotFound"):
             await adapter_for(fake, base, client).check()
     assert fake.accepted == []
-
-
-def test_the_example_configuration_builds_a_channel() -> None:
-    document = tomllib.loads(
-        (Path(__file__).resolve().parents[2] / "config/channels/sms_aliyun.toml").read_text(encoding="utf-8")
-    )
-    ((name, table),) = document["channels"].items()
-    options = {k: v for k, v in table.items() if k not in ("kind", "concurrency", "rate_per_minute")}
-    options["contacts"] = {"parents": ["+8613800138000", "13900139000"]}
-    env = {"ALIYUN_SMS_ACCESS_KEY_ID": "LTAI5tExample", "ALIYUN_SMS_ACCESS_KEY_SECRET": "s"}
-    adapter = SmsAliyunAdapter(name, options, client=httpx.AsyncClient(), env=env)
-    assert table["kind"] == adapter.kind
-    # the example promises the event's date: event_at (11月30日), not the send date (11月25日)
-    event = PostContent(
-        title=POST.title,
-        body=POST.body,
-        timezone=POST.timezone,
-        due_at=POST.due_at,
-        event_at=datetime(2024, 11, 29, 16, 0, tzinfo=UTC),
-    )
-    assert adapter.render(event).text == "【青禾学校】秋季运动会将于11月30日举行,详见学校官网。"

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import tomllib
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -304,11 +302,3 @@ async def test_the_token_never_shows(tg: Harness, caplog: pytest.LogCaptureFixtu
     assert TOKEN not in repr(tg.adapter)
     assert TOKEN not in str(tg.adapter.describe())
     assert tg.adapter.describe()["token_env"] == "$TELEGRAM_BOT_TOKEN (hidden)"
-
-
-def test_the_example_config_builds_a_channel() -> None:
-    example = Path(__file__).parents[2] / "config" / "channels" / "telegram.toml"
-    table = tomllib.loads(example.read_text(encoding="utf-8"))["channels"]["telegram"]
-    assert table.pop("kind") == "telegram"
-    adapter = TelegramAdapter("telegram", table, client=httpx.AsyncClient(), env={"TELEGRAM_BOT_TOKEN": TOKEN})
-    assert adapter.describe()["timeout"] == 10.0

@@ -275,14 +275,6 @@ async def test_a_redirect_means_the_api_is_elsewhere() -> None:
             await adapter.check()
 
 
-def test_the_example_config_builds_an_adapter() -> None:
-    table = tomllib.loads((ROOT / "config/channels/wordpress.toml").read_text(encoding="utf-8"))["channels"]["website"]
-    options = {k: v for k, v in table.items() if k not in ("kind", "concurrency", "rate_per_minute")}
-    adapter = WordPressAdapter("website", options, client=httpx.AsyncClient(), env={"WORDPRESS_APP_PASSWORD": "x"})
-    assert table["kind"] == adapter.kind
-    assert adapter.describe()["categories"] == ["News"]
-
-
 def test_the_password_is_never_shown() -> None:
     secret = "abcd EFGH ijkl MNOP qrst UVWX"
     options = {"url": "https://example.org/", "username": "u", "app_password_env": "WP_PW"}

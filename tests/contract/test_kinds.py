@@ -6,6 +6,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import httpx
 import pytest
 
 from adapters import REGISTRY
@@ -65,4 +66,23 @@ def test_every_declared_option_is_in_the_example_file(kind: str) -> None:
 def test_declarations_are_complete(kind: str) -> None:
     for option in REGISTRY[kind].options:
         assert option.help.strip(), f"{kind}.{option.name} has no help"
-        assert option.secret == option.name.endswith("_env")
+
+
+@pytest.mark.parametrize("kind", DECLARED)
+def test_the_example_builds_a_channel_as_written(kind: str) -> None:
+    """The example table, its secrets' variables set (to the stand-in's values), makes an adapter that took each
+    value as written (where no check turns it into another form) and shows each secret as its variable's name."""
+    table = {key: value for key, value in example_table(kind).items() if key not in GENERIC}
+    cls = REGISTRY[kind]
+    fake_options, fake_env = FAKES[kind]().channel_options("http://127.0.0.1:9") if kind in FAKES else ({}, {})
+    env = {table[name]: fake_env[var] for name, var in fake_options.items() if name.endswith("_env") and name in table}
+    # an SMS channel's contacts come from the config's [contacts] table, added by the core: a number for each group
+    contacts = (
+        {"contacts": {group: ["+8613800138000"] for group in table["recipients"]}} if "recipients" in table else {}
+    )
+    adapter = cls("example", {**table, **contacts}, client=httpx.AsyncClient(), env=env)
+    for option in cls.options:
+        if option.name in table and option.check is None:
+            shown = f"${table[option.name]} (hidden)" if option.secret else table[option.name]
+            assert adapter.config[option.name] == shown, f"{kind}.{option.name}"
+    assert adapter.describe()["kind"] == kind

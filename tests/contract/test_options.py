@@ -48,6 +48,8 @@ def test_a_wrong_value_is_refused_naming_its_key(kind: str, key: str, value: Any
     with pytest.raises(AdapterConfigError) as caught:
         FAKES[kind]().offline(REGISTRY[kind], **{key: value})
     assert caught.value.key == key, caught.value
+    if value == UNSET:  # the message names the variable to export
+        assert f"the environment variable {UNSET} is not set" in caught.value.message
 
 
 @pytest.mark.parametrize("kind", KINDS)

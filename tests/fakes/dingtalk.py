@@ -13,46 +13,42 @@ import base64
 import hashlib
 import hmac
 import json
-import time
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 from aiohttp import web
 
-from tests.fakes.server import StandIn
+from tests.fakes.robot import RobotStandIn
 
 __all__ = ["FakeDingTalk"]
 
 _CONTENT = {"text": ("text", "content"), "markdown": ("markdown", "text"), "actionCard": ("actionCard", "text")}
 _TOO_FAST = "send too fast, exceed 20 times per minute"
+_SIGN_MISMATCH = "sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]"
 
 
-class FakeDingTalk(StandIn):
+def _answer(code: int, message: str) -> web.Response:
+    return web.json_response({"errcode": code, "errmsg": message})
+
+
+class FakeDingTalk(RobotStandIn):
     kind = "dingtalk"
     fault_after: ClassVar[dict[str, float]] = {"rate_limit": 600.0}  # the robot is blocked for 10 minutes
+    env_prefix = "DINGTALK"
+    token = "b10deee3d9e2dbc21ce57eb9f80da23a643ebe83154dd6b086486da2c833acb6"
+    signing_secret = "SEC5a3ecf88f2b3eb50db30ecfc00f53033ac909c99bf7f88fd612bda89d7f3a9dc"
 
-    def __init__(
-        self,
-        *,
-        token: str = "b10deee3d9e2dbc21ce57eb9f80da23a643ebe83154dd6b086486da2c833acb6",
-        secret: str | None = "SEC5a3ecf88f2b3eb50db30ecfc00f53033ac909c99bf7f88fd612bda89d7f3a9dc",
-        keywords: tuple[str, ...] = (),
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(clock=clock)
-        self.token, self.secret, self.keywords = token, secret, keywords
-        self._sent_at: list[float] = []
+    def __init__(self, **robot: Any) -> None:
+        super().__init__(**robot)
         self._blocked_until = 0.0
 
     def routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/robot/send", self._send)
 
+    def webhook(self) -> str:
+        return f"https://oapi.dingtalk.com/robot/send?access_token={self.token}"
+
     def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
-        options: dict[str, Any] = {"webhook_env": "DINGTALK_WEBHOOK", "api_base": base_url}
-        env = {"DINGTALK_WEBHOOK": f"https://oapi.dingtalk.com/robot/send?access_token={self.token}"}
-        if self.secret:
-            options["secret_env"] = "DINGTALK_SECRET"
-            env["DINGTALK_SECRET"] = self.secret
+        options, env = super().channel_options(base_url)
         if self.keywords:
             options["keywords"] = list(self.keywords)
         return options, env
@@ -65,17 +61,16 @@ class FakeDingTalk(StandIn):
             return "invalid timestamp"
         expected = hmac.new(self.secret.encode(), f"{timestamp}\n{self.secret}".encode(), hashlib.sha256).digest()
         if not hmac.compare_digest(base64.b64encode(expected).decode(), signature):
-            return "sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]"
+            return _SIGN_MISMATCH
         return ""
 
     async def _send(self, request: web.Request) -> web.StreamResponse:
         fault = self.next_fault()
-        if fault == "rate_limit":
-            return _answer(130101, _TOO_FAST)
-        if fault in ("server_error", "unavailable"):
-            return web.Response(status=500 if fault == "server_error" else 503, text="<html>error</html>")
-        if fault == "auth":
-            return _answer(310000, "sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]")
+        stop = self.fault_answer(
+            fault, rate_limited=_answer(130101, _TOO_FAST), refused=_answer(310000, _SIGN_MISMATCH)
+        )
+        if stop is not None:
+            return stop
         if "access_token" not in request.query:
             return _answer(40035, "缺少参数 access_token")
         if request.query["access_token"] != self.token:
@@ -103,13 +98,8 @@ class FakeDingTalk(StandIn):
         now = self.clock()
         if now < self._blocked_until:
             return _answer(130101, _TOO_FAST)
-        if len([t for t in self._sent_at if now - t < 60]) >= 20:
+        if self.sent_within(60) >= 20:
             self._blocked_until = now + 600  # "限流10分钟"
             return _answer(130101, _TOO_FAST)
-        self._sent_at.append(now)
-        self.accepted.append(body)
+        self.take(body)
         return await self.misbehave(fault, request, _answer(0, "ok"), '{"errcode":0,"errmsg":"o')
-
-
-def _answer(code: int, message: str) -> web.Response:
-    return web.json_response({"errcode": code, "errmsg": message})

@@ -13,13 +13,11 @@ import base64
 import hashlib
 import hmac
 import json
-import time
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 from aiohttp import web
 
-from tests.fakes.server import StandIn
+from tests.fakes.robot import RobotStandIn
 
 __all__ = ["FakeFeishu"]
 
@@ -28,32 +26,22 @@ _RATE = "frequency limited psm[lark.oapi.app_platform_runtime]appID[1500]"
 _TAGS = {"text": ("text",), "a": ("text", "href"), "at": ("user_id",), "img": ("image_key",)}
 
 
-class FakeFeishu(StandIn):
+def _answer(code: int, message: str) -> web.Response:
+    return web.json_response({"code": code, "data": {}, "msg": message})
+
+
+class FakeFeishu(RobotStandIn):
     kind = "feishu"
     fault_after: ClassVar[dict[str, float]] = {"rate_limit": 60.0}
-
-    def __init__(
-        self,
-        *,
-        token: str = "0a1b2c3d-4e5f-6789-abcd-ef0123456789",
-        secret: str | None = "qE5yXkdNRKhwQ7iJ2mD8fh",
-        keywords: tuple[str, ...] = (),
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(clock=clock)
-        self.token, self.secret, self.keywords = token, secret, keywords
-        self._sent_at: list[float] = []
+    env_prefix = "FEISHU"
+    token = "0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+    signing_secret = "qE5yXkdNRKhwQ7iJ2mD8fh"
 
     def routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/open-apis/bot/v2/hook/{token}", self._send)
 
-    def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
-        options: dict[str, Any] = {"webhook_env": "FEISHU_WEBHOOK", "api_base": base_url}
-        env = {"FEISHU_WEBHOOK": f"https://open.feishu.cn/open-apis/bot/v2/hook/{self.token}"}
-        if self.secret:
-            options["secret_env"] = "FEISHU_SECRET"
-            env["FEISHU_SECRET"] = self.secret
-        return options, env
+    def webhook(self) -> str:
+        return f"https://open.feishu.cn/open-apis/bot/v2/hook/{self.token}"
 
     def _signed(self, body: dict[str, Any]) -> bool:
         if not self.secret:
@@ -67,12 +55,9 @@ class FakeFeishu(StandIn):
 
     async def _send(self, request: web.Request) -> web.StreamResponse:
         fault = self.next_fault()
-        if fault == "rate_limit":
-            return _answer(11232, _RATE)
-        if fault in ("server_error", "unavailable"):
-            return web.Response(status=500 if fault == "server_error" else 503, text="<html>error</html>")
-        if fault == "auth":
-            return _answer(19021, _SIGN_FAIL)
+        stop = self.fault_answer(fault, rate_limited=_answer(11232, _RATE), refused=_answer(19021, _SIGN_FAIL))
+        if stop is not None:
+            return stop
         if request.match_info["token"] != self.token:
             return _answer(19001, "param invalid: incoming webhook access token invalid")
         raw = await request.read()
@@ -88,22 +73,13 @@ class FakeFeishu(StandIn):
             return _answer(9499, "Bad Request")
         if self.keywords and not any(word in json.dumps(body["content"], ensure_ascii=False) for word in self.keywords):
             return _answer(19024, "Key Words Not Found")
-        now = self.clock()
-        if (
-            len([t for t in self._sent_at if now - t < 60]) >= 100
-            or len([t for t in self._sent_at if now - t < 1]) >= 5
-        ):
+        if self.sent_within(60) >= 100 or self.sent_within(1) >= 5:
             return _answer(11232, _RATE)
-        self._sent_at.append(now)
-        self.accepted.append({key: value for key, value in body.items() if key not in ("timestamp", "sign")})
+        self.take({key: value for key, value in body.items() if key not in ("timestamp", "sign")})
         answer = web.json_response(
             {"StatusCode": 0, "StatusMessage": "success", "code": 0, "data": {}, "msg": "success"}
         )
         return await self.misbehave(fault, request, answer, '{"StatusCode":0,"Stat')
-
-
-def _answer(code: int, message: str) -> web.Response:
-    return web.json_response({"code": code, "data": {}, "msg": message})
 
 
 def _valid_message(body: dict[str, Any]) -> bool:

@@ -83,12 +83,9 @@ class FakeMatrix(StandIn):
     # --- endpoints -------------------------------------------------------------------------------------------
 
     async def _send(self, request: web.Request) -> web.StreamResponse:
-        token, refused = self._authenticate(request)
-        if refused is not None:
-            return refused
-        fault, answer = self._fault()
-        if answer is not None:
-            return answer
+        token, fault, stop = self._admit(request)
+        if stop is not None:
+            return stop
         first = self._transactions.get((token, request.path))
         if first is not None:  # a retransmission: the same answer, nothing posted
             return await self.misbehave(fault, request, web.json_response(first), _GARBLED)
@@ -120,12 +117,9 @@ class FakeMatrix(StandIn):
         return await self.misbehave(fault, request, web.json_response({"event_id": event["event_id"]}), _GARBLED)
 
     async def _upload(self, request: web.Request) -> web.StreamResponse:
-        _, refused = self._authenticate(request)
-        if refused is not None:
-            return refused
-        fault, answer = self._fault()
-        if answer is not None:
-            return answer
+        _, fault, stop = self._admit(request)
+        if stop is not None:
+            return stop
         content = await request.read()
         if len(content) > self.max_upload:
             return _error(413, "M_TOO_LARGE", "Upload request body is too large")
@@ -134,20 +128,18 @@ class FakeMatrix(StandIn):
         return await self.misbehave(fault, request, web.json_response({"content_uri": uri}), _GARBLED)
 
     async def _whoami(self, request: web.Request) -> web.StreamResponse:
-        token, refused = self._authenticate(request)
-        if refused is not None:
-            return refused
-        fault, answer = self._fault()
+        token, fault, stop = self._admit(request)
+        if stop is not None:
+            return stop
         found = {"user_id": self.tokens[token], "device_id": "PUBLISHER1", "is_guest": False}
-        return answer or await self.misbehave(fault, request, web.json_response(found), _GARBLED)
+        return await self.misbehave(fault, request, web.json_response(found), _GARBLED)
 
     async def _joined_rooms(self, request: web.Request) -> web.StreamResponse:
-        token, refused = self._authenticate(request)
-        if refused is not None:
-            return refused
-        fault, answer = self._fault()
+        token, fault, stop = self._admit(request)
+        if stop is not None:
+            return stop
         joined = [room for room, members in self.rooms.items() if self.tokens[token] in members]
-        return answer or await self.misbehave(fault, request, web.json_response({"joined_rooms": joined}), _GARBLED)
+        return await self.misbehave(fault, request, web.json_response({"joined_rooms": joined}), _GARBLED)
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
         self.requests.append(("GET", request.path))
@@ -159,6 +151,15 @@ class FakeMatrix(StandIn):
         return web.Response(body=found[0], content_type=found[1])
 
     # --- rules -----------------------------------------------------------------------------------------------
+
+    def _admit(self, request: web.Request) -> tuple[str, str | None, web.Response | None]:
+        """The caller's token and the fault to act on, or the answer that ends the request here (its token refused,
+        or a fault answered before the request takes effect)."""
+        token, refused = self._authenticate(request)
+        if refused is not None:
+            return token, None, refused
+        fault, answer = self._fault()
+        return token, fault, answer
 
     def _authenticate(self, request: web.Request) -> tuple[str, web.Response | None]:
         self.requests.append((request.method, request.path))

@@ -8,10 +8,12 @@ import contextlib
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 from aiohttp import web
+
+A = TypeVar("A")  # the adapter class a stand-in builds
 
 #: the faults every stand-in knows (the contract suite's table); a stand-in may know more of its own
 FAULTS = ("rate_limit", "auth", "server_error", "unavailable", "timeout", "drop", "malformed")
@@ -64,13 +66,13 @@ class StandIn:
         raise NotImplementedError
 
     def adapter(
-        self, cls: Callable[..., Any], base_url: str, client: Any, *, name: str = "x", images: Any = None, **extra: Any
-    ) -> Any:
+        self, cls: Callable[..., A], base_url: str, client: Any, *, name: str = "x", images: Any = None, **extra: Any
+    ) -> A:
         """An adapter of ``cls`` pointed at this stand-in, ``extra`` options on top of the usual ones."""
         options, env = self.channel_options(base_url)
         return cls(name, {**options, **extra}, client=client, env=env, images=images)
 
-    def offline(self, cls: Callable[..., Any], **overrides: Any) -> Any:
+    def offline(self, cls: Callable[..., A], **overrides: Any) -> A:
         """An adapter of ``cls`` that is only rendered, never sent; an override of None removes the option."""
         options, env = self.channel_options("http://127.0.0.1:9")
         options = {k: v for k, v in {**options, **overrides}.items() if v is not None}

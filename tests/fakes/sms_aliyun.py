@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from tests.fakes.server import StandIn
+from tests.fakes.sms import NUMBERS, SmsStandIn
 
 __all__ = ["FakeAliyunSms", "expected_signature"]
 
@@ -56,7 +56,7 @@ def expected_signature(
     return hmac.new(secret.encode(), string_to_sign.encode(), hashlib.sha256).hexdigest()
 
 
-class FakeAliyunSms(StandIn):
+class FakeAliyunSms(SmsStandIn):
     kind = "sms_aliyun"
     fault_after: ClassVar[dict[str, float]] = {"rate_limit": 60.0, "unavailable": 5.0}
 
@@ -65,47 +65,33 @@ class FakeAliyunSms(StandIn):
         *,
         sign_names: tuple[str, ...] = ("青禾学校",),
         templates: dict[str, str] | None = None,
-        numbers: tuple[str, ...] = ("+8613800138000", "13900139001", "+86 137 0013 7002"),
+        numbers: tuple[str, ...] = NUMBERS,
         limit: tuple[int, float] = (50, 86400.0),
         clock_offset: float = 0.0,
     ) -> None:
-        super().__init__()
+        templates = templates or {"SMS_465001234": "${title}将于${date}举行,详见学校官网。"}
+        super().__init__(templates=templates, numbers=numbers, clock_offset=clock_offset)
         self.key_id = "LTAI" + secrets.token_hex(8)  # fresh per stand-in, so limiters never meet across tests
         self.secret = secrets.token_urlsafe(24)
         self.sign_names = sign_names
-        self.templates = templates or {"SMS_465001234": "${title}将于${date}举行,详见学校官网。"}
-        self.numbers = numbers
         self.limit = limit
-        self.clock_offset = clock_offset  # the platform's clock relative to ours
         self._nonces: set[str] = set()
         self._sent: dict[tuple[str, str, str], list[float]] = {}
-        self._shift = 0.0
-
-    def advance(self, seconds: float) -> None:
-        """Let ``seconds`` pass for the frequency limit without waiting."""
-        self._shift += seconds
 
     def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
-        code, text = next(iter(self.templates.items()))
         options = {
-            "api_base": base_url,
+            **self.first_template(base_url, "template_code"),
             "access_key_id_env": "ALIYUN_SMS_KEY_ID",
             "access_key_secret_env": "ALIYUN_SMS_KEY_SECRET",
             "sign_name": self.sign_names[0],
-            "template_code": code,
-            "template_text": text,
-            "params": {name: name for name in _VARIABLE.findall(text)},  # variables named after post fields
-            "recipients": ["parents"],
-            "contacts": {"parents": list(self.numbers)},
         }
+        # the variables are named after the post fields they take
+        options["params"] = {name: name for name in _VARIABLE.findall(options["template_text"])}
         return options, {"ALIYUN_SMS_KEY_ID": self.key_id, "ALIYUN_SMS_KEY_SECRET": self.secret}
-
-    def routes(self, router: web.UrlDispatcher) -> None:
-        router.add_route("*", "/", self._handle)
 
     # --- the platform ------------------------------------------------------------------------------------------
 
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         fault = self.next_fault()
         if fault in _PRE_FAULTS:
             return _error(*_PRE_FAULTS[fault])
@@ -150,7 +136,7 @@ class FakeAliyunSms(StandIn):
             sent_at = calendar.timegm(time.strptime(headers["x-acs-date"], "%Y-%m-%dT%H:%M:%SZ"))
         except ValueError:
             return _error(400, "InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted.")
-        if abs(time.time() + self.clock_offset - sent_at) > 900:
+        if abs(self.platform_time() - sent_at) > 900:
             return _error(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
         nonce = headers["x-acs-signature-nonce"]
         if nonce in self._nonces:
@@ -195,7 +181,7 @@ class FakeAliyunSms(StandIn):
         text = f"【{sign}】" + _VARIABLE.sub(lambda m: values[m.group(1)], self.templates[code])
         if len(text) > 500:
             return _body("isv.PARAM_LENGTH_LIMIT", "短信内容超出长度限制")
-        now, (count, window) = time.monotonic() + self._shift, self.limit
+        now, (count, window) = self.limits_clock(), self.limit
         recipients = ["+86" + m[1] if m[1] else "+" + m[2] for m in matches if m]
         for number in recipients:
             recent = [t for t in self._sent.get((sign, code, number), []) if now - t < window]

@@ -17,14 +17,13 @@ import hmac
 import json
 import re
 import secrets
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from aiohttp import web
 
-from tests.fakes.server import StandIn
+from tests.fakes.sms import NUMBERS, SmsStandIn
 
 __all__ = ["FakeTencentSms", "expected_signature"]
 
@@ -50,7 +49,7 @@ def expected_signature(secret_key: str, date: str, service: str, timestamp: str,
     return hmac.new(signing_key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-class FakeTencentSms(StandIn):
+class FakeTencentSms(SmsStandIn):
     kind = "sms_tencent"
     fault_after: ClassVar[dict[str, float]] = {"rate_limit": 30.0}
     #: "qps" answers RequestLimitExceeded (API calls per second)
@@ -61,52 +60,37 @@ class FakeTencentSms(StandIn):
         *,
         sign_name: str = "青禾学校",
         templates: dict[str, str] | None = None,
-        numbers: tuple[str, ...] = ("+8613800138000", "13900139001", "+86 137 0013 7002"),
+        numbers: tuple[str, ...] = NUMBERS,
         daily_limit: int = 10,
         param_limit: int | None = 12,
         blacklist: tuple[str, ...] = (),
         clock_offset: float = 0.0,
     ) -> None:
-        super().__init__()
+        templates = templates or {"2211001": "{1}将于{2}举行,详见学校官网。"}
+        super().__init__(templates=templates, numbers=numbers, clock_offset=clock_offset)
         self.secret_id = "AKID" + secrets.token_hex(10)
         self.secret_key = secrets.token_urlsafe(24)
         self.app_id = "1400" + str(secrets.randbelow(10**6)).zfill(6)
         self.sign_name = sign_name
-        self.templates = templates or {"2211001": "{1}将于{2}举行,详见学校官网。"}
-        self.numbers = numbers
         self.daily_limit = daily_limit
         self.param_limit = param_limit
         self.blacklist = set(blacklist)
-        self.clock_offset = clock_offset
         self._sent: dict[str, list[tuple[float, str]]] = {}
-        self._shift = 0.0
-
-    def advance(self, seconds: float) -> None:
-        """Let ``seconds`` pass for the frequency limits without waiting."""
-        self._shift += seconds
 
     def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
-        template_id, text = next(iter(self.templates.items()))
         options = {
-            "api_base": base_url,
+            **self.first_template(base_url, "template_id"),
             "secret_id_env": "TENCENT_SMS_SECRET_ID",
             "secret_key_env": "TENCENT_SMS_SECRET_KEY",
             "sdk_app_id": self.app_id,
             "sign_name": self.sign_name,
-            "template_id": template_id,
-            "template_text": text,
-            "params": ["title", "date"][: len(set(_VARIABLE.findall(text)))],
-            "recipients": ["parents"],
-            "contacts": {"parents": list(self.numbers)},
         }
+        options["params"] = ["title", "date"][: len(set(_VARIABLE.findall(options["template_text"])))]
         return options, {"TENCENT_SMS_SECRET_ID": self.secret_id, "TENCENT_SMS_SECRET_KEY": self.secret_key}
-
-    def routes(self, router: web.UrlDispatcher) -> None:
-        router.add_route("*", "/", self._handle)
 
     # --- the platform ------------------------------------------------------------------------------------------
 
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         fault = self.next_fault()
         if fault == "server_error":
             return web.Response(status=500, text="Internal Server Error")
@@ -152,7 +136,7 @@ class FakeTencentSms(StandIn):
         if secret_id != self.secret_id:
             return _error("AuthFailure.SecretIdNotFound", "The SecretId is not found, please ensure it exists.")
         timestamp = request.headers.get("X-TC-Timestamp", "")
-        if not timestamp.isdigit() or abs(time.time() + self.clock_offset - int(timestamp)) > 300:
+        if not timestamp.isdigit() or abs(self.platform_time() - int(timestamp)) > 300:
             return _error("AuthFailure.SignatureExpire", "Signature expired. Timestamp and server time differ > 5 min.")
         names = signed.split(";")
         if service != "sms" or date != datetime.fromtimestamp(int(timestamp), UTC).strftime("%Y-%m-%d"):
@@ -223,7 +207,7 @@ class FakeTencentSms(StandIn):
             return {**status, "Code": "InvalidParameterValue.IncorrectPhoneNumber", "Message": "手机号格式错误"}
         if number in self.blacklist:
             return {**status, "Code": "FailedOperation.PhoneNumberInBlacklist", "Message": "手机号在免打扰名单库中"}
-        now = time.monotonic() + self._shift
+        now = self.limits_clock()
         recent = [(t, c) for t, c in self._sent.get(number, []) if now - t < 86400]
         if rate_limited or any(now - t < 30 and c == text for t, c in recent):
             return {

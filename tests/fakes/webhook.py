@@ -9,9 +9,11 @@ import json
 import time
 from typing import Any, ClassVar
 
+import httpx
 from aiohttp import web
 
-from tests.fakes.server import StandIn
+from adapters import ChannelError, PostContent, create
+from tests.fakes.server import StandIn, serve
 
 
 class FakeWebhook(StandIn):
@@ -70,3 +72,21 @@ class FakeWebhook(StandIn):
         if self.delay:
             await asyncio.sleep(self.delay)
         return web.json_response({"id": str(len(self.accepted)), "url": f"https://example.org/p/{len(self.accepted)}"})
+
+
+async def webhook_error(answer: web.Response) -> ChannelError:
+    """What a ``webhook`` channel raises when its receiver answers ``answer`` (an error status: nothing else
+    raises)."""
+
+    async def hook(request: web.Request) -> web.Response:
+        return answer
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    async with serve(app) as base, httpx.AsyncClient() as client:
+        adapter = create("webhook", "hook", {"url": f"{base}/hook"}, client=client, env={})
+        try:
+            await adapter.publish(adapter.render(PostContent(title="开学典礼", body="九月一日上午九点。")), "k")
+        except ChannelError as error:
+            return error
+    raise AssertionError(f"the webhook took HTTP {answer.status} as a success")

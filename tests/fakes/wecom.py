@@ -9,46 +9,42 @@ in the wild: 93000 "invalid webhook url", 45009 "api freq out of limit", 40058 "
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 from aiohttp import web
 
-from tests.fakes.server import StandIn
+from tests.fakes.robot import RobotStandIn
 
 __all__ = ["FakeWeCom"]
 
 _LIMITS = {"text": 2048, "markdown": 4096}
+_TOO_MANY = (45009, "api freq out of limit")
+_INVALID_KEY = (93000, "invalid webhook url, hint: [1755605200056773468916791]")
 
 
-class FakeWeCom(StandIn):
+def _answer(code: int, message: str) -> web.Response:
+    return web.json_response({"errcode": code, "errmsg": message})
+
+
+class FakeWeCom(RobotStandIn):
     kind = "wecom"
     fault_after: ClassVar[dict[str, float]] = {"rate_limit": 60.0}
-
-    def __init__(
-        self, *, key: str = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa", clock: Callable[[], float] = time.time
-    ) -> None:
-        super().__init__(clock=clock)
-        self.key = key
-        self._sent_at: list[float] = []
+    env_prefix = "WECOM"
+    token = "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"  # the robot's key, its only credential: it does not sign
 
     def routes(self, router: web.UrlDispatcher) -> None:
         router.add_post("/cgi-bin/webhook/send", self._send)
 
-    def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
-        # the environment holds the robot's whole address, as copied from WeCom; api_base points at the stand-in
-        url = f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={self.key}"
-        return {"webhook_env": "WECOM_WEBHOOK", "api_base": base_url}, {"WECOM_WEBHOOK": url}
+    def webhook(self) -> str:
+        return f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={self.token}"
 
     async def _send(self, request: web.Request) -> web.StreamResponse:
         fault = self.next_fault()
-        if fault == "rate_limit":
-            return _answer(45009, "api freq out of limit")
-        if fault in ("server_error", "unavailable"):
-            return web.Response(status=500 if fault == "server_error" else 503, text="<html>error</html>")
-        if fault == "auth" or request.query.get("key") != self.key:
-            return _answer(93000, "invalid webhook url, hint: [1755605200056773468916791]")
+        stop = self.fault_answer(fault, rate_limited=_answer(*_TOO_MANY), refused=_answer(*_INVALID_KEY))
+        if stop is not None:
+            return stop
+        if request.query.get("key") != self.token:
+            return _answer(*_INVALID_KEY)
         try:
             body = json.loads(await request.read())
         except ValueError:
@@ -56,16 +52,10 @@ class FakeWeCom(StandIn):
         problem = _problem(body) if isinstance(body, dict) else (40008, "invalid message type")
         if problem:
             return _answer(*problem)
-        now = self.clock()
-        if len([t for t in self._sent_at if now - t < 60]) >= 20:
-            return _answer(45009, "api freq out of limit")
-        self._sent_at.append(now)
-        self.accepted.append(body)
+        if self.sent_within(60) >= 20:
+            return _answer(*_TOO_MANY)
+        self.take(body)
         return await self.misbehave(fault, request, _answer(0, "ok"), '{"errcode":0,"errm')
-
-
-def _answer(code: int, message: str) -> web.Response:
-    return web.json_response({"errcode": code, "errmsg": message})
 
 
 def _bytes(value: Any) -> int:

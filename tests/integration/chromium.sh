@@ -12,19 +12,10 @@ ENV_FILE=${CHROMIUM_ENV_FILE:-/tmp/publisher-chromium.env}
 CHROMIUM=/usr/bin/chromium
 PACKAGES=(chromium fonts-wqy-microhei)  # the font: Chinese text in screenshots instead of empty boxes
 
-log() { printf '[chromium.sh %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 start() {
-    local missing=()
-    for package in "${PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-    done
-    if [ ${#missing[@]} -gt 0 ]; then
-        log "installing ${missing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    fi
+    install_missing "${PACKAGES[@]}"
     [ -x "$CHROMIUM" ] || { log "no $CHROMIUM after installing"; exit 1; }
     printf 'export PUBLISHER_TEST_CHROMIUM=%s\n' "$CHROMIUM" >"$ENV_FILE"
     log "ready: $("$CHROMIUM" --version 2>/dev/null || echo chromium)"

@@ -26,27 +26,16 @@ DB_PASSWORD=publisher-db-pass
 ADMIN_PASSWORD=publisher-admin-pass
 PACKAGES=(wordpress wordpress-theme-twentytwentythree mariadb-server php-cli php-mysql php-gd php-mbstring php-xml php-curl)
 
-log() { printf '[wordpress.sh %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+. "$HERE/common.sh"
 
 install_packages() {
-    local missing=()
-    for package in "${PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-    done
-    if [ ${#missing[@]} -eq 0 ]; then
-        log "packages already installed"
-        return
-    fi
-    log "installing ${missing[*]}"
     # no init system in a container: keep package scripts from starting Apache or MariaDB as services
     if [ ! -e /usr/sbin/policy-rc.d ]; then
         printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
         chmod +x /usr/sbin/policy-rc.d
         trap 'rm -f /usr/sbin/policy-rc.d' EXIT
     fi
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    install_missing "${PACKAGES[@]}"
 }
 
 start_mariadb() {

@@ -84,6 +84,12 @@ def outlets(store: Store) -> None:
         add_outlet(store, spec, TrackerSettings(), at(20, 9, month=11), "tester")
 
 
+def set_coverage(store: Store, item_id: int, **columns: object) -> None:
+    """Write a coverage item's columns directly: as the tracker's matching would, or what no service would store."""
+    with store.session() as session:
+        session.execute(update(CoverageItem).where(CoverageItem.id == item_id).values(**columns))
+
+
 @pytest.fixture
 def known(store: Store, queue: Queue, clock: ManualClock) -> Known:
     queue.add_campaign(CAMPAIGN, timezone="Asia/Shanghai", starts_at=at(23, 0, month=11))
@@ -119,17 +125,15 @@ def known(store: Store, queue: Queue, clock: ManualClock) -> Known:
         "other": coverage(store, "另一个活动", "晚报", "另一个活动的报道", at(3, 12), None),
     }
     remove_coverage(store, items["removed"], at(4, 9), "tester", "not ours")
-    with store.session() as session:  # the portal's first item reprints our first post: one story with the daily's
-        session.execute(
-            update(CoverageItem)
-            .where(CoverageItem.id == items["portal1"])
-            .values(
-                matched_by="similarity",
-                matched_terms=f"post {posts['kickoff']}",
-                post_id=posts["kickoff"],
-                reprint_group=items["daily1"],
-            )
-        )
+    # the portal's first item reprints our first post: one story with the daily's
+    set_coverage(
+        store,
+        items["portal1"],
+        matched_by="similarity",
+        matched_terms=f"post {posts['kickoff']}",
+        post_id=posts["kickoff"],
+        reprint_group=items["daily1"],
+    )
     clock.set(REPORTED_AT)
     return Known(CAMPAIGN, posts, items, REPORTED_AT.astimezone(UTC))
 

@@ -11,17 +11,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 from markdown_it import MarkdownIt
-from sqlalchemy import update
 
 from publisher.clock import ManualClock
 from publisher.queue import Queue
 from publisher.reports import safety
 from publisher.reports.build import write_reports
 from publisher.store import Store
-from publisher.tracker.models import CoverageItem
 from publisher.tracker.outlets import OutletSpec, add_outlet
 from publisher.tracker.settings import TrackerSettings
-from tests.reports.conftest import REPORTED_AT, at, coverage
+from tests.reports.conftest import REPORTED_AT, at, coverage, set_coverage
 from tests.reports.test_formats import _assert_self_contained, parse
 
 FORMULAS = [
@@ -54,13 +52,12 @@ def hostile(store: Store, queue: Queue, clock: ManualClock) -> list[int]:
         coverage(store, CAMPAIGN, OUTLET, title, at(1 + i, 8 + i % 12), f"https://news.example.cn/{i}")
         for i, title in enumerate(TITLES)
     ]
-    with store.session() as session:  # text and links no feed parser would keep (they are stripped), stored anyway
-        for item_id, title in zip(ids, TITLES, strict=True):
-            session.execute(update(CoverageItem).where(CoverageItem.id == item_id).values(title=title))
-        session.execute(update(CoverageItem).where(CoverageItem.id == ids[0]).values(url="javascript:alert(1)"))
-        bad = 'https://ok.example/a"onmouseover="alert(1)'
-        session.execute(update(CoverageItem).where(CoverageItem.id == ids[1]).values(url=bad))
-        session.execute(update(CoverageItem).where(CoverageItem.id == ids[2]).values(url="=cmd|' /C calc'!A0"))
+    # text and links no feed parser would keep (they are stripped), stored anyway
+    for item_id, title in zip(ids, TITLES, strict=True):
+        set_coverage(store, item_id, title=title)
+    set_coverage(store, ids[0], url="javascript:alert(1)")
+    set_coverage(store, ids[1], url='https://ok.example/a"onmouseover="alert(1)')
+    set_coverage(store, ids[2], url="=cmd|' /C calc'!A0")
     clock.set(REPORTED_AT)
     return ids
 

@@ -13,10 +13,9 @@ from publisher.models import Event
 from publisher.queue import Queue
 from publisher.reports.tables import open_report, read_connection
 from publisher.store import Store
-from publisher.tracker.coverage import add_manual
 from publisher.tracker.outlets import OutletSpec, add_outlet
 from publisher.tracker.settings import TrackerSettings
-from tests.reports.conftest import Known, at
+from tests.reports.conftest import Known, at, coverage
 
 
 def test_the_figures_of_the_known_campaign(store: Store, known: Known) -> None:
@@ -140,17 +139,7 @@ def test_times_across_a_daylight_saving_change(store: Store, queue: Queue, clock
         ("x", datetime(2026, 10, 24, 22, 30, tzinfo=UTC)),
         ("y", datetime(2026, 10, 25, 22, 30, tzinfo=UTC)),  # the same local day: another title, another item
     ):
-        add_manual(
-            store,
-            campaign="Lesemonat",
-            outlet="Tagblatt",
-            title=title,
-            published_at=when,
-            url=None,
-            note=None,
-            now=when,
-            actor="t",
-        )
+        coverage(store, "Lesemonat", "Tagblatt", title, when, None)
     with open_report(store, "Lesemonat", now=datetime(2026, 10, 27, tzinfo=UTC)) as report:
         walls = [line.published for line in report.coverage()]
         summary = report.summary

@@ -8,13 +8,10 @@ fails the test) and, for what the server itself logs, through uvicorn on a loopb
 # ruff: noqa: F811  (pytest fixtures imported from tests.web.conftest and tests.test_cli are parameters here)
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import json
 import logging
 import resource
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +21,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -35,6 +31,7 @@ from publisher.queue import PostDraft, Queue
 from publisher.web.accounts import UserView
 from publisher.web.app import create_app
 from publisher.web.console import Console
+from tests.security.test_signin import served
 from tests.test_cli import Cli, cli  # noqa: F401  (the fixture)
 from tests.web.conftest import (  # noqa: F401  (fixtures)
     Visitor,
@@ -447,28 +444,6 @@ async def test_every_route_with_hostile_values_answers_without_a_server_error(
 # --- the same through a real server ------------------------------------------------------------------------------
 
 
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield  # pytest owns the signals
-
-
-@contextlib.asynccontextmanager
-async def serving(app: Starlette) -> AsyncIterator[str]:
-    """``app`` under uvicorn on a loopback port (listening before it is handed over, so no waiting is needed)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    server = _Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
-
-
 async def test_a_real_server_logs_no_traceback_for_hostile_requests(
     console: Console, people: dict[str, UserView], token: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -477,7 +452,7 @@ async def test_a_real_server_logs_no_traceback_for_hostile_requests(
     small = Console.build(settings, console.store, console.clock, accounts=console.accounts)
     app = create_app(small, "test-signing-key-" + "x" * 32)
 
-    async with serving(app) as base, httpx.AsyncClient(base_url=base, timeout=10) as http:
+    async with served(app) as base, httpx.AsyncClient(base_url=base, timeout=10) as http:
         headers = bearer(token)
         assert (await http.get(f"/api/posts/{HUGE}", headers=headers)).status_code == 404
         assert (await http.post("/api/posts", content=b"[" * 3000 + b"]" * 3000, headers=headers)).status_code == 422

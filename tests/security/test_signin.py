@@ -82,10 +82,12 @@ def app(tmp_path: Path, store: Store, clock: ManualClock, hasher: GatedHasher) -
 
 @contextlib.asynccontextmanager
 async def served(app: Starlette) -> AsyncIterator[str]:
-    """The app under uvicorn, configured as ``publisher web`` serves it, on a loopback port of its own."""
+    """The app under uvicorn, configured as ``publisher web`` serves it, on a loopback port of its own (listening
+    before it is handed over, so no waiting is needed)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
     port = sock.getsockname()[1]
     server = serve._QuietServer(serve._config(app, "127.0.0.1", port))
     task = asyncio.create_task(server.serve(sockets=[sock]))

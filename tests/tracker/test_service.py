@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from publisher.clock import ManualClock
@@ -43,15 +44,33 @@ def _items() -> list[Item]:
     ]
 
 
-async def test_a_pass_fills_coverage_and_a_second_adds_nothing(
-    store: Store, queue: Queue, tracker: Tracker, feeds: tuple[FeedServer, str]
+def _numbered_outlets(
+    store: Store, feeds: tuple[FeedServer, str], feed_items: list[list[Item]], mode: str = "normal"
 ) -> None:
+    """Outlets outlet-0, outlet-1 ...: one per list of items, each with a feed /fN.xml that carries them."""
     server, base = feeds
+    for n, items in enumerate(feed_items):
+        server.put(f"/f{n}.xml", rss(items), mode=mode)
+        _outlet(store, f"outlet-{n}", f"{base}/f{n}.xml")
+
+
+@pytest.fixture
+def reading(store: Store, queue: Queue) -> None:
+    """The campaign 阅读月 with its keyword rules."""
     start_campaign(queue)
     _reading_rules(store)
+
+
+@pytest.fixture
+def daily(store: Store, feeds: tuple[FeedServer, str]) -> None:
+    """The outlet 城市日报, whose feed carries the three _items()."""
+    server, base = feeds
     server.put("/daily.xml", rss(_items()))
     _outlet(store, "城市日报", f"{base}/daily.xml")
 
+
+@pytest.mark.usefixtures("reading", "daily")
+async def test_a_pass_fills_coverage_and_a_second_adds_nothing(store: Store, tracker: Tracker) -> None:
     report = await tracker.run_once()
     assert (report.sources, report.parsed, report.new_entries, report.coverage) == (1, 1, 3, 1)
     [item] = list_coverage(store, CoverageFilter(campaign="阅读月"))
@@ -67,12 +86,11 @@ async def test_a_pass_fills_coverage_and_a_second_adds_nothing(
     assert found == ["阅读月: 城市日报: 阳光幼儿园启动阅读月 (keywords: 阅读月, 阳光幼儿园)"]
 
 
+@pytest.mark.usefixtures("reading")
 async def test_the_same_article_seen_again_is_one_entry(
-    store: Store, queue: Queue, tracker: Tracker, feeds: tuple[FeedServer, str]
+    store: Store, tracker: Tracker, feeds: tuple[FeedServer, str]
 ) -> None:
     server, base = feeds
-    start_campaign(queue)
-    _reading_rules(store)
     item = _items()[0]
     moved = Item(item.title, item.summary, "http://daily.example/a/1", "other-guid")  # same link, new guid
     copied = Item(item.title, item.summary, "http://m.daily.example/1", "third-guid")  # same text: content hash
@@ -110,12 +128,11 @@ async def test_a_reprint_by_two_outlets_is_two_items_in_one_group(
     assert len({i.reprint_group for i in items}) == 1
 
 
+@pytest.mark.usefixtures("reading")
 async def test_a_story_told_by_two_outlets_groups_by_text_too(
-    store: Store, queue: Queue, tracker: Tracker, feeds: tuple[FeedServer, str]
+    store: Store, tracker: Tracker, feeds: tuple[FeedServer, str]
 ) -> None:
     server, base = feeds
-    start_campaign(queue)
-    _reading_rules(store)
     story = "阳光幼儿园日前启动为期一个月的阅读月活动，每周安排亲子共读和故事会，邀请家长走进教室给孩子们讲故事。"
     server.put("/a.xml", rss([Item("阳光幼儿园启动阅读月", story, "http://a.example/1", "a1")]))
     server.put("/b.xml", rss([Item("书香满园：阅读月来了", story, "http://b.example/1", "b1")]))
@@ -129,15 +146,12 @@ async def test_a_story_told_by_two_outlets_groups_by_text_too(
     assert groups["A报"] == groups["B网"] != groups["C台"]
 
 
+@pytest.mark.usefixtures("reading")
 async def test_two_trackers_poll_each_source_once(
-    store: Store, queue: Queue, clock: ManualClock, feeds: tuple[FeedServer, str]
+    store: Store, clock: ManualClock, feeds: tuple[FeedServer, str]
 ) -> None:
-    server, base = feeds
-    start_campaign(queue)
-    _reading_rules(store)
-    for n in range(6):
-        server.put(f"/f{n}.xml", rss(_items()), mode="held")
-        _outlet(store, f"outlet-{n}", f"{base}/f{n}.xml")
+    server = feeds[0]
+    _numbered_outlets(store, feeds, [_items()] * 6, mode="held")
     server.hold.clear()  # both passes claim while every answer is held back
     first = Tracker(FAST, store, clock, owner="one", outbound=LOOPBACK)
     second = Tracker(FAST, store, clock, owner="two", outbound=LOOPBACK)
@@ -150,13 +164,9 @@ async def test_two_trackers_poll_each_source_once(
     assert sorted(r.path for r in server.requests) == sorted(f"/f{n}.xml" for n in range(6))
 
 
-async def test_rules_set_later_find_stored_entries_with_rematch(
-    store: Store, queue: Queue, tracker: Tracker, feeds: tuple[FeedServer, str]
-) -> None:
-    server, base = feeds
+@pytest.mark.usefixtures("daily")
+async def test_rules_set_later_find_stored_entries_with_rematch(store: Store, queue: Queue, tracker: Tracker) -> None:
     start_campaign(queue)
-    server.put("/daily.xml", rss(_items()))
-    _outlet(store, "城市日报", f"{base}/daily.xml")
     report = await tracker.run_once()
     assert (report.new_entries, report.coverage) == (3, 0)
     _reading_rules(store)
@@ -191,14 +201,8 @@ async def test_manual_coverage_and_the_event_log(store: Store, queue: Queue) -> 
     assert actions == ["coverage.add", "coverage.remove"]
 
 
-async def test_removed_outlets_are_not_polled_and_keep_their_coverage(
-    store: Store, queue: Queue, tracker: Tracker, feeds: tuple[FeedServer, str]
-) -> None:
-    server, base = feeds
-    start_campaign(queue)
-    _reading_rules(store)
-    server.put("/daily.xml", rss(_items()))
-    _outlet(store, "城市日报", f"{base}/daily.xml")
+@pytest.mark.usefixtures("reading", "daily")
+async def test_removed_outlets_are_not_polled_and_keep_their_coverage(store: Store, tracker: Tracker) -> None:
     await tracker.run_once()
     remove_outlet(store, "城市日报", NOW, "editor", "closed")
     assert (await tracker.run_once(force=True)).sources == 0
@@ -206,14 +210,8 @@ async def test_removed_outlets_are_not_polled_and_keep_their_coverage(
     assert outlet_health(store) == []
 
 
-async def test_old_entries_that_matched_nothing_are_pruned(
-    store: Store, queue: Queue, clock: ManualClock, tracker: Tracker, feeds: tuple[FeedServer, str]
-) -> None:
-    server, base = feeds
-    start_campaign(queue)
-    _reading_rules(store)
-    server.put("/daily.xml", rss(_items()))
-    _outlet(store, "城市日报", f"{base}/daily.xml")
+@pytest.mark.usefixtures("reading", "daily")
+async def test_old_entries_that_matched_nothing_are_pruned(store: Store, clock: ManualClock, tracker: Tracker) -> None:
     await tracker.run_once()
     clock.advance(timedelta(days=FAST.keep_entries_days + 1).total_seconds())
     assert tracker.prune() == 2  # the matched one stays
@@ -222,17 +220,14 @@ async def test_old_entries_that_matched_nothing_are_pruned(
         assert session.scalar(select(OutletSource.entries_seen)) == 3
 
 
+@pytest.mark.usefixtures("reading")
 async def test_a_big_pass_parses_in_worker_processes(
-    store: Store, queue: Queue, clock: ManualClock, feeds: tuple[FeedServer, str]
+    store: Store, clock: ManualClock, feeds: tuple[FeedServer, str]
 ) -> None:
-    server, base = feeds
-    start_campaign(queue)
-    _reading_rules(store)
-    for n in range(3):
-        server.put(
-            f"/f{n}.xml", rss([Item(f"阳光幼儿园阅读月 第{n}篇", "阳光幼儿园阅读月的一天。", f"http://x/{n}", f"g{n}")])
-        )
-        _outlet(store, f"outlet-{n}", f"{base}/f{n}.xml")
+    one_article_each = [
+        [Item(f"阳光幼儿园阅读月 第{n}篇", "阳光幼儿园阅读月的一天。", f"http://x/{n}", f"g{n}")] for n in range(3)
+    ]
+    _numbered_outlets(store, feeds, one_article_each)
     settings = dataclasses.replace(FAST, parse_workers=1)
     report = await Tracker(settings, store, clock, pool_min=3, outbound=LOOPBACK).run_once()
     assert (report.parsed, report.new_entries, report.coverage) == (3, 3, 3)

@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 
 from publisher.clock import ManualClock
+from publisher.reports.html import axis
 from publisher.reports.tables import Bucket
 from publisher.tracker.coverage import set_rules
 from publisher.tracker.outlets import OutletSpec, add_outlet, outlet_health, sync_outlets
 from publisher.tracker.service import Tracker
 from publisher.tracker.settings import OutletSettings
 from publisher.web.accounts import UserView
-from publisher.web.charts import axis, timeline
+from publisher.web.charts import timeline
 from publisher.web.console import Console
 from publisher.web.pages.coverage import keywords_in
 from tests.fakes.feeds import FeedServer, Item, rss

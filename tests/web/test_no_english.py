@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
 
 from publisher.breaker import BREAKER
 from publisher.clock import ManualClock
@@ -19,9 +18,9 @@ from publisher.models import DeliveryState
 from publisher.queue import PostDraft
 from publisher.store import Outcome
 from publisher.tracker.coverage import add_manual
-from publisher.tracker.models import CoverageItem
 from publisher.web.accounts import UserView
 from publisher.web.console import Console
+from tests.reports.conftest import set_coverage
 from tests.web.conftest import Visitor
 
 #: names, units and brands a Chinese page may carry as they are; and the test's own data (people, channels, zone)
@@ -99,22 +98,16 @@ def everything(console: Console, ids: dict[str, int], clock: ManualClock) -> Any
                         url=f"https://paper.example/{hours}", note=None, now=now, actor="setup")
         for key, title, hours in (("first", "阅读月启动", 30), ("evening", "亲子共读进社区", 20))
     }  # fmt: skip
-    with store.session() as session:  # as the tracker's rules write them
-        session.execute(
-            update(CoverageItem)
-            .where(CoverageItem.id == found["first"])
-            .values(matched_by="keywords", matched_terms="keywords: 阅读月, 绘本")
-        )
-        session.execute(
-            update(CoverageItem)
-            .where(CoverageItem.id == found["evening"])
-            .values(
-                matched_by="keywords+similarity",
-                matched_terms=f"keywords: 共读; reprint of post {ids['post']} (0.82)",
-                post_id=ids["post"],
-                reprint_group=found["first"],
-            )
-        )
+    # as the tracker's rules write them
+    set_coverage(store, found["first"], matched_by="keywords", matched_terms="keywords: 阅读月, 绘本")
+    set_coverage(
+        store,
+        found["evening"],
+        matched_by="keywords+similarity",
+        matched_terms=f"keywords: 共读; reprint of post {ids['post']} (0.82)",
+        post_id=ids["post"],
+        reprint_group=found["first"],
+    )
     return {"posts": posts, **ids}
 
 

@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from publisher.errors import PublisherError
 from publisher.web.auth import console_of, current_session, page, sign_out, user_of
-from publisher.web.pages.common import field, perform
+from publisher.web.pages.common import Submission, field, form_action, perform
 from publisher.web.views import flash, redirect, render, tr
 
 __all__ = ["routes"]
@@ -33,16 +33,12 @@ async def account_page(request: Request) -> Response:
     return await _page(request)
 
 
-@page()
-async def change_password(request: Request) -> Response:
-    form, user, t, accounts = await request.form(), user_of(request), tr(request), console_of(request).accounts
-    current, new, keep = str(form.get("current") or ""), str(form.get("new") or ""), current_session(request)
-
-    def act() -> str:
-        accounts.change_own_password(user.id, current, new, keep_session=keep)  # this session goes on
-        return t("Password changed; your other sessions have ended.")
-
-    return await perform(request, act, "/account")
+@form_action("/account")
+def change_password(sent: Submission) -> str:
+    current, new = str(sent.form.get("current") or ""), str(sent.form.get("new") or "")
+    keep = current_session(sent.request)  # this session goes on
+    sent.console.accounts.change_own_password(sent.user.id, current, new, keep_session=keep)
+    return sent.t("Password changed; your other sessions have ended.")
 
 
 @page()
@@ -59,15 +55,10 @@ async def create_token(request: Request) -> Response:
     return await _page(request, new_token=plain)
 
 
-@page()
-async def revoke_token(request: Request) -> Response:
-    token_id, user, t = request.path_params["token_id"], user_of(request), tr(request)
-
-    def act() -> str:
-        console_of(request).accounts.revoke_token(token_id, actor=user.name, owner_id=user.id)
-        return t("Token revoked.")
-
-    return await perform(request, act, "/account")
+@form_action("/account")
+def revoke_token(sent: Submission) -> str:
+    sent.console.accounts.revoke_token(sent.params["token_id"], actor=sent.user.name, owner_id=sent.user.id)
+    return sent.t("Token revoked.")
 
 
 @page()

@@ -17,10 +17,10 @@ from publisher.queue import KEEP
 from publisher.store.listing import campaigns
 from publisher.times import local, parse_time, parse_until
 from publisher.tracker.coverage import get_rules, set_rules
-from publisher.web.auth import console_of, page, user_of
+from publisher.web.auth import console_of, page
 from publisher.web.console import Console
 from publisher.web.models import Role
-from publisher.web.pages.common import field, perform
+from publisher.web.pages.common import Submission, action_routes, form_action
 from publisher.web.views import render, tr
 
 __all__ = ["routes"]
@@ -84,84 +84,57 @@ async def campaigns_page(request: Request) -> Response:
     return render(request, "campaigns.html", context)
 
 
-@page(Role.ADMIN)
-async def add(request: Request) -> Response:
-    form, user, t, console = await request.form(), user_of(request), tr(request), console_of(request)
-    name, zone = field(form, "name"), field(form, "timezone") or console.timezone
-    start, end = field(form, "start"), field(form, "end")
-    approval = bool(field(form, "requires_approval"))
-
-    def act() -> str:
-        console.queue(user.name).add_campaign(
-            name,
-            timezone=zone,
-            starts_at=parse_time(start, zone) if start else None,
-            ends_at=parse_until(end, zone) if end else None,
-            requires_approval=approval,
-        )
-        return t("Campaign {name} added.", name=name)
-
-    return await perform(request, act, "/campaigns")
+@form_action("/campaigns", Role.ADMIN)
+def add(sent: Submission) -> str:
+    name, zone = sent.field("name"), sent.field("timezone") or sent.console.timezone
+    start, end = sent.field("start"), sent.field("end")
+    sent.console.queue(sent.user.name).add_campaign(
+        name,
+        timezone=zone,
+        starts_at=parse_time(start, zone) if start else None,
+        ends_at=parse_until(end, zone) if end else None,
+        requires_approval=bool(sent.field("requires_approval")),
+    )
+    return sent.t("Campaign {name} added.", name=name)
 
 
-@page(Role.ADMIN)
-async def edit(request: Request) -> Response:
-    form, user, t, console = await request.form(), user_of(request), tr(request), console_of(request)
-    name, zone = field(form, "name"), field(form, "timezone")
-    start, end = field(form, "start"), field(form, "end")
-
-    def act() -> str:
-        queue = console.queue(user.name)
-        reading = zone or queue.campaign_timezone(name)
-        queue.edit_campaign(
-            name,
-            timezone=zone or KEEP,
-            starts_at=parse_time(start, reading) if start else None,  # an emptied field clears the date
-            ends_at=parse_until(end, reading) if end else None,
-            requires_approval=bool(field(form, "requires_approval")),
-            separate_approver=bool(field(form, "separate_approver")),
-        )
-        return t("Campaign {name} changed.", name=name)
-
-    return await perform(request, act, "/campaigns")
+@form_action("/campaigns", Role.ADMIN)
+def edit(sent: Submission) -> str:
+    name, zone = sent.field("name"), sent.field("timezone")
+    start, end = sent.field("start"), sent.field("end")
+    queue = sent.console.queue(sent.user.name)
+    reading = zone or queue.campaign_timezone(name)
+    queue.edit_campaign(
+        name,
+        timezone=zone or KEEP,
+        starts_at=parse_time(start, reading) if start else None,  # an emptied field clears the date
+        ends_at=parse_until(end, reading) if end else None,
+        requires_approval=bool(sent.field("requires_approval")),
+        separate_approver=bool(sent.field("separate_approver")),
+    )
+    return sent.t("Campaign {name} changed.", name=name)
 
 
-@page(Role.ADMIN)
-async def end(request: Request) -> Response:
-    form, user, t, console = await request.form(), user_of(request), tr(request), console_of(request)
-    name = field(form, "name")
-
-    def act() -> str:
-        _, late = console.queue(user.name).end_campaign(name)
-        return t("Campaign {name} ended; {count} of its posts still wait to go out.", name=name, count=late)
-
-    return await perform(request, act, "/campaigns")
+@form_action("/campaigns", Role.ADMIN)
+def end(sent: Submission) -> str:
+    name = sent.field("name")
+    _, late = sent.console.queue(sent.user.name).end_campaign(name)
+    return sent.t("Campaign {name} ended; {count} of its posts still wait to go out.", name=name, count=late)
 
 
-@page()
-async def rules(request: Request) -> Response:
-    form, user, t, console = await request.form(), user_of(request), tr(request), console_of(request)
-    name = field(form, "name")
-
-    def act() -> str:
-        set_rules(
-            console.store,
-            name,
-            any_of=_words(field(form, "any")),
-            all_of=_words(field(form, "all")),
-            none_of=_words(field(form, "none")),
-            now=console.clock.now(),
-            actor=user.name,
-        )
-        return t("Keyword rules of {name} saved; they apply to entries found from now on.", name=name)
-
-    return await perform(request, act, "/campaigns")
+@form_action("/campaigns")
+def rules(sent: Submission) -> str:
+    name = sent.field("name")
+    set_rules(
+        sent.console.store,
+        name,
+        any_of=_words(sent.field("any")),
+        all_of=_words(sent.field("all")),
+        none_of=_words(sent.field("none")),
+        now=sent.console.clock.now(),
+        actor=sent.user.name,
+    )
+    return sent.t("Keyword rules of {name} saved; they apply to entries found from now on.", name=name)
 
 
-routes = [
-    Route("/campaigns", campaigns_page),
-    Route("/campaigns/add", add, methods=["POST"]),
-    Route("/campaigns/edit", edit, methods=["POST"]),
-    Route("/campaigns/end", end, methods=["POST"]),
-    Route("/campaigns/rules", rules, methods=["POST"]),
-]
+routes = [Route("/campaigns", campaigns_page), *action_routes("/campaigns", add, edit, end, rules)]

@@ -11,9 +11,9 @@ from starlette.routing import Route
 from publisher.errors import NotFoundError
 from publisher.models import DeliveryState
 from publisher.store import PostFilter, list_deliveries
-from publisher.web.auth import console_of, page, user_of
+from publisher.web.auth import console_of, page
 from publisher.web.models import Role
-from publisher.web.pages.common import perform
+from publisher.web.pages.common import Submission, action_routes, form_action
 from publisher.web.pages.queue import group_by_post
 from publisher.web.views import flash, redirect, render, tr
 
@@ -25,26 +25,18 @@ async def channels_page(request: Request) -> Response:
     return render(request, "channels.html", {"rows": console_of(request).channels.list()})
 
 
-@page(Role.ADMIN)
-async def pause(request: Request) -> Response:
-    name, user, t, console = request.path_params["name"], user_of(request), tr(request), console_of(request)
-
-    def act() -> str:
-        console.channels.pause(name, user.name)
-        return t("{name} is paused; its deliveries wait.", name=name)
-
-    return await perform(request, act, "/channels")
+@form_action("/channels", Role.ADMIN)
+def pause(sent: Submission) -> str:
+    name = sent.params["name"]
+    sent.console.channels.pause(name, sent.user.name)
+    return sent.t("{name} is paused; its deliveries wait.", name=name)
 
 
-@page(Role.ADMIN)
-async def resume(request: Request) -> Response:
-    name, user, t, console = request.path_params["name"], user_of(request), tr(request), console_of(request)
-
-    def act() -> str:
-        console.channels.resume(name, user.name)
-        return t("{name} is sending again.", name=name)
-
-    return await perform(request, act, "/channels")
+@form_action("/channels", Role.ADMIN)
+def resume(sent: Submission) -> str:
+    name = sent.params["name"]
+    sent.console.channels.resume(name, sent.user.name)
+    return sent.t("{name} is sending again.", name=name)
 
 
 @page(Role.ADMIN)
@@ -73,8 +65,6 @@ async def uncertain_page(request: Request) -> Response:
 
 routes = [
     Route("/channels", channels_page),
-    Route("/channels/{name}/pause", pause, methods=["POST"]),
-    Route("/channels/{name}/resume", resume, methods=["POST"]),
-    Route("/channels/{name}/test", test, methods=["POST"]),
+    *action_routes("/channels/{name}", pause, resume, test),
     Route("/uncertain", uncertain_page),
 ]

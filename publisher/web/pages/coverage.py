@@ -26,13 +26,13 @@ from publisher.store.coverage import newest_covered_campaign
 from publisher.times import local, parse_time
 from publisher.tracker.coverage import add_manual, remove_coverage
 from publisher.tracker.outlets import outlet_health
-from publisher.web.auth import console_of, page, user_of
+from publisher.web.auth import console_of, page
 from publisher.web.charts import Chart, timeline
 from publisher.web.console import Console
 from publisher.web.models import Role
-from publisher.web.pages.common import field, perform
+from publisher.web.pages.common import Submission, form_action
 from publisher.web.reporting import period
-from publisher.web.views import render, tr
+from publisher.web.views import render
 
 __all__ = ["KIND_LABELS", "MATCHED_LABELS", "routes"]
 
@@ -154,47 +154,39 @@ async def coverage_page(request: Request) -> Response:
     return render(request, "coverage.html", context)
 
 
-@page()
-async def add_coverage(request: Request) -> Response:
+def _back(sent: Submission) -> str:
+    """The coverage page of the form's campaign."""
+    return back_to(sent.field("campaign") or None)
+
+
+@form_action(_back)
+def add_coverage(sent: Submission) -> str:
     """Coverage found by a person (print, a notice board, a broadcast), through the tracker's ``add_manual``."""
-    form, user, t, console = await request.form(), user_of(request), tr(request), console_of(request)
-    campaign = field(form, "campaign") or None
-    values = {key: field(form, key) for key in ("outlet", "title", "published", "url", "note")}
-    confirmed = bool(field(form, "confirm_dates"))
-
-    def act() -> str:
-        when = parse_time(values["published"], console.zone_of(campaign)) if values["published"] else None
-        try:
-            item = add_manual(
-                console.store,
-                campaign=campaign,
-                outlet=values["outlet"],
-                title=values["title"],
-                published_at=when or console.clock.now(),
-                url=values["url"] or None,
-                note=values["note"] or None,
-                now=console.clock.now(),
-                actor=user.name,
-                force=confirmed,  # the person ticked "even outside the campaign's dates"
-            )
-        except NotFoundError as exc:  # an outlet or campaign removed meanwhile: say so on the form's page
-            raise ValidationError(str(exc)) from None
-        return t("Added coverage item {id}.", id=item)
-
-    return await perform(request, act, back_to(campaign))
+    console, campaign, published = sent.console, sent.field("campaign") or None, sent.field("published")
+    when = parse_time(published, console.zone_of(campaign)) if published else None
+    try:
+        item = add_manual(
+            console.store,
+            campaign=campaign,
+            outlet=sent.field("outlet"),
+            title=sent.field("title"),
+            published_at=when or console.clock.now(),
+            url=sent.field("url") or None,
+            note=sent.field("note") or None,
+            now=console.clock.now(),
+            actor=sent.user.name,
+            force=bool(sent.field("confirm_dates")),  # the person ticked "even outside the campaign's dates"
+        )
+    except NotFoundError as exc:  # an outlet or campaign removed meanwhile: say so on the form's page
+        raise ValidationError(str(exc)) from None
+    return sent.t("Added coverage item {id}.", id=item)
 
 
-@page(Role.APPROVER)
-async def remove(request: Request) -> Response:
-    item_id, form, user, t = request.path_params["item_id"], await request.form(), user_of(request), tr(request)
-    console = console_of(request)
-    reason = field(form, "reason") or None
-
-    def act() -> str:
-        item = remove_coverage(console.store, item_id, console.clock.now(), user.name, reason)
-        return t("Removed coverage item {id}: {title}", id=item_id, title=item.title)
-
-    return await perform(request, act, back_to(field(form, "campaign") or None))
+@form_action(_back, Role.APPROVER)
+def remove(sent: Submission) -> str:
+    item_id, console = sent.params["item_id"], sent.console
+    item = remove_coverage(console.store, item_id, console.clock.now(), sent.user.name, sent.field("reason") or None)
+    return sent.t("Removed coverage item {id}: {title}", id=item_id, title=item.title)
 
 
 routes = [

@@ -14,12 +14,12 @@ from starlette.routing import Route
 
 from publisher.tracker.outlets import OutletSpec, SourceHealth, add_outlet, outlet_health, remove_outlet
 from publisher.tracker.settings import OUTLET_KINDS
-from publisher.web.auth import console_of, page, user_of
+from publisher.web.auth import console_of, page
 from publisher.web.console import Console
 from publisher.web.models import Role
-from publisher.web.pages.common import field, perform
+from publisher.web.pages.common import Submission, action_routes, form_action
 from publisher.web.pages.coverage import KIND_LABELS
-from publisher.web.views import render, tr
+from publisher.web.views import render
 
 __all__ = ["Health", "health", "routes"]
 
@@ -77,39 +77,26 @@ async def outlets_page(request: Request) -> Response:
     return render(request, "outlets.html", context)
 
 
-@page(Role.ADMIN)
-async def add(request: Request) -> Response:
-    form, user, t, console = await request.form(), user_of(request), tr(request), console_of(request)
-    feeds = [line.strip() for line in field(form, "feeds").splitlines() if line.strip()]
+@form_action("/outlets", Role.ADMIN)
+def add(sent: Submission) -> str:
+    feeds = [line.strip() for line in sent.field("feeds").splitlines() if line.strip()]
     spec = OutletSpec(
-        name=field(form, "name"),
-        kind=field(form, "kind") or "news_site",
-        tier=field(form, "tier") or None,
-        region=field(form, "region") or None,
+        name=sent.field("name"),
+        kind=sent.field("kind") or "news_site",
+        tier=sent.field("tier") or None,
+        region=sent.field("region") or None,
         feeds=feeds,
     )
-
-    def act() -> str:
-        add_outlet(console.store, spec, console.settings.tracker, console.clock.now(), user.name)
-        return t("Outlet {name} added with {count} feeds.", name=spec.name.strip(), count=len(feeds))
-
-    return await perform(request, act, "/outlets")
+    console = sent.console
+    add_outlet(console.store, spec, console.settings.tracker, console.clock.now(), sent.user.name)
+    return sent.t("Outlet {name} added with {count} feeds.", name=spec.name.strip(), count=len(feeds))
 
 
-@page(Role.ADMIN)
-async def remove(request: Request) -> Response:
-    form, user, t, console = await request.form(), user_of(request), tr(request), console_of(request)
-    name, reason = field(form, "name"), field(form, "reason") or None
-
-    def act() -> str:
-        remove_outlet(console.store, name, console.clock.now(), user.name, reason)
-        return t("Outlet {name} removed; its coverage is kept.", name=name)
-
-    return await perform(request, act, "/outlets")
+@form_action("/outlets", Role.ADMIN)
+def remove(sent: Submission) -> str:
+    name, console = sent.field("name"), sent.console
+    remove_outlet(console.store, name, console.clock.now(), sent.user.name, sent.field("reason") or None)
+    return sent.t("Outlet {name} removed; its coverage is kept.", name=name)
 
 
-routes = [
-    Route("/outlets", outlets_page),
-    Route("/outlets/add", add, methods=["POST"]),
-    Route("/outlets/remove", remove, methods=["POST"]),
-]
+routes = [Route("/outlets", outlets_page), *action_routes("/outlets", add, remove)]

@@ -20,12 +20,12 @@ from publisher.models import WAITING_STATES, ApprovalState, DeliveryState
 from publisher.queue import SameApproverError
 from publisher.store import post_history
 from publisher.times import local, parse_time
-from publisher.web.auth import console_of, page, user_of
+from publisher.web.auth import console_of, page
 from publisher.web.console import Console
 from publisher.web.drafts import describe_conflicts, quiet_conflicts
 from publisher.web.i18n import event_note
 from publisher.web.models import Role
-from publisher.web.pages.common import field, perform
+from publisher.web.pages.common import Submission, action_routes, form_action
 from publisher.web.pages.compose import is_editable
 from publisher.web.views import render, tr
 
@@ -58,49 +58,34 @@ async def post_page(request: Request) -> Response:
     return render(request, "post.html", context)
 
 
-@page(Role.APPROVER)
-async def approve(request: Request) -> Response:
-    post_id, form, user, t = request.path_params["post_id"], await request.form(), user_of(request), tr(request)
-    note = field(form, "note") or None
-
-    def act() -> str:
-        try:
-            console_of(request).queue(user.name).approve(post_id, note)
-        except SameApproverError as exc:
-            # the campaign's two-person rule, said in the person's language
-            reason = t(
-                "You wrote or queued post {id}: campaign {campaign} requires another person to approve it.",
-                id=post_id,
-                campaign=exc.campaign,
-            )
-            raise ValidationError(reason) from None
-        return t("Approved post {id}.", id=post_id)
-
-    return await perform(request, act, f"/posts/{post_id}")
+@form_action("/posts/{post_id}", Role.APPROVER)
+def approve(sent: Submission) -> str:
+    post_id = sent.params["post_id"]
+    try:
+        sent.console.queue(sent.user.name).approve(post_id, sent.field("note") or None)
+    except SameApproverError as exc:
+        # the campaign's two-person rule, said in the person's language
+        reason = sent.t(
+            "You wrote or queued post {id}: campaign {campaign} requires another person to approve it.",
+            id=post_id,
+            campaign=exc.campaign,
+        )
+        raise ValidationError(reason) from None
+    return sent.t("Approved post {id}.", id=post_id)
 
 
-@page(Role.APPROVER)
-async def reject(request: Request) -> Response:
-    post_id, form, user, t = request.path_params["post_id"], await request.form(), user_of(request), tr(request)
-    reason = field(form, "reason")
-
-    def act() -> str:
-        console_of(request).queue(user.name).reject(post_id, reason)
-        return t("Rejected post {id}.", id=post_id)
-
-    return await perform(request, act, f"/posts/{post_id}")
+@form_action("/posts/{post_id}", Role.APPROVER)
+def reject(sent: Submission) -> str:
+    post_id = sent.params["post_id"]
+    sent.console.queue(sent.user.name).reject(post_id, sent.field("reason"))
+    return sent.t("Rejected post {id}.", id=post_id)
 
 
-@page()
-async def cancel(request: Request) -> Response:
-    post_id, form, user, t = request.path_params["post_id"], await request.form(), user_of(request), tr(request)
-    reason = field(form, "reason") or None
-
-    def act() -> str:
-        count = console_of(request).queue(user.name).cancel(post_id, reason)
-        return t("Cancelled post {id} ({count} deliveries).", id=post_id, count=count)
-
-    return await perform(request, act, f"/posts/{post_id}")
+@form_action("/posts/{post_id}")
+def cancel(sent: Submission) -> str:
+    post_id = sent.params["post_id"]
+    count = sent.console.queue(sent.user.name).cancel(post_id, sent.field("reason") or None)
+    return sent.t("Cancelled post {id} ({count} deliveries).", id=post_id, count=count)
 
 
 def reschedule_time(
@@ -119,56 +104,39 @@ def reschedule_time(
     return when, zone
 
 
-@page()
-async def reschedule(request: Request) -> Response:
-    post_id, form, user, t = request.path_params["post_id"], await request.form(), user_of(request), tr(request)
-    at, channel, confirmed = field(form, "at"), field(form, "channel") or None, bool(field(form, "confirm_quiet"))
-    console = console_of(request)
-
-    def act() -> str:
-        if not at:
-            raise ValidationError("choose the new time")
-        when, zone = reschedule_time(console, post_id, at, channel, confirmed)
-        count = console.queue(user.name).reschedule(post_id, when, channel, ignore_quiet_hours=confirmed)
-        return t("Moved {count} deliveries to {when}.", count=count, when=local(when, zone))
-
-    return await perform(request, act, f"/posts/{post_id}")
+@form_action("/posts/{post_id}")
+def reschedule(sent: Submission) -> str:
+    post_id, console = sent.params["post_id"], sent.console
+    at, channel, confirmed = sent.field("at"), sent.field("channel") or None, bool(sent.field("confirm_quiet"))
+    if not at:
+        raise ValidationError("choose the new time")
+    when, zone = reschedule_time(console, post_id, at, channel, confirmed)
+    count = console.queue(sent.user.name).reschedule(post_id, when, channel, ignore_quiet_hours=confirmed)
+    return sent.t("Moved {count} deliveries to {when}.", count=count, when=local(when, zone))
 
 
-@page(Role.APPROVER)
-async def resolve(request: Request) -> Response:
-    post_id, form, user, t = request.path_params["post_id"], await request.form(), user_of(request), tr(request)
-    action, channel, note = field(form, "action"), field(form, "channel") or None, field(form, "note") or None
-    back = field(form, "back")
-    back = back if back in ("/uncertain",) else f"/posts/{post_id}"
-
-    def act() -> str:
-        count = console_of(request).queue(user.name).resolve(post_id, action, channel, note)
-        if action == "sent":
-            return t("Marked {count} deliveries as sent.", count=count)
-        return t("Queued {count} deliveries to be sent again.", count=count)
-
-    return await perform(request, act, back)
+def _resolve_back(sent: Submission) -> str:
+    back = sent.field("back")
+    return back if back in ("/uncertain",) else f"/posts/{sent.params['post_id']}"
 
 
-@page()
-async def retry(request: Request) -> Response:
-    post_id, form, user, t = request.path_params["post_id"], await request.form(), user_of(request), tr(request)
-    channel, note = field(form, "channel") or None, field(form, "note") or None
+@form_action(_resolve_back, Role.APPROVER)
+def resolve(sent: Submission) -> str:
+    action, channel, note = sent.field("action"), sent.field("channel") or None, sent.field("note") or None
+    count = sent.console.queue(sent.user.name).resolve(sent.params["post_id"], action, channel, note)
+    if action == "sent":
+        return sent.t("Marked {count} deliveries as sent.", count=count)
+    return sent.t("Queued {count} deliveries to be sent again.", count=count)
 
-    def act() -> str:
-        count = console_of(request).queue(user.name).retry(post_id, channel, note)
-        return t("Queued {count} failed deliveries to be sent again now.", count=count)
 
-    return await perform(request, act, f"/posts/{post_id}")
+@form_action("/posts/{post_id}")
+def retry(sent: Submission) -> str:
+    channel, note = sent.field("channel") or None, sent.field("note") or None
+    count = sent.console.queue(sent.user.name).retry(sent.params["post_id"], channel, note)
+    return sent.t("Queued {count} failed deliveries to be sent again now.", count=count)
 
 
 routes = [
     Route("/posts/{post_id:int}", post_page),
-    Route("/posts/{post_id:int}/approve", approve, methods=["POST"]),
-    Route("/posts/{post_id:int}/reject", reject, methods=["POST"]),
-    Route("/posts/{post_id:int}/cancel", cancel, methods=["POST"]),
-    Route("/posts/{post_id:int}/reschedule", reschedule, methods=["POST"]),
-    Route("/posts/{post_id:int}/resolve", resolve, methods=["POST"]),
-    Route("/posts/{post_id:int}/retry", retry, methods=["POST"]),
+    *action_routes("/posts/{post_id:int}", approve, reject, cancel, reschedule, resolve, retry),
 ]

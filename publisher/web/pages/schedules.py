@@ -14,9 +14,9 @@ from starlette.routing import Route
 from publisher.queue import KEEP
 from publisher.scheduler import cron_trigger, occurrences
 from publisher.store.listing import campaigns, schedules
-from publisher.web.auth import console_of, page, user_of
+from publisher.web.auth import console_of, page
 from publisher.web.console import Console
-from publisher.web.pages.common import field, perform
+from publisher.web.pages.common import Submission, action_routes, form_action
 from publisher.web.views import render, tr
 
 __all__ = ["routes"]
@@ -69,91 +69,62 @@ async def schedules_page(request: Request) -> Response:
     return render(request, "schedules.html", context)
 
 
-@page()
-async def add(request: Request) -> Response:
-    form, user, t, console = await request.form(), user_of(request), tr(request), console_of(request)
-    name, campaign = field(form, "name"), field(form, "campaign") or None
-    channels = [c for c in form.getlist("channels") if isinstance(c, str)]
-
-    def act() -> str:
-        queue = console.queue(user.name)
-        zone = field(form, "timezone") or queue.campaign_timezone(campaign)
-        queue.add_schedule(
-            name,
-            cron=field(form, "cron"),
-            timezone=zone,
-            title=field(form, "post_title"),
-            body=field(form, "body"),
-            channels=channels,
-            campaign=campaign,
-        )
-        return t("Schedule {name} added.", name=name)
-
-    return await perform(request, act, "/schedules")
+def _channels(sent: Submission) -> list[str]:
+    return [c for c in sent.form.getlist("channels") if isinstance(c, str)]
 
 
-@page()
-async def pause(request: Request) -> Response:
-    form, user, t, console = await request.form(), user_of(request), tr(request), console_of(request)
-    name, reason = field(form, "name"), field(form, "reason") or None
-
-    def act() -> str:
-        _, cancelled = console.queue(user.name).pause_schedule(name, reason)
-        return t("Schedule {name} paused; {count} posts it had made ahead were cancelled.", name=name, count=cancelled)
-
-    return await perform(request, act, "/schedules")
-
-
-@page()
-async def resume(request: Request) -> Response:
-    form, user, t, console = await request.form(), user_of(request), tr(request), console_of(request)
-    name = field(form, "name")
-
-    def act() -> str:
-        console.queue(user.name).resume_schedule(name)
-        return t("Schedule {name} resumed.", name=name)
-
-    return await perform(request, act, "/schedules")
+@form_action("/schedules")
+def add(sent: Submission) -> str:
+    name, campaign = sent.field("name"), sent.field("campaign") or None
+    queue = sent.console.queue(sent.user.name)
+    queue.add_schedule(
+        name,
+        cron=sent.field("cron"),
+        timezone=sent.field("timezone") or queue.campaign_timezone(campaign),
+        title=sent.field("post_title"),
+        body=sent.field("body"),
+        channels=_channels(sent),
+        campaign=campaign,
+    )
+    return sent.t("Schedule {name} added.", name=name)
 
 
-@page()
-async def edit(request: Request) -> Response:
-    form, user, t, console = await request.form(), user_of(request), tr(request), console_of(request)
-    name, campaign = field(form, "name"), field(form, "campaign")
-    channels = [c for c in form.getlist("channels") if isinstance(c, str)]
-
-    def act() -> str:
-        _, remade = console.queue(user.name).edit_schedule(
-            name,
-            cron=field(form, "cron") or None,
-            timezone=field(form, "timezone") or None,
-            title=field(form, "post_title") or None,
-            body=field(form, "body") or None,
-            channels=channels or None,
-            campaign=(campaign or None) if "campaign" in form else KEEP,
-        )
-        return t("Schedule {name} changed; {count} posts made again.", name=name, count=remade)
-
-    return await perform(request, act, "/schedules")
+@form_action("/schedules")
+def pause(sent: Submission) -> str:
+    name = sent.field("name")
+    _, cancelled = sent.console.queue(sent.user.name).pause_schedule(name, sent.field("reason") or None)
+    return sent.t("Schedule {name} paused; {count} posts it had made ahead were cancelled.", name=name, count=cancelled)
 
 
-@page()
-async def delete(request: Request) -> Response:
-    form, user, t, console = await request.form(), user_of(request), tr(request), console_of(request)
-    name = field(form, "name")
-
-    def act() -> str:
-        cancelled = console.queue(user.name).delete_schedule(name)
-        return t("Schedule {name} deleted; {count} posts it had made ahead were cancelled.", name=name, count=cancelled)
-
-    return await perform(request, act, "/schedules")
+@form_action("/schedules")
+def resume(sent: Submission) -> str:
+    name = sent.field("name")
+    sent.console.queue(sent.user.name).resume_schedule(name)
+    return sent.t("Schedule {name} resumed.", name=name)
 
 
-routes = [
-    Route("/schedules", schedules_page),
-    Route("/schedules/add", add, methods=["POST"]),
-    Route("/schedules/pause", pause, methods=["POST"]),
-    Route("/schedules/resume", resume, methods=["POST"]),
-    Route("/schedules/edit", edit, methods=["POST"]),
-    Route("/schedules/delete", delete, methods=["POST"]),
-]
+@form_action("/schedules")
+def edit(sent: Submission) -> str:
+    name, campaign = sent.field("name"), sent.field("campaign")
+    _, remade = sent.console.queue(sent.user.name).edit_schedule(
+        name,
+        cron=sent.field("cron") or None,
+        timezone=sent.field("timezone") or None,
+        title=sent.field("post_title") or None,
+        body=sent.field("body") or None,
+        channels=_channels(sent) or None,
+        campaign=(campaign or None) if "campaign" in sent.form else KEEP,
+    )
+    return sent.t("Schedule {name} changed; {count} posts made again.", name=name, count=remade)
+
+
+@form_action("/schedules")
+def delete(sent: Submission) -> str:
+    name = sent.field("name")
+    cancelled = sent.console.queue(sent.user.name).delete_schedule(name)
+    return sent.t(
+        "Schedule {name} deleted; {count} posts it had made ahead were cancelled.", name=name, count=cancelled
+    )
+
+
+routes = [Route("/schedules", schedules_page), *action_routes("/schedules", add, pause, resume, edit, delete)]

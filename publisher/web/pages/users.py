@@ -7,10 +7,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from publisher.web.auth import console_of, current_session, page, user_of
+from publisher.web.auth import console_of, current_session, page
 from publisher.web.models import Role
-from publisher.web.pages.common import field, perform
-from publisher.web.views import render, tr
+from publisher.web.pages.common import Submission, form_action
+from publisher.web.views import render
 
 __all__ = ["routes"]
 
@@ -23,64 +23,40 @@ async def users_page(request: Request) -> Response:
     return render(request, "users.html", {"users": users, "tokens": tokens, "roles": list(Role)})
 
 
-@page(Role.ADMIN)
-async def add_user(request: Request) -> Response:
-    form, admin, t, accounts = await request.form(), user_of(request), tr(request), console_of(request).accounts
-    name, role, language = field(form, "name"), field(form, "role"), field(form, "language") or None
-    password = str(form.get("password") or "")
-
-    def act() -> str:
-        accounts.add_user(name, password, role, language=language, actor=admin.name)
-        return t("Added {name}.", name=name)
-
-    return await perform(request, act, "/users")
+@form_action("/users", Role.ADMIN)
+def add_user(sent: Submission) -> str:
+    name, role, language = sent.field("name"), sent.field("role"), sent.field("language") or None
+    password = str(sent.form.get("password") or "")
+    sent.console.accounts.add_user(name, password, role, language=language, actor=sent.user.name)
+    return sent.t("Added {name}.", name=name)
 
 
-@page(Role.ADMIN)
-async def set_role(request: Request) -> Response:
-    user_id, form, admin, t = request.path_params["user_id"], await request.form(), user_of(request), tr(request)
-    role, keep = field(form, "role"), current_session(request)  # an admin changing their own keeps this session
-
-    def act() -> str:
-        console_of(request).accounts.set_role(user_id, role, actor=admin.name, keep_session=keep)
-        return t("Role changed; the person's sessions have ended.")
-
-    return await perform(request, act, "/users")
+@form_action("/users", Role.ADMIN)
+def set_role(sent: Submission) -> str:
+    keep = current_session(sent.request)  # an admin changing their own keeps this session
+    accounts = sent.console.accounts
+    accounts.set_role(sent.params["user_id"], sent.field("role"), actor=sent.user.name, keep_session=keep)
+    return sent.t("Role changed; the person's sessions have ended.")
 
 
-@page(Role.ADMIN)
-async def set_active(request: Request) -> Response:
-    user_id, form, admin, t = request.path_params["user_id"], await request.form(), user_of(request), tr(request)
-    active = field(form, "active") == "1"
-
-    def act() -> str:
-        console_of(request).accounts.set_active(user_id, active, actor=admin.name)
-        return t("Account enabled.") if active else t("Account disabled; its sessions and tokens no longer work.")
-
-    return await perform(request, act, "/users")
+@form_action("/users", Role.ADMIN)
+def set_active(sent: Submission) -> str:
+    active = sent.field("active") == "1"
+    sent.console.accounts.set_active(sent.params["user_id"], active, actor=sent.user.name)
+    return sent.t("Account enabled.") if active else sent.t("Account disabled; its sessions and tokens no longer work.")
 
 
-@page(Role.ADMIN)
-async def reset_password(request: Request) -> Response:
-    user_id, form, admin, t = request.path_params["user_id"], await request.form(), user_of(request), tr(request)
-    password, keep = str(form.get("password") or ""), current_session(request)
-
-    def act() -> str:
-        console_of(request).accounts.set_password(user_id, password, actor=admin.name, keep_session=keep)
-        return t("Password changed; the person's sessions have ended.")
-
-    return await perform(request, act, "/users")
+@form_action("/users", Role.ADMIN)
+def reset_password(sent: Submission) -> str:
+    password, keep = str(sent.form.get("password") or ""), current_session(sent.request)
+    sent.console.accounts.set_password(sent.params["user_id"], password, actor=sent.user.name, keep_session=keep)
+    return sent.t("Password changed; the person's sessions have ended.")
 
 
-@page(Role.ADMIN)
-async def revoke_any_token(request: Request) -> Response:
-    token_id, admin, t = request.path_params["token_id"], user_of(request), tr(request)
-
-    def act() -> str:
-        console_of(request).accounts.revoke_token(token_id, actor=admin.name)
-        return t("Token revoked.")
-
-    return await perform(request, act, "/users")
+@form_action("/users", Role.ADMIN)
+def revoke_any_token(sent: Submission) -> str:
+    sent.console.accounts.revoke_token(sent.params["token_id"], actor=sent.user.name)
+    return sent.t("Token revoked.")
 
 
 routes = [
