@@ -27,7 +27,10 @@ class CmsWebhookAdapter(ChannelAdapter):
     kind: ClassVar[str] = "cms_webhook"
     options: ClassVar[tuple[Option, ...]] = (
         Option(
-            name="url", url=True, help="Where the articles are POSTed.", example="https://cms.example.org/api/articles"
+            name="url",
+            url=True,
+            help="Where the articles are POSTed.",
+            example="https://cms.example.org/api/publisher/articles",
         ),
         Option(
             name="secret_env",
@@ -44,7 +47,7 @@ class CmsWebhookAdapter(ChannelAdapter):
             help="Where to ask whether a key was already published, as GET lookup_url?key=<key>, answered 200 with "
             '{"id", "url"} or 404. With it, a send whose answer was lost is looked up and resent only if absent; '
             "without it, such a send waits for a person to check.",
-            example="https://cms.example.org/api/articles/by-key",
+            example="https://cms.example.org/api/publisher/articles/by-key",
         ),
         timeout(),
     )

@@ -52,6 +52,7 @@ class DingTalkAdapter(RobotAdapter):
     options: ClassVar[tuple[Option, ...]] = robot_options(
         "DingTalk",
         "https://oapi.dingtalk.com/robot/send?access_token=...",
+        "the access token",
         (
             signing_secret(
                 'The environment variable holding the robot\'s signing secret (加签, starts with "SEC"). Leave it out '
@@ -67,6 +68,8 @@ class DingTalkAdapter(RobotAdapter):
                 default=(),
                 help="The robot's custom keywords (自定义关键词), if it uses that security setting: DingTalk refuses "
                 "a message containing none of them. Leave it out otherwise.",
+                example=["宣传"],
+                commented=True,
             ),
             Option(
                 name="append_keyword",

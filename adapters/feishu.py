@@ -60,6 +60,7 @@ class FeishuAdapter(RobotAdapter):
     options: ClassVar[tuple[Option, ...]] = robot_options(
         "Feishu",
         "https://open.feishu.cn/open-apis/bot/v2/hook/...; for Lark, https://open.larksuite.com/...",
+        "the token at its end",
         (
             signing_secret(
                 "The environment variable holding the bot's signing secret (签名校验). Leave it out if the bot does "
@@ -69,6 +70,7 @@ class FeishuAdapter(RobotAdapter):
         ),
         _DEFAULT_BASE,
         "The text of the link to the post.",
+        base_note=" (so Lark addresses work as they are)",
     )
 
     def render(self, post: PostContent) -> Payload:

@@ -81,15 +81,22 @@ class MastodonAdapter(ChannelAdapter):
             default="",
             help="A content warning shown before every post; it counts against the character limit. Leave it out "
             "for none.",
+            example="学校新闻",
+            commented=True,
         ),
         _tuning(
             "max_characters",
             int,
             500,
-            "Used until the daemon reads the real values from /api/v2/instance at start (Mastodon's defaults).",
+            "The longest post in characters, used until the daemon reads the instance's real value from "
+            "/api/v2/instance at start (Mastodon's default).",
         ),
         _tuning(
-            "characters_reserved_per_url", int, 23, "What a link counts as, likewise read from the instance at start."
+            "characters_reserved_per_url",
+            int,
+            23,
+            "The characters a link counts as, used until the daemon reads the instance's real value from "
+            "/api/v2/instance at start (Mastodon's default).",
         ),
         timeout(),
         _tuning("media_timeout", float, 60, "Seconds to wait for an uploaded image to finish processing."),

@@ -65,6 +65,7 @@ class Option:
     #: a further check of the typed value: returns the value to use, or raises ValueError with what is wrong
     check: Callable[[Any], Any] | None = None
     example: Any = REQUIRED  # the value shown in the example config (REQUIRED: the default, commented out)
+    commented: bool = False  # the example config shows ``example`` commented out: an optional key left out by default
     documented: bool = True  # False for keys the core adds itself (an SMS channel's ``contacts``)
     type_words: str = ""  # the type as the options table names it, where ``type`` alone says too little
 
@@ -183,9 +184,10 @@ def api_base(
     default: Any,
     help: str = "Where the API lives; change it only to point at a test stand-in.",
     example: Any = REQUIRED,
+    commented: bool = False,
 ) -> Option:
     """The ``api_base`` option: where the platform's API lives."""
-    return Option(name="api_base", url=True, default=default, help=help, example=example)
+    return Option(name="api_base", url=True, default=default, help=help, example=example, commented=commented)
 
 
 def max_length(help: str, default: int | None = None) -> Option:

@@ -55,24 +55,31 @@ def signing_secret(help: str, example: str, check: Callable[[str], str] | None =
 
 
 def robot_options(
-    platform: str, webhook: str, extra: tuple[Option, ...], default_base: str, link_help: str
+    platform: str,
+    webhook: str,
+    credential: str,
+    extra: tuple[Option, ...],
+    default_base: str,
+    link_help: str,
+    base_note: str = "",
 ) -> tuple[Option, ...]:
     """``webhook_env``, then ``extra``, then ``link_text``, ``timeout`` and ``api_base``: what every group robot
-    takes."""
+    takes. ``webhook`` shows the address and ``credential`` names the part of it that may be given alone;
+    ``base_note`` is said of ``api_base`` after "taken from the webhook address when it is a whole address"."""
     webhook_help = (
         f"The environment variable holding the robot's webhook address as {platform} shows it ({webhook}) or just "
-        "its credential. Never the address itself."
+        f"{credential}. Never the address itself."
     )
     base_help = (
-        f"Where the API lives ({default_base}). Taken from the webhook address when it is a whole address; change "
-        "it only to point at a test stand-in."
+        f"Where the API lives ({default_base}). Taken from the webhook address when it is a whole address"
+        f"{base_note}; change it only to point at a test stand-in."
     )
     return (
         Option(name="webhook_env", help=webhook_help, example=f"{platform.upper()}_WEBHOOK"),
         *extra,
         Option(name="link_text", default="阅读全文", help=link_help),
         timeout(),
-        api_base(None, help=base_help),
+        api_base(None, help=base_help, example=default_base, commented=True),
     )
 
 

@@ -25,16 +25,18 @@ import httpx
 from adapters.base import Limits, Payload
 from adapters.errors import ChannelError, Retryable, Uncertain
 from adapters.http import status_error
-from adapters.options import Option
+from adapters.options import Option, api_base
 from adapters.sms_common import (
     FAILED,
     LIMITED,
     NAMED,
+    PARAM_SOURCES,
     SENT,
     NumberResult,
     RequestRefused,
     Rule,
     TemplateSmsAdapter,
+    api_key,
     identifier,
     known_error,
     scrub,
@@ -116,23 +118,43 @@ class SmsAliyunAdapter(TemplateSmsAdapter):
     key_id_name: ClassVar[str] = "access_key_id"
     placeholder: ClassVar[re.Pattern[str]] = NAMED
     options: ClassVar[tuple[Option, ...]] = sms_options(
-        template=identifier("template_code", "The approved template's code (模板CODE), e.g. SMS_465001234."),
+        platform="Alibaba",
+        variables="${name}",
+        template=identifier(
+            "template_code", "The approved template's code (模板CODE), e.g. SMS_465001234.", "SMS_465001234"
+        ),
         params=Option(
             name="params",
             type=dict,
             default={},
-            help="Where each ${variable} gets its value: title, event_date, event_time (the post's event_at), date, "
-            "time (when it is sent), campaign, author, or a literal string.",
+            help=f"Where each ${{variable}} of the template gets its value: {PARAM_SOURCES}",
+            example={"title": "title", "event_date": "event_date"},
         ),
         param_length=35,  # "单个变量的长度限制为1~35个字符"
         max_batch=1000,
         # notifications: same signature, template and number, 50 in any 24 hours
         rules=(Rule(50, 86400.0),),
-        base="https://dysmsapi.aliyuncs.com",
-        own=(
-            Option(name="access_key_id_env", help="Holds the RAM user's AccessKey ID."),
-            Option(name="access_key_secret_env", help="Holds the RAM user's AccessKey secret."),
+        api=api_base("https://dysmsapi.aliyuncs.com"),
+        own=api_key(
+            {
+                "access_key_id_env": "the RAM user's AccessKey ID",
+                "access_key_secret_env": "the RAM user's AccessKey secret",
+            },
+            "; give that user only the AliyunDysmsFullAccess policy, or a custom one with dysms:SendSms and "
+            "dysms:GetSmsTemplate.",
+            "ALIYUN_SMS_",
         ),
+        notes={
+            "max_param_length": "Alibaba allows 1 to 35 characters per variable.",
+            "frequency_limits": "The default is Alibaba's rule for notification SMS: 50 a day per number for the same "
+            "signature and template. Verification-code templates have 1 a minute, 5 an hour, 10 a day: "
+            "`[{count = 1, seconds = 60}, {count = 5, seconds = 3600}, {count = 10, seconds = 86400}]`.",
+            "timeout": "Alibaba recommends at least 1.",
+        },
+        examples={
+            "recipients": ["parents"],
+            "template_text": "${title}将于${event_date}举行,详见学校官网。",
+        },
     )
 
     def _configure(self, config: Mapping[str, Any]) -> None:

@@ -24,7 +24,7 @@ import httpx
 from adapters.base import ChannelAdapter, Idempotency, Limits, Payload, PostContent, Receipt
 from adapters.errors import AdapterConfigError, ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
 from adapters.http import raise_for_transport
-from adapters.options import Option, api_base, timeout
+from adapters.options import Option, timeout
 from adapters.text import count_utf16_units
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "NAMED",
     "NOT_SENT",
     "NUMBERED",
+    "PARAM_SOURCES",
     "SENT",
     "SKIPPED",
     "UNCERTAIN",
@@ -42,6 +43,7 @@ __all__ = [
     "RequestRefused",
     "Rule",
     "TemplateSmsAdapter",
+    "api_key",
     "identifier",
     "known_error",
     "looks_like_link",
@@ -443,7 +445,7 @@ def _conclude(numbers: Sequence[str], results: Mapping[str, NumberResult], remot
 _SHOWN = 20  # masked numbers listed by describe()
 
 
-def identifier(name: str, help: str, *, digits: bool = False) -> Option:
+def identifier(name: str, help: str, example: str, *, digits: bool = False) -> Option:
     """An id option, written as a string or, in TOML, as a bare number; ``digits``: nothing but digits."""
 
     def check(value: Any) -> str:
@@ -453,7 +455,21 @@ def identifier(name: str, help: str, *, digits: bool = False) -> Option:
             raise ValueError(f"must be the id{' (digits)' if digits else ''} as a string or a number, got {value!r}")
         return value
 
-    return Option(name=name, type=object, check=check, type_words="string or whole number", help=help)
+    return Option(name=name, type=object, check=check, type_words="string or whole number", help=help, example=example)
+
+
+def api_key(held: Mapping[str, str], about: str, prefix: str) -> tuple[Option, ...]:
+    """The ``*_env`` options a platform's API key is read from: ``held`` maps each option to what its variable
+    holds, ``about`` (ending the sentence) says whose key it is and what it may do, ``prefix`` starts the example
+    variables' names."""
+    return tuple(
+        Option(
+            name=name,
+            help=f"The environment variable holding {what}{about} Never the key itself.",
+            example=prefix + name.removesuffix("_env").upper(),
+        )
+        for name, what in held.items()
+    )
 
 
 def _rules(value: Any) -> tuple[Rule, ...]:
@@ -473,31 +489,57 @@ def sms_limits(rate_per_minute: int) -> Limits:
     )
 
 
+#: where a template variable's value can come from, as the ``params`` help of both platforms words it
+PARAM_SOURCES = (
+    '"title", "event_date" (the day of the event, from the post\'s event_at, in the campaign\'s time zone, e.g. '
+    '11月25日), "event_time" (e.g. 14:30), "date" and "time" (the day and time the message is sent), "campaign", '
+    '"author", or any other string, sent as it is. Values may not be links: put a link in the template\'s fixed '
+    "text instead."
+)
+
+
 def sms_options(
     *,
+    platform: str,
+    variables: str,
     template: Option,
     params: Option,
     param_length: int,
     max_batch: int,
     rules: tuple[Rule, ...],
-    base: str,
+    api: Option,
     own: tuple[Option, ...],
+    notes: Mapping[str, str],
+    examples: Mapping[str, Any],
 ) -> tuple[Option, ...]:
-    """The options both SMS platforms take, around the platform's ``template`` id, ``params`` and ``own`` keys."""
-    return (
+    """The options both SMS platforms take, around the platform's ``template`` id, ``params``, ``api`` base and
+    ``own`` keys. ``platform`` names the company in the help, ``variables`` shows how its template writes a
+    variable, ``notes`` adds a platform's own sentence to an option's help and ``examples`` sets the example config's
+    values of the shared options."""
+    shared = (
         Option(
             name="recipients",
             type=list,
             items=str,
             min=1,
-            help="The contact groups of the top-level [contacts] table to send to; a number in several gets one SMS.",
+            help="The contact groups of the top-level [contacts] table to send to; a number in several groups gets "
+            "one message. Mainland and other numbers cannot share a channel: a template is either domestic or "
+            "international.",
         ),
         # the core copies the top-level [contacts] table in; the user never writes it in a channel's table
         Option(name="contacts", type=dict, default=None, documented=False, help="The [contacts] table."),
         *own,
-        Option(name="sign_name", help="The approved signature (签名), without the 【】 the platform adds."),
+        Option(
+            name="sign_name",
+            help=f"The approved signature (签名), without the 【】 that {platform} adds.",
+            example="青禾学校",
+        ),
         template,
-        Option(name="template_text", help="The approved template's text exactly, with its variables."),
+        Option(
+            name="template_text",
+            help=f"The template's text exactly as approved, with its {variables} variables. It is what the "
+            "length is counted on, and `publisher channel test NAME` compares it with the approved text.",
+        ),
         params,
         Option(
             name="max_segments",
@@ -505,7 +547,9 @@ def sms_options(
             default=3,
             min=1,
             max=7,
-            help="Longest message in SMS parts: one holds 70 characters, longer ones go in parts of 67.",
+            help="Longest message, signature included, in SMS parts: 70 characters make one SMS, longer messages are "
+            f"sent (and billed) in parts of 67, so 3 parts allow 201 characters. At most 7 ({platform} caps a "
+            "message at 500).",
         ),
         Option(
             name="max_param_length",
@@ -514,19 +558,40 @@ def sms_options(
             min=0,
             help="Longest value of one template variable; 0 turns the check off.",
         ),
-        Option(name="batch_size", type=int, default=max_batch, min=1, max=max_batch, help="Numbers per request."),
+        Option(
+            name="batch_size",
+            type=int,
+            default=max_batch,
+            min=1,
+            max=max_batch,
+            help=f"Numbers per SendSms request (at most {max_batch}).",
+        ),
         Option(
             name="frequency_limits",
             type=object,
             type_words="list of tables",
-            default=[dataclasses.asdict(rule) for rule in rules],
+            # as a user writes them: same_content only where it is true
+            default=[{k: v for k, v in dataclasses.asdict(rule).items() if v is not False} for rule in rules],
             check=_rules,
-            help="Per-number limits the adapter keeps itself (count in seconds, optionally same_content only); "
-            "a number over one is skipped for the post. An empty list turns them off.",
+            help="Per-number limits kept by the adapter itself, each a count of messages in a number of seconds "
+            "(with `same_content = true`, of messages with the same text only): a number that would break one is "
+            'skipped for this post and recorded as "skipped: frequency limit". An empty list turns the adapter\'s '
+            "own limits off (the platform still enforces its own).",
         ),
         timeout(),
-        api_base(base),
+        api,
     )
+    return tuple(_for_platform(option, notes, examples) for option in shared)
+
+
+def _for_platform(option: Option, notes: Mapping[str, str], examples: Mapping[str, Any]) -> Option:
+    """``option`` with the platform's note added to its help, and its example value."""
+    changes: dict[str, Any] = {}
+    if option.name in notes:
+        changes["help"] = f"{option.help} {notes[option.name]}"
+    if option.name in examples:
+        changes["example"] = examples[option.name]
+    return dataclasses.replace(option, **changes)
 
 
 def known_error(

@@ -20,17 +20,19 @@ from zoneinfo import ZoneInfo
 from adapters.base import Limits, Payload
 from adapters.errors import ChannelError, Permanent, Retryable, Uncertain
 from adapters.http import status_error
-from adapters.options import Option
+from adapters.options import Option, api_base
 from adapters.sms_common import (
     FAILED,
     LIMITED,
     NUMBERED,
+    PARAM_SOURCES,
     SENT,
     UNCERTAIN,
     NumberResult,
     RequestRefused,
     Rule,
     TemplateSmsAdapter,
+    api_key,
     identifier,
     known_error,
     normalize_number,
@@ -123,26 +125,55 @@ class SmsTencentAdapter(TemplateSmsAdapter):
     key_id_name: ClassVar[str] = "secret_id"
     placeholder: ClassVar[re.Pattern[str]] = NUMBERED
     options: ClassVar[tuple[Option, ...]] = sms_options(
-        template=identifier("template_id", "The approved template's numeric id (模板ID).", digits=True),
+        platform="Tencent",
+        variables="{1}, {2}",
+        template=identifier("template_id", "The approved template's numeric id (模板ID).", "2211001", digits=True),
         params=Option(
             name="params",
             type=object,
             type_words="list or table",
             default={},
-            help="The value of each {n} variable, as a list in order or a table: title, event_date, event_time (the "
-            "post's event_at), date, time (when it is sent), campaign, author, or a literal string.",
+            help="The value of {1}, {2}, ... of the template, in order, or as a table such as "
+            f'`params = {{ 1 = "title", 2 = "event_date" }}`: {PARAM_SOURCES}',
+            example=["title", "event_date"],
         ),
         param_length=12,  # individually verified accounts; organisations may set 0 (none)
         max_batch=200,
         # one message per 30 s with the same content, 10 per calendar day (counted here as any 24 hours)
         rules=(Rule(1, 30.0, same_content=True), Rule(10, 86400.0)),
-        base="https://sms.tencentcloudapi.com",
-        own=(
-            Option(name="secret_id_env", help="Holds the CAM user's SecretId."),
-            Option(name="secret_key_env", help="Holds the CAM user's SecretKey."),
-            identifier("sdk_app_id", "The SMS application's SdkAppId (digits).", digits=True),
-            Option(name="region", default="ap-guangzhou", help="The API region, e.g. ap-guangzhou."),
+        api=api_base(
+            "https://sms.tencentcloudapi.com",
+            help="Where the API lives: https://sms.tencentcloudapi.com, or https://sms.intl.tencentcloudapi.com for "
+            "accounts on the international site. Otherwise change it only to point at a test stand-in.",
         ),
+        own=(
+            *api_key(
+                {"secret_id_env": "the API key's SecretId", "secret_key_env": "the API key's SecretKey"},
+                " (of a sub-user with the QcloudSMSFullAccess policy, or one allowing sms:SendSms and "
+                "sms:DescribeSmsTemplateList).",
+                "TENCENT_SMS_",
+            ),
+            identifier(
+                "sdk_app_id",
+                'The SMS application\'s SdkAppId (应用管理 → 应用列表), digits, e.g. "1400006666".',
+                "1400006666",
+                digits=True,
+            ),
+            Option(name="region", default="ap-guangzhou", help="The API region (X-TC-Region), e.g. ap-guangzhou."),
+        ),
+        notes={
+            "recipients": "Tencent also refuses a request that mixes them.",
+            "sign_name": "Tencent's console calls it 签名内容.",
+            "max_param_length": "Tencent allows 12 characters for individually verified accounts (个人认证); "
+            "organisation accounts (企业认证) have no limit: set 0.",
+            "frequency_limits": "The default is Tencent's default policy: the same text at most once in 30 seconds, "
+            "and 10 messages a day per number (counted over the SMS application, across templates). If your "
+            "console sets other limits, write them here.",
+        },
+        examples={
+            "recipients": ["members", "parents"],
+            "template_text": "{1}将于{2}举行,详见学校官网。",
+        },
     )
 
     def _configure(self, config: Mapping[str, Any]) -> None:

@@ -51,8 +51,8 @@ class WeComAdapter(RobotAdapter):
     default_base: ClassVar[str] = _DEFAULT_BASE
     options: ClassVar[tuple[Option, ...]] = robot_options(
         "WeCom",
-        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...; the key is the robot's only credential: anyone "
-        "who has it can post to the group",
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...",
+        "the key (the robot's only credential: anyone who has it can post to the group)",
         (
             Option(
                 name="msgtype",

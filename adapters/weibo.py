@@ -93,6 +93,8 @@ class WeiboAdapter(ChannelAdapter):
             default=None,
             help="Used when a post's link is missing or not on the safe domain; must itself be on the safe domain. "
             "Leave it out to refuse such posts when they are queued.",
+            example="https://example.org/news/",
+            commented=True,
         ),
         Option(
             name="rip",

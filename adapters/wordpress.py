@@ -73,8 +73,9 @@ class WordPressAdapter(ChannelAdapter):
             type=bool,
             default=False,
             help="true: create missing categories and tags; false (default): a post naming a missing category or tag "
-            "fails, with the missing name in the reason, and `channel test` lists the categories the site lacks.",
-            # a fresh site has no "News" category and no tags: the example works there as written
+            "fails, with the missing name in the reason, and `channel test` lists the categories the site lacks. "
+            "On a fresh site, which has no categories or tags yet, true lets posts go out as they are (the user then "
+            "needs the editor role); with false, create the categories and tags by hand first.",
             example=True,
         ),
         timeout("Seconds to wait for each answer (an image upload included)."),

@@ -19,7 +19,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 RESULTS = Path(__file__).with_name("results")
 CONTEXT = multiprocessing.get_context("spawn")
@@ -134,18 +137,25 @@ async def _standin(conn: Connection, latency: float, record: bool) -> None:
         arrivals.clear()
         return "ok"
 
-    stop = asyncio.Event()
     app = web.Application()
     app.router.add_post("/hook/{channel}", hook)
+    await serve_on_loopback(
+        conn, app, {"stats": lambda: {"count": seen["count"], "arrivals": arrivals}, "reset": reset}
+    )
+
+
+async def serve_on_loopback(conn: Connection, app: web.Application, handlers: Mapping[str, Callable[[], Any]]) -> None:
+    """Serve ``app`` on a free port of 127.0.0.1, send the parent its base URL, then answer the parent's commands
+    (``handlers``, and ``stop``) until it says stop."""
+    from aiohttp import web
+
+    stop = asyncio.Event()
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    on_commands(
-        conn,
-        {"stats": lambda: {"count": seen["count"], "arrivals": arrivals}, "reset": reset, "stop": stop.set},
-    )
+    on_commands(conn, {**handlers, "stop": stop.set})
     conn.send(f"http://127.0.0.1:{port}")
     try:
         await stop.wait()

@@ -29,7 +29,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from _common import Child, on_commands, usage, verdict, write_results
+from _common import Child, serve_on_loopback, usage, verdict, write_results
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -219,28 +219,13 @@ async def _standin(conn: Connection, folder: Path) -> None:
         state["mode"] = mode
         return "ok"
 
-    stop = asyncio.Event()
     app = web.Application()
     app.router.add_get("/feed/{name}.xml", feed)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    on_commands(
+    await serve_on_loopback(
         conn,
-        {
-            "normal": lambda: set_mode("normal"),
-            "ignore": lambda: set_mode("ignore"),
-            "stats": lambda: dict(state),
-            "stop": stop.set,
-        },
+        app,
+        {"normal": lambda: set_mode("normal"), "ignore": lambda: set_mode("ignore"), "stats": lambda: dict(state)},
     )
-    conn.send(f"http://127.0.0.1:{port}")
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
 
 
 # --- the tracker process -------------------------------------------------------------------------------------------

@@ -100,7 +100,8 @@ class Settings:
     source: str  # the file read, or EMBEDDED
     database_url: str = "sqlite:///publisher.db"
     #: the environment variable holding the database URL (with its password); when it is set, it is used instead of
-    #: `url` (the container's compose.yaml sets PUBLISHER_DATABASE_URL)
+    #: `url`; when it is not, the file's own `url` is used, and without one the config is refused (the container's
+    #: compose.yaml sets PUBLISHER_DATABASE_URL)
     database_url_env: str | None = None
     timezone: str = "UTC"  # for posts outside any campaign
     log_level: str = "INFO"
@@ -174,8 +175,14 @@ def load_settings(explicit: str | None = None, *, check_secrets: bool = False) -
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, "-", f"is not valid TOML: {exc}") from None
     settings = _parse(raw, source)
-    if settings.database_url_env and os.environ.get(settings.database_url_env):
-        settings = dataclasses.replace(settings, database_url=os.environ[settings.database_url_env])
+    variable = settings.database_url_env
+    if variable and os.environ.get(variable):
+        settings = dataclasses.replace(settings, database_url=os.environ[variable])
+    elif variable and "url" not in raw.get("database", {}):
+        # no fallback was written: the default SQLite file would quietly split a team's queue from its database
+        raise ConfigError(
+            source, "database.url_env", f"names {variable}, which is not set; export it (the database URL) or set url"
+        )
     _check_adapters(settings, check_secrets)
     return settings
 

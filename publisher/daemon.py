@@ -143,9 +143,12 @@ class Daemon:
 
             tracker = TrackerJob(self.settings, self.store, self.clock)
             timers.every(self.settings.tracker.check_interval, tracker.run, "tracker")
-            from publisher.reports.schedule import CHECK_SECONDS, ReportJob  # [reports.NAME], once per occurrence
+            # [reports.NAME], once per occurrence
+            from publisher.reports.schedule import CHECK_SECONDS, ReportJob, ReportScheduler
 
-            reports = ReportJob(self.settings, self.store, self.clock, dispatcher.adapters, dispatcher.wake.set)
+            reports = ReportJob(
+                ReportScheduler(self.settings, self.store, self.clock, dispatcher.adapters), dispatcher.wake.set
+            )
             timers.every(CHECK_SECONDS, reports.run, "reports")
             # the one line a start writes: what runs, on what, and where the console is
             web_on = self.settings.web is not None and self.settings.web.enabled

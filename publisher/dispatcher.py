@@ -211,10 +211,8 @@ class Dispatcher:
             if hold is None or claim.delivery_id in overridden:
                 kept.append(claim)
                 continue
-            outcome = Outcome(
-                claim.delivery_id,
-                claim.post_id,
-                claim.channel,
+            outcome = Outcome.of(
+                claim,
                 DeliveryState.QUEUED,
                 reason=hold.describe(self._zone(claim)),
                 due_at=hold.until,
@@ -287,14 +285,7 @@ class Dispatcher:
 
     def _given_back(self, claim: Claim) -> Decision:
         """The claim never left this process (the daemon is stopping): give the lease back, uncounted."""
-        outcome = Outcome(
-            claim.delivery_id,
-            claim.post_id,
-            claim.channel,
-            DeliveryState.QUEUED,
-            reason="daemon stopped before sending",
-            refund_attempt=True,
-        )
+        outcome = Outcome.of(claim, DeliveryState.QUEUED, reason="daemon stopped before sending", refund_attempt=True)
         return Decision(Cause.NOT_STARTED, outcome)
 
     def _finish(self, claim: Claim, decision: Decision) -> None:
@@ -341,17 +332,15 @@ class Dispatcher:
             self.store.set_paused(
                 claim.channel, True, f"credentials rejected: {exc.reason}", self.clock.now(), self.owner
             )
-            outcome = Outcome(
-                claim.delivery_id,
-                claim.post_id,
-                claim.channel,
+            outcome = Outcome.of(
+                claim,
                 DeliveryState.QUEUED,
                 refund_attempt=True,
                 reason=f"channel paused, credentials rejected: {exc.reason}",
             )
             return Decision(Cause.CREDENTIALS_REJECTED, outcome)
         except Permanent as exc:
-            outcome = Outcome(claim.delivery_id, claim.post_id, claim.channel, DeliveryState.FAILED, reason=exc.reason)
+            outcome = Outcome.of(claim, DeliveryState.FAILED, reason=exc.reason)
             return Decision(Cause.REFUSED, outcome)
         except Uncertain as exc:
             return self._unknown(adapter, claim, exc.reason, Cause.TRANSPORT_LOST)
@@ -362,42 +351,28 @@ class Dispatcher:
         return self._sent(claim, receipt)
 
     def _sent(self, claim: Claim, receipt: Receipt, reason: str | None = None) -> Decision:
-        outcome = Outcome(
-            claim.delivery_id,
-            claim.post_id,
-            claim.channel,
-            DeliveryState.SENT,
-            reason=reason,
-            remote_id=receipt.remote_id,
-            remote_url=receipt.url,
+        outcome = Outcome.of(
+            claim, DeliveryState.SENT, reason=reason, remote_id=receipt.remote_id, remote_url=receipt.url
         )
         return Decision(Cause.SENT, outcome)
 
     def _retry(self, claim: Claim, reason: str, after: float | None, cause: Cause) -> Decision:
         if self.policy.gives_up(claim.attempts):
-            outcome = Outcome(
-                claim.delivery_id,
-                claim.post_id,
-                claim.channel,
-                DeliveryState.FAILED,
-                reason=f"gave up after {claim.attempts} attempts: {reason}",
+            outcome = Outcome.of(
+                claim, DeliveryState.FAILED, reason=f"gave up after {claim.attempts} attempts: {reason}"
             )
             return Decision(cause, outcome, gave_up=True)
         wait = self.policy.delay(claim.attempts, after)
         due = self.clock.now() + timedelta(seconds=wait)
-        outcome = Outcome(
-            claim.delivery_id, claim.post_id, claim.channel, DeliveryState.RETRY_WAIT, reason=reason, due_at=due
-        )
+        outcome = Outcome.of(claim, DeliveryState.RETRY_WAIT, reason=reason, due_at=due)
         return Decision(cause, outcome)
 
     def _unknown(self, adapter: Adapter, claim: Claim, reason: str, cause: Cause) -> Decision:
         """The request may have landed. Resend only where the platform drops repeats or can be asked."""
         if adapter.idempotency in ("native", "lookup") and not self.policy.gives_up(claim.attempts):
             return self._retry(claim, reason, None, cause)
-        outcome = Outcome(
-            claim.delivery_id,
-            claim.post_id,
-            claim.channel,
+        outcome = Outcome.of(
+            claim,
             DeliveryState.UNCERTAIN,
             reason=f"{reason}; check {claim.channel} and resolve: post resolve {claim.post_id} --sent|--resend",
         )

@@ -13,8 +13,11 @@ around it is written by hand and left alone (the way sqlite-utils keeps its CLI 
   the loader (``publisher.config._parse``) with ``ast``, so ``database_url`` is documented as ``[database] url``.
   A field added to a settings class, or a new settings class held by ``Settings``, appears without editing this.
 - ``cli`` in docs/cli.md: the usage, help and options of every command of the click group ``publisher.cli`` holds.
-- ``options`` in docs/channels/KIND.md: a channel kind's keys, from its commented example (config/channels/KIND.toml,
-  or the ``[channels.*]`` table of that kind in config/publisher.example.toml).
+- ``options`` in docs/channels/KIND.md: a channel kind's keys, from the options its adapter declares (a kind that
+  declares none: from its commented example).
+- ``options`` in config/channels/KIND.toml: the commented keys of the example table, from the same declaration (each
+  key's help as its comment; set to its ``example``, commented out where the option says so, or its default
+  commented out). The TOML markers are ``# <generated: NAME>`` and ``# <end generated>``.
 """
 
 from __future__ import annotations
@@ -48,8 +51,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def start_marker(name: str) -> str:
-    return f"<!-- generated: {name} -->"
+def start_marker(name: str, page: Path | None = None) -> str:
+    return f"# <generated: {name}>" if page is not None and page.suffix == ".toml" else f"<!-- generated: {name} -->"
+
+
+def end_marker(page: Path) -> str:
+    return "# <end generated>" if page.suffix == ".toml" else END
 
 
 # --- commented TOML examples ---------------------------------------------------------------------------------------
@@ -490,6 +497,30 @@ def options_reference(kind: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def example_options(kind: str) -> str:
+    """The declared options of ``kind`` as commented TOML lines for its example table."""
+    import adapters
+    from adapters.options import REQUIRED
+
+    lines = []
+    for option in adapters.REGISTRY[kind].options:
+        if not option.documented:
+            continue
+        # a `code` span is never broken across lines: its spaces are hidden from the wrapping
+        help = re.sub(r"`[^`]*`", lambda code: code[0].replace(" ", "\0"), option.help.replace("``", "`"))
+        wrapped = textwrap.wrap(help, width=116, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False)
+        lines += [line.replace("\0", " ") for line in wrapped]
+        if option.example is not REQUIRED:
+            comment = "# " if option.commented else ""
+            lines.append(f"{comment}{option.name} = {_toml(option.example)}")
+        elif option.required:
+            raise SystemExit(f"{kind}: the required option {option.name} declares no example")
+        else:
+            default = option.default if option.default is not None else ""
+            lines.append(f"# {option.name} = {_toml(default)}")
+    return "\n".join(lines) + "\n"
+
+
 # --- writing the blocks --------------------------------------------------------------------------------------------
 
 
@@ -505,18 +536,22 @@ def blocks() -> list[tuple[Path, str, str]]:
         page = DOCS / "channels" / f"{kind}.md"
         if page.exists() and kind != "fake":
             found.append((page, "options", options_reference(kind)))
+        example = ROOT / "config" / "channels" / f"{kind}.toml"
+        if example.exists():
+            found.append((example, "options", example_options(kind)))
     return found
 
 
 def replace_block(text: str, name: str, body: str, page: Path) -> str:
-    start = start_marker(name)
+    start, end = start_marker(name, page), end_marker(page)
     if start not in text:
-        raise SystemExit(f"{page.relative_to(ROOT)}: no {start} marker; add it with {END} where the block goes")
+        raise SystemExit(f"{page.relative_to(ROOT)}: no {start} marker; add it with {end} where the block goes")
     head, rest = text.split(start, 1)
-    if END not in rest:
-        raise SystemExit(f"{page.relative_to(ROOT)}: {start} has no {END} after it")
-    _, tail = rest.split(END, 1)
-    return f"{head}{start}\n\n{body.strip()}\n\n{END}{tail}"
+    if end not in rest:
+        raise SystemExit(f"{page.relative_to(ROOT)}: {start} has no {end} after it")
+    _, tail = rest.split(end, 1)
+    gap = "\n" if page.suffix == ".toml" else "\n\n"  # no blank lines inside a TOML table
+    return f"{head}{start}{gap}{body.strip()}{gap}{end}{tail}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ import pytest
 from publisher.config import EMBEDDED, load_settings
 from publisher.errors import ConfigError
 from publisher.logs import RedactingFilter, secret_values
-from tests.conftest import write_config
+from tests.conftest import outbox_config, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
 #: a channel, for the mistakes in other sections: a config file without one is refused for that first
@@ -148,3 +148,19 @@ def test_every_channel_example_loads(example: Path) -> None:
     settings = load_settings(str(example))
     assert settings.channels
     assert all(c.kind == example.stem for c in settings.channels.values())
+
+
+def test_an_unset_database_variable_is_refused_unless_a_url_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team's config names the database by a variable; when it is missing the daemon must not quietly open a new
+    SQLite file of its own (a queue no other daemon sees)."""
+    monkeypatch.delenv("PUBLISHER_DATABASE_URL", raising=False)
+    only_variable = outbox_config(tmp_path, '[database]\nurl_env = "PUBLISHER_DATABASE_URL"\n')
+    with pytest.raises(ConfigError, match=r"database\.url_env\] names PUBLISHER_DATABASE_URL, which is not set"):
+        load_settings(only_variable)
+    monkeypatch.setenv("PUBLISHER_DATABASE_URL", "postgresql+psycopg://team@db/publisher")
+    assert load_settings(only_variable).database_url == "postgresql+psycopg://team@db/publisher"
+    monkeypatch.delenv("PUBLISHER_DATABASE_URL")
+    fallback = outbox_config(tmp_path, '[database]\nurl = "sqlite:///own.db"\nurl_env = "PUBLISHER_DATABASE_URL"\n')
+    assert load_settings(fallback).database_url == "sqlite:///own.db"

@@ -101,7 +101,10 @@ async def test_healthz_answers_ok_without_sign_in_cookie_or_database() -> None:
     assert reached == []
 
 
-def test_compose_runs_postgresql_and_two_daemons_with_secrets_from_the_environment() -> None:
+def test_compose_runs_postgresql_and_two_daemons_with_secrets_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PUBLISHER_DATABASE_URL", "postgresql+psycopg://publisher@db/publisher")
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
     services = compose["services"]
     assert services["db"]["image"].startswith("postgres:")

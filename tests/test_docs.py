@@ -58,7 +58,8 @@ def _normalised(text: str) -> str:
     return " ".join(text.split())
 
 
-BLOCKS = [pytest.param(page, name, body, id=f"{page.relative_to(DOCS)}:{name}") for page, name, body in GEN.blocks()]
+# every generated block: the docs' pages and the options part of each config/channels/KIND.toml example
+BLOCKS = [pytest.param(page, name, body, id=f"{page.relative_to(ROOT)}:{name}") for page, name, body in GEN.blocks()]
 
 
 @pytest.mark.parametrize(("page", "name", "body"), BLOCKS)

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from publisher.cli.base import App, json_option, pass_app, print_json, print_table, reports_errors
+from publisher.cli.base import App, json_option, pass_app, print_json, print_rows, reports_errors
 from publisher.cli.lang import t
 from publisher.errors import ValidationError
 
@@ -84,10 +84,7 @@ def campaign_list(app: App, as_json: bool) -> None:
         }
         for c in campaigns(app.store)
     ]
-    if as_json:
-        print_json(rows)
-    else:
-        print_table(rows, ["name", "timezone", "start", "end", "approval", "approver"])
+    print_rows(rows, ["name", "timezone", "start", "end", "approval", "approver"], as_json)
 
 
 @campaign.command("edit")

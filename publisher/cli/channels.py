@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from publisher.cli.base import App, json_option, pass_app, print_json, print_table, reports_errors
+from publisher.cli.base import App, json_option, pass_app, print_rows, reports_errors
 from publisher.cli.lang import t
 
 if TYPE_CHECKING:
@@ -56,10 +56,7 @@ def channel_list(app: App, as_json: bool) -> None:
             }
         )
     columns = ["name", "kind", "status", "limit", "waiting", "uncertain", "last_success", "last_error"]
-    if as_json:
-        print_json(rows)
-    else:
-        print_table(rows, columns)
+    print_rows(rows, columns, as_json)
 
 
 @channel.command("test")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import click
 
-from publisher.cli.base import App, json_option, pass_app, print_json, print_table, reports_errors
+from publisher.cli.base import App, json_option, pass_app, print_rows, reports_errors
 from publisher.cli.lang import t
 
 __all__ = ["schedule"]
@@ -69,10 +69,7 @@ def schedule_list(app: App, as_json: bool) -> None:
         }
         for s in schedules(app.store)
     ]
-    if as_json:
-        print_json(rows)
-    else:
-        print_table(rows, ["name", "state", "cron", "timezone", "channels", "title"])
+    print_rows(rows, ["name", "state", "cron", "timezone", "channels", "title"], as_json)
 
 
 @schedule.command("pause")

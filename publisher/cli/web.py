@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from publisher.cli.base import ROW_ID, App, json_option, pass_app, print_json, print_table, reports_errors
+from publisher.cli.base import ROW_ID, App, json_option, pass_app, print_rows, reports_errors
 from publisher.cli.lang import t
 from publisher.errors import ValidationError
 
@@ -107,10 +107,7 @@ def user_list(app: App, as_json: bool) -> None:
         }
         for u in _accounts(app).users()
     ]
-    if as_json:
-        print_json(rows)
-    else:
-        print_table(rows, ["name", "role", "language", "active", "last_login"])
+    print_rows(rows, ["name", "role", "language", "active", "last_login"], as_json)
 
 
 @user.command("password")
@@ -175,10 +172,7 @@ def token_list(app: App, name: str | None, as_json: bool) -> None:
         }
         for token in accounts.tokens(accounts.user_id(name) if name else None)
     ]
-    if as_json:
-        print_json(rows)
-    else:
-        print_table(rows, ["id", "user", "label", "token", "created", "last_used", "revoked"])
+    print_rows(rows, ["id", "user", "label", "token", "created", "last_used", "revoked"], as_json)
 
 
 @token.command("revoke")

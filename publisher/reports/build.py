@@ -14,8 +14,8 @@ from typing import IO
 from publisher.errors import ValidationError
 from publisher.reports.files import atomic, base_name, default_path
 from publisher.reports.narrative import narrative as make_narrative
-from publisher.reports.tables import Report, Summary, open_report
 from publisher.store import Store
+from publisher.store.reports import Report, Summary, open_report
 
 __all__ = ["FORMATS", "TEXT_FORMATS", "Written", "write_reports"]
 

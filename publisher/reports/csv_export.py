@@ -21,7 +21,7 @@ from publisher.reports import rows
 from publisher.reports.files import atomic
 from publisher.reports.labels import matched, text
 from publisher.reports.safety import cell
-from publisher.reports.tables import Report
+from publisher.store.reports import Report
 
 __all__ = ["TABLES", "write_csv"]
 

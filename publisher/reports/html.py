@@ -14,7 +14,7 @@ from typing import IO
 from publisher.reports import rows
 from publisher.reports.labels import matched, state, text
 from publisher.reports.safety import href, html
-from publisher.reports.tables import Bucket, OutletRow, Report, Summary
+from publisher.store.reports import Bucket, OutletRow, Report, Summary
 
 __all__ = ["CHART_OUTLETS", "axis", "write_html"]
 
@@ -178,6 +178,17 @@ def _figures(summary: Summary, lang: str) -> str:
     return f'<section class="keep"><h2>{html(text(lang, "figures"))}</h2><div class="figures">{cards}</div></section>'
 
 
+def _streamed_table(stream: IO[str], opening: str, lines: Iterable[str], empty: str) -> None:
+    """Write a table whose rows come one by one from the store, or the ``empty`` note when there is none."""
+    written = False
+    for line in lines:
+        if not written:
+            stream.write(opening)
+            written = True
+        stream.write(line)
+    stream.write("</tbody></table>" if written else f'<p class="empty">{html(empty)}</p>')
+
+
 def write_html(report: Report, lang: str, narrative: str, stream: IO[str]) -> None:
     summary = report.summary
     zone = summary.scope.timezone
@@ -243,34 +254,34 @@ def write_html(report: Report, lang: str, narrative: str, stream: IO[str]) -> No
     write(f"<section><h2>{html(text(lang, 'items'))}</h2>")
     header = rows.coverage_header(lang, zone)
     del header[4]  # the link is on the title
-    count = 0
-    for line in report.coverage():
-        if count == 0:
-            write(f'<table id="coverage">{_head(header, {0, 5})}<tbody>\n')
-        count += 1
-        write(
+    _streamed_table(
+        stream,
+        f'<table id="coverage">{_head(header, {0, 5})}<tbody>\n',
+        (
             f'<tr><td class="n">{line.id}</td><td class="t">{rows.minute(line.published)}</td>'
             f"<td>{html(line.outlet)}</td><td>{_link(line.title, line.url)}</td>"
             f"<td>{html(matched(lang, line.matched_by, line.matched_terms))}</td>"
             f'<td class="n">{rows.same_story(line)}</td><td>{html(line.note or "")}</td></tr>\n'
-        )
-    write("</tbody></table>" if count else f'<p class="empty">{html(text(lang, "no_coverage"))}</p>')
+            for line in report.coverage()
+        ),
+        text(lang, "no_coverage"),
+    )
     write("</section>\n")
 
     write(f"<section><h2>{html(text(lang, 'posts'))}</h2>")
     post_header = rows.post_header(lang, zone)
     del post_header[3]
-    count = 0
-    for post in report.posts():
-        if count == 0:
-            write(f'<table id="posts">{_head(post_header)}<tbody>\n')
-        count += 1
-        write(
+    _streamed_table(
+        stream,
+        f'<table id="posts">{_head(post_header)}<tbody>\n',
+        (
             f"<tr><td>{html(post.channel)}</td><td>{_link(post.title, post.url)}</td>"
             f'<td class="t">{rows.minute(post.at)}</td>'
             f'<td class="s-{html(post.state)}">{html(state(lang, post.state))}</td><td>{html(post.detail or "")}</td>'
             "</tr>\n"
-        )
-    write("</tbody></table>" if count else f'<p class="empty">{html(text(lang, "no_posts"))}</p>')
+            for post in report.posts()
+        ),
+        text(lang, "no_posts"),
+    )
     write("</section>\n")
     write(f"<footer>{html(text(lang, 'footer').format(zone=zone))}</footer>\n</body>\n</html>\n")

@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import IO, Any
 
-from publisher.reports.tables import Report
+from publisher.store.reports import Report
 
 __all__ = ["VERSION", "write_json"]
 

@@ -12,7 +12,7 @@ from typing import IO
 from publisher.reports import rows
 from publisher.reports.labels import matched, state, text
 from publisher.reports.safety import markdown, markdown_url
-from publisher.reports.tables import Report
+from publisher.store.reports import Report
 
 __all__ = ["write_markdown"]
 

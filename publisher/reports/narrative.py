@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 from publisher.reports.labels import to_traditional
-from publisher.reports.tables import Summary
+from publisher.store.reports import Summary
 
 __all__ = ["LISTED", "PLACEHOLDERS", "check_template", "narrative", "values"]
 
@@ -86,24 +86,25 @@ def _join(lang: str, names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
+# How the period reads: both dates; a start only; no start (the campaign's own); and that with an end.
+_PERIOD = {
+    "en": ("From {start} to {end}", "Since {start}", "Since the campaign “{campaign}” began", "{began} (up to {end})"),
+    "zh": ("{start}至{end}", "{start}以来", "“{campaign}”活动开展以来", "{began}（截至{end}）"),
+}
+
+
 def _since(summary: Summary, lang: str) -> str:
     scope = summary.scope
     zone = scope.zone
     start = scope.start.astimezone(zone).date() if scope.start else None
     end = (scope.end - timedelta(microseconds=1)).astimezone(zone).date() if scope.end else None
-    if lang == "en":
-        if start and end:
-            return f"From {_day(lang, start)} to {_day(lang, end)}"
-        if start:
-            return f"Since {_day(lang, start)}"
-        began = f"Since the campaign “{scope.campaign}” began"
-        return f"{began} (up to {_day(lang, end)})" if end else began
+    both, since_start, since_campaign, up_to = _PERIOD["en" if lang == "en" else "zh"]
     if start and end:
-        return f"{_day(lang, start)}至{_day(lang, end)}"
+        return both.format(start=_day(lang, start), end=_day(lang, end))
     if start:
-        return f"{_day(lang, start)}以来"
-    began = f"“{scope.campaign}”活动开展以来"
-    return f"{began}（截至{_day(lang, end)}）" if end else began
+        return since_start.format(start=_day(lang, start))
+    began = since_campaign.format(campaign=scope.campaign)
+    return up_to.format(began=began, end=_day(lang, end)) if end else began
 
 
 def values(summary: Summary, lang: str) -> dict[str, str]:

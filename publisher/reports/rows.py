@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from publisher.reports.labels import kind, matched, state, text, tier
-from publisher.reports.tables import Bucket, ChannelRow, CoverageLine, OutletRow, PostLine, Summary
+from publisher.store.reports import Bucket, ChannelRow, CoverageLine, OutletRow, PostLine, Summary
 
 __all__ = [
     "channel_cells",

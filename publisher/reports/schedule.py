@@ -238,15 +238,8 @@ class ReportScheduler:
 class ReportJob:
     """The daemon's recurring job (every minute): run the due reports in a worker thread, then wake the sender."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        store: Store,
-        clock: Clock,
-        adapters: Mapping[str, Adapter] | None = None,
-        wake: Callable[[], None] | None = None,
-    ) -> None:
-        self.scheduler = ReportScheduler(settings, store, clock, adapters)
+    def __init__(self, scheduler: ReportScheduler, wake: Callable[[], None] | None = None) -> None:
+        self.scheduler = scheduler
         self.wake = wake
 
     async def run(self) -> None:

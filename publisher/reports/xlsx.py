@@ -27,7 +27,7 @@ from publisher.reports.files import atomic
 from publisher.reports.labels import kind, matched, state, text, tier
 from publisher.reports.labels import sheet as sheet_name
 from publisher.reports.safety import href, is_formula_like, one_line
-from publisher.reports.tables import Report, Summary
+from publisher.store.reports import Report, Summary
 
 __all__ = ["MAX_LINKS", "MAX_ROWS", "SHEETS", "write_xlsx"]
 

@@ -184,6 +184,11 @@ class Outcome:
     due_at: datetime | None = None  # when it is to be tried again (retry_wait, queued)
     refund_attempt: bool = False  # the attempt never reached the platform: do not count it
 
+    @classmethod
+    def of(cls, claim: Claim, state: DeliveryState, **details: Any) -> Outcome:
+        """What became of ``claim``'s delivery; ``details`` are the other fields (``reason``, ``due_at``, ...)."""
+        return cls(claim.delivery_id, claim.post_id, claim.channel, state, **details)
+
 
 def _outcome_values(outcome: Outcome, now: datetime) -> dict[str, Any]:
     """The delivery columns an outcome sets (besides ``attempts``, given back when ``refund_attempt``)."""

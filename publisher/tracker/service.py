@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import logging
 import multiprocessing
@@ -158,20 +159,15 @@ class Tracker:
     async def _poll(self, fetcher: Fetcher, claim: Claimed, pool: Executor | None) -> Polled:
         url = resolve_feed(claim.feed, self.settings.rsshub_base)
         fetched = await fetcher.fetch(url, claim.etag, claim.last_modified)
+        polled = functools.partial(Polled, claim=claim, status=fetched.status)  # whatever the poll came to
         if fetched.error:
-            return Polled(claim=claim, status=fetched.status, error=fetched.error, retry_after=fetched.retry_after)
+            return polled(error=fetched.error, retry_after=fetched.retry_after)
         if fetched.not_modified:
-            return Polled(claim=claim, status=fetched.status, not_modified=True)
+            return polled(not_modified=True)
         body = fetched.body or b""
         digest = hashlib.sha256(body).hexdigest()
         if digest == claim.body_hash:
-            return Polled(
-                claim=claim,
-                status=fetched.status,
-                same_bytes=True,
-                etag=fetched.etag,
-                last_modified=fetched.last_modified,
-            )
+            return polled(same_bytes=True, etag=fetched.etag, last_modified=fetched.last_modified)
         zone = claim.timezone or self.timezone
         headers = dict(fetched.headers)
         if pool is None:
@@ -180,10 +176,8 @@ class Tracker:
             loop = asyncio.get_running_loop()
             parsed, prepared = await loop.run_in_executor(pool, read_feed, body, headers, fetched.url, zone)
         if parsed.error:
-            return Polled(claim=claim, status=fetched.status, error=parsed.error)
-        return Polled(
-            claim=claim,
-            status=fetched.status,
+            return polled(error=parsed.error)
+        return polled(
             body_hash=digest,
             warning=parsed.warning,
             items=parsed.items,

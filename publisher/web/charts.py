@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 
 from publisher.reports.html import axis
-from publisher.reports.tables import Bucket
+from publisher.store.reports import Bucket
 
 __all__ = ["Bar", "Chart", "Tick", "timeline"]
 

@@ -11,8 +11,8 @@ from publisher.errors import ConfigError
 from publisher.reports.labels import _EN, _ZH
 from publisher.reports.narrative import PLACEHOLDERS, check_template, narrative
 from publisher.reports.settings import parse_reports
-from publisher.reports.tables import OutletRow, Summary, open_report
 from publisher.store import Store
+from publisher.store.reports import OutletRow, Summary, open_report
 from tests.reports.conftest import NARRATIVE_EN, NARRATIVE_ZH, Known, at
 
 

@@ -11,8 +11,8 @@ from publisher.clock import ManualClock
 from publisher.errors import NotFoundError, ValidationError
 from publisher.models import Event
 from publisher.queue import Queue
-from publisher.reports.tables import open_report, read_connection
 from publisher.store import Store
+from publisher.store.reports import open_report, read_connection
 from publisher.tracker.outlets import OutletSpec, add_outlet
 from publisher.tracker.settings import TrackerSettings
 from tests.reports.conftest import Known, at, coverage

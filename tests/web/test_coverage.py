@@ -11,7 +11,7 @@ import pytest
 
 from publisher.clock import ManualClock
 from publisher.reports.html import axis
-from publisher.reports.tables import Bucket
+from publisher.store.reports import Bucket
 from publisher.tracker.coverage import set_rules
 from publisher.tracker.outlets import OutletSpec, add_outlet, outlet_health, sync_outlets
 from publisher.tracker.service import Tracker

@@ -1,7 +1,7 @@
 """Coverage: what outlets carried about a campaign. Counts per outlet, a timeline, the items with their links;
 adding coverage found by hand (anyone), removing a false match (approvers).
 
-The figures and the items come from the reports' own snapshot (``publisher.reports.tables.open_report``), so the
+The figures and the items come from the reports' own snapshot (``publisher.store.reports.open_report``), so the
 dashboard and a report of the same campaign and dates always agree. Adding and removing go through the tracker
 (``add_manual``, ``remove_coverage``), which writes the event log, exactly as ``publisher coverage add`` does.
 Dates are read and shown in the campaign's zone.
@@ -21,8 +21,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from publisher.errors import NotFoundError, PublisherError, ValidationError
-from publisher.reports.tables import Summary, open_report
 from publisher.store.coverage import newest_covered_campaign
+from publisher.store.reports import Summary, open_report
 from publisher.times import local, parse_time
 from publisher.tracker.coverage import add_manual, remove_coverage
 from publisher.tracker.outlets import outlet_health
