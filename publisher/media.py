@@ -110,12 +110,17 @@ def check_post_images(store: Store, images: Sequence[str]) -> None:
     bad = [image for image in images if not (is_media_ref(image) or _is_https(image))]
     if bad:
         shown = ", ".join(repr(image[:80]) for image in bad[:3])
-        raise ValidationError(f"{shown}: {IMAGES_RULE}")
+        # IMAGES_RULE written out, so that the console finds the sentence in its catalogue
+        raise ValidationError.of(
+            "{images}: images must be uploaded into the media store (post add --image PATH copies a file in) or be "
+            "https:// addresses",
+            images=shown,
+        )
     refs = [image.removeprefix(MEDIA_PREFIX) for image in images if is_media_ref(image)]
     missing = sorted(set(refs) - store.existing_media(refs))
     if missing:
         shown = ", ".join(MEDIA_PREFIX + digest for digest in missing[:3])
-        raise ValidationError(f"{shown}: no such image in the media store; upload the file again")
+        raise ValidationError.of("{images}: no such image in the media store; upload the file again", images=shown)
 
 
 def _is_https(value: str) -> bool:
@@ -216,6 +221,8 @@ def copy_in(media: MediaStore, images: Iterable[str], base: Path, actor: str) ->
             with path.open("rb") as file:
                 data = file.read(media.settings.max_bytes + 1)  # one byte over is enough to refuse it
         except OSError as exc:
-            raise ValidationError(f"cannot read the image {image}: {exc.strerror or exc}") from None
+            raise ValidationError.of(
+                "cannot read the image {image}: {reason}", image=image, reason=exc.strerror or exc
+            ) from None
         resolved.append(media.put(data, path.name, actor))
     return resolved

@@ -63,18 +63,24 @@ def load_front_matter(text: str, source: str) -> tuple[dict[str, Any], str]:
     try:
         data = loader.get_single_data()
     except _Refused as exc:
-        raise ValidationError(f"{source}: the front matter (between the --- lines) is refused: {exc}") from None
+        raise ValidationError.of(
+            "{source}: the front matter (between the --- lines) is refused: {reason}", source=source, reason=exc
+        ) from None
     except yaml.YAMLError as exc:
         problem = " ".join(str(exc).split())  # one line
-        raise ValidationError(
-            f"{source}: the front matter (between the --- lines) is not valid YAML: {problem}"
+        raise ValidationError.of(
+            "{source}: the front matter (between the --- lines) is not valid YAML: {problem}",
+            source=source,
+            problem=problem,
         ) from None
     finally:
         loader.dispose()
     if data is None:
         return {}, body.strip()
     if not isinstance(data, dict):
-        raise ValidationError(f"{source}: the front matter must be `key: value` lines, e.g. `title: ...`")
+        raise ValidationError.of(
+            "{source}: the front matter must be `key: value` lines, e.g. `title: ...`", source=source
+        )
     return data, body.strip()
 
 
@@ -83,17 +89,24 @@ def read_post_file(path: str) -> dict[str, Any]:
     try:
         size = os.stat(path).st_size
         if size > MAX_POST_FILE:
-            raise ValidationError(
-                f"{path} is {size} bytes, over the limit of {MAX_POST_FILE} for a post file; "
-                "put large material on the website and link to it"
+            raise ValidationError.of(
+                "{path} is {size} bytes, over the limit of {most} for a post file; "
+                "put large material on the website and link to it",
+                path=path,
+                size=size,
+                most=MAX_POST_FILE,
             )
         with open(path, "rb") as handle:  # read no more than the limit, even if the file grew meanwhile
             raw = handle.read(MAX_POST_FILE + 1)
         if len(raw) > MAX_POST_FILE:
-            raise ValidationError(f"{path} is over the limit of {MAX_POST_FILE} bytes for a post file")
+            raise ValidationError.of(
+                "{path} is over the limit of {most} bytes for a post file", path=path, most=MAX_POST_FILE
+            )
         text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"cannot read {path}: {exc}; give a UTF-8 Markdown file") from None
+        raise ValidationError.of(
+            "cannot read {path}: {reason}; give a UTF-8 Markdown file", path=path, reason=exc
+        ) from None
     meta, body = load_front_matter(text, path)
     fields: dict[str, Any] = {"body": body}
     try:

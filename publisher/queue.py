@@ -97,12 +97,9 @@ class PostDraft:
 class SameApproverError(ValidationError):
     """The campaign requires two people, and the would-be approver wrote or queued the post."""
 
-    def __init__(self, post_id: int, person: str, campaign: str) -> None:
-        super().__init__(
-            f"post {post_id} needs a second person: {person} wrote or queued it, and campaign {campaign} requires "
-            "someone else to approve it; ask another approver"
-        )
-        self.post_id, self.person, self.campaign = post_id, person, campaign
+    @property
+    def campaign(self) -> str:
+        return str(self.params["campaign"])
 
 
 def check_link(link: str | None) -> None:
@@ -116,8 +113,15 @@ def check_link(link: str | None) -> None:
         parts = None
     if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         scheme = parts.scheme if parts and parts.scheme and parts.scheme.isascii() else ""
-        found = f'a "{scheme[:20]}:" link' if scheme else "no http:// or https:// at its start"
-        raise ValidationError(f"the link must be a web address starting with http:// or https:// (it has {found})")
+        if scheme:
+            raise ValidationError.of(
+                "the link must be a web address starting with http:// or https:// (it has a {scheme} link)",
+                scheme=f'"{scheme[:20]}:"',  # quoted: what the person typed
+            )
+        raise ValidationError.of(
+            "the link must be a web address starting with http:// or https:// (it has no http:// or https:// at its "
+            "start)"
+        )
 
 
 def content_for(
@@ -180,14 +184,14 @@ class Queue:
         """``separate_approver`` (default: on when approval is required): a post's author may not approve it."""
         name = name.strip()
         if not name:
-            raise ValidationError("a campaign needs a name")
+            raise ValidationError.of("a campaign needs a name")
         check_timezone(timezone)
         if starts_at and ends_at and ends_at < starts_at:
-            raise ValidationError("the campaign ends before it starts: check --start and --end")
+            raise ValidationError.of("the campaign ends before it starts", cli=": check --start and --end")
         now = self.clock.now()
         with self.store.session() as session:
             if campaign_named(session, name) is not None:
-                raise ValidationError(f"a campaign called {name!r} already exists")
+                raise ValidationError.of("a campaign called {name!r} already exists", name=name)
             campaign = Campaign(
                 name=name,
                 timezone=timezone,
@@ -221,7 +225,7 @@ class Queue:
             start = campaign.starts_at if starts_at is KEEP else starts_at
             end = campaign.ends_at if ends_at is KEEP else ends_at
             if start is not None and end is not None and end <= start:
-                raise ValidationError("the campaign would end before it starts: check --start and --end")
+                raise ValidationError.of("the campaign would end before it starts", cli=": check --start and --end")
             changes: list[str] = []
             if timezone is not KEEP and timezone != campaign.timezone:
                 changes.append(f"zone {campaign.timezone} -> {timezone}")
@@ -239,7 +243,7 @@ class Queue:
                 changes.append("two people approve" if separate_approver else "anyone approves")
                 campaign.separate_approver = separate_approver
             if not changes:
-                raise ValidationError(f"nothing to change: campaign {name} is already like that")
+                raise ValidationError.of("nothing to change: campaign {name} is already like that", name=name)
             self._event(session, Action.CAMPAIGN_EDIT, reason=f"campaign {campaign.name}: {'; '.join(changes)}")
             session.flush()
             session.expunge(campaign)
@@ -253,7 +257,7 @@ class Queue:
         with self.store.session() as session:
             campaign = self._campaign(session, name)
             if campaign.starts_at is not None and end <= campaign.starts_at:
-                raise ValidationError(f"campaign {name} starts after that time; give a later end")
+                raise ValidationError.of("campaign {name} starts after that time; give a later end", name=name)
             before = campaign.ends_at
             campaign.ends_at = end
             late = {
@@ -276,8 +280,9 @@ class Queue:
         if not name or name == self.actor:
             return self.actor
         if not self.may_name_author:
-            raise ValidationError(
-                f"only an admin may name someone else as the author; leave the author out (it is you, {self.actor})"
+            raise ValidationError.of(
+                "only an admin may name someone else as the author; leave the author out (it is you, {actor})",
+                actor=self.actor,
             )
         return name
 
@@ -312,14 +317,16 @@ class Queue:
                 "unknown channel {names}: configured channels are {known}", names=", ".join(unknown), known=known
             )
         if len(set(draft.channels)) != len(draft.channels):
-            raise ValidationError("a channel is named twice; name each channel once")
+            raise ValidationError.of("a channel is named twice; name each channel once")
         for channel in draft.overrides:
             if channel not in draft.channels:
-                raise ValidationError(f"an override is given for {channel}, which the post is not queued on")
+                raise ValidationError.of(
+                    "an override is given for {channel}, which the post is not queued on", channel=channel
+                )
         if draft.at is None and not draft.now:
-            raise ValidationError("say when: --at TIME, or --now to send as soon as possible")
+            raise ValidationError.of("say when", cli=": --at TIME, or --now to send as soon as possible")
         if draft.at is not None and draft.now:
-            raise ValidationError("give either --at or --now, not both")
+            raise ValidationError.of("give either", cli=" --at or --now, not both")
         due = now if draft.at is None else draft.at
         if draft.at is not None and draft.at < now - timedelta(seconds=1) and schedule is None:
             raise ValidationError.of(
@@ -354,14 +361,18 @@ class Queue:
             )
             problems = [p for ch in draft.channels for p in self._check_fits(post, ch, timezone, due)]
             if problems:
-                raise ValidationError("the post cannot go out as it is:\n  " + "\n  ".join(problems))
+                raise ValidationError.of(
+                    "the post cannot go out as it is:\n  {problems}", problems="\n  ".join(problems)
+                )
             session.add(post)
             session.flush()
             ids = channel_ids(session)
             deliveries: dict[str, Delivery] = {}
             for name in draft.channels:
                 if name not in ids:
-                    raise ValidationError(f"channel {name} is not in the database yet; run `publisher init`")
+                    raise ValidationError.of(
+                        "channel {name} is not in the database yet", cli="; run `publisher init`", name=name
+                    )
                 deliveries[name] = Delivery(
                     post_id=post.id,
                     channel_id=ids[name],
@@ -470,11 +481,13 @@ class Queue:
         with self.store.session() as session:
             post = self._post(session, post_id)
             if post.state == PostState.CANCELLED:
-                raise ValidationError(f"post {post_id} is already cancelled")
+                raise ValidationError.of("post {id} is already cancelled", id=post_id)
             busy = [d.channel.name for d in post.deliveries if d.state == DeliveryState.CLAIMED]
             if busy:
-                raise ValidationError(
-                    f"post {post_id} is being sent to {', '.join(busy)} right now; try again in a moment"
+                raise ValidationError.of(
+                    "post {id} is being sent to {channels} right now; try again in a moment",
+                    id=post_id,
+                    channels=", ".join(busy),
                 )
             cancelled = 0
             for delivery in post.deliveries:
@@ -495,17 +508,20 @@ class Queue:
         with self.store.session() as session:
             post = self._post(session, post_id)
             if post.state == PostState.CANCELLED:
-                raise ValidationError(f"post {post_id} is cancelled; queue it again instead")
+                raise ValidationError.of("post {id} is cancelled; queue it again instead", id=post_id)
             if channel is not None and all(d.channel.name != channel for d in post.deliveries):
-                raise ValidationError(f"post {post_id} is not queued on {channel}")
+                raise ValidationError.of("post {id} is not queued on {channel}", id=post_id, channel=channel)
             targets = [
                 d
                 for d in post.deliveries
                 if d.state == DeliveryState.FAILED and (channel is None or d.channel.name == channel)
             ]
             if not targets:
-                where = f" on {channel}" if channel else ""
-                raise ValidationError(f"post {post_id} has no failed delivery{where} to retry")
+                if channel:
+                    raise ValidationError.of(
+                        "post {id} has no failed delivery on {channel} to retry", id=post_id, channel=channel
+                    )
+                raise ValidationError.of("post {id} has no failed delivery to retry", id=post_id)
             for delivery in targets:
                 why = f"retried by {self.actor} after: {delivery.last_error or 'a failure'}" + (
                     f" ({note})" if note else ""
@@ -528,10 +544,10 @@ class Queue:
         with self.store.session() as session:
             post = self._post(session, post_id)
             if post.state == PostState.CANCELLED:
-                raise ValidationError(f"post {post_id} is cancelled; queue it again instead")
+                raise ValidationError.of("post {id} is cancelled; queue it again instead", id=post_id)
             targets = [d for d in post.deliveries if channel is None or d.channel.name == channel]
             if channel is not None and not targets:
-                raise ValidationError(f"post {post_id} is not queued on {channel}")
+                raise ValidationError.of("post {id} is not queued on {channel}", id=post_id, channel=channel)
             moved = 0
             timezone = post.campaign.timezone if post.campaign else self.timezone
             for delivery in targets:
@@ -549,14 +565,16 @@ class Queue:
                     self._apply_hours(session, {delivery.channel.name: delivery}, timezone, ignore_quiet_hours)
                     moved += 1
             if moved == 0:
-                raise ValidationError(f"post {post_id} has nothing waiting to be sent that could be moved")
+                raise ValidationError.of("post {id} has nothing waiting to be sent that could be moved", id=post_id)
             self.store.notify_due(session)
         return moved
 
     def resolve(self, post_id: int, action: str, channel: str | None = None, note: str | None = None) -> int:
         """For ``uncertain`` deliveries: ``sent`` (a person saw it went out) or ``resend`` (it did not)."""
         if action not in ("sent", "resend"):
-            raise ValidationError("resolve with --sent (it went out) or --resend (it did not: send it again)")
+            raise ValidationError.of(
+                "resolve with", cli=" --sent (it went out) or --resend (it did not: send it again)"
+            )
         now = self.clock.now()
         with self.store.session() as session:
             post = self._post(session, post_id)
@@ -566,7 +584,11 @@ class Queue:
                 if d.state == DeliveryState.UNCERTAIN and (channel is None or d.channel.name == channel)
             ]
             if not targets:
-                raise ValidationError(f"post {post_id} has no uncertain delivery{' on ' + channel if channel else ''}")
+                if channel:
+                    raise ValidationError.of(
+                        "post {id} has no uncertain delivery on {channel}", id=post_id, channel=channel
+                    )
+                raise ValidationError.of("post {id} has no uncertain delivery", id=post_id)
             for delivery in targets:
                 why = f"resolved by {self.actor}: {action}" + (f" ({note})" if note else "")
                 if action == "sent":
@@ -584,11 +606,17 @@ class Queue:
         with self.store.session() as session:
             post = self._post(session, post_id)
             if post.approval != ApprovalState.PENDING:
-                raise ValidationError(f"post {post_id} is not waiting for approval (it is {post.approval})")
+                raise _not_awaiting_approval(post_id, post.approval)
             if post.state == PostState.CANCELLED:
-                raise ValidationError(f"post {post_id} is cancelled")
+                raise ValidationError.of("post {id} is cancelled", id=post_id)
             if post.campaign and post.campaign.separate_approver and self.actor in (post.author, post.created_by):
-                raise SameApproverError(post_id, self.actor, post.campaign.name)
+                raise SameApproverError.of(
+                    "post {id} needs a second person: {person} wrote or queued it, and campaign {campaign} requires "
+                    "someone else to approve it; ask another approver",
+                    id=post_id,
+                    person=self.actor,
+                    campaign=post.campaign.name,
+                )
             post.approval = ApprovalState.APPROVED
             post.approved_by = self.actor
             make_waiting_ready(session, post_id, now)
@@ -597,12 +625,12 @@ class Queue:
 
     def reject(self, post_id: int, reason: str) -> None:
         if not reason or not reason.strip():
-            raise ValidationError('say why the post is rejected: --reason "..." (the author will see it)')
+            raise ValidationError.of("say why the post is rejected", cli=': --reason "..." (the author will see it)')
         now = self.clock.now()
         with self.store.session() as session:
             post = self._post(session, post_id)
             if post.approval != ApprovalState.PENDING:
-                raise ValidationError(f"post {post_id} is not waiting for approval (it is {post.approval})")
+                raise _not_awaiting_approval(post_id, post.approval)
             post.approval = ApprovalState.REJECTED
             for delivery in post.deliveries:
                 if delivery.state in WAITING_STATES:
@@ -627,7 +655,7 @@ class Queue:
         with self.store.session() as session:
             campaign_row = self._campaign(session, campaign) if campaign else None
             if schedule_named(session, name) is not None:
-                raise ValidationError(f"a schedule called {name!r} already exists")
+                raise ValidationError.of("a schedule called {name!r} already exists", name=name)
             schedule = Schedule(
                 name=name,
                 cron=cron,
@@ -655,7 +683,9 @@ class Queue:
         with self.store.session() as session:
             schedule = self._schedule(session, name)
             if not schedule.enabled:
-                raise ValidationError(f"schedule {name} is already paused; `schedule resume {name}` starts it again")
+                raise ValidationError.of(
+                    "schedule {name} is already paused", cli=f"; `schedule resume {name}` starts it again", name=name
+                )
             schedule.enabled = False
             why = f"{name}: paused" + (f" ({reason})" if reason else "")
             cancelled = self._cancel_made_ahead(session, schedule, why)
@@ -671,7 +701,7 @@ class Queue:
         with self.store.session() as session:
             schedule = self._schedule(session, name)
             if schedule.enabled:
-                raise ValidationError(f"schedule {name} is not paused")
+                raise ValidationError.of("schedule {name} is not paused", name=name)
             schedule.enabled = True
             schedule.last_fired_at = max(now, schedule.last_fired_at or now)
             upcoming = occurrences(cron_trigger(schedule.cron, schedule.timezone), now, now + timedelta(days=400), 1)
@@ -727,7 +757,7 @@ class Queue:
             if campaign_id != schedule.campaign_id:
                 changes.append(f"campaign -> {new_campaign or 'none'}")
             if not changes:
-                raise ValidationError(f"nothing to change: schedule {name} is already like that")
+                raise ValidationError.of("nothing to change: schedule {name} is already like that", name=name)
             schedule.cron, schedule.timezone, schedule.title, schedule.body = new_cron, new_zone, new_title, new_body
             schedule.channels, schedule.campaign_id = new_channels, campaign_id
             why = f"{name}: {'; '.join(changes)}"
@@ -845,21 +875,25 @@ class Queue:
         """Refuse a schedule whose posts could not go out; returns its trigger."""
         trigger = cron_trigger(cron, timezone)  # refuses a bad expression or zone
         if not title.strip():
-            raise ValidationError("a schedule needs a --title for the posts it makes")
+            raise ValidationError.of("a schedule needs a title for the posts it makes", cli=" (--title)")
         _check_bounds(PostDraft(title=title, body=body, channels=channels))
         unknown = [c for c in channels if c not in self.adapters]
         if not channels or unknown:
             known = ", ".join(sorted(self.adapters))
-            raise ValidationError(
-                f"choose channels from: {known}" + (f" (unknown: {', '.join(unknown)})" if unknown else "")
-            )
+            if unknown:
+                raise ValidationError.of(
+                    "choose channels from: {known} (unknown: {unknown})", known=known, unknown=", ".join(unknown)
+                )
+            raise ValidationError.of("choose channels from: {known}", known=known)
         if len(set(channels)) != len(channels):
-            raise ValidationError("a channel is named twice; name each channel once")
+            raise ValidationError.of("a channel is named twice; name each channel once")
         # render the template once now, so a text too long for a channel is refused today, not at the first firing
         probe = Post(title=title, body=body, images=[], tags=[], overrides={})
         problems = [p for ch in channels for p in self._check_fits(probe, ch, timezone, now)]
         if problems:
-            raise ValidationError("the schedule's posts could not go out:\n  " + "\n  ".join(problems))
+            raise ValidationError.of(
+                "the schedule's posts could not go out:\n  {problems}", problems="\n  ".join(problems)
+            )
         return trigger
 
     # --- helpers ------------------------------------------------------------------------------------------------
@@ -867,20 +901,29 @@ class Queue:
     def _schedule(self, session: Session, name: str) -> Schedule:
         schedule = schedule_named(session, name)
         if schedule is None:
-            raise NotFoundError(f"there is no schedule {name!r}; see `publisher schedule list`")
+            raise NotFoundError.of("there is no schedule {name!r}", cli="; see `publisher schedule list`", name=name)
         return schedule
 
     def _campaign(self, session: Session, name: str) -> Campaign:
         campaign = campaign_named(session, name)
         if campaign is None:
-            names = ", ".join(campaign_names(session)) or "none yet"
-            raise NotFoundError(f"unknown campaign {name!r}; existing campaigns: {names} (add one: campaign add)")
+            names = ", ".join(campaign_names(session))
+            if not names:
+                raise NotFoundError.of(
+                    "unknown campaign {name!r}; existing campaigns: none yet", cli=" (add one: campaign add)", name=name
+                )
+            raise NotFoundError.of(
+                "unknown campaign {name!r}; existing campaigns: {names}",
+                cli=" (add one: campaign add)",
+                name=name,
+                names=names,
+            )
         return campaign
 
     def _post(self, session: Session, post_id: int) -> Post:
         post = session.get(Post, post_id)
         if post is None:
-            raise NotFoundError(f"there is no post {post_id}; see `publisher post list`")
+            raise NotFoundError.of("there is no post {id}", cli="; see `publisher post list`", id=post_id)
         return post
 
     def _move(self, session: Session, delivery: Delivery, to: DeliveryState, now: datetime, why: str | None) -> None:
@@ -937,28 +980,72 @@ def _check_within_campaign(campaign: Campaign, due: datetime) -> None:
     from publisher.times import local, local_end
 
     if campaign.ends_at is not None and due >= campaign.ends_at:
-        raise ValidationError(
-            f"campaign {campaign.name} ends {local_end(campaign.ends_at, campaign.timezone)}; this post is due "
-            f"{local(due, campaign.timezone)}, after its end: choose an earlier time, or move the campaign's end "
-            f"(campaign edit {campaign.name} --end DATE)"
+        raise ValidationError.of(
+            "campaign {name} ends {end}; this post is due {due}, after its end: choose an earlier time, or move the "
+            "campaign's end",
+            cli=f" (campaign edit {campaign.name} --end DATE)",
+            name=campaign.name,
+            end=local_end(campaign.ends_at, campaign.timezone),
+            due=local(due, campaign.timezone),
         )
+
+
+def _not_awaiting_approval(post_id: int, approval: str) -> ValidationError:
+    """The refusal to approve or reject a post that is not pending: a sentence per state, so that the console says
+    the state in the reader's language too."""
+    if approval == ApprovalState.APPROVED:
+        return ValidationError.of("post {id} is not waiting for approval (it is approved)", id=post_id)
+    if approval == ApprovalState.REJECTED:
+        return ValidationError.of("post {id} is not waiting for approval (it is rejected)", id=post_id)
+    if approval == ApprovalState.WITHDRAWN:
+        return ValidationError.of("post {id} is not waiting for approval (it is withdrawn)", id=post_id)
+    return ValidationError.of("post {id} is not waiting for approval (it is not_required)", id=post_id)
 
 
 def _check_bounds(draft: PostDraft) -> None:
     """Refuse a post over the sizes every channel shares (``MAX_*`` above), with the size found and the limit."""
-    texts = [("title", draft.title.strip(), MAX_TITLE), ("body", draft.body, MAX_BODY)]
+    # each text has its own sentence (not "the {what}"), so that the console can say it whole in Chinese
+    title = draft.title.strip()
+    if len(title) > MAX_TITLE:
+        raise ValidationError.of(
+            "the title is {length} characters long, over the limit of {most}; shorten it",
+            length=len(title),
+            most=MAX_TITLE,
+        )
+    if len(draft.body) > MAX_BODY:
+        raise ValidationError.of(
+            "the body is {length} characters long, over the limit of {most}; shorten it",
+            length=len(draft.body),
+            most=MAX_BODY,
+        )
     for channel, override in draft.overrides.items():
-        texts += [
-            (f"{channel}'s own title", override.get("title", ""), MAX_TITLE),
-            (f"{channel}'s own text", override.get("body", ""), MAX_BODY),
-        ]
-    for what, text, most in texts:
-        if len(text) > most:
-            raise ValidationError(f"the {what} is {len(text)} characters long, over the limit of {most}; shorten it")
+        own_title, own_text = override.get("title", ""), override.get("body", "")
+        if len(own_title) > MAX_TITLE:
+            raise ValidationError.of(
+                "the {channel}'s own title is {length} characters long, over the limit of {most}; shorten it",
+                channel=channel,
+                length=len(own_title),
+                most=MAX_TITLE,
+            )
+        if len(own_text) > MAX_BODY:
+            raise ValidationError.of(
+                "the {channel}'s own text is {length} characters long, over the limit of {most}; shorten it",
+                channel=channel,
+                length=len(own_text),
+                most=MAX_BODY,
+            )
     if len(draft.images) > MAX_IMAGES:
-        raise ValidationError(f"the post has {len(draft.images)} images, over the limit of {MAX_IMAGES}; remove some")
+        raise ValidationError.of(
+            "the post has {count} images, over the limit of {most}; remove some",
+            count=len(draft.images),
+            most=MAX_IMAGES,
+        )
     if len(draft.tags) > MAX_TAGS:
-        raise ValidationError(f"the post has {len(draft.tags)} tags, over the limit of {MAX_TAGS}; remove some")
+        raise ValidationError.of(
+            "the post has {count} tags, over the limit of {most}; remove some", count=len(draft.tags), most=MAX_TAGS
+        )
     long_tag = next((tag for tag in draft.tags if len(tag) > MAX_TAG), None)
     if long_tag is not None:
-        raise ValidationError(f"the tag {long_tag[:20]!r}... is over the limit of {MAX_TAG} characters; shorten it")
+        raise ValidationError.of(
+            "the tag {tag!r}... is over the limit of {most} characters; shorten it", tag=long_tag[:20], most=MAX_TAG
+        )

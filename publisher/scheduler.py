@@ -30,8 +30,8 @@ def check_timezone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(
-            f"unknown time zone {name!r}: use an IANA name such as Asia/Shanghai or Europe/Berlin"
+        raise ValidationError.of(
+            "unknown time zone {name!r}: use an IANA name such as Asia/Shanghai or Europe/Berlin", name=name
         ) from None
 
 
@@ -43,12 +43,14 @@ def _day_of_week(field: str) -> str:
     for part in field.split(","):
         match = _NUMERIC_PART.match(part)
         if match is None:
-            raise ValidationError(f"day-of-week {field!r} mixes numbers and names in a way cron does not allow")
+            raise ValidationError.of(
+                "day-of-week {field!r} mixes numbers and names in a way cron does not allow", field=field
+            )
         start, end, step = match.groups()
         first = 0 if start == "*" else int(start)
         last = 6 if start == "*" else int(end) if end is not None else first
         if first > 7 or last > 7:
-            raise ValidationError(f"day-of-week {field!r}: days are 0-7 (0 and 7 are Sunday)")
+            raise ValidationError.of("day-of-week {field!r}: days are 0-7 (0 and 7 are Sunday)", field=field)
         days.update(day % 7 for day in range(first, last + 1, int(step or 1)))
     return ",".join(_DAY_NAMES[d] for d in sorted(days))
 
@@ -61,9 +63,12 @@ def cron_trigger(expression: str, timezone: str) -> CronTrigger:
     zone = check_timezone(timezone)
     fields = expression.split()
     if len(fields) != 5:
-        raise ValidationError(
-            f"invalid cron expression {expression!r}: it needs 5 fields (minute hour day month weekday), "
-            f'got {len(fields)}; for example "0 16 * * WED" is every Wednesday at 16:00'
+        raise ValidationError.of(
+            "invalid cron expression {expression!r}: it needs 5 fields (minute hour day month weekday), "
+            "got {count}; for example {example} is every Wednesday at 16:00",
+            expression=expression,
+            count=len(fields),
+            example='"0 16 * * WED"',
         )
     minute, hour, day, month, weekday = fields
     try:
@@ -76,7 +81,9 @@ def cron_trigger(expression: str, timezone: str) -> CronTrigger:
             timezone=zone,
         )
     except ValueError as exc:
-        raise ValidationError(f"invalid cron expression {expression!r}: {exc}") from None
+        raise ValidationError.of(
+            "invalid cron expression {expression!r}: {reason}", expression=expression, reason=exc
+        ) from None
 
 
 def occurrences(trigger: CronTrigger, after: datetime, until: datetime, limit: int = 1000) -> list[datetime]:

@@ -43,16 +43,21 @@ def parse_time(text: str, timezone: str) -> datetime:
                 timezone=timezone,
             ) from None
     if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
-        raise ValidationError(
-            f"the time {text!r} is out of range: give a date from the year {FIRST_YEAR} to {LAST_YEAR}"
+        raise ValidationError.of(
+            "the time {text!r} is out of range: give a date from the year {first} to {last}",
+            text=text,
+            first=FIRST_YEAR,
+            last=LAST_YEAR,
         )
     if parsed.tzinfo is not None:
         return parsed.astimezone(UTC)
     candidate = parsed.replace(tzinfo=zone)
     round_trip = candidate.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
     if round_trip != parsed:
-        raise ValidationError(
-            f"{text} does not exist in {timezone} (the clocks skip it for daylight saving); choose another time"
+        raise ValidationError.of(
+            "{text} does not exist in {timezone} (the clocks skip it for daylight saving); choose another time",
+            text=text,
+            timezone=timezone,
         )
     return candidate.astimezone(UTC)
 

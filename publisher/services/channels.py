@@ -102,8 +102,13 @@ class Channels:
     def known(self, name: str) -> None:
         """Refuse a channel the config does not name."""
         if name not in self.settings.channels:
-            configured = ", ".join(self.settings.channels) or "none"
-            raise NotFoundError(f"there is no channel {name}; configured channels: {configured}")
+            if not self.settings.channels:
+                raise NotFoundError.of("there is no channel {name}; configured channels: none", name=name)
+            raise NotFoundError.of(
+                "there is no channel {name}; configured channels: {configured}",
+                name=name,
+                configured=", ".join(self.settings.channels),
+            )
 
     def list(self) -> list[ChannelView]:
         """Every configured channel that has a row (``publisher init`` makes them), in the config's order."""

@@ -42,10 +42,10 @@ def choose_language(chosen: str | None, accept_language: str | None, default: st
 
 def say(t: Translate, error: BaseException) -> str:
     """A refusal from the core in the reader's language: its template translated when it was made with
-    ``PublisherError.of``, else its message as written."""
+    ``PublisherError.of``, else its exact message from the catalogue (a fixed sentence), else as written."""
     if isinstance(error, PublisherError) and error.template:
         return t(error.template, **error.params)
-    return str(error)
+    return t(str(error))
 
 
 #: the fixed shapes in which the core words the reasons of its own history events (publisher.queue, the store's

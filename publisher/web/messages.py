@@ -734,4 +734,140 @@ ZH: dict[str, str] = {
     "Serve the web console alone (`publisher run` also serves it, beside the daemon).": (
         "单独运行网页控制台（`publisher run` 也会在守护进程旁提供它）。"
     ),
+    # core refusals: queue, schedules, times, media, post files (publisher/queue.py, scheduler.py, times.py,
+    # media.py, postfile.py, services/channels.py)
+    "the link must be a web address starting with http:// or https:// (it has a {scheme} link)": (
+        "链接必须是以 http:// 或 https:// 开头的网址（此链接为 {scheme} 链接）"
+    ),
+    "the link must be a web address starting with http:// or https:// (it has no http:// or https:// at its start)": (
+        "链接必须是以 http:// 或 https:// 开头的网址（此链接开头没有 http:// 或 https://）"
+    ),
+    "a campaign needs a name": "活动需要名称",
+    "the campaign ends before it starts": "活动的结束时间早于开始时间",
+    "the campaign would end before it starts": "这样活动的结束时间会早于开始时间",
+    ": check --start and --end": "：请检查 --start 和 --end",
+    "a campaign called {name!r} already exists": "已有名为 {name!r} 的活动",
+    "nothing to change: campaign {name} is already like that": "没有需要修改的内容：活动 {name} 已是这样",
+    "campaign {name} starts after that time; give a later end": "活动 {name} 在该时间之后才开始，请给出更晚的结束时间",
+    "only an admin may name someone else as the author; leave the author out (it is you, {actor})": (
+        "只有管理员可以指定他人为作者；请不填作者（即您本人，{actor}）"
+    ),
+    "a channel is named twice; name each channel once": "有渠道被重复指定，每个渠道只需指定一次",
+    "an override is given for {channel}, which the post is not queued on": (
+        "为渠道 {channel} 提供了单独内容，但稿件并未排入该渠道"
+    ),
+    "say when": "请指定发送时间",
+    ": --at TIME, or --now to send as soon as possible": "：用 --at 时间，或用 --now 尽快发送",
+    "give either": "只能指定一种发送时间",
+    "--at or --now, not both": "（--at 或 --now，不能同时使用）",
+    "the post cannot go out as it is:\n  {problems}": "稿件按现状无法发出：\n  {problems}",
+    "channel {name} is not in the database yet": "渠道 {name} 尚未写入数据库",
+    "; run `publisher init`": "；请运行 `publisher init`",
+    "post {id} is already cancelled": "稿件 {id} 已取消",
+    "post {id} is being sent to {channels} right now; try again in a moment": (
+        "稿件 {id} 正在发往 {channels}，请稍后再试"
+    ),
+    "post {id} is cancelled; queue it again instead": "稿件 {id} 已取消，请重新排入队列",
+    "post {id} is not queued on {channel}": "稿件 {id} 未排入渠道 {channel}",
+    "post {id} has no failed delivery on {channel} to retry": "稿件 {id} 在渠道 {channel} 上没有可重试的失败投递",
+    "post {id} has no failed delivery to retry": "稿件 {id} 没有可重试的失败投递",
+    "post {id} has nothing waiting to be sent that could be moved": "稿件 {id} 没有可改期的待发送投递",
+    "resolve with": "请选择处理方式",
+    "--sent (it went out) or --resend (it did not: send it again)": (
+        "：--sent（已发出）或 --resend（未发出：重新发送）"
+    ),
+    "post {id} has no uncertain delivery on {channel}": "稿件 {id} 在渠道 {channel} 上没有待确认的投递",
+    "post {id} has no uncertain delivery": "稿件 {id} 没有待确认的投递",
+    "post {id} is not waiting for approval (it is approved)": "稿件 {id} 不在等待审批（已批准）",
+    "post {id} is not waiting for approval (it is rejected)": "稿件 {id} 不在等待审批（已驳回）",
+    "post {id} is not waiting for approval (it is withdrawn)": "稿件 {id} 不在等待审批（已撤回）",
+    "post {id} is not waiting for approval (it is not_required)": "稿件 {id} 不在等待审批（无需审批）",
+    "post {id} is cancelled": "稿件 {id} 已取消",
+    "post {id} needs a second person: {person} wrote or queued it, and campaign {campaign} requires "
+    "someone else to approve it; ask another approver": (
+        "稿件 {id} 需要另一个人审批：{person} 撰写或提交了它，而活动 {campaign} 要求由他人审批；请找另一位审批人"
+    ),
+    "say why the post is rejected": "请说明驳回稿件的理由",
+    "a schedule called {name!r} already exists": "已有名为 {name!r} 的定时发布",
+    "schedule {name} is already paused": "定时发布 {name} 已处于暂停状态",
+    "schedule {name} is not paused": "定时发布 {name} 未暂停",
+    "nothing to change: schedule {name} is already like that": "没有需要修改的内容：定时发布 {name} 已是这样",
+    "a schedule needs a title for the posts it makes": "定时发布需要为其生成的稿件提供标题",
+    "(--title)": "（--title）",
+    "choose channels from: {known} (unknown: {unknown})": "请从以下渠道中选择：{known}（未知渠道：{unknown}）",
+    "choose channels from: {known}": "请从以下渠道中选择：{known}",
+    "the schedule's posts could not go out:\n  {problems}": "定时发布生成的稿件无法发出：\n  {problems}",
+    "there is no schedule {name!r}": "没有名为 {name!r} 的定时发布",
+    "; see `publisher schedule list`": "；见 `publisher schedule list`",
+    "unknown campaign {name!r}; existing campaigns: none yet": "没有名为 {name!r} 的活动；目前还没有任何活动",
+    "unknown campaign {name!r}; existing campaigns: {names}": "没有名为 {name!r} 的活动；现有活动：{names}",
+    "(add one: campaign add)": "（添加活动：campaign add）",
+    "there is no post {id}": "没有编号为 {id} 的稿件",
+    "; see `publisher post list`": "；见 `publisher post list`",
+    "campaign {name} ends {end}; this post is due {due}, after its end: choose an earlier time, or move the "
+    "campaign's end": (
+        "活动 {name} 于 {end} 结束；此稿件计划于 {due} 发送，晚于活动结束时间：请选择更早的时间，或推迟活动的结束时间"
+    ),
+    "the title is {length} characters long, over the limit of {most}; shorten it": (
+        "标题长 {length} 个字符，超过上限 {most}，请缩短"
+    ),
+    "the body is {length} characters long, over the limit of {most}; shorten it": (
+        "正文长 {length} 个字符，超过上限 {most}，请缩短"
+    ),
+    "the {channel}'s own title is {length} characters long, over the limit of {most}; shorten it": (
+        "渠道 {channel} 的单独标题长 {length} 个字符，超过上限 {most}，请缩短"
+    ),
+    "the {channel}'s own text is {length} characters long, over the limit of {most}; shorten it": (
+        "渠道 {channel} 的单独正文长 {length} 个字符，超过上限 {most}，请缩短"
+    ),
+    "the post has {count} images, over the limit of {most}; remove some": (
+        "稿件有 {count} 张图片，超过上限 {most}，请删去一些"
+    ),
+    "the post has {count} tags, over the limit of {most}; remove some": (
+        "稿件有 {count} 个标签，超过上限 {most}，请删去一些"
+    ),
+    "the tag {tag!r}... is over the limit of {most} characters; shorten it": (
+        "标签 {tag!r}... 超过 {most} 个字符的上限，请缩短"
+    ),
+    "unknown time zone {name!r}: use an IANA name such as Asia/Shanghai or Europe/Berlin": (
+        "未知时区 {name!r}：请使用 IANA 名称，如 Asia/Shanghai 或 Europe/Berlin"
+    ),
+    "day-of-week {field!r} mixes numbers and names in a way cron does not allow": (
+        "星期字段 {field!r} 混用了数字和名称，cron 不允许这样写"
+    ),
+    "day-of-week {field!r}: days are 0-7 (0 and 7 are Sunday)": "星期字段 {field!r}：取值为 0-7（0 和 7 都是星期日）",
+    "invalid cron expression {expression!r}: it needs 5 fields (minute hour day month weekday), "
+    "got {count}; for example {example} is every Wednesday at 16:00": (
+        "cron 表达式 {expression!r} 无效：需要 5 个字段（分 时 日 月 星期），实际为 {count} 个；"
+        "例如 {example} 表示每周三 16:00"
+    ),
+    "invalid cron expression {expression!r}: {reason}": "cron 表达式 {expression!r} 无效：{reason}",
+    "the time {text!r} is out of range: give a date from the year {first} to {last}": (
+        "时间 {text!r} 超出范围：请给出 {first} 年到 {last} 年之间的日期"
+    ),
+    "{text} does not exist in {timezone} (the clocks skip it for daylight saving); choose another time": (
+        "{text} 在 {timezone} 时区不存在（夏令时跳过了这段时间），请选择其他时间"
+    ),
+    "{images}: no such image in the media store; upload the file again": "{images}：媒体库中没有此图片，请重新上传",
+    # the console cannot run `post add`: its Chinese leaves the command out
+    "{images}: images must be uploaded into the media store (post add --image PATH copies a file in) or be "
+    "https:// addresses": "{images}：图片须先上传到媒体库，或使用 https:// 网址",
+    "cannot read the image {image}: {reason}": "无法读取图片 {image}：{reason}",
+    "{source}: the front matter (between the --- lines) is refused: {reason}": (
+        "{source}：front matter（--- 行之间的部分）被拒绝：{reason}"
+    ),
+    "{source}: the front matter (between the --- lines) is not valid YAML: {problem}": (
+        "{source}：front matter（--- 行之间的部分）不是有效的 YAML：{problem}"
+    ),
+    "{source}: the front matter must be `key: value` lines, e.g. `title: ...`": (
+        "{source}：front matter 必须是 `键: 值` 形式的行，例如 `title: ...`"
+    ),
+    "{path} is {size} bytes, over the limit of {most} for a post file; put large material on the website and link "
+    "to it": "{path} 有 {size} 字节，超过稿件文件 {most} 字节的上限；请把大的材料放到网站上，再链接过去",
+    "{path} is over the limit of {most} bytes for a post file": "{path} 超过稿件文件 {most} 字节的上限",
+    "cannot read {path}: {reason}; give a UTF-8 Markdown file": (
+        "无法读取 {path}：{reason}；请提供 UTF-8 编码的 Markdown 文件"
+    ),
+    "there is no channel {name}; configured channels: none": "没有渠道 {name}；目前没有配置任何渠道",
+    "there is no channel {name}; configured channels: {configured}": "没有渠道 {name}；已配置的渠道：{configured}",
 }

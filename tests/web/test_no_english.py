@@ -169,3 +169,39 @@ async def test_refusals_in_chinese_name_no_cli_flag(zh_admin: Visitor, everythin
     )
     assert past.status_code == 422
     assert english_words(past.json()["error"]) == []
+
+
+async def test_core_refusals_reached_through_the_console_are_said_in_chinese(
+    zh_admin: Visitor, everything: Any
+) -> None:
+    """The queue's and the scheduler's refusals, once finished English sentences, reach a zh reader in Chinese."""
+    posts = everything["posts"]
+    refused = {
+        "cancel twice": await zh_admin.fetch(f"/posts/{posts['cancelled']}/cancel", {}),
+        "nothing failed": await zh_admin.fetch(f"/posts/{posts['queued']}/retry", {}),
+        "no reason": await zh_admin.fetch(f"/posts/{everything['post']}/reject", {"reason": " "}),
+        "not pending": await zh_admin.fetch(f"/posts/{posts['sent']}/approve", {}),
+        "bad cron": await zh_admin.fetch(
+            "/schedules/add",
+            {
+                "name": "周报",
+                "cron": "0 16 *",
+                "timezone": "Asia/Shanghai",
+                "post_title": "周报",
+                "body": "正文",
+                "channels": "website",
+            },
+        ),
+    }
+    said = {why: response.json()["error"] for why, response in refused.items()}
+    assert all(response.status_code == 422 for response in refused.values()), said
+    assert {why: english_words(error) for why, error in said.items()} == {why: [] for why in said}
+    assert said["cancel twice"] == f"稿件 {posts['cancelled']} 已取消"
+    assert "--" not in said["no reason"]
+    assert said["not pending"] == f"稿件 {posts['sent']} 不在等待审批（无需审批）"
+    too_long = await zh_admin.post(
+        "/posts/new", {"title": "长" * 201, "body": "正文", "channels": "website", "now": "1", "action": "submit"}
+    )
+    assert too_long.status_code == 422
+    assert "标题长 201 个字符" in too_long.text
+    assert english_words(too_long.text) == []
