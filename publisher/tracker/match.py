@@ -102,9 +102,18 @@ class Prepared:
         return fold(_URL.sub(" ", self.summary))
 
     @functools.cached_property
+    def compacted_title(self) -> str:
+        return compact(self._folded_title)
+
+    @functools.cached_property
+    def compacted_text(self) -> str:
+        """The summary or body, compacted; "" when it only repeats the headline (as some feed bridges do)."""
+        text = compact(self._folded_summary if not self.body else fold(_URL.sub(" ", self.body)))
+        return "" if text == self.compacted_title else text
+
+    @functools.cached_property
     def compacted(self) -> str:
-        text = self._folded_summary if not self.body else fold(_URL.sub(" ", self.body))
-        return compact(self._folded_title) + compact(text)
+        return self.compacted_title + self.compacted_text
 
     @functools.cached_property
     def shingles(self) -> set[str]:

@@ -204,12 +204,15 @@ class Found:
 
 
 def keys_of(item: FeedItem, prepared: Prepared) -> tuple[str | None, str | None, str | None]:
-    """guid hash, canonical link hash, content hash (of the folded title and text; None when too short)."""
+    """guid hash, canonical link hash, content hash (of the folded title and text; None when too short, or when the
+    entry has no text beyond its headline but a guid or link of its own: a follow-up may carry its first report's
+    headline, so a headline alone does not say two entries are one article)."""
     text = prepared.compacted
+    headline_only = not prepared.compacted_text and bool(item.guid or item.link)
     return (
         sha1(item.guid) if item.guid else None,
         sha1(item.link) if item.link else None,
-        sha1(text) if len(text) >= 24 else None,
+        sha1(text) if len(text) >= 24 and not headline_only else None,
     )
 
 

@@ -105,6 +105,25 @@ async def test_the_same_article_seen_again_is_one_entry(
         assert session.scalar(select(func.count()).select_from(FeedEntry)) == 1
 
 
+@pytest.mark.usefixtures("reading")
+async def test_two_articles_under_one_headline_stay_two_entries(
+    store: Store, tracker: Tracker, feeds: tuple[FeedServer, str]
+) -> None:
+    """A follow-up ("续报") may carry its first report's headline; in a headline-only feed (a WeChat bridge) only
+    the link tells them apart, and both are coverage."""
+    server, base = feeds
+    title = "阳光幼儿园启动阅读月活动，全园师生家长共读经典好书（续报）"
+    first = Item(title, "", "http://daily.example/a/10", "guid-10")
+    second = Item(title, "", "http://daily.example/a/11", "guid-11")
+    server.put("/main.xml", rss([first, second]))
+    _outlet(store, "城市日报", f"{base}/main.xml")
+
+    report = await tracker.run_once()
+    assert report.new_entries == 2
+    with store.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(FeedEntry)) == 2
+
+
 async def test_a_reprint_by_two_outlets_is_two_items_in_one_group(
     store: Store, queue: Queue, tracker: Tracker, feeds: tuple[FeedServer, str]
 ) -> None:
