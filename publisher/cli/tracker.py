@@ -188,6 +188,16 @@ def track(app: App, once: bool, force: bool, outlet_name: str | None, rematch: b
     if once:
         report = asyncio.run(tracker.run_once(force=force, outlet=outlet_name))
         click.echo(report.summary())
+        if report.sources == 0 and report.next_due is not None:
+            from publisher.times import local
+
+            when = local(report.next_due, settings.timezone)
+            click.echo(
+                t(
+                    "no feed is due; the next poll is due {when}; `publisher track --once --all` polls every feed now",
+                    when=when,
+                )
+            )
         for outlet_, feed, error in report.errors:
             click.echo(f"  {outlet_}: {feed}: {error}")
     if rematch:

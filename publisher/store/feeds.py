@@ -25,6 +25,7 @@ __all__ = [
     "held_sources",
     "insert_ignore",
     "known_entry_keys",
+    "next_poll_due",
     "outlet_named",
     "outlet_names_by_id",
     "prune_unused_entries",
@@ -64,6 +65,22 @@ def active_outlets(session: Session, name: str | None = None) -> list[Outlet]:
     if name is not None:
         query = query.where(Outlet.name == name)
     return list(session.scalars(query))
+
+
+def next_poll_due(store: StoreBase, outlet: str | None = None) -> datetime | None:
+    """When the earliest enabled feed (of ``outlet``, if named) of an active outlet is next due; None without one."""
+    with store.session() as session:
+        query = (
+            select(OutletSource.next_poll_at)  # the column itself, not min(): it keeps its UTC type on SQLite
+            .join(Outlet, Outlet.id == OutletSource.outlet_id)
+            .where(OutletSource.enabled.is_(True), Outlet.active.is_(True))
+            .order_by(OutletSource.next_poll_at)
+            .limit(1)
+        )
+        if outlet is not None:
+            query = query.where(Outlet.name == outlet)
+        found: datetime | None = session.scalar(query)
+        return found
 
 
 def claim_sources(

@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -29,7 +29,7 @@ from publisher.clock import Clock
 from publisher.guard import OutboundPolicy
 from publisher.logs import log_event
 from publisher.store import Store
-from publisher.store.feeds import entries_after, prune_unused_entries
+from publisher.store.feeds import entries_after, next_poll_due, prune_unused_entries
 from publisher.tracker.coverage import find_campaign, load_posts, load_rules
 from publisher.tracker.match import Matcher, Prepared, prepare
 from publisher.tracker.models import FeedEntry
@@ -66,6 +66,8 @@ class PassReport:
     coverage: int = 0
     errors: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)  # (outlet, feed, error)
     seconds: float = 0.0
+    #: when nothing was due: when the earliest feed next is (None without any enabled feed)
+    next_due: datetime | None = None
 
     def summary(self) -> str:
         return (
@@ -121,6 +123,7 @@ class Tracker:
         lease = timedelta(seconds=self.settings.lease_seconds)
         claims = await asyncio.to_thread(claim_due, self.store, now, self.owner, lease, force=force, outlet=outlet)
         if not claims:
+            report.next_due = await asyncio.to_thread(next_poll_due, self.store, outlet)
             return report
         matcher = await asyncio.to_thread(self.matcher)
         groups = Groups(self.settings.similarity)

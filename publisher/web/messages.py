@@ -9,6 +9,9 @@ from __future__ import annotations
 __all__ = ["ZH"]
 
 ZH: dict[str, str] = {
+    "no feed is due; the next poll is due {when}; `publisher track --once --all` polls every feed now": (
+        "没有到期的订阅源；下次抓取在 {when}；`publisher track --once --all` 立即抓取所有订阅源"
+    ),
     # --- navigation and page titles ---
     "Publisher": "发布助手",
     "Main": "主菜单",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,6 +84,10 @@ def test_track_once_fills_coverage_list(cli: Cli, server: tuple[FeedServer, str]
     assert "2026-12-02 16:00 CST" in table
 
     assert "0 new entries" in cli("track", "--once", "--all").stdout  # 304: nothing new
+    waiting = cli("track", "--once").stdout  # every feed was just polled: say when the next is due, and how to force
+    assert "polled 0 sources" in waiting
+    assert re.search(r"no feed is due; the next poll is due \d{4}-\d\d-\d\d \d\d:\d\d", waiting), waiting
+    assert "publisher track --once --all" in waiting
 
     health = cli.json("outlet", "list")
     assert health[0]["outlet"] == "城市日报"
