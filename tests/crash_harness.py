@@ -324,7 +324,7 @@ class Result:
     uncertain: dict[str, int]  # channel -> uncertain deliveries
     uncertain_landed: int  # of those, the platform had received the request (a person resolves: --sent)
     uncertain_not_sent: int  # claimed by a killed daemon before its request went out (a person resolves: --resend)
-    uncertain_unexplained: int  # not held by a killed daemon, or its request arrived after the kill
+    uncertain_unexplained: int  # not held by a killed daemon, or its request arrived after its lease was taken back
     resent_kept_once: int  # Mastodon: the same key sent again after a kill, and the platform kept one status
     found_by_lookup: int  # WordPress: after a kill, the post was found by its slug instead of posted again
     twins_trashed: int  # WordPress: a second post made while the first was in flight, moved to the trash
@@ -394,7 +394,7 @@ def tally(
             .join(Post, Post.id == Delivery.post_id)
         ).all()
         expiries = session.execute(
-            select(Event.delivery_id, Event.reason).where(Event.action == "delivery.uncertain")
+            select(Event.delivery_id, Event.reason, Event.at).where(Event.action == "delivery.uncertain")
         ).all()
         found_by_lookup = len(session.scalars(select(Event.id).where(Event.reason.like("found by lookup%"))).all())
         actions = session.execute(
@@ -410,11 +410,13 @@ def tally(
     arrivals: dict[tuple[str, int], list[tuple[float, float | None]]] = defaultdict(list)
     for channel, marker, arrived, answered in report["arrivals"]:
         arrivals[(channel, marker)].append((arrived, answered))
-    lease_owner = {}
-    for delivery_id, reason in expiries:
+    lease_owner, expired_at = {}, {}
+    for delivery_id, reason, at in expiries:
         match = re.match(r"lease of (\S+) expired", reason or "")
         if match:
             lease_owner[delivery_id] = match.group(1)
+            # until a survivor marked the lease expired, only its killed holder can have sent the request
+            expired_at[delivery_id] = (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
 
     states = Counter(row.state for row in rows)
     settled = {DeliveryState.SENT.value, DeliveryState.FAILED.value, DeliveryState.UNCERTAIN.value}
@@ -434,7 +436,9 @@ def tally(
             owner = lease_owner.get(row.id)
             killed_at = daemons.killed.get(owner or "")
             seen = arrivals.get((row.name, marker), [])
-            if killed_at is None or any(arrived > killed_at for arrived, _ in seen):
+            # a request the killed daemon wrote just before SIGKILL can reach the stand-in after it (socket
+            # buffers): an arrival explains itself while the lease was still the killed daemon's
+            if killed_at is None or any(arrived > expired_at[row.id] for arrived, _ in seen):
                 unexplained += 1
             elif seen:
                 landed_uncertain += 1
