@@ -25,6 +25,7 @@ from adapters.sms_aliyun import SmsAliyunAdapter
 from adapters.sms_tencent import SmsTencentAdapter
 from adapters.telegram import TelegramAdapter
 from adapters.webhook import WebhookAdapter
+from adapters.wechat_mp import WeChatMpAdapter
 from adapters.wecom import WeComAdapter
 from adapters.weibo import WeiboAdapter
 from adapters.wordpress import WordPressAdapter
@@ -63,6 +64,7 @@ REGISTRY: dict[str, type[Any]] = {
     SmsTencentAdapter.kind: SmsTencentAdapter,
     TelegramAdapter.kind: TelegramAdapter,
     MatrixAdapter.kind: MatrixAdapter,
+    WeChatMpAdapter.kind: WeChatMpAdapter,
 }
 
 

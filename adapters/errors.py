@@ -5,6 +5,7 @@
     ├── Permanent(reason)      it will never work as it is (text refused, unknown group); the delivery fails
     ├── CredentialsRejected    the token is expired or revoked: the channel is paused, its deliveries wait
     └── Uncertain(reason)      the request may have reached the platform; never resent blindly
+        └── ManualStep(reason) the platform kept the post, but a person must finish it there (WeChat's 48001)
 
     AdapterConfigError         the channel's configuration is wrong; raised by the constructor
 
@@ -14,7 +15,15 @@ key) or ``"lookup"`` (the dispatcher calls ``lookup(key)`` first and resends onl
 
 from __future__ import annotations
 
-__all__ = ["AdapterConfigError", "ChannelError", "CredentialsRejected", "Permanent", "Retryable", "Uncertain"]
+__all__ = [
+    "AdapterConfigError",
+    "ChannelError",
+    "CredentialsRejected",
+    "ManualStep",
+    "Permanent",
+    "Retryable",
+    "Uncertain",
+]
 
 
 class ChannelError(Exception):
@@ -47,6 +56,12 @@ class CredentialsRejected(ChannelError):
 
 class Uncertain(ChannelError):
     """The request may have reached the platform, but no answer came back (timeout, dropped connection)."""
+
+
+class ManualStep(Uncertain):
+    """The platform kept the post but will not finish it for this account: a person must, on the platform (a
+    WeChat account without the right to publish through the API keeps the draft: 48001). Never resent: the delivery
+    waits as ``uncertain`` until a person resolves it (``post resolve --sent`` once it is out)."""
 
 
 class AdapterConfigError(ValueError):

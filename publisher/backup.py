@@ -88,10 +88,10 @@ def shown(url: URL) -> str:
 def backup(database_url: str, file: Path, *, force: bool = False, source: str = "config") -> Done:
     """Copy the database at ``database_url`` into ``file`` (refused if it exists, unless ``force``)."""
     if file.exists() and not force:
-        raise BackupError(f"{file} exists already; choose another name, or add --force to replace it")
+        raise BackupError.of("{file} exists already; choose another name, or add --force to replace it", file=file)
     if file.is_dir():
-        raise BackupError(f"{file} is a folder; name a file to write the backup to")
-    url = parse_url(database_url)
+        raise BackupError.of("{file} is a folder; name a file to write the backup to", file=file)
+    url = parse_url(database_url, source=source)
     partial = file.with_name(f".{file.name}.partial")  # written beside it, then renamed: never half a backup
     store = open_store(database_url, source=source)
     try:
@@ -106,9 +106,9 @@ def backup(database_url: str, file: Path, *, force: bool = False, source: str = 
 def _backup_sqlite(store: Store, partial: Path) -> str:
     path = sqlite_file(store)
     if path is None:
-        raise BackupError(f"{shown(store.engine.url)} is not a database file; nothing to back up")
+        raise BackupError.of("{database} is not a database file; nothing to back up", database=shown(store.engine.url))
     if not path.is_file():
-        raise BackupError(f"there is no database at {path}; nothing to back up (see `publisher init`)")
+        raise BackupError.of("there is no database at {path}; nothing to back up (see `publisher init`)", path=path)
     partial.parent.mkdir(parents=True, exist_ok=True)
     partial.unlink(missing_ok=True)
     source = sqlite3.connect(path, timeout=10)
@@ -121,7 +121,7 @@ def _backup_sqlite(store: Store, partial: Path) -> str:
         finally:
             target.close()
     except sqlite3.Error as exc:
-        raise BackupError(f"cannot back up {path}: {exc}") from None
+        raise BackupError.of("cannot back up {path}: {reason}", path=path, reason=exc) from None
     finally:
         source.close()
     return _joined(found)
@@ -151,15 +151,23 @@ def restore(
     ``channels`` (name -> kind) are the configured channels, synced afterwards as ``publisher init`` does.
     """
     if not file.is_file():
-        raise BackupError(f"there is no backup file {file}")
-    url = parse_url(database_url)
+        raise BackupError.of("there is no backup file {file}", file=file)
+    url = parse_url(database_url, source=source)
     kind = _kind_of(file)
     wanted = "sqlite" if url.get_backend_name() == "sqlite" else "postgresql"
     if kind != wanted:
-        names = {"sqlite": "a SQLite", "postgresql": "a PostgreSQL (pg_dump)"}
-        raise BackupError(
-            f"{file} is {names[kind]} backup, but the configured database is {shown(url)}; "
-            "restore it with a configuration that names a database of the same kind"
+        if kind == "sqlite":
+            raise BackupError.of(
+                "{file} is a SQLite backup, but the configured database is {database}; restore it with a "
+                "configuration that names a database of the same kind",
+                file=file,
+                database=shown(url),
+            )
+        raise BackupError.of(
+            "{file} is a PostgreSQL (pg_dump) backup, but the configured database is {database}; restore it with a "
+            "configuration that names a database of the same kind",
+            file=file,
+            database=shown(url),
         )
     found = _sqlite_revisions(file) if kind == "sqlite" else _archive_revisions(file, url)
     revision = _check_revisions(found, file)
@@ -186,17 +194,22 @@ def _kind_of(file: Path) -> str:
         return "sqlite"
     if head.startswith(_PG_MAGIC):
         return "postgresql"
-    raise BackupError(f"{file} is not a publisher backup (neither a SQLite database nor a pg_dump custom archive)")
+    raise BackupError.of(
+        "{file} is not a publisher backup (neither a SQLite database nor a pg_dump custom archive)", file=file
+    )
 
 
 def _check_revisions(found: list[str], file: Path) -> str:
     if not found:
-        raise BackupError(f"{file} is not a publisher backup: it has no schema revision (alembic_version)")
+        raise BackupError.of("{file} is not a publisher backup: it has no schema revision (alembic_version)", file=file)
     unknown = sorted(set(found) - known_revisions())
     if unknown:
-        raise BackupError(
-            f"{file} holds a newer schema (revision {', '.join(unknown)}) than publisher {__version__} knows; "
-            "upgrade publisher first, then restore it"
+        raise BackupError.of(
+            "{file} holds a newer schema (revision {revisions}) than publisher {version} knows; upgrade publisher "
+            "first, then restore it",
+            file=file,
+            revisions=", ".join(unknown),
+            version=__version__,
         )
     return _joined(found)
 
@@ -207,23 +220,42 @@ def _check_target(store: Store, now: datetime, force: bool) -> None:
     daemons = live_daemons(store, now - ALIVE)
     leases = live_leases(store, now)
     if daemons or leases:
-        working = [f"daemons alive: {', '.join(daemons)}"] if daemons else []
-        working += [f"{leases} deliveries claimed under a lease"] if leases else []
-        raise BackupError(
-            f"{shown(store.engine.url)} is in use ({'; '.join(working)}): stop every daemon and `dispatch --once` "
-            "(`publisher status` shows them), then restore"
+        database, alive = shown(store.engine.url), ", ".join(daemons)
+        if not leases:
+            raise BackupError.of(
+                "{database} is in use (daemons alive: {daemons}): stop every daemon and `dispatch --once` "
+                "(`publisher status` shows them), then restore",
+                database=database,
+                daemons=alive,
+            )
+        if not daemons:
+            raise BackupError.of(
+                "{database} is in use ({leases} deliveries claimed under a lease): stop every daemon and "
+                "`dispatch --once` (`publisher status` shows them), then restore",
+                database=database,
+                leases=leases,
+            )
+        raise BackupError.of(
+            "{database} is in use (daemons alive: {daemons}; {leases} deliveries claimed under a lease): stop every "
+            "daemon and `dispatch --once` (`publisher status` shows them), then restore",
+            database=database,
+            daemons=alive,
+            leases=leases,
         )
     if holds_data(store) and not force:
-        raise BackupError(
-            f"{shown(store.engine.url)} holds posts already; a restore replaces everything in it with the backup: "
-            "add --force to go on (take a backup of it first if you may need it)"
+        raise BackupError.of(
+            "{database} holds posts already; a restore replaces everything in it with the backup: add --force to go "
+            "on (take a backup of it first if you may need it)",
+            database=shown(store.engine.url),
         )
 
 
 def _restore_sqlite(store: Store, file: Path) -> None:
     path = sqlite_file(store)
     if path is None:
-        raise BackupError(f"{shown(store.engine.url)} is not a database file; cannot restore into it")
+        raise BackupError.of(
+            "{database} is not a database file; cannot restore into it", database=shown(store.engine.url)
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         source = sqlite3.connect(_read_only(file), uri=True)
@@ -236,7 +268,7 @@ def _restore_sqlite(store: Store, file: Path) -> None:
         finally:
             source.close()
     except sqlite3.Error as exc:
-        raise BackupError(f"cannot restore {file} into {path}: {exc}") from None
+        raise BackupError.of("cannot restore {file} into {path}: {reason}", file=file, path=path, reason=exc) from None
 
 
 def _restore_postgresql(store: Store, url: URL, file: Path) -> None:
@@ -270,19 +302,20 @@ def libpq(url: URL) -> tuple[str, dict[str, str]]:
 def _run(command: list[str], env: dict[str, str], url: URL) -> str:
     tool = command[0]
     if shutil.which(tool, path=env.get("PATH")) is None:
-        raise BackupError(
-            f"{tool} is not installed (or not on PATH); backups of PostgreSQL need the PostgreSQL client tools "
-            "(e.g. `apt install postgresql-client`), of a version at least the server's"
+        raise BackupError.of(
+            "{tool} is not installed (or not on PATH); backups of PostgreSQL need the PostgreSQL client tools "
+            "(e.g. `apt install postgresql-client`), of a version at least the server's",
+            tool=tool,
         )
     try:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=_TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
-        raise BackupError(f"{tool} did not finish within {_TIMEOUT:.0f} s") from None
+        raise BackupError.of("{tool} did not finish within {seconds:.0f} s", tool=tool, seconds=_TIMEOUT) from None
     if done.returncode != 0:
         message = " ".join(done.stderr.strip().splitlines()[-3:]) or f"exit status {done.returncode}"
         if url.password:
             message = message.replace(str(url.password), "***")
-        raise BackupError(f"{tool} failed on {shown(url)}: {message}")
+        raise BackupError.of("{tool} failed on {database}: {reason}", tool=tool, database=shown(url), reason=message)
     return done.stdout
 
 
@@ -305,7 +338,7 @@ def _sqlite_revisions(file: Path) -> list[str]:
         finally:
             connection.close()
     except sqlite3.DatabaseError as exc:
-        raise BackupError(f"cannot read {file}: {exc}") from None
+        raise BackupError.of("cannot read {file}: {reason}", file=file, reason=exc) from None
 
 
 def _archive_revisions(file: Path, url: URL) -> list[str]:

@@ -27,7 +27,14 @@ from publisher.errors import ConfigError
 from publisher.media import MediaSettings
 from publisher.outbound import OutboundPolicy  # not publisher.guard: that imports aiohttp
 from publisher.reports.settings import ReportSettings, parse_reports
-from publisher.tracker.settings import OutletSettings, TrackerSettings, parse_outlets, parse_tracker
+from publisher.tracker.settings import (
+    AlertSettings,
+    OutletSettings,
+    TrackerSettings,
+    parse_alerts,
+    parse_outlets,
+    parse_tracker,
+)
 
 __all__ = [
     "AnySecret",
@@ -114,6 +121,7 @@ class Settings:
     tracker: TrackerSettings = dataclasses.field(default_factory=TrackerSettings)  # [tracker]: how feeds are polled
     outlets: Mapping[str, OutletSettings] = dataclasses.field(default_factory=dict)  # [outlets.NAME]
     reports: ReportSettings = dataclasses.field(default_factory=ReportSettings)  # [reports], [reports.NAME]
+    alerts: AlertSettings | None = None  # [alerts]: new coverage told to the team on one of its channels
     #: [outbound]: what requests made for user input (feeds, images by URL) may reach beyond public addresses
     outbound: OutboundPolicy = dataclasses.field(default_factory=OutboundPolicy)
     media: MediaSettings = dataclasses.field(default_factory=MediaSettings)  # [media]: caps on images
@@ -167,21 +175,28 @@ def load_settings(explicit: str | None = None, *, check_secrets: bool = False) -
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(
-            source, "-", "the file does not exist; create it from config/publisher.example.toml"
+        raise ConfigError.of(
+            "{file}: [{key}] the file does not exist; create it from config/publisher.example.toml",
+            file=source,
+            key="-",
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(source, "-", f"cannot read the file: {exc}") from None
+        raise ConfigError.of(
+            "{file}: [{key}] cannot read the file: {reason}", file=source, key="-", reason=exc
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(source, "-", f"is not valid TOML: {exc}") from None
+        raise ConfigError.of("{file}: [{key}] is not valid TOML: {reason}", file=source, key="-", reason=exc) from None
     settings = _parse(raw, source)
     variable = settings.database_url_env
     if variable and os.environ.get(variable):
         settings = dataclasses.replace(settings, database_url=os.environ[variable])
     elif variable and "url" not in raw.get("database", {}):
         # no fallback was written: the default SQLite file would quietly split a team's queue from its database
-        raise ConfigError(
-            source, "database.url_env", f"names {variable}, which is not set; export it (the database URL) or set url"
+        raise ConfigError.of(
+            "{file}: [{key}] names {variable}, which is not set; export it (the database URL) or set url",
+            file=source,
+            key="database.url_env",
+            variable=variable,
         )
     _check_adapters(settings, check_secrets)
     return settings
@@ -201,7 +216,12 @@ class _Reader:
             for key in table:
                 if key not in known:
                     choices = ", ".join(sorted(known))
-                    raise ConfigError(source, self.key(key), f"is not a known setting; did you mean one of: {choices}")
+                    raise ConfigError.of(
+                        "{file}: [{key}] is not a known setting; did you mean one of: {choices}",
+                        file=source,
+                        key=self.key(key),
+                        choices=choices,
+                    )
 
     def key(self, name: str) -> str:
         return f"{self.prefix}.{name}" if self.prefix else name
@@ -209,15 +229,32 @@ class _Reader:
     def string(self, name: str, default: str, choices: tuple[str, ...] | None = None) -> str:
         value = self.table.get(name, default)
         if not isinstance(value, str) or not value:
-            raise ConfigError(self.source, self.key(name), f"must be a non-empty string, got {value!r}")
+            raise ConfigError.of(
+                "{file}: [{key}] must be a non-empty string, got {value!r}",
+                file=self.source,
+                key=self.key(name),
+                value=value,
+            )
         if choices and value not in choices:
-            raise ConfigError(self.source, self.key(name), f"must be one of {', '.join(choices)}; got {value!r}")
+            raise ConfigError.of(
+                "{file}: [{key}] must be one of {choices}; got {value!r}",
+                file=self.source,
+                key=self.key(name),
+                choices=", ".join(choices),
+                value=value,
+            )
         return value
 
     def number(self, name: str, default: float, minimum: float = 0.0) -> float:
         value = self.table.get(name, default)
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= minimum:
-            raise ConfigError(self.source, self.key(name), f"must be a number greater than {minimum:g}, got {value!r}")
+            raise ConfigError.of(
+                "{file}: [{key}] must be a number greater than {minimum:g}, got {value!r}",
+                file=self.source,
+                key=self.key(name),
+                minimum=minimum,
+                value=value,
+            )
         return float(value)
 
     def env_name(self, name: str) -> str | None:
@@ -227,7 +264,12 @@ class _Reader:
     def table_of(self, name: str) -> Mapping[str, Any]:
         value = self.table.get(name, {})
         if not isinstance(value, dict):
-            raise ConfigError(self.source, self.key(name), f"must be a table ([{self.key(name)}]), got {value!r}")
+            raise ConfigError.of(
+                "{file}: [{key}] must be a table ([{key}]), got {value!r}",
+                file=self.source,
+                key=self.key(name),
+                value=value,
+            )
         return value
 
 
@@ -247,6 +289,7 @@ def _parse(raw: Mapping[str, Any], source: str) -> Settings:
             "tracker",
             "outlets",
             "reports",
+            "alerts",
             "outbound",
             "media",
         },
@@ -273,8 +316,10 @@ def _parse(raw: Mapping[str, Any], source: str) -> Settings:
     channels_table = top.table_of("channels")
     channels = {name: _parse_channel(name, table, source, contacts) for name, table in channels_table.items()}
     if not channels:
-        raise ConfigError(
-            source, "channels", 'no channel is configured; add at least one, e.g. [channels.outbox] kind = "outbox"'
+        raise ConfigError.of(
+            '{file}: [{key}] no channel is configured; add at least one, e.g. [channels.outbox] kind = "outbox"',
+            file=source,
+            key="channels",
         )
     return Settings(
         source=source,
@@ -290,6 +335,7 @@ def _parse(raw: Mapping[str, Any], source: str) -> Settings:
         tracker=parse_tracker(top.table_of("tracker"), source),
         outlets=parse_outlets(top.table_of("outlets"), source),
         reports=parse_reports(top.table_of("reports"), source, channels),
+        alerts=parse_alerts(top.table_of("alerts"), source, channels),
         outbound=_parse_outbound(top.table_of("outbound"), source),
         media=_parse_media(top.table_of("media"), source),
     )
@@ -303,7 +349,12 @@ def _parse_media(table: Mapping[str, Any], source: str) -> MediaSettings:
     for key in ("max_bytes", "max_pixels"):
         value = table.get(key, getattr(defaults, key))
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ConfigError(source, f"media.{key}", f"must be a positive whole number, got {value!r}")
+            raise ConfigError.of(
+                "{file}: [{key}] must be a positive whole number, got {value!r}",
+                file=source,
+                key=f"media.{key}",
+                value=value,
+            )
         values[key] = value
     return MediaSettings(**values)
 
@@ -318,7 +369,11 @@ def _parse_contacts(table: Mapping[str, Any], source: str) -> dict[str, list[str
     contacts: dict[str, list[str]] = {}
     for group, numbers in table.items():
         if not isinstance(numbers, list) or not all(isinstance(n, str) for n in numbers):
-            raise ConfigError(source, f"contacts.{group}", 'must be a list of phone numbers, e.g. ["+8613800138000"]')
+            raise ConfigError.of(
+                '{file}: [{key}] must be a list of phone numbers, e.g. ["+8613800138000"]',
+                file=source,
+                key=f"contacts.{group}",
+            )
         contacts[group] = numbers
     return contacts
 
@@ -326,17 +381,30 @@ def _parse_contacts(table: Mapping[str, Any], source: str) -> dict[str, list[str
 def _parse_channel(name: str, table: Any, source: str, contacts: Mapping[str, list[str]]) -> ChannelSettings:
     key = f"channels.{name}"
     if not isinstance(table, dict):
-        raise ConfigError(source, key, f'must be a table: [{key}] with kind = "..." and its options')
+        raise ConfigError.of(
+            '{file}: [{key}] must be a table: [{key}] with kind = "..." and its options', file=source, key=key
+        )
     reader = _Reader(table, source, key)
     kind = reader.string("kind", "")  # "" is refused: kind is required
     if kind not in adapters.REGISTRY:
         known = ", ".join(sorted(adapters.REGISTRY))
-        raise ConfigError(source, f"{key}.kind", f"unknown channel kind {kind!r}; choose one of: {known}")
+        raise ConfigError.of(
+            "{file}: [{key}] unknown channel kind {kind!r}; choose one of: {known}",
+            file=source,
+            key=f"{key}.kind",
+            kind=kind,
+            known=known,
+        )
     concurrency = table.get("concurrency")
     if concurrency is not None and (
         not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1
     ):
-        raise ConfigError(source, f"{key}.concurrency", f"must be a whole number of at least 1, got {concurrency!r}")
+        raise ConfigError.of(
+            "{file}: [{key}] must be a whole number of at least 1, got {value!r}",
+            file=source,
+            key=f"{key}.concurrency",
+            value=concurrency,
+        )
     rate = reader.number("rate_per_minute", 1.0) if "rate_per_minute" in table else None
     options = {k: v for k, v in table.items() if k not in GENERIC_CHANNEL_KEYS}
     for option in options:
@@ -383,11 +451,11 @@ def _env_name(value: Any, source: str, key: str) -> str:
     """A ``*_env`` value: the NAME of an environment variable. The message never repeats the value, which may be the
     secret itself pasted in by mistake."""
     if not isinstance(value, str) or not _ENV_NAME.fullmatch(value):
-        raise ConfigError(
-            source,
-            key,
-            "must name an environment variable (A-Z, 0-9, _), not hold the secret itself; put the secret in a "
-            'variable and name it here, e.g. "MY_CHANNEL_TOKEN"',
+        raise ConfigError.of(
+            "{file}: [{key}] must name an environment variable (A-Z, 0-9, _), not hold the secret itself; put the "
+            'secret in a variable and name it here, e.g. "MY_CHANNEL_TOKEN"',
+            file=source,
+            key=key,
         )
     return value
 
@@ -396,7 +464,12 @@ def _check_timezone(name: str, source: str, key: str) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(source, key, f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai") from None
+        raise ConfigError.of(
+            "{file}: [{key}] unknown time zone {name!r}; use an IANA name such as Asia/Shanghai",
+            file=source,
+            key=key,
+            name=name,
+        ) from None
 
 
 def _hours(table: Mapping[str, Any], name: str, source: str, key: str) -> tuple[str, ...]:
@@ -406,7 +479,12 @@ def _hours(table: Mapping[str, Any], name: str, source: str, key: str) -> tuple[
     value = table.get(name, [])
     spans = [value] if isinstance(value, str) else value
     if not isinstance(spans, list) or not all(isinstance(span, str) for span in spans):
-        raise ConfigError(source, f"{key}.{name}", f'must be "HH:MM-HH:MM" or a list of them, got {value!r}')
+        raise ConfigError.of(
+            '{file}: [{key}] must be "HH:MM-HH:MM" or a list of them, got {value!r}',
+            file=source,
+            key=f"{key}.{name}",
+            value=value,
+        )
     for span in spans:
         try:
             Window.parse(span)
@@ -420,20 +498,28 @@ def _parse_web(table: Mapping[str, Any], source: str) -> WebSettings:
     reader = _Reader(table, source, "web", {f.name for f in dataclasses.fields(defaults)})
     port = table.get("port", defaults.port)
     if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
-        raise ConfigError(source, "web.port", f"must be a port number from 1 to 65535, got {port!r}")
+        raise ConfigError.of(
+            "{file}: [{key}] must be a port number from 1 to 65535, got {value!r}",
+            file=source,
+            key="web.port",
+            value=port,
+        )
     flags = {}
     for flag in ("enabled", "https_only"):
         value = table.get(flag, getattr(defaults, flag))
         if not isinstance(value, bool):
-            raise ConfigError(source, f"web.{flag}", f"must be true or false, got {value!r}")
+            raise ConfigError.of(
+                "{file}: [{key}] must be true or false, got {value!r}", file=source, key=f"web.{flag}", value=value
+            )
         flags[flag] = value
     secret_env = _env_name(table["secret_key_env"], source, "web.secret_key_env") if "secret_key_env" in table else None
     checks = table.get("max_concurrent_password_checks", defaults.max_concurrent_password_checks)
     if not isinstance(checks, int) or isinstance(checks, bool) or not 0 < checks <= 64:
-        raise ConfigError(
-            source,
-            "web.max_concurrent_password_checks",
-            f"must be a whole number from 1 to 64 (each check uses 64 MiB), got {checks!r}",
+        raise ConfigError.of(
+            "{file}: [{key}] must be a whole number from 1 to 64 (each check uses 64 MiB), got {value!r}",
+            file=source,
+            key="web.max_concurrent_password_checks",
+            value=checks,
         )
     return WebSettings(
         enabled=flags["enabled"],
@@ -455,8 +541,11 @@ def _bytes(table: Mapping[str, Any], name: str, default: int, source: str) -> in
     """A size in bytes for ``[web] name``: a whole number from 1 KiB to 1 GiB."""
     value = table.get(name, default)
     if not isinstance(value, int) or isinstance(value, bool) or not 1024 <= value <= 1024**3:
-        raise ConfigError(
-            source, f"web.{name}", f"must be a whole number of bytes from 1024 to 1073741824 (1 GiB), got {value!r}"
+        raise ConfigError.of(
+            "{file}: [{key}] must be a whole number of bytes from 1024 to 1073741824 (1 GiB), got {value!r}",
+            file=source,
+            key=f"web.{name}",
+            value=value,
         )
     return value
 
@@ -464,10 +553,20 @@ def _bytes(table: Mapping[str, Any], name: str, default: int, source: str) -> in
 def _networks(value: Any, source: str, key: str) -> tuple[str, ...]:
     """Addresses or networks (``10.0.0.0/8``, ``::1``), checked now so a typo is not a silently untrusted proxy."""
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError(source, key, f'must be a list of addresses or networks, e.g. ["10.0.0.0/8"]; got {value!r}')
+        raise ConfigError.of(
+            '{file}: [{key}] must be a list of addresses or networks, e.g. ["10.0.0.0/8"]; got {value!r}',
+            file=source,
+            key=key,
+            value=value,
+        )
     for item in value:
         try:
             ipaddress.ip_network(item, strict=False)
         except ValueError:
-            raise ConfigError(source, key, f"{item!r} is not an address or network (e.g. 10.0.0.0/8 or ::1)") from None
+            raise ConfigError.of(
+                "{file}: [{key}] {item!r} is not an address or network (e.g. 10.0.0.0/8 or ::1)",
+                file=source,
+                key=key,
+                item=item,
+            ) from None
     return tuple(value)

@@ -150,6 +150,11 @@ class Daemon:
                 ReportScheduler(self.settings, self.store, self.clock, dispatcher.adapters), dispatcher.wake.set
             )
             timers.every(CHECK_SECONDS, reports.run, "reports")
+            if self.settings.alerts is not None:  # [alerts]: new coverage told to the team
+                from publisher.tracker.alerts import AlertJob, CoverageAlerts
+
+                alerts = CoverageAlerts(self.settings, self.store, self.clock, dispatcher.adapters)
+                timers.every(CHECK_SECONDS, AlertJob(alerts, dispatcher.wake.set).run, "alerts")
             # the one line a start writes: what runs, on what, and where the console is
             web_on = self.settings.web is not None and self.settings.web.enabled
             log_event(

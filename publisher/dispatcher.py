@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from aiolimiter import AsyncLimiter
 
 from adapters.base import Adapter, Receipt
-from adapters.errors import CredentialsRejected, Permanent, Retryable, Uncertain
+from adapters.errors import CredentialsRejected, ManualStep, Permanent, Retryable, Uncertain
 from publisher.clock import Clock
 from publisher.logs import log_event
 from publisher.models import DeliveryState
@@ -59,6 +59,7 @@ class Cause(enum.StrEnum):
     ADAPTER_ERROR = "adapter_error"  # the adapter raised something unexpected: may or may not have gone out
     CREDENTIALS_REJECTED = "credentials_rejected"  # the channel is paused until a person renews them
     REFUSED = "refused"  # the platform answered and refused this post (Permanent)
+    HANDED_OVER = "handed_over"  # the platform kept it for a person to finish there (ManualStep: a WeChat draft)
     STOPPED = "stopped"  # this daemon stopped while the request was out: says nothing about the platform
     NOT_STARTED = "not_started"  # this daemon stopped before sending: given back, uncounted
     HELD = "held"  # due where its channel may not post (quiet hours): given back until the window's end
@@ -342,6 +343,9 @@ class Dispatcher:
         except Permanent as exc:
             outcome = Outcome.of(claim, DeliveryState.FAILED, reason=exc.reason)
             return Decision(Cause.REFUSED, outcome)
+        except ManualStep as exc:  # never resent, whatever the platform's idempotency: a person finishes it there
+            reason = f"{exc.reason}; once done: post resolve {claim.post_id} --sent"
+            return Decision(Cause.HANDED_OVER, Outcome.of(claim, DeliveryState.UNCERTAIN, reason=reason))
         except Uncertain as exc:
             return self._unknown(adapter, claim, exc.reason, Cause.TRANSPORT_LOST)
         except Exception as exc:  # an adapter bug: the request may or may not have gone out

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Self
 
-__all__ = ["ConfigError", "NotFoundError", "PublisherError", "ValidationError", "wrong_type"]
+__all__ = ["ConfigError", "NotFoundError", "PublisherError", "ValidationError", "shown", "wrong_type"]
 
 
 class PublisherError(Exception):
@@ -24,13 +24,15 @@ class PublisherError(Exception):
 
     template: str = ""  # "" when the message was written out whole
     params: Mapping[str, object] = MappingProxyType({})
+    cli: str = ""  # the command-line hint's template, formatted with ``params`` as well
 
     @classmethod
     def of(cls, template: str, /, cli: str = "", **params: object) -> Self:
         """``template.format(**params)``, plus ``cli``: a hint for the command line (its flags) that the CLI shows
-        and the console leaves out, as the console has no flags."""
-        error = cls(template.format(**params) + cli)
-        error.template, error.params = template, MappingProxyType(params)
+        and the console leaves out, as the console has no flags. The hint is a template too (``{name}`` filled from
+        ``params``), so that the CLI can look it up in its catalogue before the names go in."""
+        error = cls(template.format(**params) + cli.format(**params))
+        error.template, error.params, error.cli = template, MappingProxyType(params), cli
         return error
 
 
@@ -42,6 +44,17 @@ class ConfigError(PublisherError):
         self.file = file
         self.key = key
         self.problem = problem
+
+    @classmethod
+    def of(cls, template: str, /, cli: str = "", **params: object) -> Self:
+        """As ``PublisherError.of``, with ``file`` and ``key`` among the values and the template starting with
+        ``{file}: [{key}]``: the whole line is translated in one piece, the file and key in their place."""
+        file, key = str(params["file"]), str(params["key"])
+        where = f"{file}: [{key}] "
+        message = template.format(**params) + cli.format(**params)
+        error = cls(file, key, message.removeprefix(where))
+        error.template, error.params, error.cli = template, MappingProxyType(params), cli
+        return error
 
 
 class ValidationError(PublisherError):
@@ -59,7 +72,10 @@ _SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxoth
 def wrong_type(key: str, expected: str, value: object) -> str:
     """The one-line message for a field of the wrong type, the same from a post file, a form and the API:
     "`channels` must be a list of channel names, got 5" (a long value is cut, so the line stays short)."""
-    shown = _SHORT.repr(value)  # bounded however large or nested the value is
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    return f"`{key}` must be {expected}, got {shown}"
+    return f"`{key}` must be {expected}, got {shown(value)}"
+
+
+def shown(value: object) -> str:
+    """``value`` as a refusal quotes it: its repr, cut to at most 60 characters however large or nested it is."""
+    text = _SHORT.repr(value)
+    return text[:57] + "..." if len(text) > 60 else text

@@ -99,10 +99,20 @@ class OutboundPolicy:
     def parse(cls, values: Sequence[str], where: str) -> OutboundPolicy:
         """``[outbound] allow`` read from the file ``where``; ConfigError naming the entry and the fix."""
         if isinstance(values, str) or not isinstance(values, Sequence):
-            raise ConfigError(where, "outbound.allow", f'must be a list such as ["10.1.2.0/24"], got {values!r}')
+            raise ConfigError.of(
+                '{file}: [{key}] must be a list such as ["10.1.2.0/24"], got {value!r}',
+                file=where,
+                key="outbound.allow",
+                value=values,
+            )
         for value in values:
             if not isinstance(value, str):
-                raise ConfigError(where, "outbound.allow", f"entries must be strings, got {value!r}")
+                raise ConfigError.of(
+                    "{file}: [{key}] entries must be strings, got {value!r}",
+                    file=where,
+                    key="outbound.allow",
+                    value=value,
+                )
             try:
                 _allow_entry(value)
             except ValueError as exc:

@@ -684,7 +684,7 @@ class Queue:
             schedule = self._schedule(session, name)
             if not schedule.enabled:
                 raise ValidationError.of(
-                    "schedule {name} is already paused", cli=f"; `schedule resume {name}` starts it again", name=name
+                    "schedule {name} is already paused", cli="; `schedule resume {name}` starts it again", name=name
                 )
             schedule.enabled = False
             why = f"{name}: paused" + (f" ({reason})" if reason else "")
@@ -983,7 +983,7 @@ def _check_within_campaign(campaign: Campaign, due: datetime) -> None:
         raise ValidationError.of(
             "campaign {name} ends {end}; this post is due {due}, after its end: choose an earlier time, or move the "
             "campaign's end",
-            cli=f" (campaign edit {campaign.name} --end DATE)",
+            cli=" (campaign edit {name} --end DATE)",
             name=campaign.name,
             end=local_end(campaign.ends_at, campaign.timezone),
             due=local(due, campaign.timezone),

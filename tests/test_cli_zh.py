@@ -220,13 +220,98 @@ def test_init_status_and_schedules_in_chinese(folder: Path) -> None:
     assert out.startswith("定时发布 weekly 已暂停")
 
 
+def _answer(folder: Path, *args: str, given: str, env: dict[str, str | None]) -> tuple[int, str, str]:
+    """A command run with ``given`` typed at its prompts: its exit status, standard output (the prompts) and error."""
+    from publisher.cli import cli
+
+    previous = Path.cwd()
+    os.chdir(folder)
+    try:
+        outcome = CliRunner().invoke(
+            cli, list(args), input=given, env={"USER": "admin", "PUBLISHER_CONFIG": None, **env}, prog_name="publisher"
+        )
+    finally:
+        os.chdir(previous)
+    if outcome.exception is not None and not isinstance(outcome.exception, SystemExit):
+        raise outcome.exception
+    return outcome.exit_code, outcome.stdout, outcome.stderr
+
+
+def test_prompts_confirmations_and_the_version_in_chinese(folder: Path) -> None:
+    from publisher import __version__
+
+    assert run(folder, "--version", env=ZH_LOCALE)[0] == f"publisher，版本 {__version__}\n"
+    assert run(folder, "--version", env=C_LOCALE)[0] == f"publisher, version {__version__}\n"
+    # a password typed twice, differently at first
+    code, out, err = _answer(
+        folder, "user", "add", "园长", given="horse-battery-1\nhorse-battery-2\nhorse-battery-3\nhorse-battery-3\n",
+        env=ZH_LOCALE,
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.startswith("密码：\n再输入一次以确认：\n")
+    assert "错误：两次输入的内容不一致。" in err
+    assert "用户 园长 已添加（编辑）" in out
+    assert english_words(out + err, set()) == set()
+    code, out, err = _answer(folder, "user", "add", "ann", given="horse-battery-1\nhorse-battery-2\n", env=C_LOCALE)
+    assert code == 1  # the input ran out at the third prompt
+    assert out.startswith("Password: \nRepeat for confirmation: \n")
+    assert "Error: The two entered values do not match." in err
+    assert err.rstrip().endswith("Aborted!")
+    # a confirmation answered no
+    add = ("schedule", "add", "weekly", "--cron", "0 16 * * WED", "--title", "t", "--body", "b", "--channel", "weibo")
+    run(folder, *add, env=C_LOCALE)
+    code, out, err = _answer(folder, "schedule", "delete", "weekly", given="n\n", env=ZH_LOCALE)
+    assert (code, out, err) == (1, "删除定时发布 weekly？ [y/N]: n\n", "已中止！\n")
+    code, out, err = _answer(folder, "schedule", "delete", "weekly", given="n\n", env=C_LOCALE)
+    assert (code, out, err) == (1, "delete schedule weekly? [y/N]: n\n", "Aborted!\n")
+
+
+def test_listed_values_in_chinese_and_unchanged_in_json(folder: Path) -> None:
+    """States, roles, approval rules and the history's actions and notes in a table are words; --json keeps values."""
+    import json
+
+    run(folder, "campaign", "add", "阅读月", "--requires-approval", env=C_LOCALE)
+    admin = ("user", "add", "园长", "--role", "admin", "--password-stdin")
+    _answer(folder, *admin, given="horse-battery-1\n", env=C_LOCALE)
+    run(folder, "post", "add", "--title", "t", "--body", "b", "--channel", "weibo", "--now", env=C_LOCALE)
+    out, _ = run(folder, "campaign", "list", env=ZH_LOCALE)
+    assert out.splitlines()[1].split()[-2:] == ["需要", "作者以外的人"]
+    out, _ = run(folder, "user", "list", env=ZH_LOCALE)
+    assert out.splitlines()[1].split()[:3] == ["园长", "管理员", "是"]
+    out, _ = run(folder, "post", "show", "1", env=ZH_LOCALE)
+    assert "排队中" in out
+    assert "提交  无需审批  计划于 " in out
+    assert english_words(out, {"weibo", "CST", "editor"}) == set()
+    assert json.loads(run(folder, "user", "list", "--json", env=ZH_LOCALE)[0])[0]["active"] is True
+    assert json.loads(run(folder, "campaign", "list", "--json", env=ZH_LOCALE)[0])[0]["approval"] == "required"
+    out, _ = run(folder, "post", "show", "1", env=C_LOCALE)
+    assert "post.add  not_required  due " in out
+
+
+def test_hints_with_names_in_them_are_translated(folder: Path) -> None:
+    """A command-line hint that names what was refused is a template too, put into Chinese before the name goes in."""
+    add = ("schedule", "add", "weekly", "--cron", "0 16 * * WED", "--title", "t", "--body", "b", "--channel", "weibo")
+    run(folder, *add, env=C_LOCALE)
+    run(folder, "schedule", "pause", "weekly", env=C_LOCALE)
+    _, err = run(folder, "schedule", "pause", "weekly", env=ZH_LOCALE, code=1)
+    assert err == "错误：定时发布 weekly 已处于暂停状态；用 `schedule resume weekly` 可重新启用\n"
+    _, err = run(folder, "schedule", "pause", "weekly", env=C_LOCALE, code=1)
+    assert err == "error: schedule weekly is already paused; `schedule resume weekly` starts it again\n"
+    _, err = run(folder, "post", "show", "99", env=ZH_LOCALE, code=1)
+    assert err == "错误：没有编号为 99 的稿件；见 `publisher post list`\n"
+    _, err = run(folder, "post", "show", "99", env=C_LOCALE, code=1)
+    assert err == "error: there is no post 99; see `publisher post list`\n"
+
+
 #: English words a Chinese help page may hold besides its options, metavars and commands: product and format names,
 #: values typed as they are (states, tiers, config keys), and the examples' own text
 HELP_ALLOWED = {
     *("publisher", "SQLite", "PostgreSQL", "pg_dump", "PGPASSWORD", "API", "JSON", "IANA", "Asia", "Shanghai"),
     *("ISO", "YYYY-MM-DD", "Markdown", "front", "matter", "RSSHub", "rsshub", "weibo", "https", "SMS", "event_date"),
     *("event_time", "cron", "WED", "SIGTERM", "Ctrl-C", "zip", "csv", "xlsx", "json", "html", "zh-Hant", "wechat-bot"),
-    *("queued", "sent", "failed", "uncertain", "pending", "none", "city", "province", "national"),
+    *("queued", "sent", "failed", "uncertain", "pending", "none", "city", "province", "national", "district", "school"),
+    *("CSV", "OPML", "name", "kind", "tier", "region", "timezone", "feeds"),  # file formats and their columns
+    "SHA-256",  # the hash of a kept page, named as it is
     *("web", "reports", "language", "host", "port", "PUBLISHER_CONFIG", "USER", "toml", "FILE", "NAME"),
 }
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
@@ -366,13 +451,16 @@ def test_usage_errors_unchanged_in_english(tmp_path: Path, args: tuple[str, ...]
             "  Add an outlet (a paper needs no feed), or more feeds to one added before.\n\nOptions:\n"
             "  --kind [news_site|portal|official_account|paper|other]\n"
             "                                  [default: news_site]\n"
-            "  --tier TEXT                     e.g. city, province, national.\n"
+            "  --tier TEXT                     中央, 省, 市, 区/县 or 校 (or national, province,\n"
+            "                                  city, district, school).\n"
             "  --region TEXT                   e.g. 杭州市.\n"
             "  --timezone, --tz TEXT           For feed dates without an offset (default:\n"
             "                                  [publisher]).\n"
             "  --feed URL                      A feed URL, or an RSSHub route such as\n"
             "                                  rsshub:/weibo/user/1195230310. Repeat for\n"
             "                                  several.\n"
+            "  --full-text / --no-full-text    Fetch the article page of an entry that has\n"
+            "                                  only a headline (default: on).\n"
             "  -h, --help                      Show this message and exit.\n",
         ),
         (

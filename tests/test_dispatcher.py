@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from adapters.base import Capabilities, Limits, Receipt
-from adapters.errors import CredentialsRejected, Permanent, Retryable, Uncertain
+from adapters.errors import CredentialsRejected, ManualStep, Permanent, Retryable, Uncertain
 from adapters.fake import FakeAdapter
 from publisher.breaker import Breaker
 from publisher.clock import ManualClock
@@ -145,6 +145,22 @@ async def test_uncertain_on_a_lookup_platform_asks_before_resending(store: Store
     assert fake.lookups == [row.idempotency_key]
     assert len(fake.sent) == 1  # found by lookup: not posted again
     assert row.remote_id == "id-1"
+
+
+async def test_a_manual_step_waits_for_a_person_even_on_a_lookup_platform(store: Store, clock: ManualClock) -> None:
+    # WeChat's 48001: the draft is kept, a person publishes it in the back office; asking again changes nothing
+    fake = FakeAdapter("wechat", idempotency="lookup", script=[ManualStep("48001: publish the draft by hand")])
+    queue, dispatcher = setup(store, clock, fake)
+    await dispatcher.run_once()
+    row = delivery(store)
+    assert row.state == DeliveryState.UNCERTAIN
+    assert row.last_error == "48001: publish the draft by hand; once done: post resolve 1 --sent"
+    clock.advance(86400)
+    assert await dispatcher.run_once() == 0
+    assert len(fake.sent) == 1
+    assert fake.lookups == []
+    queue.resolve(1, "sent", note="published in the back office")
+    assert delivery(store).state == DeliveryState.SENT
 
 
 async def test_rejected_credentials_pause_the_channel_and_deliveries_wait(store: Store, clock: ManualClock) -> None:

@@ -17,7 +17,7 @@ import click
 
 from publisher import __version__
 from publisher.cli.base import App
-from publisher.cli.lang import Context, localise
+from publisher.cli.lang import Context, localise, t
 
 __all__ = ["COMMANDS", "LazyGroup", "cli", "main"]
 
@@ -85,12 +85,26 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config", metavar="PATH", help="Config file (default: $PUBLISHER_CONFIG, ./publisher.toml).")
 @click.option("--as", "actor", metavar="NAME", help="Who is acting, for the event log (default: $USER).")
-@click.version_option(__version__, prog_name="publisher")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _version(ctx, value),
+    help="Show the version and exit.",
+)
 @click.pass_context
 def cli(ctx: click.Context, config: str | None, actor: str | None) -> None:
     """Publicity scheduler: queue activity reports and send them to every channel on time."""
     ctx.obj = App(config, actor or os.environ.get("USER") or "cli")
     ctx.call_on_close(ctx.obj.close)
+
+
+def _version(ctx: click.Context, value: bool) -> None:
+    """``--version``, as click's own option prints it, in the user's language."""
+    if value and not ctx.resilient_parsing:
+        click.echo(t("{prog}, version {version}", prog="publisher", version=__version__))
+        ctx.exit()
 
 
 def main(argv: Iterable[str] | None = None) -> None:

@@ -84,6 +84,9 @@ def campaign_list(app: App, as_json: bool) -> None:
         }
         for c in campaigns(app.store)
     ]
+    if not as_json:  # the values in the reader's language; --json keeps the ones a script matches
+        for row in rows:
+            row["approval"], row["approver"] = t(row["approval"]), t(row["approver"])
     print_rows(rows, ["name", "timezone", "start", "end", "approval", "approver"], as_json)
 
 
@@ -160,7 +163,8 @@ def _words(given: Sequence[str], file: str | None) -> list[str]:
         try:
             text = Path(file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ValidationError(f"cannot read {file}: {exc}") from None
+            reason = getattr(exc, "strerror", None) or exc  # the OS's words, without the errno and the path again
+            raise ValidationError.of("cannot read {file}: {reason}", file=file, reason=reason) from None
         words.extend(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
     return words
 
@@ -203,9 +207,9 @@ def campaign_rules(
     if as_json:
         print_json(current)
         return
-    for key, label in (("any", "any of"), ("all", "all of"), ("none", "none of")):
+    for key, label in (("any", t("any of")), ("all", t("all of")), ("none", t("none of"))):
         words = current[key]
-        shown = ", ".join(words[:20]) + (f" … ({len(words)} in all)" if len(words) > 20 else "")
+        shown = ", ".join(words[:20]) + (t(" … ({count} in all)", count=len(words)) if len(words) > 20 else "")
         click.echo(f"{label:8} {shown or '-'}")
     if changing:
-        click.echo("run `publisher track --rematch` to match the entries already stored against the new rules")
+        click.echo(t("run `publisher track --rematch` to match the entries already stored against the new rules"))

@@ -77,9 +77,12 @@ def t_error(error: BaseException | str) -> str:
     if not template:
         return t(message)
     params = dict(getattr(error, "params", {}))
+    translated = t(template, **params)
+    cli: str = getattr(error, "cli", "")
+    if cli.strip():  # the hint's template, looked up before the names in it are filled
+        return f"{translated}{t(cli.strip(), **params)}"
     said = template.format(**params)
     hint = message[len(said) :].strip() if message.startswith(said) else ""
-    translated = t(template, **params)
     return f"{translated}{t(hint)}" if hint else translated
 
 
@@ -166,10 +169,19 @@ class ChineseUsageError(click.UsageError):
         click.echo(_click_text("Error: {message}", message=self.message), file=file, err=True, color=color)
 
 
+class ChineseAbort(click.ClickException):
+    """Click's "Aborted!" (a prompt answered no, or Ctrl-C or end of input at one) in Chinese, with its status."""
+
+    exit_code = 1
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(self.message, file=file, err=True)
+
+
 def _in_chinese(error: click.ClickException) -> click.ClickException:
     """``error`` with its message in Chinese, to be raised in its place; ``error`` itself when it is Chinese already,
     is a help page (``no_args_is_help``), or exits with a status of its own."""
-    if isinstance(error, (ChineseError, ChineseUsageError, click.exceptions.NoArgsIsHelpError)):
+    if isinstance(error, (ChineseError, ChineseUsageError, ChineseAbort, click.exceptions.NoArgsIsHelpError)):
         return error
     message = click_message(error.format_message())
     if isinstance(error, click.UsageError):
@@ -267,6 +279,8 @@ class Context(click.Context):
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> bool | None:
         exited = super().__exit__(kind, error, traceback)
+        if isinstance(error, click.Abort) and is_chinese():  # click would print "Aborted!" on its way out
+            raise ChineseAbort(t("Aborted!")) from error
         if isinstance(error, click.ClickException) and is_chinese():
             translated = _in_chinese(error)
             if translated is not error:

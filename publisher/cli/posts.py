@@ -10,7 +10,7 @@ import click
 
 from publisher.cli.base import ROW_ID, App, json_option, pass_app, print_json, print_table, reports_errors, when
 from publisher.cli.lang import t
-from publisher.errors import PublisherError, ValidationError
+from publisher.errors import NotFoundError, ValidationError
 
 __all__ = ["post"]
 
@@ -70,7 +70,9 @@ def post_add(app: App, /, file: str | None, as_json: bool, **given: Any) -> None
     base = Path(file).parent if file and not given.get("images") else Path()
     images = _copy_images(app, fields.get("images") or [], base)
     if fields.get("body") is None:
-        raise ValidationError("the post needs a text: --body TEXT, or --file PATH with the text after the front matter")
+        raise ValidationError.of(
+            "the post needs a text: --body TEXT, or --file PATH with the text after the front matter"
+        )
     at = when(app, fields.get("at"), fields.get("campaign"))
     draft = PostDraft(
         title=str(fields.get("title") or ""),
@@ -110,7 +112,7 @@ def post_add(app: App, /, file: str | None, as_json: bool, **given: Any) -> None
 
 def _copy_images(app: App, images: Any, base: Path) -> list[str]:
     if not isinstance(images, list) or not all(isinstance(image, str) for image in images):
-        raise ValidationError("`images` must be a list of file paths or https:// addresses")
+        raise ValidationError.of("`images` must be a list of file paths or https:// addresses")
     if not images:
         return []
     from publisher.media import MediaStore, copy_in
@@ -215,7 +217,7 @@ def post_show(app: App, post_id: int, as_json: bool) -> None:
 
     post_row, events = post_history(app.store, post_id)
     if post_row is None:
-        raise PublisherError(f"there is no post {post_id}; see `publisher post list`")
+        raise NotFoundError.of("there is no post {id}", cli="; see `publisher post list`", id=post_id)
     zone = post_row.campaign.timezone if post_row.campaign else app.settings.timezone
     channel_of = {d.id: d.channel.name for d in post_row.deliveries}
     data: dict[str, Any] = {
@@ -268,9 +270,17 @@ def post_show(app: App, post_id: int, as_json: bool) -> None:
     if data["event"]:
         click.echo(t("event: {when}", when=data["event"]))
     click.echo("")
-    print_table(data["deliveries"], ["channel", "state", "due", "attempts", "link", "error"])
+    from publisher.web.i18n import event_note
+
+    # the states, actions and the core's own notes in the reader's language, as the console shows them
+    deliveries = [{**d, "state": t(d["state"])} for d in data["deliveries"]]
+    print_table(deliveries, ["channel", "state", "due", "attempts", "link", "error"])
     click.echo("\n" + t("history:"))
-    print_table(data["history"], ["at", "actor", "channel", "action", "to", "reason"])
+    history = [
+        {**e, "action": t(e["action"]), "to": t(e["to"]) if e["to"] else "", "reason": event_note(t, e["reason"] or "")}
+        for e in data["history"]
+    ]
+    print_table(history, ["at", "actor", "channel", "action", "to", "reason"])
 
 
 @post.command("preview")
@@ -338,7 +348,7 @@ def post_resolve(app: App, post_id: int, sent: bool, resend: bool, channel: str 
     """Settle an `uncertain` delivery: a person checked the channel."""
     if sent and resend:
         # they contradict: click would quietly keep the last one given
-        raise ValidationError("--sent and --resend contradict each other: give one (it went out, or it did not)")
+        raise ValidationError.of("--sent and --resend contradict each other: give one (it went out, or it did not)")
     action = "sent" if sent else "resend" if resend else ""
     count = app.queue.resolve(post_id, action, channel, note)
     click.echo(t("resolved {count} deliveries of post {id}: {action}", count=count, id=post_id, action=action))

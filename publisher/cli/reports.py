@@ -44,7 +44,7 @@ def _until(text: str, zone: str) -> datetime:
         try:
             following = date.fromisoformat(text.strip()) + timedelta(days=1)
         except ValueError:
-            raise ValidationError(f"cannot read the date {text!r}: write it as YYYY-MM-DD") from None
+            raise ValidationError.of("cannot read the date {text!r}: write it as YYYY-MM-DD", text=text) from None
         return parse_time(following.isoformat(), zone)
     return parse_time(text, zone)
 
@@ -95,7 +95,7 @@ def report(
     from publisher.times import parse_time
 
     if not formats:
-        raise ValidationError("choose a format: --format csv|xlsx|json|md|html (repeat it for several)")
+        raise ValidationError.of("choose a format: --format csv|xlsx|json|md|html (repeat it for several)")
     name, zone = _campaign(app, campaign)
     settings = app.settings.reports
     to_stdout = out == "-"
@@ -144,9 +144,9 @@ def _scheduled(app: App) -> None:
         click.echo(t("no scheduled report is due"))
     for result in results:
         shown = ", ".join(str(p) for p in result.files) or "-"
-        line = f"{result.name} ({result.occurrence.isoformat()}): {result.state}: {shown}"
+        line = f"{result.name} ({result.occurrence.isoformat()}): {t(result.state)}: {shown}"
         if result.post_id:
-            line += f"; announced as post {result.post_id}"
+            line += t("; announced as post {id}", id=result.post_id)
         if result.error:
             line += f"; {result.error}"
         click.echo(line)

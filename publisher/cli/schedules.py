@@ -69,6 +69,9 @@ def schedule_list(app: App, as_json: bool) -> None:
         }
         for s in schedules(app.store)
     ]
+    if not as_json:  # the state in the reader's language; --json keeps the value a script matches
+        for row in rows:
+            row["state"] = t(row["state"])
     print_rows(rows, ["name", "state", "cron", "timezone", "channels", "title"], as_json)
 
 
@@ -149,7 +152,7 @@ def schedule_edit(
 def schedule_delete(app: App, name: str, yes: bool) -> None:
     """Delete a schedule for good (the posts that went out stay, with their history)."""
     if not yes:
-        click.confirm(f"delete schedule {name}?", abort=True)
+        click.confirm(t("delete schedule {name}?", name=name), abort=True)
     cancelled = app.queue.delete_schedule(name)
     click.echo(
         t("schedule {name} deleted", name=name)

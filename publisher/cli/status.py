@@ -36,10 +36,10 @@ def status_command(app: App, as_json: bool) -> None:
 
 def _seconds(value: float) -> str:
     if value < 90:
-        return f"{value:.0f} s"
+        return t("{count} s", count=f"{value:.0f}")
     if value < 5400:
-        return f"{value / 60:.0f} min"
-    return f"{value / 3600:.1f} h"
+        return t("{count} min", count=f"{value / 60:.0f}")
+    return t("{count} h", count=f"{value / 3600:.1f}")
 
 
 def _print(picture: Status, zone: str) -> None:
@@ -59,9 +59,9 @@ def _print(picture: Status, zone: str) -> None:
     rows = [
         {
             "daemon": d.name,
-            "state": "alive" if d.alive else "silent",
+            "state": t("alive") if d.alive else t("silent"),
             "started": local(d.started_at, zone),
-            "last_seen": _seconds((picture.now - d.last_seen).total_seconds()) + " ago",
+            "last_seen": t("{time} ago", time=_seconds((picture.now - d.last_seen).total_seconds())),
             "in_flight": d.in_flight,
             "leases": d.leases,
             "sent": d.sent,
@@ -93,9 +93,9 @@ def _print(picture: Status, zone: str) -> None:
         rows.append(
             {
                 "channel": channel.channel,
-                "status": f"paused ({channel.paused_by})"
+                "status": t("paused ({who})", who=channel.paused_by)
                 if channel.paused and channel.paused_by
-                else ("paused" if channel.paused else "active"),
+                else (t("paused") if channel.paused else t("active")),
                 "due_now": channel.due_now,
                 "late_by": _seconds(channel.lateness_seconds) if channel.due_now else "-",
                 "waiting": states.get("queued", 0) + states.get("retry_wait", 0),

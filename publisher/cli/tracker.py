@@ -31,6 +31,19 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+TIER_HELP = "中央, 省, 市, 区/县 or 校 (or national, province, city, district, school)."
+
+
+def _tier(code: str | None) -> str:
+    """A tier as people say it in the user's language: 市 in Chinese, city in English; an old free text as written."""
+    from publisher.cli.lang import is_chinese
+    from publisher.tracker.settings import TIERS
+
+    if not code:
+        return "-"
+    return TIERS.get(code, code) if is_chinese() else code
+
+
 # --- outlets ------------------------------------------------------------------------------------------------------
 
 
@@ -47,7 +60,7 @@ def outlet() -> None:
     show_default=True,
     type=click.Choice(["news_site", "portal", "official_account", "paper", "other"]),
 )
-@click.option("--tier", help="e.g. city, province, national.")
+@click.option("--tier", help=TIER_HELP)
 @click.option("--region", help="e.g. 杭州市.")
 @click.option("--timezone", "--tz", "timezone", help="For feed dates without an offset (default: [publisher]).")
 @click.option(
@@ -56,6 +69,11 @@ def outlet() -> None:
     multiple=True,
     metavar="URL",
     help="A feed URL, or an RSSHub route such as rsshub:/weibo/user/1195230310. Repeat for several.",
+)
+@click.option(
+    "--full-text/--no-full-text",
+    default=None,
+    help="Fetch the article page of an entry that has only a headline (default: on).",
 )
 @pass_app
 @reports_errors
@@ -67,12 +85,15 @@ def outlet_add(
     region: str | None,
     timezone: str | None,
     feeds: Sequence[str],
+    full_text: bool | None,
 ) -> None:
     """Add an outlet (a paper needs no feed), or more feeds to one added before."""
     from publisher.tracker.outlets import OutletSpec, add_outlet
 
     tracker = _tracker(app)
-    spec = OutletSpec(name=name, kind=kind, tier=tier, region=region, timezone=timezone, feeds=list(feeds))
+    spec = OutletSpec(
+        name=name, kind=kind, tier=tier, region=region, timezone=timezone, feeds=list(feeds), full_text=full_text
+    )
     add_outlet(app.store, spec, tracker.settings, app.clock.now(), app.actor)
     shown = f" with {len(feeds)} feed{'s' if len(feeds) != 1 else ''}" if feeds else " (no feed: coverage by hand)"
     click.echo(f"outlet {name} added{shown}")
@@ -117,7 +138,7 @@ def outlet_list(app: App, as_json: bool) -> None:
         {
             "outlet": h.outlet,
             "kind": h.kind,
-            "tier": h.tier or "-",
+            "tier": _tier(h.tier),
             "feed": short(h.feed or "-", 50),
             "status": h.status,
             "last_success": local(h.last_success_at, zone),
@@ -127,6 +148,148 @@ def outlet_list(app: App, as_json: bool) -> None:
         for h in health
     ]
     print_table(rows, ["outlet", "kind", "tier", "feed", "status", "last_success", "next_poll", "last_error"])
+
+
+@outlet.command("edit")
+@click.argument("name")
+@click.option(
+    "--kind", type=click.Choice(["news_site", "portal", "official_account", "paper", "other"]), help="A new kind."
+)
+@click.option("--tier", help=TIER_HELP + " 'none' clears it.")
+@click.option("--region", help="e.g. 杭州市 ('none' clears it).")
+@click.option("--timezone", "--tz", "timezone", help="For feed dates without an offset ('none' clears it).")
+@click.option(
+    "--full-text/--no-full-text", default=None, help="Fetch the article pages of its headline-only entries, or not."
+)
+@pass_app
+@reports_errors
+def outlet_edit(
+    app: App,
+    name: str,
+    kind: str | None,
+    tier: str | None,
+    region: str | None,
+    timezone: str | None,
+    full_text: bool | None,
+) -> None:
+    """Change an outlet's kind, tier, region, time zone or full-text fetching (its feeds: `outlet add`, `outlet
+    remove`)."""
+    from publisher.tracker.outlets import KEEP, edit_outlet
+
+    def given(value: str | None) -> Any:
+        if value is None:
+            return KEEP
+        return None if value.strip().lower() == "none" else value
+
+    if kind is None and tier is None and region is None and timezone is None and full_text is None:
+        raise ValidationError.of("say what to change", cli=": --kind, --tier, --region, --timezone or --no-full-text")
+    _tracker(app)
+    changes = edit_outlet(
+        app.store,
+        name,
+        app.clock.now(),
+        app.actor,
+        kind=kind if kind is not None else KEEP,
+        tier=given(tier),
+        region=given(region),
+        timezone=given(timezone),
+        full_text=full_text,
+    )
+    if changes:
+        click.echo(t("outlet {name} changed: {changes}", name=name, changes="; ".join(changes)))
+    else:
+        click.echo(t("outlet {name} is already like that: nothing changed", name=name))
+
+
+@outlet.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(["csv", "opml"]), help="Default: by the file's extension.")
+@click.option("--dry-run", is_flag=True, help="Check every row and say what would change; write nothing.")
+@pass_app
+@reports_errors
+def outlet_import(app: App, file: str, fmt: str | None, dry_run: bool) -> None:
+    """Add or update outlets from a CSV or OPML file. Every row is checked first: unless all pass, nothing is written.
+
+    CSV columns: name, kind, tier, region, timezone, feeds (feeds separated by spaces). A row sets its outlet's
+    kind, tier, region and time zone as written and adds its feeds; feeds already there are kept."""
+    from publisher.cli.lang import t_error
+    from publisher.tracker.outlet_files import MAX_BYTES, format_of, read_outlets
+    from publisher.tracker.outlets import ImportRefused, import_outlets
+
+    data = _read_limited(file, MAX_BYTES)
+    chosen = format_of(file, fmt, data[:64])
+    rows, problems = read_outlets(data, chosen)
+    tracker = _tracker(app)
+    try:
+        done = import_outlets(app.store, rows, problems, tracker.settings, app.clock.now(), app.actor, dry_run=dry_run)
+    except ImportRefused as refused:
+        shown = refused.problems[:MAX_SHOWN]
+        for problem in shown:
+            number = problem.number
+            where = t("row {number}", number=number) if problem.place == "row" else t("line {number}", number=number)
+            if problem.column:
+                where += t(", column {column}", column=problem.column)
+            click.echo(t("{where}: {problem}", where=where, problem=t_error(problem.error)), err=True)
+        if len(refused.problems) > len(shown):
+            click.echo(t("... and {count} more", count=len(refused.problems) - len(shown)), err=True)
+        click.echo(t("error: {message}", message=t_error(refused)), err=True)
+        sys.exit(1)
+    added = sum(1 for d in done if d.changes[:1] == ["added"])
+    changed = sum(1 for d in done if d.changes and d.changes[:1] != ["added"])
+    for d in done:
+        if d.changes:
+            click.echo(f"  {d.name}: {'; '.join(d.changes)}")
+    counts = {"added": added, "changed": changed, "same": len(done) - added - changed}
+    if dry_run:
+        click.echo(t("dry run, nothing written: {added} to add, {changed} to change, {same} unchanged", **counts))
+    else:
+        click.echo(t("imported: {added} added, {changed} changed, {same} unchanged", **counts))
+
+
+MAX_SHOWN = 50  # refused rows printed; the rest are counted
+
+
+def _read_limited(file: str, most: int) -> bytes:
+    """The file's bytes (``-``: standard input), or a refusal once it is over ``most`` (never read whole)."""
+    try:
+        if file == "-":
+            data = sys.stdin.buffer.read(most + 1)
+        else:
+            with open(file, "rb") as handle:
+                data = handle.read(most + 1)
+    except OSError as exc:
+        raise ValidationError.of("cannot read {path}: {reason}", path=file, reason=exc.strerror or str(exc)) from None
+    if len(data) > most:
+        raise ValidationError.of("{path} is over the limit of {most} bytes", path=file, most=most)
+    return data
+
+
+@outlet.command("export")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, writable=True, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(["csv", "opml"]), help="Default: by the file's extension, else CSV.")
+@pass_app
+@reports_errors
+def outlet_export(app: App, file: str | None, fmt: str | None) -> None:
+    """Write every outlet and its feeds as CSV or OPML, to FILE or the screen; `outlet import` reads it back."""
+    from publisher.tracker.outlet_files import format_of, write_csv, write_opml
+    from publisher.tracker.outlets import outlet_specs
+
+    _tracker(app)
+    specs = [(s.name, s.kind, s.tier, s.region, s.timezone, s.feeds) for s in outlet_specs(app.store)]
+    chosen = format_of(file or "", fmt or ("csv" if not file or file == "-" else None))
+    to_file = bool(file) and file != "-"
+    bom = "utf-8-sig" if to_file else "utf-8"  # a byte-order mark in a file: Excel and WPS then read Chinese right
+    data = write_opml(specs) if chosen == "opml" else write_csv(specs).encode(bom)
+    if not to_file:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    try:
+        with open(str(file), "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise ValidationError.of("cannot write {path}: {reason}", path=file, reason=exc.strerror or str(exc)) from None
+    click.echo(t("{count} outlets written to {path}", count=len(specs), path=file), err=True)
 
 
 @outlet.command("test")
@@ -139,7 +302,7 @@ def outlet_test(app: App, name: str) -> None:
 
     tracker = _tracker(app)
     if not outlet_health(app.store, name):
-        raise ValidationError(f"there is no outlet {name}; see `publisher outlet list`")
+        raise ValidationError.of("there is no outlet {name}", cli="; see `publisher outlet list`", name=name)
     verdicts = asyncio.run(tracker.test(name))
     if not verdicts:
         click.echo(t("{name}: no feed to test (coverage is added by hand: publisher coverage add)", name=name))
@@ -332,6 +495,37 @@ def coverage_list(
     if items:
         outlets = {i.outlet for i in items}
         click.echo("\n" + t("{count} items from {outlets} outlets", count=len(items), outlets=len(outlets)))
+
+
+@coverage.command("show")
+@click.argument("item_id", type=click.IntRange(1, 2**63 - 1))
+@click.option(
+    "--page",
+    "page_file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the kept article page, as fetched, to this file.",
+)
+@pass_app
+@reports_errors
+def coverage_show(app: App, item_id: int, page_file: str | None) -> None:
+    """The article page kept as evidence of a coverage item: where and when it was fetched, its SHA-256, its text."""
+    from publisher.times import local
+    from publisher.tracker.evidence import evidence_for
+
+    _tracker(app)
+    kept = evidence_for(app.store, item_id)
+    page = kept.page
+    click.echo(t("coverage item {id}: {title}", id=item_id, title=kept.title))
+    click.echo(t("kept page: {url}", url=page.url))
+    click.echo(t("fetched: {when} (HTTP {status})", when=local(page.fetched_at, kept.timezone), status=page.status))
+    click.echo(f"SHA-256: {page.sha256}")
+    if page.error:
+        click.echo(t("last check: {when}: {error}", when=local(page.checked_at, kept.timezone), error=page.error))
+    if page_file:
+        with open(page_file, "wb") as out:  # a path the person typed, on their own machine
+            out.write(page.html)
+        click.echo(t("page written to {path}", path=page_file))
+    click.echo("\n" + page.text)
 
 
 @coverage.command("remove")

@@ -6,12 +6,12 @@ Both need a database made by `publisher init` (neither creates nor migrates one)
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from publisher.cli.base import ROW_ID, App, json_option, pass_app, print_rows, reports_errors
-from publisher.cli.lang import t
+from publisher.cli.lang import is_chinese, t
 from publisher.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -68,10 +68,15 @@ def _password(from_stdin: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()
         if not line:
-            raise ValidationError("no password on standard input")
+            raise ValidationError.of("no password on standard input")
         return line.rstrip("\r\n")
-    value: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    return value
+    # asked twice by hand: click's own confirmation words are English
+    suffix = "：" if is_chinese() else ": "  # a full-width colon after Chinese
+    while True:
+        value: str = click.prompt(t("Password"), hide_input=True, prompt_suffix=suffix)
+        if click.prompt(t("Repeat for confirmation"), hide_input=True, prompt_suffix=suffix) == value:
+            return value
+        click.echo(t("Error: The two entered values do not match."), err=True)
 
 
 @user.command("add")
@@ -97,7 +102,7 @@ def user_list(app: App, as_json: bool) -> None:
     from publisher.times import local
 
     zone = app.settings.timezone
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": u.name,
             "role": u.role.value,
@@ -107,6 +112,9 @@ def user_list(app: App, as_json: bool) -> None:
         }
         for u in _accounts(app).users()
     ]
+    if not as_json:  # the values in the reader's language; --json keeps the ones a script matches
+        for row in rows:
+            row["role"], row["active"] = t(str(row["role"])), t("yes") if row["active"] else t("no")
     print_rows(rows, ["name", "role", "language", "active", "last_login"], as_json)
 
 

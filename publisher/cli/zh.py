@@ -22,6 +22,9 @@ ZH: dict[str, str] = {
     "Posts already queued keep their times.": "已排入队列的稿件保持原定时间。",
     "Its coverage is kept.": "其已有的报道会保留。",
     "Changes nothing.": "不做任何更改。",
+    "Every row is checked first: unless all pass, nothing is written.": (
+        "先检查每一行：只要有一行不通过，就什么也不写入。"
+    ),
     "Everything is checked first; a refused post writes nothing.": "先检查全部内容；被拒绝的稿件不会写入任何数据。",
     "Refused while a daemon is working on the database (stop them first), and for a backup of a newer schema "
     "(upgrade publisher first). Deliveries that were being sent when the backup was taken come back as the lease "
@@ -33,6 +36,11 @@ ZH: dict[str, str] = {
     "Stops cleanly on SIGTERM or Ctrl-C.": "收到 SIGTERM 或按 Ctrl-C 时正常退出。",
     # --- options' help ---
     "Print JSON instead of tables.": "输出 JSON 而不是表格。",
+    "Fetch the article page of an entry that has only a headline (default: on).": (
+        "订阅条目只有标题时，抓取其文章页面（默认开启）。"
+    ),
+    "Fetch the article pages of its headline-only entries, or not.": "是否抓取其只有标题的条目的文章页面。",
+    "Also write the kept article page, as fetched, to this file.": "同时把保存的原始文章页面写入此文件。",
     "Replace FILE if it exists.": "FILE 已存在时覆盖它。",
     "Replace a database that holds posts already.": "即使数据库中已有稿件也替换它。",
     "IANA zone, e.g. Asia/Shanghai.": "IANA 时区名，如 Asia/Shanghai。",
@@ -74,7 +82,24 @@ ZH: dict[str, str] = {
     "Why (the author will see it).": "原因（作者会看到）。",
     "Where to put the demo (default: a new temp folder).": "示例放在哪个文件夹（默认：新建一个临时文件夹）。",
     "Do one pass and exit (for system cron).": "发送一轮后退出（供系统 cron 使用）。",
-    "e.g. city, province, national.": "如 city（市级）、province（省级）、national（国家级）。",
+    "中央, 省, 市, 区/县 or 校 (or national, province, city, district, school).": (
+        "中央、省、市、区/县 或 校（也可写 national、province、city、district、school）。"
+    ),
+    "中央, 省, 市, 区/县 or 校 (or national, province, city, district, school). 'none' clears it.": (
+        "中央、省、市、区/县 或 校（也可写 national、province、city、district、school）；写 'none' 则清除。"
+    ),
+    "A new kind.": "新的类型。",
+    "e.g. 杭州市 ('none' clears it).": "如 杭州市（写 'none' 则清除）。",
+    "For feed dates without an offset ('none' clears it).": "用于不带时区偏移的订阅源时间（写 'none' 则清除）。",
+    "Default: by the file's extension.": "默认：按文件扩展名判断。",
+    "Default: by the file's extension, else CSV.": "默认：按文件扩展名判断，否则为 csv。",
+    "Check every row and say what would change; write nothing.": "检查每一行并说明将有哪些变化；不写入任何内容。",
+    "CSV columns: name, kind, tier, region, timezone, feeds (feeds separated by spaces). A row sets its outlet's kind, "
+    "tier, region and time zone as written and adds its feeds; feeds already there are kept.": (
+        "csv 的列：name（名称）、kind（类型）、tier（级别）、region（地区）、timezone（时区）、feeds（订阅源，"
+        "以空格分隔），也可用中文列名。每一行按所写内容设置媒体的类型、级别、地区和时区，并添加其订阅源；"
+        "已有的订阅源保留。"
+    ),
     "e.g. 杭州市.": "如 杭州市。",
     "For feed dates without an offset (default: [publisher]).": (
         "用于不带时区偏移的订阅源时间（默认：配置 [publisher] 的时区）。"
@@ -159,6 +184,38 @@ ZH: dict[str, str] = {
     "Port (default: [web] port, 8000).": "端口（默认：配置 [web] 的 port，8000）。",
     # --- the commands' own usage errors ---
     "give --campaign NAME or --no-campaign, not both": "请给出 --campaign NAME 或 --no-campaign，不能同时给出",
+    # --- prompts, confirmations and the other fixed words only the command line says ---
+    "{prog}, version {version}": "{prog}，版本 {version}",
+    "Password": "密码",
+    "Repeat for confirmation": "再输入一次以确认",
+    "Error: The two entered values do not match.": "错误：两次输入的内容不一致。",
+    "Aborted!": "已中止！",
+    "delete schedule {name}?": "删除定时发布 {name}？",
+    "any of": "任意一个",
+    "all of": "全部",
+    "none of": "都不含",
+    " … ({count} in all)": " …（共 {count} 个）",
+    "run `publisher track --rematch` to match the entries already stored against the new rules": (
+        "运行 `publisher track --rematch`，按新规则重新匹配已保存的条目"
+    ),
+    "; announced as post {id}": "；已作为稿件 {id} 发布通知",
+    "done": "已完成",
+    "running": "进行中",
+    # `status`
+    "{count} s": "{count} 秒",
+    "{count} min": "{count} 分钟",
+    "{count} h": "{count} 小时",
+    "{time} ago": "{time}前",
+    "alive": "存活",
+    "silent": "无响应",
+    "paused ({who})": "已暂停（{who}）",
+    # `user list` and `campaign list`
+    "yes": "是",
+    "no": "否",
+    "required": "需要",
+    "not required": "不需要",
+    "not the author": "作者以外的人",
+    "anyone": "任何人",
 }
 
 #: click's messages (its gettext templates, as click 8 shows them), English -> Chinese. ``lang`` turns each into a

@@ -81,13 +81,15 @@ def write_reports(
     formats = list(dict.fromkeys(formats))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise ValidationError(
-            f"unknown report format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}"
+        raise ValidationError.of(
+            "unknown report format {unknown}; choose from {choices}",
+            unknown=", ".join(unknown) or "(none)",
+            choices=", ".join(FORMATS),
         )
     if (stream is not None or out is not None) and len(formats) != 1:
-        raise ValidationError("one --out is for one format; to write several, give a folder with --folder")
+        raise ValidationError.of("one --out is for one format; to write several, give a folder with --folder")
     if stream is not None and formats[0] not in TEXT_FORMATS:
-        raise ValidationError(f"{formats[0]} cannot go to standard output; give --out PATH")
+        raise ValidationError.of("{format} cannot go to standard output", cli="; give --out PATH", format=formats[0])
     with open_report(store, campaign, start=start, end=end, now=now) as report:
         text = make_narrative(report.summary, lang, templates)
         if stream is not None:

@@ -19,7 +19,7 @@ from typing import IO
 
 from publisher.reports import rows
 from publisher.reports.files import atomic
-from publisher.reports.labels import matched, text
+from publisher.reports.labels import matched, text, tier
 from publisher.reports.safety import cell
 from publisher.store.reports import Report
 
@@ -65,12 +65,14 @@ def _tables(report: Report, lang: str, narrative: str) -> Iterator[tuple[str, Ca
         yield [cell(value) for value in rows.coverage_header(lang, zone)]
         reason = functools.lru_cache(maxsize=8192)(lambda how, terms: cell(matched(lang, how, terms)))
         outlet = functools.lru_cache(maxsize=8192)(cell)
+        tier_of = functools.lru_cache(maxsize=64)(lambda code: cell(tier(lang, code)))
         for line in report.coverage():
             published = line.published
             yield [
                 str(line.id),
                 published.isoformat(" ", "minutes")[:16] if published is not None else "",
                 outlet(line.outlet),
+                tier_of(line.tier),
                 cell(line.title),
                 cell(line.url) if line.url else "",
                 reason(line.matched_by, line.matched_terms),

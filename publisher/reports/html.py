@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import IO
 
 from publisher.reports import rows
-from publisher.reports.labels import matched, state, text
+from publisher.reports.labels import matched, state, text, tier
 from publisher.reports.safety import href, html
 from publisher.store.reports import Bucket, OutletRow, Report, Summary
 
@@ -253,13 +253,13 @@ def write_html(report: Report, lang: str, narrative: str, stream: IO[str]) -> No
 
     write(f"<section><h2>{html(text(lang, 'items'))}</h2>")
     header = rows.coverage_header(lang, zone)
-    del header[4]  # the link is on the title
+    del header[5]  # the link is on the title
     _streamed_table(
         stream,
-        f'<table id="coverage">{_head(header, {0, 5})}<tbody>\n',
+        f'<table id="coverage">{_head(header, {0, 6})}<tbody>\n',
         (
             f'<tr><td class="n">{line.id}</td><td class="t">{rows.minute(line.published)}</td>'
-            f"<td>{html(line.outlet)}</td><td>{_link(line.title, line.url)}</td>"
+            f"<td>{html(line.outlet)}</td><td>{html(tier(lang, line.tier))}</td><td>{_link(line.title, line.url)}</td>"
             f"<td>{html(matched(lang, line.matched_by, line.matched_terms))}</td>"
             f'<td class="n">{rows.same_story(line)}</td><td>{html(line.note or "")}</td></tr>\n'
             for line in report.coverage()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["LANGUAGES", "kind", "matched", "sheet", "state", "text", "tier", "to_traditional"]
+__all__ = ["LANGUAGES", "kind", "matched", "sheet", "state", "text", "tier", "tier_rank", "to_traditional"]
 
 LANGUAGES = ("zh", "zh-Hant", "en")
 
@@ -38,6 +38,8 @@ _ZH: dict[str, str] = {
     "outlet": "媒体",
     "kind": "类型",
     "tier": "级别",
+    "tier_coverage": "{tier}媒体报道",
+    "no_tier_coverage": "未定级别媒体报道",
     "region": "地区",
     "count": "报道数",
     "share": "占比",
@@ -108,6 +110,8 @@ _EN: dict[str, str] = {
     "outlet": "Outlet",
     "kind": "Kind",
     "tier": "Tier",
+    "tier_coverage": "Coverage by {tier} outlets",
+    "no_tier_coverage": "Coverage by outlets without a tier",
     "region": "Region",
     "count": "Items",
     "share": "Share",
@@ -161,8 +165,8 @@ _KINDS = {
     "other": ("其他", "other"),
 }
 
-_TIERS = {  # free text in the config; the usual values are said in words, others shown as written
-    "national": ("国家级", "national"),
+_TIERS = {  # the tiers (publisher.tracker.settings.TIERS) in words, in this order; an older free text as written
+    "national": ("中央级", "national"),
     "province": ("省级", "province"),
     "city": ("市级", "city"),
     "district": ("区县级", "district"),
@@ -268,6 +272,14 @@ def tier(lang: str, value: str | None) -> str:
         return ""
     pair = _TIERS.get(value)
     return _pick(lang, pair) if pair else value
+
+
+def tier_rank(value: str | None) -> tuple[int, str]:
+    """Where a tier comes in a list: the usual ones from 中央 down to 校, then any other, then none."""
+    order = list(_TIERS)
+    if value is None:
+        return len(order) + 1, ""
+    return (order.index(value), "") if value in _TIERS else (len(order), value)
 
 
 def sheet(lang: str, name: str) -> str:

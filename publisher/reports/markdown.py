@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import IO
 
 from publisher.reports import rows
-from publisher.reports.labels import matched, state, text
+from publisher.reports.labels import matched, state, text, tier
 from publisher.reports.safety import markdown, markdown_url
 from publisher.store.reports import Report
 
@@ -80,12 +80,13 @@ def write_markdown(report: Report, lang: str, narrative: str, stream: IO[str]) -
 
     stream.write(f"## {text(lang, 'items')}\n\n")
     header = rows.coverage_header(lang, zone)
-    del header[4]  # the link is on the title
+    del header[5]  # the link is on the title
     items = (
         [
             str(line.id),
             rows.minute(line.published),
             markdown(line.outlet),
+            markdown(tier(lang, line.tier)),
             _link(line.title, line.url),
             markdown(matched(lang, line.matched_by, line.matched_terms)),
             rows.same_story(line),
@@ -93,7 +94,7 @@ def write_markdown(report: Report, lang: str, narrative: str, stream: IO[str]) -
         ]
         for line in report.coverage()
     )
-    _table(stream, header, items, {0, 5}, text(lang, "no_coverage"))
+    _table(stream, header, items, {0, 6}, text(lang, "no_coverage"))
 
     stream.write(f"## {text(lang, 'posts')}\n\n")
     post_header = rows.post_header(lang, zone)

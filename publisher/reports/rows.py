@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from publisher.reports.labels import kind, matched, state, text, tier
+from publisher.reports.labels import kind, matched, state, text, tier, tier_rank
 from publisher.store.reports import Bucket, ChannelRow, CoverageLine, OutletRow, PostLine, Summary
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "post_header",
     "same_story",
     "share",
+    "tier_figures",
     "timeline_cells",
     "timeline_header",
     "title",
@@ -60,12 +61,26 @@ def figures(lang: str, summary: Summary) -> list[tuple[str, int]]:
     return [
         (text(lang, "coverage_total"), summary.coverage),
         (text(lang, "outlet_total"), len(summary.outlets)),
+        *tier_figures(lang, summary),
         (text(lang, "stories"), summary.stories),
         (text(lang, "reprints"), summary.reprints),
         (text(lang, "posts_total"), summary.posts),
         (text(lang, "channel_total"), len([c for c in summary.channels if c.sent])),
         (text(lang, "sent_total"), summary.sent),
         (text(lang, "deliveries_total"), summary.deliveries),
+    ]
+
+
+def tier_figures(lang: str, summary: Summary) -> list[tuple[str, int]]:
+    """Coverage per outlet tier (中央级 first, down to 校级), when any outlet has a tier."""
+    if not any(o.tier for o in summary.outlets):
+        return []
+    counts: dict[str | None, int] = {}
+    for outlet in summary.outlets:
+        counts[outlet.tier] = counts.get(outlet.tier, 0) + outlet.items
+    return [
+        (text(lang, "tier_coverage").format(tier=tier(lang, code)) if code else text(lang, "no_tier_coverage"), count)
+        for code, count in sorted(counts.items(), key=lambda pair: tier_rank(pair[0]))
     ]
 
 
@@ -114,6 +129,7 @@ def coverage_header(lang: str, zone: str) -> list[str]:
         text(lang, "id"),
         f"{text(lang, 'published')} ({zone})",
         text(lang, "outlet"),
+        text(lang, "tier"),
         text(lang, "headline"),
         text(lang, "link"),
         text(lang, "why"),
@@ -127,6 +143,7 @@ def coverage_cells(lang: str, line: CoverageLine) -> list[str]:
         str(line.id),
         minute(line.published),
         line.outlet,
+        tier(lang, line.tier),
         line.title,
         line.url or "",
         matched(lang, line.matched_by, line.matched_terms),

@@ -69,13 +69,21 @@ class ReportSettings:
 def _text(table: Mapping[str, Any], key: str, source: str, prefix: str) -> str | None:
     value = table.get(key)
     if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise ConfigError(source, f"{prefix}.{key}", f"must be a non-empty string, got {value!r}")
+        raise ConfigError.of(
+            "{file}: [{key}] must be a non-empty string, got {value!r}", file=source, key=f"{prefix}.{key}", value=value
+        )
     return value
 
 
 def _choice(value: str | None, choices: tuple[str, ...], source: str, key: str) -> None:
     if value is not None and value not in choices:
-        raise ConfigError(source, key, f"must be one of {', '.join(choices)}; got {value!r}")
+        raise ConfigError.of(
+            "{file}: [{key}] must be one of {choices}; got {value!r}",
+            file=source,
+            key=key,
+            choices=", ".join(choices),
+            value=value,
+        )
 
 
 def parse_reports(table: Mapping[str, Any], source: str, channels: Collection[str] = ()) -> ReportSettings:
@@ -83,10 +91,11 @@ def parse_reports(table: Mapping[str, Any], source: str, channels: Collection[st
     general = {k: v for k, v in table.items() if not isinstance(v, dict)}
     for key in general:
         if key not in _GENERAL:
-            raise ConfigError(
-                source,
-                f"reports.{key}",
-                f"is not a known setting; did you mean one of: {', '.join(_GENERAL)} (or a [reports.NAME] table)",
+            raise ConfigError.of(
+                "{file}: [{key}] is not a known setting; did you mean one of: {choices} (or a [reports.NAME] table)",
+                file=source,
+                key=f"reports.{key}",
+                choices=", ".join(_GENERAL),
             )
     language = _text(table, "language", source, "reports") or "zh"
     _choice(language, LANGUAGES, source, "reports.language")
@@ -115,20 +124,32 @@ def _scheduled(name: str, body: Mapping[str, Any], source: str, channels: Collec
     prefix = f"reports.{name}"
     for key in body:
         if key not in _SCHEDULED:
-            raise ConfigError(
-                source, f"{prefix}.{key}", f"is not a known setting; did you mean one of: {', '.join(_SCHEDULED)}"
+            raise ConfigError.of(
+                "{file}: [{key}] is not a known setting; did you mean one of: {choices}",
+                file=source,
+                key=f"{prefix}.{key}",
+                choices=", ".join(_SCHEDULED),
             )
     campaign = _text(body, "campaign", source, prefix)
     cron = _text(body, "cron", source, prefix)
     if campaign is None or cron is None:
         missing = "campaign" if campaign is None else "cron"
-        raise ConfigError(source, f"{prefix}.{missing}", 'is required, e.g. campaign = "阅读月", cron = "0 9 * * MON"')
+        raise ConfigError.of(
+            '{file}: [{key}] is required, e.g. campaign = "阅读月", cron = "0 9 * * MON"',
+            file=source,
+            key=f"{prefix}.{missing}",
+        )
     zone = _text(body, "timezone", source, prefix)
     try:
         if zone is not None:
             check_timezone(zone)
-    except ValidationError as exc:
-        raise ConfigError(source, f"{prefix}.timezone", str(exc)) from None
+    except ValidationError:
+        raise ConfigError.of(
+            "{file}: [{key}] unknown time zone {name!r}; use an IANA name such as Asia/Shanghai",
+            file=source,
+            key=f"{prefix}.timezone",
+            name=zone,
+        ) from None
     try:
         cron_trigger(cron, "UTC")
     except ValidationError as exc:
@@ -137,8 +158,12 @@ def _scheduled(name: str, body: Mapping[str, Any], source: str, channels: Collec
     if isinstance(formats, str):
         formats = [formats]
     if not isinstance(formats, list) or not formats or not all(f in FORMATS for f in formats):
-        raise ConfigError(
-            source, f"{prefix}.formats", f"must be a list of formats from {', '.join(FORMATS)}, got {formats!r}"
+        raise ConfigError.of(
+            "{file}: [{key}] must be a list of formats from {choices}, got {value!r}",
+            file=source,
+            key=f"{prefix}.formats",
+            choices=", ".join(FORMATS),
+            value=formats,
         )
     language = _text(body, "language", source, prefix)
     _choice(language, LANGUAGES, source, f"{prefix}.language")
@@ -146,12 +171,21 @@ def _scheduled(name: str, body: Mapping[str, Any], source: str, channels: Collec
     _choice(period, PERIODS, source, f"{prefix}.period")
     channel = _text(body, "channel", source, prefix)
     if channel is not None and channels and channel not in channels:
-        raise ConfigError(
-            source, f"{prefix}.channel", f"unknown channel {channel!r}; configured: {', '.join(sorted(channels))}"
+        raise ConfigError.of(
+            "{file}: [{key}] unknown channel {channel!r}; configured: {configured}",
+            file=source,
+            key=f"{prefix}.channel",
+            channel=channel,
+            configured=", ".join(sorted(channels)),
         )
     link_base = _text(body, "link_base", source, prefix)
     if link_base is not None and not link_base.startswith(("http://", "https://")):
-        raise ConfigError(source, f"{prefix}.link_base", f"must be an http(s) URL, got {link_base!r}")
+        raise ConfigError.of(
+            "{file}: [{key}] must be an http(s) URL, got {value!r}",
+            file=source,
+            key=f"{prefix}.link_base",
+            value=link_base,
+        )
     return ScheduledReport(
         name=name,
         campaign=campaign,

@@ -234,7 +234,7 @@ def _coverage_sheets(book: _Book, report: Report, lang: str) -> None:
     (outlets, reasons) are decided once each, and times are written as serial numbers with the date format."""
     zone = report.scope.timezone
     header = rows.coverage_header(lang, zone)
-    widths = [8, 17, 18, 60, 40, 26, 10, 14]
+    widths = [8, 17, 18, 8, 60, 40, 26, 10, 14]
     sheet = _Sheet(book, "Coverage", header, widths)
     number = 1
     row = 0
@@ -268,13 +268,15 @@ def _coverage_sheets(book: _Book, report: Report, lang: str) -> None:
         if line.published is not None:
             write_number(row, 1, _excel_serial(line.published), minute)
         write_string(row, 2, *repeated(line.outlet))
-        text_cell(row, 3, line.title)
-        link(row, 4, line.url)
-        write_string(row, 5, *repeated(matched(lang, line.matched_by, line.matched_terms)))
+        if line.tier:
+            write_string(row, 3, *repeated(tier(lang, line.tier)))
+        text_cell(row, 4, line.title)
+        link(row, 5, line.url)
+        write_string(row, 6, *repeated(matched(lang, line.matched_by, line.matched_terms)))
         if line.reprint_group != line.id:
-            write_number(row, 6, line.reprint_group)
+            write_number(row, 7, line.reprint_group)
         if line.note:
-            text_cell(row, 7, line.note)
+            text_cell(row, 8, line.note)
     if row == 0:
         sheet.sheet.write_string(1, 0, text(lang, "no_coverage"))
     sheet.close(row)

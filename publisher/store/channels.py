@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from publisher.errors import NotFoundError
 from publisher.models import Action, Channel, Event
 from publisher.store.engine import StoreBase
 
@@ -32,7 +33,10 @@ class ChannelsMixin(StoreBase):
         with self.session() as session:
             row = session.scalar(select(Channel).where(Channel.name == channel))
             if row is None:
-                raise LookupError(f"channel {channel} is not in the database; run `publisher init`")
+                # a NotFoundError is a LookupError: callers that catch the latter still do
+                raise NotFoundError.of(
+                    "channel {name} is not in the database yet", cli="; run `publisher init`", name=channel
+                )
             row.paused = paused
             row.paused_by, row.probe_at = (actor if paused else None), None  # a person's pause: no automatic probe
             if reason and paused and as_error:

@@ -142,12 +142,22 @@ def _quiet_alembic() -> Iterator[None]:
         alembic.setLevel(level)
 
 
-def parse_url(url: str) -> URL:
-    """``url`` as a SQLAlchemy URL; ``ValueError`` if it is not one."""
+def parse_url(url: str, *, source: str = "config") -> URL:
+    """``url`` as a SQLAlchemy URL; ``ConfigError`` about ``[database] url`` of ``source`` if it is not one."""
     try:
         return make_url(url)
     except ArgumentError as exc:
-        raise ValueError(str(exc)) from None
+        raise _not_a_url(url, exc, source) from None
+
+
+def _not_a_url(url: str, exc: Exception, source: str) -> ConfigError:
+    return ConfigError.of(
+        '{file}: [{key}] {url!r} is not a database URL ({reason}); use e.g. "sqlite:///publisher.db"',
+        file=source,
+        key="database.url",
+        url=url,
+        reason=exc,
+    )
 
 
 def open_engine(url: str, *, source: str = "config", echo: bool = False) -> Engine:
@@ -155,9 +165,7 @@ def open_engine(url: str, *, source: str = "config", echo: bool = False) -> Engi
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise ConfigError(
-            source, "database.url", f'{url!r} is not a database URL ({exc}); use e.g. "sqlite:///publisher.db"'
-        ) from None
+        raise _not_a_url(url, exc, source) from None
     kwargs: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
@@ -168,7 +176,9 @@ def open_engine(url: str, *, source: str = "config", echo: bool = False) -> Engi
     try:
         engine = create_engine(parsed, **kwargs)
     except Exception as exc:  # an unknown driver or dialect
-        raise ConfigError(source, "database.url", f"cannot use {url!r}: {exc}") from None
+        raise ConfigError.of(
+            "{file}: [{key}] cannot use {url!r}: {reason}", file=source, key="database.url", url=url, reason=exc
+        ) from None
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine

@@ -330,7 +330,7 @@ def open_report(
 ) -> Iterator[Report]:
     """The report on ``campaign`` for [``start``, ``end``) (UTC; None: open), read from one snapshot."""
     if start is not None and end is not None and end <= start:
-        raise ValidationError("the period is empty: --to must be after --from")
+        raise ValidationError.of("the period is empty: the end must be after the start", cli=" (--to after --from)")
     with read_connection(store) as connection:
         row = connection.execute(
             select(Campaign.id, Campaign.name, Campaign.timezone, Campaign.starts_at, Campaign.ends_at).where(
@@ -338,7 +338,7 @@ def open_report(
             )
         ).first()
         if row is None:
-            raise NotFoundError(f"there is no campaign {campaign}; see `publisher campaign list`")
+            raise NotFoundError.of("there is no campaign {name}", cli="; see `publisher campaign list`", name=campaign)
         scope = Scope(
             campaign_id=row.id,
             campaign=row.name,

@@ -36,8 +36,20 @@ def extract_text(page: bytes, url: str | None = None) -> str:
     text = trafilatura.extract(page, url=url, include_comments=False, include_tables=False, include_images=False)
     if not text:
         return ""
-    lines = (line.strip() for line in text.splitlines())
-    return "\n".join(line for line in lines if line and not _FURNITURE.match(line))
+    kept: list[str] = []
+    label_alone = False  # "上一篇：" on a line of its own: the linked title comes on the next line
+    for line in (line.strip() for line in text.splitlines()):
+        if not line:
+            continue
+        if label_alone:
+            label_alone = False
+            continue
+        found = _FURNITURE.match(line)
+        if found:
+            label_alone = found.end() == len(line) and line[-1] in ":："
+            continue
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def needs_full_text(title: str, summary: str, body: str, below: int) -> bool:

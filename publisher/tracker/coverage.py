@@ -71,10 +71,10 @@ def find_campaign(session: Session, name: str | None) -> Campaign:
         campaigns = first_campaigns(session, 2)
         if len(campaigns) == 1:
             return campaigns[0]
-        raise ValidationError("say which campaign: --campaign NAME (see `publisher campaign list`)")
+        raise ValidationError.of("say which campaign", cli=": --campaign NAME (see `publisher campaign list`)")
     campaign = campaign_named(session, name)
     if campaign is None:
-        raise NotFoundError(f"there is no campaign {name}; see `publisher campaign list`")
+        raise NotFoundError.of("there is no campaign {name}", cli="; see `publisher campaign list`", name=name)
     return campaign
 
 
@@ -101,23 +101,26 @@ def add_manual(
     (a person confirmed it), an item dated outside the campaign's dates: it would count, and move the report's start.
     """
     if not title.strip():
-        raise ValidationError("coverage needs a title: --title TEXT")
+        raise ValidationError.of("coverage needs a title", cli=": --title TEXT")
     if url is not None and canonical_link(url) is None:
-        raise ValidationError(f"{url!r} is not an http(s) URL")
+        raise ValidationError.of("{url!r} is not an http(s) URL", url=url)
     with store.session() as session:
         row = find_campaign(session, campaign)
         found = outlet_named(session, outlet, active=True)
         if found is None:
-            raise NotFoundError(
-                f"there is no outlet {outlet}; add it first: publisher outlet add {outlet} --kind paper --tier city"
+            raise NotFoundError.of(
+                "there is no outlet {name}", cli="; add it first with `publisher outlet add`", name=outlet
             )
         if not force:
             _check_within_campaign(row, published_at)
         same = _same_item(session, row, found.name, title, published_at)
         if same is not None:
-            raise ValidationError(
-                f"{found.name} already has this item on that day: coverage item {same} ({title.strip()}); "
-                "it is counted once (remove that one first to record it again)"
+            raise ValidationError.of(
+                "{outlet} already has this item on that day: coverage item {id} ({title}); it is counted once (remove "
+                "that one first to record it again)",
+                outlet=found.name,
+                id=same,
+                title=title.strip(),
             )
         item = CoverageItem(
             campaign_id=row.id,
@@ -147,14 +150,21 @@ def _check_within_campaign(campaign: Campaign, published_at: datetime) -> None:
 
     zone, when = campaign.timezone, local(published_at, campaign.timezone)
     if campaign.starts_at is not None and published_at < campaign.starts_at:
-        raise ValidationError(
-            f"{when} is before campaign {campaign.name} starts ({local(campaign.starts_at, zone)}); "
-            "check the date, or confirm to record it anyway (--force): the report would then start on that day"
+        raise ValidationError.of(
+            "{when} is before campaign {name} starts ({start}); check the date, or confirm to record it anyway: the "
+            "report would then start on that day",
+            cli=" (--force)",
+            when=when,
+            name=campaign.name,
+            start=local(campaign.starts_at, zone),
         )
     if campaign.ends_at is not None and published_at >= campaign.ends_at:
-        raise ValidationError(
-            f"{when} is after campaign {campaign.name} ends ({local_end(campaign.ends_at, zone)}); "
-            "check the date, or confirm to record it anyway (--force)"
+        raise ValidationError.of(
+            "{when} is after campaign {name} ends ({end}); check the date, or confirm to record it anyway",
+            cli=" (--force)",
+            when=when,
+            name=campaign.name,
+            end=local_end(campaign.ends_at, zone),
         )
 
 
@@ -182,7 +192,7 @@ def remove_coverage(store: Store, item_id: int, now: datetime, actor: str, reaso
     with store.session() as session:
         item = session.get(CoverageItem, item_id)
         if item is None or item.removed_at is not None:
-            raise NotFoundError(f"there is no coverage item {item_id}; see `publisher coverage list`")
+            raise NotFoundError.of("there is no coverage item {id}", cli="; see `publisher coverage list`", id=item_id)
         item.removed_at, item.removed_by = now, actor
         _event(session, now, actor, Action.COVERAGE_REMOVE, f"item {item_id}: {item.title}: {reason or 'removed'}")
         return item
@@ -243,7 +253,7 @@ def set_rules(
     any_of, all_of, none_of = _clean(any_of), _clean(all_of), _clean(none_of)
     empty = [w for w in (*any_of, *all_of, *none_of) if not fold(w)]
     if empty:
-        raise ValidationError(f"keywords made only of punctuation match nothing: {', '.join(empty)}")
+        raise ValidationError.of("keywords made only of punctuation match nothing: {words}", words=", ".join(empty))
     with store.session() as session:
         row = find_campaign(session, campaign)
         rules = session.get(RulesRow, row.id)

@@ -7,13 +7,19 @@ keyword is found, and no none-of keyword is. Keywords are folded like the text (
 阅读月, ＡＢＣ finds abc. A keyword of Latin letters or digits must stand as a word (``art`` does not match
 ``party``); Chinese keywords match anywhere, since Chinese has no word spaces.
 
-**Similarity.** A news site's reprint of our report counts even when it drops our keywords. Each of our published
-posts (and each channel's own wording of it) is cut into 3-character shingles; an entry whose shingles are found in
-a post at or above ``threshold`` (containment: the share of the *entry's* shingles found in the post, so a feed
-that carries only the first paragraph still matches) is a reprint of it. Candidates come from a MinHash LSH
-Ensemble index (datasketch), built for containment; each candidate is then checked exactly, so the score is the
-true containment, not an estimate. A cheap pre-check (a sample of the entry's shingles against the union of all
-posts' shingles) skips the rest for the great majority of entries, which share little with any post.
+**Similarity.** A news site's reprint of our report counts even when it drops our keywords, and even when the feed
+carries only a reworded headline (WeChat bridges do). Each text is folded, a leading outlet tag such as 【区教育局】
+is dropped, and it is cut into character unigrams and bigrams (``grams``). A gram weighs by how rare it is in the
+corpus the matcher knows, our posts plus the entries it was given (``corpus=``, ``observe``; counts kept in memory
+per matcher): ``weight = max(0, ln((N + 1) / (df + 1)) - 2)``, with ``N`` at least ``MIN_DOCUMENTS`` (a handful of
+posts says little about which characters are common) and ``df`` at least ``RARE_SHARE`` of ``N`` (one novel word
+must not outweigh a shared name). A gram in more than about one document in seven weighs nothing, so dates, the
+district's name and phrases like 开展主题教育活动 count for little and the people, schools and events that make a story
+count most. An entry reprints a post when the weight of its grams found in the post is at least ``threshold`` of
+the weight of all its grams (weighted containment: a shorter title or a first paragraph still counts). There is no
+cut-off for short entries. Only posts sharing a rare gram with the entry (one found in at most ``CANDIDATE_SHARE``
+of the documents) are scored, through an inverted index gram -> posts, so most entries cost a set intersection.
+The threshold (``SIMILARITY``) was calibrated on the labelled set in ``tests/data/reprints`` (docs/tracker.md).
 
 none-of keywords veto keyword matches only: an entry that copies our post is coverage whatever else it says.
 Entries published before a campaign's start are not matched to it.
@@ -23,13 +29,16 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
+import math
+import operator
 import re
-import zlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from publisher.tracker.normalize import SHINGLE, compact, fold, shingles
+from publisher.tracker.normalize import compact, fold
 
 __all__ = [
     "CampaignRules",
@@ -39,13 +48,23 @@ __all__ = [
     "OurPost",
     "Prepared",
     "SimilarityIndex",
-    "minhash",
+    "Vocabulary",
+    "grams",
     "prepare",
+    "similarity",
 ]
 
-MIN_SHINGLES = 20  # entries with less text than this are matched by keywords only
-SAMPLE_STEP = 4  # the pre-check looks at every 4th shingle
-NUM_PERM = 128
+SIMILARITY = 0.58  # weighted containment for a reprint, calibrated on tests/data/reprints (docs/tracker.md)
+STORY_SIMILARITY = 0.55  # weighted cosine for two items to be one story (record.Groups), calibrated there too
+MIN_DOCUMENTS = 50  # the corpus is taken to hold at least this many documents
+RARE_SHARE = 0.02  # a gram in fewer documents than this share is as rare as a gram seen once
+COMMON = 2.0  # subtracted from ln(N / df): a gram in more than e^-2 (about a seventh) of the documents weighs nothing
+CANDIDATE_SHARE = 0.05  # a post is scored only when it shares with the entry a gram in at most this share
+TEXT_CHARS = 200  # characters of summary or body compared after the headline: a reprint shows in its opening
+SAMPLE_FROM = 64  # characters: a longer text is first looked at through a sample of its bigrams (``plausible``)
+SAMPLE_STEP = 3  # every third bigram
+_TAG_OPENERS = frozenset("【[［〖")
+_SOURCE_TAG = re.compile(r"^\s*[【\[［〖][^】\]］〗]{1,20}[】\]］〗]")
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _WORDLIKE = re.compile(r"[a-z0-9]")
 
@@ -116,16 +135,30 @@ class Prepared:
         return self.compacted_title + self.compacted_text
 
     @functools.cached_property
-    def shingles(self) -> set[str]:
-        return shingles(self.compacted)
+    def gram_text(self) -> str:
+        """What similarity compares, compacted: the headline without its outlet tag, and the opening of the summary
+        or body."""
+        title = self.compacted_title
+        if self.title[:2].lstrip()[:1] in _TAG_OPENERS and (tag := _SOURCE_TAG.match(self.title)):
+            title = compact(fold(self.title[tag.end() :]))
+        return title + self.compacted_text[:TEXT_CHARS]
+
+    @functools.cached_property
+    def grams(self) -> frozenset[str]:
+        return grams(self.gram_text)
 
 
 def prepare(title: str, summary: str, body: str = "", published_at: datetime | None = None) -> Prepared:
     return Prepared(title, summary, body, published_at)
 
 
-def post_shingles(text: str) -> set[str]:
-    return shingles(compact(fold(_URL.sub(" ", text))))
+def grams(compacted: str) -> frozenset[str]:
+    """Every character and every two adjacent characters of an already compacted text."""
+    return frozenset((*compacted, *map(operator.add, compacted, compacted[1:])))
+
+
+def post_grams(text: str) -> frozenset[str]:
+    return grams(compact(fold(_URL.sub(" ", text))))
 
 
 class KeywordIndex:
@@ -204,95 +237,158 @@ class KeywordIndex:
         return matched
 
 
-class SimilarityIndex:
-    """Documents (shingle sets) by key; ``query`` finds those containing at least ``threshold`` of a query's
-    shingles. MinHash LSH Ensemble proposes candidates; exact set arithmetic decides."""
+class Vocabulary:
+    """How many documents of the corpus (our posts, and the entries given) hold each gram, and so what a gram weighs
+    (see the module docstring). The weights are worked out once per change of the counts."""
 
-    def __init__(self, threshold: float, min_shingles: int = MIN_SHINGLES) -> None:
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.documents = 0
+        self._weights: dict[str, float] | None = None
+        self._unseen = 0.0  # the weight of a gram no document holds
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_weights": None}  # sent to parse workers: the counts, not what follows from them
+
+    def add(self, documents: Iterable[frozenset[str]]) -> None:
+        for doc in documents:
+            self.counts.update(doc)
+            self.documents += 1
+        self._weights = None
+
+    @property
+    def size(self) -> float:
+        return float(max(self.documents, MIN_DOCUMENTS))
+
+    @property
+    def weights(self) -> dict[str, float]:
+        if self._weights is None:
+            size = self.size
+            by_count: dict[int, float] = {}  # most grams share a handful of counts
+            for count in {0, *self.counts.values()}:
+                rarity = math.log((size + 1) / (max(count, RARE_SHARE * size) + 1)) - COMMON
+                by_count[count] = max(rarity, 0.0)
+            self._unseen = by_count[0]
+            self._weights = {gram: by_count[count] for gram, count in self.counts.items()}
+        return self._weights
+
+    def weight(self, gram: str) -> float:
+        return self.weights.get(gram, self._unseen)
+
+    def total(self, doc: Iterable[str]) -> float:
+        weights = self.weights  # first: it sets _unseen
+        return sum(map(weights.get, doc, itertools.repeat(self._unseen)))
+
+    def rare(self, gram: str) -> bool:
+        return self.counts.get(gram, 0) <= CANDIDATE_SHARE * self.size
+
+
+def similarity(first: frozenset[str], second: frozenset[str], vocabulary: Vocabulary) -> float:
+    """Two items' weighted cosine (Ochiai): the weight they share over the geometric mean of their weights, 1.0 for
+    the same text. For stories (``record.Groups``): symmetric, so a short headline that shares a school's name with a
+    long story does not join it, as it would by its share of its own text."""
+    product = vocabulary.total(first) * vocabulary.total(second)
+    return vocabulary.total(first & second) / math.sqrt(product) if product > 0 else 0.0
+
+
+class SimilarityIndex:
+    """Documents (gram sets) by key; ``query`` finds those holding at least ``threshold`` of a query's weight.
+    Only documents sharing a rare gram with the query are scored (an inverted index of the rare grams)."""
+
+    def __init__(self, threshold: float, vocabulary: Vocabulary | None = None) -> None:
         self.threshold = threshold
-        self.min_shingles = min_shingles
-        self._docs: dict[Any, set[str]] = {}
-        self._union: set[str] = set()
-        self._lsh: Any = None
+        self.vocabulary = vocabulary or Vocabulary()
+        self._docs: dict[Any, frozenset[str]] = {}
+        self._postings: dict[str, list[Any]] = {}
+        self._union: frozenset[str] | None = None  # every document's grams
+        self._rare: dict[str, list[Any]] | None = None  # the postings of rare grams, rebuilt when counts change
+        self._rare_grams: frozenset[str] = frozenset()
+        self._rare_at = -1  # the vocabulary's size when it was built
 
     def __len__(self) -> int:
         return len(self._docs)
 
-    def add(self, key: Any, doc: set[str]) -> None:
-        if len(doc) < self.min_shingles:
-            return
+    def add(self, key: Any, doc: frozenset[str]) -> None:
         self._docs[key] = doc
-        self._union |= doc
-        self._lsh = None
+        for gram in doc:
+            self._postings.setdefault(gram, []).append(key)
+        self._rare = self._union = None
 
-    def plausible(self, text: str) -> bool:
-        """A cheap look at every ``SAMPLE_STEP``-th shingle of a compacted text: can any document contain enough of
-        it? Only texts that pass are cut into all their shingles. A reprint has most of its shingles in our posts, an
-        unrelated text a fifth or so; the sample's margin (0.7 of the threshold) keeps reprints in."""
-        if not self._docs or len(text) < self.min_shingles + SHINGLE - 1:
-            return False
-        union, size = self._union, SHINGLE
-        positions = range(0, len(text) - size + 1, SAMPLE_STEP)
-        found = sum(1 for i in positions if text[i : i + size] in union)
-        return found >= 0.7 * self.threshold * len(positions)
+    def candidates(self, doc: frozenset[str]) -> set[Any]:
+        """Keys of the documents sharing a rare gram with ``doc``."""
+        vocabulary = self.vocabulary
+        if self._rare is None or self._rare_at != vocabulary.documents:
+            self._rare = {g: keys for g, keys in self._postings.items() if vocabulary.rare(g)}
+            self._rare_grams = frozenset(self._rare)
+            self._rare_at = vocabulary.documents
+        rare = self._rare
+        found: set[Any] = set()
+        for gram in doc & self._rare_grams:
+            found.update(rare[gram])
+        return found
 
-    def query(self, doc: set[str]) -> list[tuple[Any, float]]:
-        """(key, containment of ``doc`` in that document), best first, at or above the threshold."""
-        if len(doc) < self.min_shingles or not self._docs:
+    def plausible(self, compacted: str) -> bool:
+        """A cheap look at a long text before it is cut into all its grams: could any document hold enough of it?
+        Every ``SAMPLE_STEP``-th bigram is looked up; a reprint has most of its weight in our posts, an unrelated
+        text little, and the margin (half the threshold, over bigrams only) keeps reprints in."""
+        if len(compacted) < SAMPLE_FROM or not self._docs:
+            return bool(self._docs)
+        if self._union is None:
+            self._union = frozenset(self._postings)
+        union, weights = self._union, self.vocabulary.weights
+        unseen = self.vocabulary.weight("")
+        sample = [compacted[i : i + 2] for i in range(0, len(compacted) - 1, SAMPLE_STEP)]
+        total = sum(map(weights.get, sample, itertools.repeat(unseen)))
+        inside = sum(map(weights.get, union.intersection(sample), itertools.repeat(unseen)))
+        return total > 0 and inside >= 0.5 * self.threshold * total
+
+    def query(self, doc: frozenset[str]) -> list[tuple[Any, float]]:
+        """(key, weighted containment of ``doc`` in that document), best first, at or above the threshold."""
+        if not self._docs or not doc:
             return []
-        if len(doc & self._union) < self.threshold * len(doc):
-            return []  # no single document can contain enough of it: skip the MinHash
-        if self._lsh is None:
-            self._lsh = self._build()
-        candidates = self._lsh.query(minhash(doc), len(doc))
+        if self._union is None:
+            self._union = frozenset(self._postings)
+        total = self.vocabulary.total(doc)
+        # no document can hold more of ``doc`` than all of them together: most entries stop here
+        if total <= 0 or self.vocabulary.total(doc & self._union) < self.threshold * total:
+            return []
         found = []
-        for key in candidates:
-            score = len(doc & self._docs[key]) / len(doc)
+        for key in self.candidates(doc):
+            score = self.vocabulary.total(doc & self._docs[key]) / total
             if score >= self.threshold:
                 found.append((key, score))
         found.sort(key=lambda pair: (-pair[1], str(pair[0])))
         return found
 
-    def _build(self) -> Any:
-        from datasketch import MinHashLSHEnsemble
-
-        # a lower index threshold than the decision: fewer true reprints lost to the estimate's variance
-        lsh = MinHashLSHEnsemble(threshold=max(0.05, self.threshold * 0.7), num_perm=NUM_PERM, num_part=8)
-        lsh.index([(key, minhash(doc), len(doc)) for key, doc in self._docs.items()])
-        return lsh
-
-
-@functools.cache
-def _permutations() -> tuple[Any, str]:
-    from datasketch import MinHash
-
-    template = MinHash(num_perm=NUM_PERM, seed=1)
-    return template.permutations, template.scheme
-
-
-def minhash(doc: set[str]) -> Any:
-    """A datasketch MinHash of a shingle set (CRC-32 per shingle, permutations made once per process)."""
-    from datasketch import MinHash
-
-    permutations, scheme = _permutations()
-    sketch = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32, permutations=permutations, scheme=scheme)
-    sketch.update_batch([s.encode("utf-8") for s in doc])
-    return sketch
-
 
 class Matcher:
-    """Keyword rules and our posts for every campaign, matched against entries."""
+    """Keyword rules and our posts for every campaign, matched against entries. Gram counts come from the posts and
+    from ``corpus`` (texts the tracker has seen; more can be added with ``observe``)."""
 
-    def __init__(self, rules: Iterable[CampaignRules], posts: Iterable[OurPost], similarity: float = 0.6) -> None:
+    def __init__(
+        self,
+        rules: Iterable[CampaignRules],
+        posts: Iterable[OurPost],
+        similarity: float = SIMILARITY,
+        corpus: Iterable[str] = (),
+    ) -> None:
         rules = list(rules)
         self.keywords = KeywordIndex(rules)
         self.starts = {r.campaign_id: r.starts_at for r in rules}
-        self.similar = SimilarityIndex(similarity)
+        self.vocabulary = Vocabulary()
+        self.similar = SimilarityIndex(similarity, self.vocabulary)
         self._campaign_of: dict[int, int] = {}
         for post in posts:
             self._campaign_of[post.post_id] = post.campaign_id
-            for number, text in enumerate(post.texts):
-                self.similar.add((post.post_id, number), post_shingles(text))
+            texts = [post_grams(text) for text in post.texts]
+            for number, doc in enumerate(texts):
+                self.similar.add((post.post_id, number), doc)
+            self.vocabulary.add([frozenset().union(*texts)])  # one document per post, whatever its wordings
+        self.vocabulary.add(post_grams(text) for text in corpus)
+
+    def observe(self, entries: Iterable[Prepared]) -> None:
+        """Count these entries' grams in the corpus (before matching them, so their own words count as seen)."""
+        self.vocabulary.add(entry.grams for entry in entries)
 
     @property
     def empty(self) -> bool:
@@ -301,8 +397,8 @@ class Matcher:
     def match(self, entry: Prepared) -> list[Match]:
         by_keywords = self.keywords.match(entry)
         by_post: dict[int, tuple[int, float]] = {}  # campaign -> (post, score)
-        if self.similar.plausible(entry.compacted):
-            for (post_id, _), score in self.similar.query(entry.shingles):
+        if self.similar.plausible(entry.gram_text):
+            for (post_id, _), score in self.similar.query(entry.grams):
                 campaign = self._campaign_of[post_id]
                 start = self.starts.get(campaign)
                 if start and entry.published_at and entry.published_at < start:
@@ -319,10 +415,3 @@ class Matcher:
                 how = "keywords+similarity" if campaign in by_keywords else "similarity"
                 matches.append(Match(campaign_id=campaign, matched_by=how, terms=terms, post_id=post[0], score=post[1]))
         return matches
-
-
-def overlap(first: set[str], second: set[str]) -> float:
-    """Shared shingles over the smaller set's size: 1.0 when one text is wholly inside the other."""
-    if not first or not second:
-        return 0.0
-    return len(first & second) / min(len(first), len(second))

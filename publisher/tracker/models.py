@@ -4,6 +4,7 @@ outlets ─< outlet_sources          an outlet has feeds (URLs or RSSHub routes)
 outlets ─< feed_entries            every article seen, once per outlet (unique by guid, canonical link, content hash)
 campaigns ─< coverage_items        what counts as coverage: a matched entry, or one a person added by hand
 campaigns ─ campaign_rules         keyword rules (any-of, all-of, none-of) for matching
+feed_entries ─ article_pages       the page of a headline-only entry, fetched for its text and kept as evidence (0012)
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from publisher.models import Base
 
-__all__ = ["CampaignRules", "CoverageItem", "FeedEntry", "Outlet", "OutletSource"]
+__all__ = ["ArticlePage", "CampaignRules", "CoverageItem", "FeedEntry", "Outlet", "OutletSource"]
 
 
 class Outlet(Base):
@@ -32,6 +33,8 @@ class Outlet(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     origin: Mapped[str] = mapped_column(String(10), default="cli")  # "config" (synced from the file) or "cli"
     active: Mapped[bool] = mapped_column(Boolean, default=True)  # removed outlets stay for their coverage
+    #: fetch the article page of a headline-only entry for its text (off for an outlet whose pages are walled)
+    full_text: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
 
 
@@ -94,6 +97,27 @@ class FeedEntry(Base):
     fetched_at: Mapped[datetime]
 
 
+class ArticlePage(Base):
+    """The page of an article whose feed entry had only a headline or a short summary: its main text, matched as
+    the entry's body, and the page as fetched, kept (compressed, with its SHA-256) as evidence of the coverage after
+    the outlet takes the article down. One row per canonical link, shared by every entry with that link."""
+
+    __tablename__ = "article_pages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_hash: Mapped[str] = mapped_column(String(40), unique=True)  # FeedEntry.link_hash
+    url: Mapped[str] = mapped_column(Text)  # after redirects
+    status: Mapped[int | None] = mapped_column(Integer)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    sha256: Mapped[str | None] = mapped_column(String(64))  # of the page's bytes as fetched
+    html_gz: Mapped[bytes | None] = mapped_column(LargeBinary)  # gzip of those bytes
+    text: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text)  # why the last fetch gave no page (the evidence stays)
+    fetched_at: Mapped[datetime]  # when the page kept here was fetched
+    checked_at: Mapped[datetime]  # the last fetch, whatever came of it
+
+
 class CoverageItem(Base):
     """One outlet's report on a campaign: a matched feed entry, or one added by hand (print, a wall, a broadcast)."""
 
@@ -101,6 +125,7 @@ class CoverageItem(Base):
     __table_args__ = (
         UniqueConstraint("campaign_id", "entry_id", name="uq_coverage_items_entry"),
         Index("ix_coverage_items_campaign", "campaign_id", "published_at"),
+        Index("ix_coverage_items_alert", "alert_tag", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -122,6 +147,9 @@ class CoverageItem(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     removed_at: Mapped[datetime | None]  # removed items stay, so a later pass does not add them back
     removed_by: Mapped[str | None] = mapped_column(String(200))
+    #: the alert run that told the team about this item ([alerts]); the alert post's ``created_by`` is the same tag
+    alert_tag: Mapped[str | None] = mapped_column(String(100))
+    alerted_at: Mapped[datetime | None]
 
 
 class CampaignRules(Base):

@@ -1,4 +1,10 @@
-"""Feed bytes to entries: feedparser, with three things done first and one after.
+"""Feed bytes to entries: the lean reader first, feedparser when it declines, with three things done first and one
+after.
+
+The lean reader (``leanfeed.py``, lxml) takes well-formed RSS 2.0 and Atom 1.0 of the usual shape, about a tenth of
+feedparser's time, and gives the same fields; anything else (RDF, malformed XML, a DOCTYPE, an encoding left to
+feedparser's rules, an element it does not reproduce) goes to feedparser, as every feed did before. The encoding
+is chosen the same way for both (2. below), and a document with entity declarations always goes to feedparser.
 
 1. **Disarm XML entities.** feedparser drops entity declarations it thinks unsafe, but keeps "safe" ones (a plain
    string value) and expands them itself in its fallback parser, where expat's amplification limit does not
@@ -74,8 +80,11 @@ class ParsedFeed:
     error: str | None = None  # nothing could be read
 
 
-def parse_feed(body: bytes, headers: Mapping[str, str], url: str | None = None, timezone: str = "UTC") -> ParsedFeed:
-    """Parse ``body`` as served with ``headers`` (the HTTP answer's) from ``url``. Never raises for bad input."""
+def parse_feed(
+    body: bytes, headers: Mapping[str, str], url: str | None = None, timezone: str = "UTC", *, lean: bool = True
+) -> ParsedFeed:
+    """Parse ``body`` as served with ``headers`` (the HTTP answer's) from ``url``. Never raises for bad input.
+    ``lean=False``: feedparser only, never the lean reader (what the lean reader is tested against)."""
     given = {k.lower(): v for k, v in headers.items()}
     kept = ("content-type", "content-location", "content-language")
     wanted: dict[str, str] = {k: given[k] for k in kept if k in given}
@@ -85,6 +94,20 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str | None = None, 
     charset, note = choose_charset(body, wanted.get("content-type", ""))
     if note:
         notes.append(note)
+    read = _lean(body, charset, wanted) if lean and not _ENTITY_DECLARATION.search(body) else None
+    if read is not None:  # well-formed RSS 2.0 or Atom 1.0 of the usual shape: read without feedparser
+        lean_version, lean_title, entries, lean_encoding = read
+        lean_zone = ZoneInfo(timezone)
+        lean_items = [_item(entry, lean_zone) for entry in entries]
+        if not lean_items:
+            notes.append("the feed has no entries")
+        return ParsedFeed(
+            items=lean_items,
+            encoding=lean_encoding,
+            version=lean_version,
+            title=plain_text(lean_title),
+            warning="; ".join(notes) or None,
+        )
     if _ENTITY_DECLARATION.search(body):
         body = disarm(body, charset, wanted)
         charset = "utf-8"
@@ -107,6 +130,28 @@ def parse_feed(body: bytes, headers: Mapping[str, str], url: str | None = None, 
     elif problem:
         notes.append(f"malformed, read anyway: {problem}")
     return ParsedFeed(items=items, encoding=encoding, version=version, title=title, warning="; ".join(notes) or None)
+
+
+def _lean(
+    body: bytes, charset: str | None, headers: Mapping[str, str]
+) -> tuple[str, str, list[dict[str, Any]], str] | None:
+    """The lean reader's answer (``leanfeed.py``), with the encoding it read; None when feedparser must read it."""
+    from publisher.tracker.leanfeed import read_lean
+
+    encoding = charset
+    if encoding is None:  # left to feedparser's rules: only plain ASCII under an ASCII-compatible label is taken
+        if b"\x00" in body or not body.isascii():
+            return None
+        match = _CHARSET.search(headers.get("content-type", ""))
+        xml = _XML_ENCODING.match(body)
+        labels = [label for label in (match and match.group(1), xml and xml.group(1).decode("ascii")) if label]
+        named = [_codec(label) for label in labels]
+        ascii_like = [name for name in named if name is not None and _decodes(b"<?xml ?>", name) == "<?xml ?>"]
+        if len(ascii_like) < len(named):
+            return None  # a label that is no codec, or UTF-16/32: feedparser says what it makes of it
+        encoding = ascii_like[0] if ascii_like else "utf-8"
+    read = read_lean(body, encoding, headers.get("content-location"))
+    return None if read is None else (*read, encoding)
 
 
 def _bozo(result: Any) -> str | None:

@@ -92,9 +92,12 @@ class Fetcher:
             self._hosts[host] = asyncio.Semaphore(self.settings.per_host_concurrency)
         return self._hosts[host]
 
-    async def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Fetched:
-        """GET ``url`` with the stored validators; a 304 comes back with ``not_modified`` and no body."""
-        headers: dict[str, str] = {}
+    async def fetch(
+        self, url: str, etag: str | None = None, last_modified: str | None = None, *, accept: str | None = None
+    ) -> Fetched:
+        """GET ``url`` with the stored validators; a 304 comes back with ``not_modified`` and no body. ``accept``
+        replaces the feed types asked for (an article page asks for HTML)."""
+        headers: dict[str, str] = {"Accept": accept} if accept else {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:

@@ -31,7 +31,16 @@ from publisher.store.feeds import (
     set_reprint_groups,
     update_source,
 )
-from publisher.tracker.match import MIN_SHINGLES, NUM_PERM, Match, Matcher, Prepared, minhash, overlap, prepare
+from publisher.tracker.match import (
+    STORY_SIMILARITY,
+    Match,
+    Matcher,
+    Prepared,
+    SimilarityIndex,
+    Vocabulary,
+    prepare,
+    similarity,
+)
 from publisher.tracker.models import CoverageItem, FeedEntry
 from publisher.tracker.normalize import sha1
 from publisher.tracker.parse import FeedItem
@@ -81,6 +90,7 @@ class Polled:
     warning: str | None = None
     items: Sequence[FeedItem] = ()
     prepared: Sequence[Prepared] = ()  # each item's folded text, in the same order
+    matches: Sequence[Sequence[Match]] | None = None  # each item's matches, when the parse worker matched them
 
 
 @dataclasses.dataclass
@@ -122,75 +132,73 @@ def claim_due(
 
 
 class Groups:
-    """Reprint groups, per campaign: the same story carried by several outlets is one group.
+    """Stories, per campaign: the same story carried by several outlets is one reprint group, so reports count
+    stories and their carriers.
 
-    A new item joins the group of an item from another outlet that reprints the same post of ours, or whose text
-    overlaps its own (shared shingles over the smaller text's) at or above the similarity threshold; otherwise it
-    starts a group of its own. Candidates come from a MinHash LSH index (datasketch, inserts as it goes), so a
-    campaign with thousands of items is not compared pair by pair. Loaded on first use per campaign, kept up to
-    date through the pass.
+    A new item joins the group of the items reprinting the same post of ours; otherwise the group of the most
+    similar item from another outlet, when their weighted cosine (``match.similarity``, grams weighted as the matcher
+    weighs them) is at least ``threshold`` (``match.STORY_SIMILARITY``, calibrated on tests/data/reprints);
+    otherwise it starts a group of its own. Only items sharing a rare gram with it are compared (an inverted index,
+    as for matching), so a campaign with thousands of items is not compared pair by pair. Loaded on first use per
+    campaign, kept up to date through the pass.
     """
 
-    def __init__(self, threshold: float) -> None:
+    def __init__(self, threshold: float = STORY_SIMILARITY) -> None:
         self.threshold = threshold
         self._campaigns: dict[int, _CampaignGroups] = {}
 
-    def _load(self, session: Session, campaign_id: int) -> _CampaignGroups:
+    def _load(self, session: Session, campaign_id: int, vocabulary: Vocabulary) -> _CampaignGroups:
         if campaign_id not in self._campaigns:
-            groups = _CampaignGroups()
+            groups = _CampaignGroups(vocabulary)
             for row in grouped_items(session, campaign_id):
                 groups.add(
                     row.id,
                     row.outlet_id,
                     row.reprint_group or row.id,
                     row.post_id,
-                    prepare(row.title, row.summary, row.body).shingles,
+                    prepare(row.title, row.summary, row.body).grams,
                 )
             self._campaigns[campaign_id] = groups
         return self._campaigns[campaign_id]
 
     def assign(
-        self, session: Session, campaign_id: int, item_id: int, outlet_id: int, post_id: int | None, entry: Prepared
+        self,
+        session: Session,
+        campaign_id: int,
+        item_id: int,
+        outlet_id: int,
+        post_id: int | None,
+        entry: Prepared,
+        vocabulary: Vocabulary | None = None,
     ) -> int:
-        groups = self._load(session, campaign_id)
+        groups = self._load(session, campaign_id, vocabulary or Vocabulary())
         group = item_id
         if post_id is not None and post_id in groups.by_post:
             group = groups.by_post[post_id]
         else:
-            for other in groups.candidates(entry.shingles):
-                other_outlet, other_group, other_shingles = groups.items[other]
-                if other_outlet != outlet_id and overlap(entry.shingles, other_shingles) >= self.threshold:
-                    group = other_group
-                    break
-        groups.add(item_id, outlet_id, group, post_id, entry.shingles)
+            best = self.threshold
+            for other in sorted(groups.index.candidates(entry.grams)):
+                other_outlet, other_group, other_grams = groups.items[other]
+                if other_outlet == outlet_id:
+                    continue  # one outlet's two items under one headline are two articles (a follow-up, 续报)
+                score = similarity(entry.grams, other_grams, groups.index.vocabulary)
+                if score >= best:
+                    group, best = other_group, score + 1e-12  # the first of equals: the oldest item
+        groups.add(item_id, outlet_id, group, post_id, entry.grams)
         return group
 
 
 class _CampaignGroups:
-    def __init__(self) -> None:
-        self.items: dict[int, tuple[int, int, set[str]]] = {}  # item -> (outlet, group, shingles)
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.items: dict[int, tuple[int, int, frozenset[str]]] = {}  # item -> (outlet, group, grams)
         self.by_post: dict[int, int] = {}  # our post -> the group of its reprints
-        self._lsh: Any = None
+        self.index = SimilarityIndex(0.0, vocabulary)  # for its candidates: items sharing a rare gram
 
-    def add(self, item_id: int, outlet_id: int, group: int, post_id: int | None, shingles: set[str]) -> None:
-        self.items[item_id] = (outlet_id, group, shingles)
+    def add(self, item_id: int, outlet_id: int, group: int, post_id: int | None, grams: frozenset[str]) -> None:
+        self.items[item_id] = (outlet_id, group, grams)
         if post_id is not None:
             self.by_post.setdefault(post_id, group)
-        if len(shingles) >= MIN_SHINGLES:
-            self._index().insert(item_id, minhash(shingles))
-
-    def candidates(self, shingles: set[str]) -> list[int]:
-        if len(shingles) < MIN_SHINGLES:
-            return []
-        return sorted(self._index().query(minhash(shingles)))
-
-    def _index(self) -> Any:
-        if self._lsh is None:
-            from datasketch import MinHashLSH
-
-            # Jaccard 0.3 proposes; the exact overlap decides (a summary against the full text has a low Jaccard)
-            self._lsh = MinHashLSH(threshold=0.3, num_perm=NUM_PERM)
-        return self._lsh
+        self.index.add(item_id, grams)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -201,6 +209,7 @@ class Found:
     outlet_id: int
     item: FeedItem
     prepared: Prepared
+    matches: Sequence[Match] | None = None  # already matched (in the parse worker); None: match here
 
 
 def keys_of(item: FeedItem, prepared: Prepared) -> tuple[str | None, str | None, str | None]:
@@ -219,9 +228,12 @@ def keys_of(item: FeedItem, prepared: Prepared) -> tuple[str | None, str | None,
 def _new_entries(session: Session, polled: Sequence[Polled], now: datetime) -> list[Found]:
     """Insert the entries not seen before; returns each one inserted."""
     candidates: list[tuple[Polled, FeedItem, Prepared, tuple[str | None, str | None, str | None]]] = []
+    matched: dict[int, Sequence[Match]] = {}  # id(prepared) -> what the parse worker matched
     for result in polled:
         for item, prepared in zip(result.items, result.prepared, strict=True):
             candidates.append((result, item, prepared, keys_of(item, prepared)))
+        if result.matches is not None:
+            matched.update(zip(map(id, result.prepared), result.matches, strict=True))
     if not candidates:
         return []
     outlets = {result.claim.outlet_id for result, _, _, _ in candidates}
@@ -260,7 +272,8 @@ def _new_entries(session: Session, polled: Sequence[Polled], now: datetime) -> l
         rows,
         ("id", "outlet_id", "guid_hash", "link_hash", "content_hash"),
     )
-    return [Found(row[0], row[1], *fresh[(row[1], row[2], row[3], row[4])]) for row in inserted]
+    found = [Found(row[0], row[1], *fresh[(row[1], row[2], row[3], row[4])]) for row in inserted]
+    return [dataclasses.replace(f, matches=matched.get(id(f.prepared))) for f in found] if matched else found
 
 
 def write_coverage(
@@ -275,7 +288,11 @@ def write_coverage(
     its reprint group, each logged."""
     if matcher.empty or not found:
         return []
-    pending: list[tuple[Found, Match]] = [(entry, match) for entry in found for match in matcher.match(entry.prepared)]
+    pending: list[tuple[Found, Match]] = [
+        (entry, match)
+        for entry in found
+        for match in (entry.matches if entry.matches is not None else matcher.match(entry.prepared))
+    ]
     if not pending:
         return []
     rows = [
@@ -307,7 +324,9 @@ def write_coverage(
         item_id = ids.get((match.campaign_id, entry.entry_id))
         if item_id is None:
             continue  # another daemon stored it first
-        group = groups.assign(session, match.campaign_id, item_id, entry.outlet_id, match.post_id, entry.prepared)
+        group = groups.assign(
+            session, match.campaign_id, item_id, entry.outlet_id, match.post_id, entry.prepared, matcher.vocabulary
+        )
         updates[item_id] = group
         reason = f"{names[match.campaign_id]}: {outlets[entry.outlet_id]}: {entry.item.title} ({match.describe()})"
         events.append({"at": now, "actor": actor, "action": Action.COVERAGE_FOUND, "reason": reason})

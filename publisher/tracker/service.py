@@ -1,8 +1,10 @@
 """One pass of the tracker, end to end: claim due sources, fetch them, parse, dedupe, match, record.
 
 ``Tracker.run_once`` is ``publisher track --once``; ``TrackerJob`` is the daemon's recurring job. Fetches run
-concurrently on one shared client; parsing (CPU work) runs in worker threads so the event loop, which the
-daemon shares with the dispatcher, keeps answering; results are written by one writer in batches.
+concurrently on one shared client; parsing, folding and matching (the CPU work) run in worker threads, or in
+worker processes when a pass has many feeds, so the event loop, which the daemon shares with the dispatcher, keeps
+answering; results are written by one writer in batches. Each worker process gets the pass's ``Matcher`` once, when
+it starts.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import pickle
 import socket
+import tempfile
 import time
 import uuid
 from collections.abc import Sequence
@@ -29,9 +33,11 @@ from publisher.clock import Clock
 from publisher.guard import OutboundPolicy
 from publisher.logs import log_event
 from publisher.store import Store
+from publisher.store.articles import prune_unused_pages
 from publisher.store.feeds import entries_after, next_poll_due, prune_unused_entries
 from publisher.tracker.coverage import find_campaign, load_posts, load_rules
-from publisher.tracker.match import Matcher, Prepared, prepare
+from publisher.tracker.fulltext import read_articles
+from publisher.tracker.match import Match, Matcher, Prepared, prepare
 from publisher.tracker.models import FeedEntry
 from publisher.tracker.outlets import sync_outlets
 from publisher.tracker.parse import FeedItem, ParsedFeed, parse_feed
@@ -45,15 +51,41 @@ BATCH = 50  # poll results written per transaction
 POOL_MIN = 50  # feeds in a pass from which parsing moves to worker processes ([tracker] parse_workers)
 
 
-def read_feed(body: bytes, headers: dict[str, str], url: str, timezone: str) -> tuple[ParsedFeed, list[Prepared]]:
-    """Parse a feed and fold each entry's text: the CPU work of a poll, run in a worker thread or process."""
+_WORKER_MATCHER: Matcher | None = None  # in a parse worker process: the pass's matcher, given when it started
+
+
+def _start_worker(path: str) -> None:
+    """A parse worker's first step: load the pass's matcher from the file the tracker wrote it to."""
+    global _WORKER_MATCHER
+    with open(path, "rb") as file:
+        _WORKER_MATCHER = pickle.load(file)  # noqa: S301 (written by this pass's tracker process, in its own folder)
+
+
+def _matcher_file(matcher: Matcher, folder: str) -> str:
+    # handed to the workers as a path: a spawned process's arguments go down a pipe the tracker would block on
+    # (for seconds each, while the child starts) if they were larger than its buffer, as a matcher is
+    path = os.path.join(folder, "matcher.pickle")
+    with open(path, "wb") as file:
+        pickle.dump(matcher, file, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def read_feed(
+    body: bytes, headers: dict[str, str], url: str, timezone: str, matcher: Matcher | None = None
+) -> tuple[ParsedFeed, list[Prepared], list[list[Match]] | None]:
+    """Parse a feed, fold each entry's text and match it (with ``matcher``, else the worker process's own): the CPU
+    work of a poll, run in a worker thread or process. The matches are None when there is no matcher to use."""
     parsed = parse_feed(body, headers, url, timezone)
+    matcher = matcher or _WORKER_MATCHER
     prepared = []
     for item in parsed.items:
         entry = prepare(item.title, item.summary, item.body, item.published_at)
         _ = entry.keyword_text, entry.compacted  # computed here, carried back with the entry
         prepared.append(entry)
-    return parsed, prepared
+    if matcher is None or matcher.empty:
+        return parsed, prepared, None
+    # every entry, though some are already stored: the writer keeps the new ones' matches and drops the rest
+    return parsed, prepared, [matcher.match(entry) for entry in prepared]
 
 
 @dataclasses.dataclass
@@ -126,24 +158,44 @@ class Tracker:
             report.next_due = await asyncio.to_thread(next_poll_due, self.store, outlet)
             return report
         matcher = await asyncio.to_thread(self.matcher)
-        groups = Groups(self.settings.similarity)
+        groups = Groups(self.settings.story_similarity)
         results: asyncio.Queue[Polled | None] = asyncio.Queue()
         with contextlib.ExitStack() as stack:
             pool = None
             if self.settings.parse_workers and len(claims) >= self.pool_min:
                 context = multiprocessing.get_context("spawn")  # never fork a process that runs an event loop
-                pool = stack.enter_context(ProcessPoolExecutor(self.settings.parse_workers, mp_context=context))
+                folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="publisher-tracker-"))
+                path = await asyncio.to_thread(_matcher_file, matcher, folder)
+                pool = stack.enter_context(
+                    ProcessPoolExecutor(
+                        self.settings.parse_workers,
+                        mp_context=context,
+                        initializer=_start_worker,
+                        initargs=(path,),  # each worker loads the matcher once, not with every feed
+                    )
+                )
             async with Fetcher(self.settings, self.client, self.outbound) as fetcher:
                 writer = asyncio.create_task(self._write(results, matcher, groups, report))
 
                 async def poll(claim: Claimed) -> None:
-                    await results.put(await self._poll(fetcher, claim, pool))
+                    await results.put(await self._poll(fetcher, claim, pool, matcher))
 
                 try:
                     await asyncio.gather(*(poll(claim) for claim in claims))
                 finally:
                     await results.put(None)
                     await writer
+                if self.settings.full_text and self.settings.full_text_per_pass:
+                    report.coverage += await read_articles(
+                        self.store,
+                        fetcher,
+                        self.settings,
+                        since=now,
+                        now=self.clock.now(),
+                        matcher=matcher,
+                        groups=groups,
+                        actor=self.owner,
+                    )
         await asyncio.to_thread(self.prune)
         report.seconds = time.perf_counter() - started
         log_event(
@@ -159,7 +211,7 @@ class Tracker:
         )
         return report
 
-    async def _poll(self, fetcher: Fetcher, claim: Claimed, pool: Executor | None) -> Polled:
+    async def _poll(self, fetcher: Fetcher, claim: Claimed, pool: Executor | None, matcher: Matcher) -> Polled:
         url = resolve_feed(claim.feed, self.settings.rsshub_base)
         fetched = await fetcher.fetch(url, claim.etag, claim.last_modified)
         polled = functools.partial(Polled, claim=claim, status=fetched.status)  # whatever the poll came to
@@ -174,10 +226,10 @@ class Tracker:
         zone = claim.timezone or self.timezone
         headers = dict(fetched.headers)
         if pool is None:
-            parsed, prepared = await asyncio.to_thread(read_feed, body, headers, fetched.url, zone)
-        else:
+            parsed, prepared, matches = await asyncio.to_thread(read_feed, body, headers, fetched.url, zone, matcher)
+        else:  # the worker matches with the copy of the pass's matcher it was started with
             loop = asyncio.get_running_loop()
-            parsed, prepared = await loop.run_in_executor(pool, read_feed, body, headers, fetched.url, zone)
+            parsed, prepared, matches = await loop.run_in_executor(pool, read_feed, body, headers, fetched.url, zone)
         if parsed.error:
             return polled(error=parsed.error)
         return polled(
@@ -185,6 +237,7 @@ class Tracker:
             warning=parsed.warning,
             items=parsed.items,
             prepared=prepared,
+            matches=matches,
             etag=fetched.etag,
             last_modified=fetched.last_modified,
         )
@@ -234,7 +287,10 @@ class Tracker:
     def prune(self) -> int:
         """Forget entries that matched nothing and were first seen more than ``keep_entries_days`` ago."""
         cutoff = self.clock.now() - timedelta(days=self.settings.keep_entries_days)
-        return prune_unused_entries(self.store, cutoff)
+        pruned = prune_unused_entries(self.store, cutoff)
+        if pruned:
+            prune_unused_pages(self.store)  # their pages go with them; a page of coverage is linked and stays
+        return pruned
 
     def rematch(self, campaign: str | None = None, chunk: int = 2000) -> int:
         """Match every stored entry again (after the rules changed); returns how many coverage items were added.
@@ -246,7 +302,7 @@ class Tracker:
                 rules = [r for r in rules if r.campaign_id == wanted]
                 posts = [p for p in posts if p.campaign_id == wanted]
         matcher = Matcher(rules, posts, self.settings.similarity)
-        groups = Groups(self.settings.similarity)
+        groups = Groups(self.settings.story_similarity)
         added, last = 0, 0
         while True:
             with self.store.session() as session:

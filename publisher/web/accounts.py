@@ -163,11 +163,11 @@ def session_key(token: str) -> str:
 def _check_name(name: str) -> str:
     name = unicodedata.normalize("NFC", name.strip())
     if not name:
-        raise ValidationError("a user needs a name")
+        raise ValidationError.of("a user needs a name")
     if len(name) > 100:
-        raise ValidationError("a user name can be at most 100 characters")
+        raise ValidationError.of("a user name can be at most 100 characters")
     if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise ValidationError("a user name cannot contain control characters")
+        raise ValidationError.of("a user name cannot contain control characters")
     return name
 
 
@@ -175,12 +175,18 @@ def _check_role(role: str) -> Role:
     try:
         return Role(role)
     except ValueError:
-        raise ValidationError(f"unknown role {role!r}; choose one of: {', '.join(r.value for r in Role)}") from None
+        raise ValidationError.of(
+            "unknown role {role!r}; choose one of: {roles}", role=role, roles=", ".join(r.value for r in Role)
+        ) from None
 
 
 def _check_language(language: str | None) -> str | None:
     if language is not None and language not in LANGUAGES:
-        raise ValidationError(f"unknown language {language!r}; choose one of: {', '.join(LANGUAGES)}")
+        raise ValidationError.of(
+            "unknown language {language!r}; choose one of: {languages}",
+            language=language,
+            languages=", ".join(LANGUAGES),
+        )
     return language
 
 
@@ -200,7 +206,7 @@ class Accounts:
         hashed = self.passwords.hash(password)
         with self.store.session() as session:
             if user_id_named(session, name) is not None:
-                raise ValidationError(f"a user called {name!r} already exists")
+                raise ValidationError.of("a user called {name!r} already exists", name=name)
             user = User(
                 name=name,
                 password_hash=hashed,
@@ -265,7 +271,7 @@ class Accounts:
             user = self._user(session, user_id)
             stored, name = user.password_hash, user.name
         if not self.passwords.verify(stored, current):
-            raise ValidationError("the current password is not right")
+            raise ValidationError.of("the current password is not right")
         self.set_password(user_id, new, actor=name, keep_session=keep_session)
 
     def set_language(self, user_id: int, language: str | None) -> None:
@@ -372,7 +378,7 @@ class Accounts:
     def end_session(self, key: str, *, user_id: int | None = None) -> None:
         """End one session (with ``user_id``: only if it is theirs, else ``NotFoundError``)."""
         if not end_web_session(self.store, key, user_id) and user_id is not None:
-            raise NotFoundError("there is no such session; it may have ended already (reload the page)")
+            raise NotFoundError.of("there is no such session; it may have ended already (reload the page)")
 
     def end_sessions(self, user_id: int, *, actor: str, keep: str | None = None) -> int:
         """End every session of the user but ``keep``; returns how many ended."""
@@ -394,7 +400,9 @@ class Accounts:
         """A new token for the user; returns it with its plain text, which is shown once and never stored."""
         label = label.strip()
         if not label or len(label) > 100:
-            raise ValidationError("give the token a label of 1 to 100 characters (what it is for, e.g. 'wechat-bot')")
+            raise ValidationError.of(
+                "give the token a label of 1 to 100 characters (what it is for, e.g. 'wechat-bot')"
+            )
         plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.store.session() as session:
             user = self._user(session, user_id)
@@ -420,9 +428,9 @@ class Accounts:
         with self.store.session() as session:
             token = session.get(ApiToken, token_id)
             if token is None or (owner_id is not None and token.user_id != owner_id):
-                raise NotFoundError(f"there is no token {token_id}")
+                raise NotFoundError.of("there is no token {id}", id=token_id)
             if token.revoked_at is not None:
-                raise ValidationError(f"token {token_id} is already revoked")
+                raise ValidationError.of("token {id} is already revoked", id=token_id)
             token.revoked_at = self.clock.now()
             self._event(session, actor, Action.TOKEN_REVOKE, f"{token.user.name}: {token.label} ({token.prefix}…)")
 
@@ -456,20 +464,20 @@ class Accounts:
     def _user(self, session: Session, user_id: int) -> User:
         user = session.get(User, user_id)
         if user is None:
-            raise NotFoundError(f"there is no user {user_id}")
+            raise NotFoundError.of("there is no user {id}", id=user_id)
         return user
 
     def user_id(self, name: str) -> int:
         with self.store.sessions() as session:
             found = user_id_named(session, name.strip())
         if found is None:
-            raise NotFoundError(f"there is no user {name!r}; see `publisher user list`")
+            raise NotFoundError.of("there is no user {name!r}", cli="; see `publisher user list`", name=name)
         return found
 
     @staticmethod
     def _keep_an_admin(session: Session, user: User) -> None:
         if not admins_besides(session, user.id):
-            raise ValidationError(f"{user.name} is the last admin; make someone else an admin first")
+            raise ValidationError.of("{name} is the last admin; make someone else an admin first", name=user.name)
 
     def _event(self, session: Session, actor: str, action: Action, reason: str) -> None:
         add_event(session, at=self.clock.now(), actor=actor, action=action, reason=reason)

@@ -9,7 +9,8 @@ token is needed. ``/api/openapi.json`` describes every route, generated from the
 Errors are ``{"error": "..."}`` with 400 (unreadable request, or a field of the wrong type), 401 (no valid token),
 403 (role), 404 (also for an id beyond 64 bits), 413 (a body over ``[web] max_body_bytes``, refused before the token
 is read), or 422 (the queue refused, a time outside 1900-2999, JSON nested over ``MAX_JSON_DEPTH`` or holding a lone
-surrogate: the message says what is wrong and how to fix it).
+surrogate: the message says what is wrong and how to fix it). The message is in the token's user's language, else
+the one ``Accept-Language`` asks for, else ``[web] language``; the shape and the status are the same in every language.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from publisher.errors import NotFoundError, PublisherError, ValidationError, wrong_type
+from publisher.errors import NotFoundError, PublisherError, ValidationError, shown
 from publisher.models import Delivery, Event, Post
 from publisher.queue import PostDraft
 from publisher.store import PostFilter, list_deliveries, post_history
@@ -35,6 +36,7 @@ from publisher.web.accounts import UserView
 from publisher.web.auth import console_of
 from publisher.web.console import Console
 from publisher.web.drafts import describe_conflicts, quiet_conflicts
+from publisher.web.i18n import choose_language, say, translator
 from publisher.web.limits import json_depth_error, too_deep
 from publisher.web.models import Role
 from publisher.web.openapi import build, declare, query_param
@@ -49,8 +51,8 @@ ApiEndpoint = Callable[[Request, UserView], Awaitable[Any]]  # returns JSON-read
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-class BadRequest(Exception):
-    """The request could not be read (not JSON, a field of the wrong type)."""
+class BadRequest(PublisherError):
+    """The request could not be read (not JSON, a field of the wrong type): a 400, said as the core's refusals."""
 
 
 def _error(message: str, status: int, **headers: str) -> JSONResponse:
@@ -69,18 +71,26 @@ def api(
             user = None
             if scheme.lower() == "bearer" and token.strip():
                 user = await run_in_threadpool(console_of(request).accounts.user_for_token, token.strip())
+            console = console_of(request)
+            # the token's user's language, else the client's Accept-Language, as the console chooses
+            chosen = user.language if user is not None else None
+            t = translator(choose_language(chosen, request.headers.get("accept-language"), console.web.language))
+            request.state.t = t  # for an endpoint that words part of a refusal itself (the channels' quiet hours)
             if user is None:
-                return _error("a valid API token is required: Authorization: Bearer pub_…", 401, **_CHALLENGE)
+                return _error(t("a valid API token is required: Authorization: Bearer pub_…"), 401, **_CHALLENGE)
             if not user.may(role):
-                return _error(f"this needs the {role.value} role; the token's user is {user.role.value}", 403)
+                return _error(
+                    t("this needs the {role} role; the token's user is {has}", role=role.value, has=user.role.value),
+                    403,
+                )
             try:
                 result = await endpoint(request, user)
             except BadRequest as exc:
-                return _error(str(exc), 400)
+                return _error(say(t, exc), 400)
             except NotFoundError as exc:
-                return _error(str(exc), 404)
+                return _error(console.redact(say(t, exc)), 404)
             except PublisherError as exc:
-                return _error(console_of(request).redact(str(exc)), 422)
+                return _error(console.redact(say(t, exc)), 422)
             if isinstance(result, Response):  # a file (a report), sent as it is
                 return result
             return JSONResponse(result, status_code=status)
@@ -105,14 +115,14 @@ async def _body(request: Request) -> dict[str, Any]:
     try:
         data = json.loads(await request.body() or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BadRequest("the body must be a JSON object") from None
+        raise BadRequest.of("the body must be a JSON object") from None
     except RecursionError:  # nested beyond Python's own limit (about 1,000): refused like any deep document
-        raise ValidationError(too_deep(MAX_JSON_DEPTH)) from None
+        raise too_deep(MAX_JSON_DEPTH) from None
     if not isinstance(data, dict):
-        raise BadRequest("the body must be a JSON object")
+        raise BadRequest.of("the body must be a JSON object")
     problem = json_depth_error(data, MAX_JSON_DEPTH)
-    if problem:
-        raise ValidationError(problem)
+    if problem is not None:
+        raise problem
     return data
 
 
@@ -120,24 +130,26 @@ def _text(data: dict[str, Any], key: str, *, required: bool = False) -> str | No
     value = data.get(key)
     if value is None:
         if required:
-            raise BadRequest(f"`{key}` is required")
+            raise BadRequest.of("`{key}` is required", key=key)
         return None
     if not isinstance(value, str):
-        raise BadRequest(wrong_type(key, "text", value))
+        raise BadRequest.of("`{key}` must be text, got {shown}", key=key, shown=shown(value))
     return value
 
 
-def _texts(data: dict[str, Any], key: str, what: str = "text") -> list[str]:
+def _texts(data: dict[str, Any], key: str) -> list[str]:
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise BadRequest(wrong_type(key, f"a list of {what}", value))
+        if key == "channels":
+            raise BadRequest.of("`{key}` must be a list of channel names, got {shown}", key=key, shown=shown(value))
+        raise BadRequest.of("`{key}` must be a list of {key}, got {shown}", key=key, shown=shown(value))
     return value
 
 
 def _flag(data: dict[str, Any], key: str) -> bool:
     value = data.get(key, False)
     if not isinstance(value, bool):
-        raise BadRequest(wrong_type(key, "true or false", value))
+        raise BadRequest.of("`{key}` must be true or false, got {shown}", key=key, shown=shown(value))
     return value
 
 
@@ -208,7 +220,7 @@ def _limit(text: str | None, default: int, most: int) -> int:
     try:
         value = int(text) if text else default
     except ValueError:
-        raise BadRequest("`limit` must be a whole number") from None
+        raise BadRequest.of("`limit` must be a whole number") from None
     return max(1, min(value, most))
 
 
@@ -299,7 +311,7 @@ async def show_post(request: Request, user: UserView) -> dict[str, Any]:
     console, post_id = console_of(request), _post_id(request)
     post, events = await run_in_threadpool(post_history, console.store, post_id)
     if post is None:
-        raise NotFoundError(f"there is no post {post_id}")
+        raise NotFoundError.of("there is no post {id}", id=post_id)
     zone = post.campaign.timezone if post.campaign else console.timezone
     document = _post(console, post, post.deliveries, zone)
     document["history"] = [_event(console, e, zone) for e in events]
@@ -335,17 +347,17 @@ async def queue_post(request: Request, user: UserView) -> dict[str, Any]:
     if not isinstance(overrides, dict) or not all(
         isinstance(o, dict) and all(isinstance(v, str) for v in o.values()) for o in overrides.values()
     ):
-        raise BadRequest('`overrides` must map a channel to {"title": "...", "body": "..."}')
+        raise BadRequest.of("`overrides` must map a channel to {shape}", shape='{"title": "...", "body": "..."}')
     draft = PostDraft(
         title=_text(data, "title", required=True) or "",
         body=_text(data, "body", required=True) or "",
-        channels=_texts(data, "channels", "channel names"),
+        channels=_texts(data, "channels"),
         at=parse_time(at, zone) if at else None,
         now=_flag(data, "now"),
         campaign=campaign,
         link=_text(data, "link"),
-        images=_texts(data, "images", "images"),
-        tags=_texts(data, "tags", "tags"),
+        images=_texts(data, "images"),
+        tags=_texts(data, "tags"),
         author=_text(data, "author"),
         event_at=parse_time(event_at, zone) if event_at else None,
         overrides=overrides,
@@ -354,7 +366,10 @@ async def queue_post(request: Request, user: UserView) -> dict[str, Any]:
     known = [c for c in draft.channels if c in console.adapters]
     conflicts = quiet_conflicts(console, known, draft.at or console.clock.now(), zone)
     if conflicts and not _flag(data, "allow_quiet_hours"):
-        raise ValidationError(f"{describe_conflicts(conflicts)}; choose another time or set allow_quiet_hours")
+        raise ValidationError.of(
+            "{conflicts}; choose another time or set allow_quiet_hours",
+            conflicts=describe_conflicts(conflicts, request.state.t),
+        )
     queue = console.queue(user.name, may_name_author=user.role is Role.ADMIN)  # an editor is the author
     post_id = await run_in_threadpool(queue.add_post, draft)
     return {"id": post_id}
@@ -384,11 +399,11 @@ async def upload_media(request: Request, user: UserView) -> dict[str, Any]:
     """
     console = console_of(request)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise BadRequest("send the image as multipart/form-data with the file in the field `file`")
+        raise BadRequest.of("send the image as multipart/form-data with the file in the field `file`")
     async with request.form(max_files=1, max_fields=5) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            raise BadRequest("send the image as multipart/form-data with the file in the field `file`")
+            raise BadRequest.of("send the image as multipart/form-data with the file in the field `file`")
         data = await upload.read(console.settings.media.max_bytes + 1)  # one byte over is enough to refuse it
         name = upload.filename or "image"
     ref = await run_in_threadpool(console.media.put, data, name, user.name)
@@ -453,7 +468,7 @@ async def reschedule(request: Request, user: UserView) -> dict[str, Any]:
 
     def act() -> int:
         allow = _flag(data, "allow_quiet_hours")
-        when, _ = reschedule_time(console, post_id, at, channel, allow)
+        when, _ = reschedule_time(console, post_id, at, channel, allow, request.state.t)
         return console.queue(user.name).reschedule(post_id, when, channel, ignore_quiet_hours=allow)
 
     return {"id": post_id, "moved": await run_in_threadpool(act)}

@@ -26,7 +26,7 @@ from publisher.web import api
 from publisher.web.auth import console_of
 from publisher.web.console import Console
 from publisher.web.health import Healthz
-from publisher.web.i18n import say, translator
+from publisher.web.i18n import choose_language, say, translator
 from publisher.web.limits import BodyLimit, Shield
 from publisher.web.pages import (
     account,
@@ -51,6 +51,10 @@ __all__ = ["SESSION_COOKIE", "create_app", "secret_key"]
 SESSION_COOKIE = "publisher_session"
 
 
+#: a command that prints a good key (a value in the refusal below, so that its quotes need no translating)
+_KEY_COMMAND = '`python3 -c "import secrets; print(secrets.token_urlsafe(32))"`'
+
+
 def secret_key(console: Console) -> str:
     """The session-signing key from the environment variable ``[web] secret_key_env`` names; without one, a random
     key for this process (sessions then end when it restarts, which is safe, only less convenient)."""
@@ -59,13 +63,18 @@ def secret_key(console: Console) -> str:
         log_event("web.secret", note="no [web] secret_key_env: sessions end when the console restarts")
         return secrets.token_urlsafe(32)
     value = os.environ.get(name, "")
+    where = {"file": console.settings.source, "key": "web.secret_key_env", "name": name, "command": _KEY_COMMAND}
+    if not value:
+        raise ConfigError.of(
+            "{file}: [{key}] the environment variable {name} is not set; export a long random value, e.g. from "
+            "{command}",
+            **where,
+        )
     if len(value) < 32:
-        problem = "is not set" if not value else "is shorter than 32 characters"
-        raise ConfigError(
-            console.settings.source,
-            "web.secret_key_env",
-            f"the environment variable {name} {problem}; export a long random value, e.g. from "
-            '`python3 -c "import secrets; print(secrets.token_urlsafe(32))"`',
+        raise ConfigError.of(
+            "{file}: [{key}] the environment variable {name} is shorter than 32 characters; export a long random "
+            "value, e.g. from {command}",
+            **where,
         )
     return value
 
@@ -91,8 +100,9 @@ _MESSAGES = {
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
-    if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": str(exc.detail)}, status_code=status)
+    if request.url.path.startswith("/api/"):  # no session here: the language the request asks for
+        asked = choose_language(None, request.headers.get("accept-language"), console_of(request).web.language)
+        return JSONResponse({"error": translator(asked)(str(exc.detail))}, status_code=status)
     t = tr(request)
     if exc.detail == "csrf":
         message = t("The form was out of date or not from this site; reload the page and try again.")

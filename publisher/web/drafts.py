@@ -20,6 +20,7 @@ from publisher.queue import PostDraft, content_for
 from publisher.slots import next_common_slot, next_free_slot
 from publisher.times import parse_time
 from publisher.web.console import Console
+from publisher.web.i18n import Translate
 
 __all__ = ["ChannelPreview", "Draft", "Preview", "describe_conflicts", "preview", "quiet_conflicts"]
 
@@ -163,7 +164,7 @@ class Preview:
     when: datetime | None
     channels: list[ChannelPreview]
     common_slot: datetime | None
-    time_error: str | None = None
+    time_error: ValidationError | None = None  # said in the reader's language by the template
 
     @property
     def blocked(self) -> bool:
@@ -178,7 +179,7 @@ def preview(console: Console, draft: Draft) -> Preview:
     try:
         when = draft.when(zone)
     except ValidationError as exc:
-        when, time_error = None, str(exc)
+        when, time_error = None, exc
     start = max(when or now, now)
     effective = when or (now if draft.asap else None)  # the time the posts would go out, if one is set
     probe = draft.probe(zone)
@@ -221,7 +222,9 @@ def quiet_conflicts(
     return console.posting_hours.conflicts(channels, when, zone)
 
 
-def describe_conflicts(conflicts: Mapping[str, tuple[str, str]]) -> str:
-    """In English, for the API and for refusals: "weibo: in quiet hours 22:00-07:00; ..."."""
-    words = {"quiet": "in quiet hours", "outside": "outside the posting windows"}
-    return "; ".join(f"{name}: {words[kind]} {spans}" for name, (kind, spans) in conflicts.items())
+def describe_conflicts(conflicts: Mapping[str, tuple[str, str]], t: Translate | None = None) -> str:
+    """For the API and for refusals, in the reader's language when ``t`` is given (else English): "weibo: in quiet
+    hours 22:00-07:00; ..."."""
+    say = t or (lambda text, /, **values: text.format(**values))
+    words = {"quiet": "in quiet hours {spans}", "outside": "outside the posting windows {spans}"}
+    return "; ".join(f"{name}: {say(words[kind], spans=spans)}" for name, (kind, spans) in conflicts.items())

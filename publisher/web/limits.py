@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from publisher.errors import PublisherError
+from publisher.errors import PublisherError, ValidationError
 from publisher.logs import log_event
 from publisher.queue import MAX_ID
 from publisher.web.i18n import choose_language, translator
@@ -172,7 +172,7 @@ def _where(exc: BaseException) -> str:
     return f"{'/'.join(last.filename.split('/')[-2:])}:{last.lineno}"
 
 
-def json_depth_error(data: object, most: int) -> str | None:
+def json_depth_error(data: object, most: int) -> ValidationError | None:
     """Why a parsed JSON document is refused (nested deeper than ``most``, or a lone surrogate in a string), or None.
 
     Walked with a stack, not recursion, so a deep document cannot exhaust Python's stack here either."""
@@ -185,15 +185,16 @@ def json_depth_error(data: object, most: int) -> str | None:
             children = [*value.keys(), *value.values()] if isinstance(value, dict) else value
             stack.extend((child, depth + 1) for child in children)
         elif isinstance(value, str) and not _encodable(value):
-            return (
-                f"the text {json.dumps(value[:20])} holds a lone surrogate (an unpaired \\ud800-\\udfff escape), "
-                "which is not a character; send valid UTF-16 pairs or the character itself"
+            return ValidationError.of(
+                "the text {text} holds a lone surrogate (an unpaired \\ud800-\\udfff escape), which is not a "
+                "character; send valid UTF-16 pairs or the character itself",
+                text=json.dumps(value[:20]),
             )
     return None
 
 
-def too_deep(most: int) -> str:
-    return f"the JSON is nested more than {most} levels deep; send a flatter document"
+def too_deep(most: int) -> ValidationError:
+    return ValidationError.of("the JSON is nested more than {most} levels deep; send a flatter document", most=most)
 
 
 def _encodable(text: str) -> bool:

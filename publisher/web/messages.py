@@ -350,7 +350,6 @@ ZH: dict[str, str] = {
     "Stop polling this outlet? Its coverage is kept.": "停止抓取该媒体？其已有报道会保留。",
     "No outlet yet.": "还没有媒体。",
     "Add an outlet": "添加媒体",
-    "city, province, national…": "市级、省级、国家级……",
     "Feeds (one a line: an http(s) address, or an RSSHub route such as rsshub:/weibo/user/1195230310; "
     "none for a paper)": ("订阅源（每行一个：网址，或 RSSHub 路由，如 rsshub:/weibo/user/1195230310；报纸可不填）"),
     "Outlet {name} added with {count} feeds.": "已添加媒体 {name}（{count} 个订阅源）。",
@@ -873,4 +872,399 @@ ZH: dict[str, str] = {
     ),
     "there is no channel {name}; configured channels: none": "没有渠道 {name}；目前没有配置任何渠道",
     "there is no channel {name}; configured channels: {configured}": "没有渠道 {name}；已配置的渠道：{configured}",
+    # console and CLI refusals
+    # an /api/ path's HTTP errors (Starlette's words, and an id beyond 64 bits)
+    "Not Found": "没有这个地址",
+    "Method Not Allowed": "此地址不接受这种请求方法",
+    "id out of range": "编号超出范围",
+    # the console's session key (publisher/web/app.py)
+    "{file}: [{key}] the environment variable {name} is not set; export a long random value, e.g. from {command}": (
+        "{file}：[{key}] 环境变量 {name} 未设置；请导出一个足够长的随机值，例如由 {command} 生成"
+    ),
+    "{file}: [{key}] the environment variable {name} is shorter than 32 characters; export a long random value, "
+    "e.g. from {command}": (
+        "{file}：[{key}] 环境变量 {name} 的值短于 32 个字符；请导出一个足够长的随机值，例如由 {command} 生成"
+    ),
+    # refusals only the command line meets (publisher/cli)
+    "the post needs a text: --body TEXT, or --file PATH with the text after the front matter": (
+        "稿件需要正文：用 --body 正文，或用 --file 路径（正文写在 front matter 之后）"
+    ),
+    "`images` must be a list of file paths or https:// addresses": "`images` 必须是文件路径或 https:// 网址的列表",
+    "--sent and --resend contradict each other: give one (it went out, or it did not)": (
+        "--sent 与 --resend 相互矛盾：只能给出一个（已发出，或未发出）"
+    ),
+    "choose a format: --format csv|xlsx|json|md|html (repeat it for several)": (
+        "请选择格式：--format csv|xlsx|json|md|html（要多种格式可重复使用）"
+    ),
+    "cannot read {file}: {reason}": "无法读取 {file}：{reason}",
+    "no password on standard input": "标准输入中没有密码",
+    # the API's refusals of a request it cannot read (publisher/web/api.py)
+    "a valid API token is required: Authorization: Bearer pub_…": "需要有效的 API 令牌：Authorization: Bearer pub_…",
+    "this needs the {role} role; the token's user is {has}": "此操作需要 {role} 角色；该令牌的用户是 {has}",
+    "the body must be a JSON object": "请求体必须是一个 JSON 对象",
+    "`{key}` is required": "缺少 `{key}`",
+    "`{key}` must be text, got {shown}": "`{key}` 必须是文本，实际为 {shown}",
+    "`{key}` must be a list of channel names, got {shown}": "`{key}` 必须是渠道名的列表，实际为 {shown}",
+    "`{key}` must be a list of {key}, got {shown}": "`{key}` 必须是文本列表，实际为 {shown}",
+    "`{key}` must be true or false, got {shown}": "`{key}` 必须是 true 或 false，实际为 {shown}",
+    "`limit` must be a whole number": "`limit` 必须是整数",
+    "`overrides` must map a channel to {shape}": "`overrides` 必须把渠道名映射到 {shape}",
+    "send the image as multipart/form-data with the file in the field `file`": (
+        "请以 multipart/form-data 发送图片，文件放在 `file` 字段中"
+    ),
+    "the JSON is nested more than {most} levels deep; send a flatter document": (
+        "JSON 嵌套超过 {most} 层；请发送层次更浅的文档"
+    ),
+    "the text {text} holds a lone surrogate (an unpaired \\ud800-\\udfff escape), which is not a character; send "
+    "valid UTF-16 pairs or the character itself": (
+        "文本 {text} 含有孤立的代理项（未配对的 \\ud800-\\udfff 转义），它不是字符；"
+        "请发送有效的 UTF-16 代理对或字符本身"
+    ),
+    "{conflicts}; choose another time or set allow_quiet_hours": (
+        "{conflicts}；请选择其他时间，或设置 allow_quiet_hours"
+    ),
+    # the console's pages
+    "{conflicts}. Choose another time, or confirm to send then anyway.": (
+        "{conflicts}。请选择其他时间，或确认仍在该时间发送。"
+    ),
+    "choose the new time": "请选择新的时间",
+    "the calendar shows the years {first} to {last}; choose a date in them": (
+        "日历只显示 {first} 年到 {last} 年；请选择其间的日期"
+    ),
+    "post {id} can no longer be edited: some of it has gone out": "稿件 {id} 已无法编辑：其中部分已经发出",
+    # users, sessions, tokens and passwords (publisher/web/accounts.py, passwords.py)
+    "a user needs a name": "用户需要一个名字",
+    "a user name can be at most 100 characters": "用户名最多 100 个字符",
+    "a user name cannot contain control characters": "用户名不能包含控制字符",
+    "unknown role {role!r}; choose one of: {roles}": "未知角色 {role!r}；请从以下选择：{roles}",
+    "unknown language {language!r}; choose one of: {languages}": "未知语言 {language!r}；请从以下选择：{languages}",
+    "a user called {name!r} already exists": "已有名为 {name!r} 的用户",
+    "the current password is not right": "当前密码不正确",
+    "there is no such session; it may have ended already (reload the page)": (
+        "没有这个会话，它可能已经结束（请刷新页面）"
+    ),
+    "give the token a label of 1 to 100 characters (what it is for, e.g. 'wechat-bot')": (
+        "请给令牌一个 1 到 100 个字符的标签（说明其用途，如 'wechat-bot'）"
+    ),
+    "there is no token {id}": "没有编号为 {id} 的令牌",
+    "token {id} is already revoked": "令牌 {id} 已被吊销",
+    "there is no user {id}": "没有编号为 {id} 的用户",
+    "there is no user {name!r}": "没有名为 {name!r} 的用户",
+    "; see `publisher user list`": "；见 `publisher user list`",
+    "{name} is the last admin; make someone else an admin first": "{name} 是最后一位管理员；请先让其他人成为管理员",
+    "the password is too short: use at least {least} characters": "密码太短：请至少使用 {least} 个字符",
+    "the password is too long: use at most {most} characters": "密码太长：最多使用 {most} 个字符",
+    # reports ordered in the console and the API (publisher/web/reporting.py)
+    "cannot read the date {text!r}: write it as YYYY-MM-DD": "无法识别日期 {text!r}：请写成 YYYY-MM-DD",
+    "the period is empty: the end must be after the start": "时间段为空：结束时间必须晚于开始时间",
+    "unknown report format {fmt!r}; choose one of {formats}": "未知报表格式 {fmt!r}；请从以下选择：{formats}",
+    "unknown report language {language!r}; choose one of {languages}": (
+        "未知报表语言 {language!r}；请从以下选择：{languages}"
+    ),
+    "say which campaign the report is about (campaigns: none yet)": "请指明报表针对哪个活动（目前还没有活动）",
+    "say which campaign the report is about (campaigns: {campaigns})": "请指明报表针对哪个活动（活动：{campaigns}）",
+    # the console on the command line (publisher/web/serve.py)
+    "cannot listen on {host}:{port} ({reason}): is another program (or another console) using that port?": (
+        "无法监听 {host}:{port}（{reason}）：是否有其他程序（或另一个控制台）正在使用该端口？"
+    ),
+    "choose another with --port or [web] port": "请用 --port 或 [web] port 换一个端口",
+    "; `schedule resume {name}` starts it again": "；用 `schedule resume {name}` 可重新启用",
+    "(campaign edit {name} --end DATE)": "（用 campaign edit {name} --end 日期 修改）",
+    # article pages kept as evidence of coverage (publisher/tracker/evidence.py, templates/evidence.html)
+    "Kept page of item {id}": "第 {id} 条报道的存证页面",
+    "Download the page as fetched": "下载抓取时的原始页面",
+    "Fetched": "抓取时间",
+    "Answer": "服务器应答",
+    "Last check": "最近一次检查",
+    "The page is kept as it was fetched, and stays if the outlet takes the article down. Its SHA-256 proves the "
+    "download is that page.": (
+        "页面按抓取时的原样保存，即使媒体删除了文章也仍然保留；其 SHA-256 可证明下载的文件就是当时的页面。"
+    ),
+    "Its text": "正文",
+    "The article page kept as evidence of a coverage item: where and when it was fetched, its SHA-256, its text.": (
+        "查看作为报道存证保存的文章页面：抓取地址和时间、SHA-256 以及正文。"
+    ),
+    "coverage item {id}: {title}": "第 {id} 条报道：{title}",
+    "kept page: {url}": "存证页面：{url}",
+    "fetched: {when} (HTTP {status})": "抓取时间：{when}（HTTP {status}）",
+    "last check: {when}: {error}": "最近一次检查：{when}：{error}",
+    "page written to {path}": "页面已写入 {path}",
+    ": --kind, --tier, --region, --timezone or --no-full-text": (
+        "：--kind、--tier、--region、--timezone 或 --no-full-text"
+    ),
+    # [alerts] (publisher/tracker/settings.py)
+    '{file}: [{key}] is required: the channel the team reads, e.g. channel = "team-wecom"': (
+        '{file}：[{key}] 必填：团队查看提醒的渠道，例如 channel = "team-wecom"'
+    ),
+    '{file}: [{key}] must be a list of campaign names, e.g. ["阅读月"]': (
+        '{file}：[{key}] 必须是活动名称的列表，例如 ["阅读月"]'
+    ),
+    "there is no coverage item {id}": "没有第 {id} 条报道",
+    "; see `publisher coverage list`": "；见 `publisher coverage list`",
+    "kept page": "存证页面",
+    "coverage item {id} has no kept page: pages are kept for items found in an article's text, which the tracker "
+    "fetched because the feed gave only a headline": (
+        "第 {id} 条报道没有存证页面：只有订阅源仅给出标题、追踪器因此抓取了文章页面的报道才有存证"
+    ),
+    # outlets
+    "Add or update outlets from a CSV or OPML file.": "从 CSV 或 OPML 文件添加或更新媒体。",
+    "Change an outlet's kind, tier, region, time zone or full-text fetching (its feeds: `outlet add`, `outlet "
+    "remove`).": "修改媒体的类型、级别、地区、时区或是否抓取全文（订阅源用 `outlet add`、`outlet remove`）。",
+    "Write every outlet and its feeds as CSV or OPML, to FILE or the screen; `outlet import` reads it back.": (
+        "把所有媒体及其订阅源写成 CSV 或 OPML，写入 FILE 或显示在屏幕上；`outlet import` 可再导入。"
+    ),
+    "an outlet needs a name": "媒体需要一个名称",
+    "an outlet's name is at most {most} characters long": "媒体名称最长 {most} 个字符",
+    "unknown outlet kind {kind!r}; choose one of: {choices}": "未知的媒体类型 {kind!r}；请从以下选择：{choices}",
+    "a region is at most {most} characters long": "地区最长 {most} 个字符",
+    "a feed address is at most {most} characters long": "订阅源地址最长 {most} 个字符",
+    "unknown tier {tier!r}; choose one of: {choices}": "未知的级别 {tier!r}；请从以下选择：{choices}",
+    "outlet {name} already exists": "媒体 {name} 已存在",
+    "; give --feed to add a feed to it, or change it with `publisher outlet edit`": (
+        "；用 --feed 为它添加订阅源，或用 `publisher outlet edit` 修改它"
+    ),
+    "there is no outlet {name}": "没有媒体 {name}",
+    "; see `publisher outlet list`": "；见 `publisher outlet list`",
+    "; add it first with `publisher outlet add`": "；请先用 `publisher outlet add` 添加",
+    "outlet {name} is defined in the config file; change its [outlets.{name}] there": (
+        "媒体 {name} 定义在配置文件中；请在配置文件的 [outlets.{name}] 中修改"
+    ),
+    "{feed!r}: an RSSHub route looks like rsshub:/weibo/user/1195230310": (
+        "{feed!r}：RSSHub 路由的写法如 rsshub:/weibo/user/1195230310"
+    ),
+    "{feed!r} is not a feed URL: give an http(s) URL, or an RSSHub route such as rsshub:/weibo/user/1234": (
+        "{feed!r} 不是订阅源地址：请给出 http(s) 网址，或 RSSHub 路由，如 rsshub:/weibo/user/1234"
+    ),
+    "problems in the file: {count}; nothing was written": "文件中有 {count} 处问题；未写入任何内容",
+    "the file has no outlets": "文件中没有媒体",
+    "outlet {name} is also on row {number}, with {column} {other!r}, not {value!r}": (
+        "媒体 {name} 也出现在第 {number} 行，其 {column} 为 {other!r}，而不是 {value!r}"
+    ),
+    "outlet {name} is also on line {number}, with {column} {other!r}, not {value!r}": (
+        "媒体 {name} 也出现在第 {number} 行（OPML），其 {column} 为 {other!r}，而不是 {value!r}"
+    ),
+    "the file is {size} bytes, over the limit of {most}": "文件有 {size} 字节，超过上限 {most} 字节",
+    "not a readable CSV file: {reason}": "不是可读取的 CSV 文件：{reason}",
+    "the first row must name the columns: {columns}": "第一行必须是列名：{columns}",
+    "the first row must name the columns, with at least `name`: {columns}": (
+        "第一行必须是列名，且至少有 `name`（名称）：{columns}"
+    ),
+    "unknown column {column!r}; the columns are: {columns}": "未知的列 {column!r}；可用的列：{columns}",
+    "the column {column!r} is named twice": "列 {column!r} 出现了两次",
+    "the file has {count} rows, over the limit of {most}": "文件有 {count} 行，超过上限 {most} 行",
+    "a value in a column without a heading: {value!r}": "没有列名的列中有值：{value!r}",
+    "the file declares a document type (<!DOCTYPE>), which OPML never needs": (
+        "文件声明了文档类型（<!DOCTYPE>），OPML 从不需要它，因此拒绝读取"
+    ),
+    "the file is XML but not OPML: its root element is <{tag}>": "文件是 XML 但不是 OPML：其根元素是 <{tag}>",
+    "the file has more than {most} outlines": "文件中的 outline 超过 {most} 个",
+    "not well-formed OPML: {reason}": "OPML 格式错误：{reason}",
+    "say what to change": "请说明要修改什么",
+    "cannot read {path}: {reason}": "无法读取 {path}：{reason}",
+    "cannot write {path}: {reason}": "无法写入 {path}：{reason}",
+    "{path} is over the limit of {most} bytes": "{path} 超过 {most} 字节的上限",
+    "outlet {name} changed: {changes}": "媒体 {name} 已修改：{changes}",
+    "outlet {name} is already like that: nothing changed": "媒体 {name} 已是这样：没有修改",
+    "row {number}": "第 {number} 行",
+    "line {number}": "第 {number} 行",
+    ", column {column}": "，{column} 列",
+    "{where}: {problem}": "{where}：{problem}",
+    "... and {count} more": "……另有 {count} 处",
+    "dry run, nothing written: {added} to add, {changed} to change, {same} unchanged": (
+        "试运行，未写入任何内容：将添加 {added} 个，修改 {changed} 个，{same} 个不变"
+    ),
+    "imported: {added} added, {changed} changed, {same} unchanged": (
+        "已导入：添加 {added} 个，修改 {changed} 个，{same} 个不变"
+    ),
+    "{count} outlets written to {path}": "已把 {count} 个媒体写入 {path}",
+    # core refusals: tracker, reports, store, backup, config
+    "{file} exists already; choose another name, or add --force to replace it": (
+        "{file} 已存在；请换一个文件名，或加 --force 覆盖它"
+    ),
+    "{file} is a folder; name a file to write the backup to": "{file} 是文件夹；请指定一个文件来写入备份",
+    "{database} is not a database file; nothing to back up": "{database} 不是数据库文件；没有可备份的内容",
+    "there is no database at {path}; nothing to back up (see `publisher init`)": (
+        "{path} 处没有数据库；没有可备份的内容（见 `publisher init`）"
+    ),
+    "cannot back up {path}: {reason}": "无法备份 {path}：{reason}",
+    "there is no backup file {file}": "没有备份文件 {file}",
+    "{file} is a SQLite backup, but the configured database is {database}; restore it with a configuration that "
+    "names a database of the same kind": (
+        "{file} 是 SQLite 备份，但所配置的数据库是 {database}；请使用指定同类数据库的配置来恢复"
+    ),
+    "{file} is a PostgreSQL (pg_dump) backup, but the configured database is {database}; restore it with a "
+    "configuration that names a database of the same kind": (
+        "{file} 是 PostgreSQL（pg_dump）备份，但所配置的数据库是 {database}；请使用指定同类数据库的配置来恢复"
+    ),
+    "{file} is not a publisher backup (neither a SQLite database nor a pg_dump custom archive)": (
+        "{file} 不是 publisher 的备份（既不是 SQLite 数据库，也不是 pg_dump 自定义格式归档）"
+    ),
+    "{file} is not a publisher backup: it has no schema revision (alembic_version)": (
+        "{file} 不是 publisher 的备份：其中没有结构版本（alembic_version）"
+    ),
+    "{file} holds a newer schema (revision {revisions}) than publisher {version} knows; upgrade publisher first, "
+    "then restore it": (
+        "{file} 的数据库结构（版本 {revisions}）比 publisher {version} 所知的更新；请先升级 publisher，再恢复"
+    ),
+    "{database} is in use (daemons alive: {daemons}): stop every daemon and `dispatch --once` (`publisher status` "
+    "shows them), then restore": (
+        "{database} 正在使用中（存活的守护进程：{daemons}）：请先停止所有守护进程和 `dispatch --once`（`publisher "
+        "status` 可查看），再恢复"
+    ),
+    "{database} is in use ({leases} deliveries claimed under a lease): stop every daemon and `dispatch --once` "
+    "(`publisher status` shows them), then restore": (
+        "{database} 正在使用中（有 {leases} 个投递在租约下处理）：请先停止所有守护进程和 `dispatch "
+        "--once`（`publisher status` 可查看），再恢复"
+    ),
+    "{database} is in use (daemons alive: {daemons}; {leases} deliveries claimed under a lease): stop every daemon "
+    "and `dispatch --once` (`publisher status` shows them), then restore": (
+        "{database} 正在使用中（存活的守护进程：{daemons}；有 {leases} 个投递在租约下处理）：请先停止所有守护进程和 "
+        "`dispatch --once`（`publisher status` 可查看），再恢复"
+    ),
+    "{database} holds posts already; a restore replaces everything in it with the backup: add --force to go on (take "
+    "a backup of it first if you may need it)": (
+        "{database} 中已有稿件；恢复会用备份替换其中的全部内容：加 --force 继续（如可能还需要它，请先备份）"
+    ),
+    "{database} is not a database file; cannot restore into it": "{database} 不是数据库文件；无法恢复到其中",
+    "cannot restore {file} into {path}: {reason}": "无法将 {file} 恢复到 {path}：{reason}",
+    "{tool} is not installed (or not on PATH); backups of PostgreSQL need the PostgreSQL client tools (e.g. `apt "
+    "install postgresql-client`), of a version at least the server's": (
+        "{tool} 未安装（或不在 PATH 中）；PostgreSQL 的备份需要 PostgreSQL 客户端工具（如 `apt install "
+        "postgresql-client`），其版本不低于服务器的版本"
+    ),
+    "{tool} did not finish within {seconds:.0f} s": "{tool} 未能在 {seconds:.0f} 秒内完成",
+    "{tool} failed on {database}: {reason}": "{tool} 在 {database} 上失败：{reason}",
+    "{file}: [{key}] the file does not exist; create it from config/publisher.example.toml": (
+        "{file}：[{key}] 文件不存在；请参照 config/publisher.example.toml 创建"
+    ),
+    "{file}: [{key}] cannot read the file: {reason}": "{file}：[{key}] 无法读取文件：{reason}",
+    "{file}: [{key}] is not valid TOML: {reason}": "{file}：[{key}] 不是有效的 TOML：{reason}",
+    "{file}: [{key}] names {variable}, which is not set; export it (the database URL) or set url": (
+        "{file}：[{key}] 指定的环境变量 {variable} 未设置；请导出它（数据库 URL），或设置 url"
+    ),
+    "{file}: [{key}] is not a known setting; did you mean one of: {choices}": (
+        "{file}：[{key}] 不是已知的设置项；可用的有：{choices}"
+    ),
+    "{file}: [{key}] is not a known setting; did you mean one of: {choices} (or a [reports.NAME] table)": (
+        "{file}：[{key}] 不是已知的设置项；可用的有：{choices}（或一个 [reports.名称] 表）"
+    ),
+    "{file}: [{key}] must be a non-empty string, got {value!r}": "{file}：[{key}] 必须是非空字符串，实际为 {value!r}",
+    "{file}: [{key}] must be one of {choices}; got {value!r}": (
+        "{file}：[{key}] 必须是 {choices} 之一；实际为 {value!r}"
+    ),
+    "{file}: [{key}] must be a number greater than {minimum:g}, got {value!r}": (
+        "{file}：[{key}] 必须是大于 {minimum:g} 的数，实际为 {value!r}"
+    ),
+    "{file}: [{key}] must be a table ([{key}]), got {value!r}": (
+        "{file}：[{key}] 必须是一个表（[{key}]），实际为 {value!r}"
+    ),
+    '{file}: [{key}] no channel is configured; add at least one, e.g. [channels.outbox] kind = "outbox"': (
+        '{file}：[{key}] 没有配置任何渠道；请至少添加一个，例如 [channels.outbox] kind = "outbox"'
+    ),
+    "{file}: [{key}] must be a positive whole number, got {value!r}": "{file}：[{key}] 必须是正整数，实际为 {value!r}",
+    '{file}: [{key}] must be a list of phone numbers, e.g. ["+8613800138000"]': (
+        '{file}：[{key}] 必须是电话号码的列表，例如 ["+8613800138000"]'
+    ),
+    '{file}: [{key}] must be a table: [{key}] with kind = "..." and its options': (
+        '{file}：[{key}] 必须是一个表：[{key}]，含 kind = "..." 及其选项'
+    ),
+    "{file}: [{key}] unknown channel kind {kind!r}; choose one of: {known}": (
+        "{file}：[{key}] 未知的渠道类型 {kind!r}；请从以下选择：{known}"
+    ),
+    "{file}: [{key}] must be a whole number of at least 1, got {value!r}": (
+        "{file}：[{key}] 必须是不小于 1 的整数，实际为 {value!r}"
+    ),
+    "{file}: [{key}] must name an environment variable (A-Z, 0-9, _), not hold the secret itself; put the secret in "
+    'a variable and name it here, e.g. "MY_CHANNEL_TOKEN"': (
+        "{file}：[{key}] 必须填写环境变量的名称（A-Z、0-9、_），而不是密钥本身；请把密钥放进环境变量，"
+        '再在此填写其名称，例如 "MY_CHANNEL_TOKEN"'
+    ),
+    "{file}: [{key}] unknown time zone {name!r}; use an IANA name such as Asia/Shanghai": (
+        "{file}：[{key}] 未知时区 {name!r}；请使用 IANA 名称，如 Asia/Shanghai"
+    ),
+    '{file}: [{key}] must be "HH:MM-HH:MM" or a list of them, got {value!r}': (
+        '{file}：[{key}] 必须是 "HH:MM-HH:MM" 或由其组成的列表，实际为 {value!r}'
+    ),
+    "{file}: [{key}] must be a port number from 1 to 65535, got {value!r}": (
+        "{file}：[{key}] 必须是 1 到 65535 之间的端口号，实际为 {value!r}"
+    ),
+    "{file}: [{key}] must be true or false, got {value!r}": "{file}：[{key}] 必须是 true 或 false，实际为 {value!r}",
+    "{file}: [{key}] must be a whole number from 1 to 64 (each check uses 64 MiB), got {value!r}": (
+        "{file}：[{key}] 必须是 1 到 64 之间的整数（每次校验占用 64 MiB），实际为 {value!r}"
+    ),
+    "{file}: [{key}] must be a whole number of bytes from 1024 to 1073741824 (1 GiB), got {value!r}": (
+        "{file}：[{key}] 必须是 1024 到 1073741824（1 GiB）之间的字节数，实际为 {value!r}"
+    ),
+    '{file}: [{key}] must be a list of addresses or networks, e.g. ["10.0.0.0/8"]; got {value!r}': (
+        '{file}：[{key}] 必须是地址或网段的列表，例如 ["10.0.0.0/8"]；实际为 {value!r}'
+    ),
+    "{file}: [{key}] {item!r} is not an address or network (e.g. 10.0.0.0/8 or ::1)": (
+        "{file}：[{key}] {item!r} 不是地址或网段（例如 10.0.0.0/8 或 ::1）"
+    ),
+    '{file}: [{key}] must be a list such as ["10.1.2.0/24"], got {value!r}': (
+        '{file}：[{key}] 必须是列表，例如 ["10.1.2.0/24"]，实际为 {value!r}'
+    ),
+    "{file}: [{key}] entries must be strings, got {value!r}": "{file}：[{key}] 各项必须是字符串，实际为 {value!r}",
+    '{file}: [{key}] {url!r} is not a database URL ({reason}); use e.g. "sqlite:///publisher.db"': (
+        '{file}：[{key}] {url!r} 不是数据库 URL（{reason}）；请使用如 "sqlite:///publisher.db" 的写法'
+    ),
+    "{file}: [{key}] cannot use {url!r}: {reason}": "{file}：[{key}] 无法使用 {url!r}：{reason}",
+    "{file}: [{key}] must be a number of at least {minimum:g}, got {value!r}": (
+        "{file}：[{key}] 必须是不小于 {minimum:g} 的数，实际为 {value!r}"
+    ),
+    "{file}: [{key}] must be at most {maximum:g}, got {value!r}": (
+        "{file}：[{key}] 不能大于 {maximum:g}，实际为 {value!r}"
+    ),
+    "{file}: [{key}] must be a whole number of at least {minimum}, got {value!r}": (
+        "{file}：[{key}] 必须是不小于 {minimum} 的整数，实际为 {value!r}"
+    ),
+    '{file}: [{key}] must be an http(s) URL such as "https://rsshub.app", got {value!r}': (
+        '{file}：[{key}] 必须是 http(s) 网址，如 "https://rsshub.app"，实际为 {value!r}'
+    ),
+    "{file}: [{key}] must be at least min_interval ({least:g}), got {value:g}": (
+        "{file}：[{key}] 不能小于 min_interval（{least:g}），实际为 {value:g}"
+    ),
+    '{file}: [{key}] must be a table: [{key}] with feeds = ["https://..."]': (
+        '{file}：[{key}] 必须是一个表：[{key}]，含 feeds = ["https://..."]'
+    ),
+    '{file}: [{key}] must be a list of feed URLs or RSSHub routes, e.g. ["rsshub:/weibo/user/1"]': (
+        '{file}：[{key}] 必须是订阅源网址或 RSSHub 路由的列表，例如 ["rsshub:/weibo/user/1"]'
+    ),
+    '{file}: [{key}] is required, e.g. campaign = "阅读月", cron = "0 9 * * MON"': (
+        '{file}：[{key}] 为必填项，例如 campaign = "阅读月"、cron = "0 9 * * MON"'
+    ),
+    "{file}: [{key}] must be a list of formats from {choices}, got {value!r}": (
+        "{file}：[{key}] 必须是由 {choices} 中的格式组成的列表，实际为 {value!r}"
+    ),
+    "{file}: [{key}] unknown channel {channel!r}; configured: {configured}": (
+        "{file}：[{key}] 未知渠道 {channel!r}；已配置的渠道：{configured}"
+    ),
+    "{file}: [{key}] must be an http(s) URL, got {value!r}": "{file}：[{key}] 必须是 http(s) 网址，实际为 {value!r}",
+    "say which campaign": "请指明是哪个活动",
+    ": --campaign NAME (see `publisher campaign list`)": "：用 --campaign 活动名 指定（见 `publisher campaign list`）",
+    "there is no campaign {name}": "没有名为 {name} 的活动",
+    "; see `publisher campaign list`": "；见 `publisher campaign list`",
+    "coverage needs a title": "报道需要标题",
+    ": --title TEXT": "：用 --title 标题 指定",
+    "{url!r} is not an http(s) URL": "{url!r} 不是 http(s) 网址",
+    "{outlet} already has this item on that day: coverage item {id} ({title}); it is counted once (remove that one "
+    "first to record it again)": (
+        "{outlet} 当天已有这条报道：第 {id} 条（{title}）；同一条只计一次（如需重新登记，请先删除那一条）"
+    ),
+    "{when} is before campaign {name} starts ({start}); check the date, or confirm to record it anyway: the report "
+    "would then start on that day": (
+        "{when} 早于活动 {name} 的开始时间（{start}）；请检查日期，或确认仍要登记：报表将因此从那一天开始"
+    ),
+    "{when} is after campaign {name} ends ({end}); check the date, or confirm to record it anyway": (
+        "{when} 晚于活动 {name} 的结束时间（{end}）；请检查日期，或确认仍要登记"
+    ),
+    "(--force)": "（--force）",
+    "keywords made only of punctuation match nothing: {words}": "只由标点组成的关键词匹配不到任何内容：{words}",
+    "unknown report format {unknown}; choose from {choices}": "未知报表格式 {unknown}；请从以下选择：{choices}",
+    "one --out is for one format; to write several, give a folder with --folder": (
+        "一个 --out 只能写一种格式；要写多种格式，请用 --folder 指定文件夹"
+    ),
+    "{format} cannot go to standard output": "{format} 不能输出到标准输出",
+    "; give --out PATH": "；请用 --out 路径 指定文件",
+    "(--to after --from)": "（--to 须晚于 --from）",
 }

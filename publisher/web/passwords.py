@@ -65,9 +65,9 @@ class Passwords:
     def check(password: str) -> None:
         """Refuse a password too short to resist guessing (length is what matters, not character classes)."""
         if len(password) < MIN_LENGTH:
-            raise ValidationError(f"the password is too short: use at least {MIN_LENGTH} characters")
+            raise ValidationError.of("the password is too short: use at least {least} characters", least=MIN_LENGTH)
         if len(password) > 1024:
-            raise ValidationError("the password is too long: use at most 1024 characters")
+            raise ValidationError.of("the password is too long: use at most {most} characters", most=1024)
 
     def _run(self, wait: float | None, work: Callable[[], T]) -> T:
         """``work`` on a password-check thread, holding one of the slots (see ``_slot``)."""

@@ -59,12 +59,14 @@ def period(text_from: str | None, text_to: str | None, zone: str) -> tuple[datet
             try:
                 following = date.fromisoformat(text_to.strip()) + timedelta(days=1)
             except (ValueError, OverflowError):  # 9999-12-31 has no day after it
-                raise ValidationError(f"cannot read the date {text_to!r}: write it as YYYY-MM-DD") from None
+                raise ValidationError.of(
+                    "cannot read the date {text!r}: write it as YYYY-MM-DD", text=text_to
+                ) from None
             end = parse_time(following.isoformat(), zone)
         else:
             end = parse_time(text_to, zone)
     if start is not None and end is not None and end <= start:
-        raise ValidationError("the period is empty: the end must be after the start")
+        raise ValidationError.of("the period is empty: the end must be after the start")
     return start, end
 
 
@@ -80,15 +82,24 @@ def order(
     """What to write, checked (ValidationError, or NotFoundError for an unknown campaign)."""
     fmt = fmt or "xlsx"
     if fmt not in FORMATS:
-        raise ValidationError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        raise ValidationError.of(
+            "unknown report format {fmt!r}; choose one of {formats}", fmt=fmt, formats=", ".join(FORMATS)
+        )
     language = language or console.settings.reports.language
     if language not in LANGUAGES:
-        raise ValidationError(f"unknown report language {language!r}; choose one of {', '.join(LANGUAGES)}")
+        raise ValidationError.of(
+            "unknown report language {language!r}; choose one of {languages}",
+            language=language,
+            languages=", ".join(LANGUAGES),
+        )
     if not campaign:
         names = [c.name for c in console.campaigns()]
         if len(names) != 1:  # the only campaign there is may go unnamed
-            shown = ", ".join(names[:20]) or "none yet"
-            raise ValidationError(f"say which campaign the report is about (campaigns: {shown})")
+            if not names:
+                raise ValidationError.of("say which campaign the report is about (campaigns: none yet)")
+            raise ValidationError.of(
+                "say which campaign the report is about (campaigns: {campaigns})", campaigns=", ".join(names[:20])
+            )
     with console.store.sessions() as session:
         found = find_campaign(session, campaign or None)
         name, zone = found.name, found.timezone

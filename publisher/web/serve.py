@@ -52,9 +52,12 @@ def listen(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         reason = exc.strerror or str(exc)
-        raise ValidationError(
-            f"cannot listen on {host}:{port} ({reason}): is another program (or another console) using that port? "
-            "choose another with --port or [web] port"
+        raise ValidationError.of(
+            "cannot listen on {host}:{port} ({reason}): is another program (or another console) using that port?",
+            cli=" choose another with --port or [web] port",
+            host=host,
+            port=port,
+            reason=reason,
         ) from None
     sock.set_inheritable(True)
     return sock

@@ -15,7 +15,7 @@ from publisher.reports.labels import tier as tier_label
 from publisher.times import local
 from publisher.web import csrf
 from publisher.web.auth import console_of, current_user
-from publisher.web.i18n import Translate, choose_language, translator
+from publisher.web.i18n import Translate, choose_language, say, translator
 from publisher.web.markup import markdown, web_url
 from publisher.web.models import Role
 
@@ -82,6 +82,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "request": request,
         "user": user,
         "t": t,
+        "say": functools.partial(say, t),  # a core refusal in the person's language
         "lang": language,
         "csrf_token": csrf.token(request),
         "nav": [item for item in NAV if user and user.may(item.role)],

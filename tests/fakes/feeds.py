@@ -116,6 +116,7 @@ class Seen:
     if_none_match: str | None
     if_modified_since: str | None
     user_agent: str | None
+    accept: str | None = None
 
 
 class FeedServer:
@@ -167,6 +168,7 @@ class FeedServer:
                 request.headers.get("If-None-Match"),
                 request.headers.get("If-Modified-Since"),
                 request.headers.get("User-Agent"),
+                request.headers.get("Accept"),
             )
         )
 

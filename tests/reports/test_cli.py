@@ -59,7 +59,7 @@ def test_refusals_name_the_fix(cli: Cli) -> None:  # noqa: F811
     assert "one --out is for one format" in cli.refused(
         "report", "--campaign", "阅读月", "--format", "md", "--format", "html", "--out", "r"
     )
-    assert "--to must be after --from" in cli.refused(
+    assert "the end must be after the start (--to after --from)" in cli.refused(
         "report", "--campaign", "阅读月", "--from", "2026-12-01", "--to", "2026-11-01", "--format", "md"
     )
     cli("campaign", "add", "另一个")

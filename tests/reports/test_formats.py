@@ -48,9 +48,16 @@ def test_csv_in_a_zip_has_every_table_with_the_figures(store: Store, known: Know
     coverage = tables["coverage"]
     assert coverage[0][1] == "发布时间 (Asia/Shanghai)"
     assert len(coverage) == 7
-    assert coverage[1][1:5] == ["2026-12-01 18:00", "城市日报", "阳光幼儿园启动阅读月", "https://daily.example.cn/a/1"]
-    assert coverage[2][5].startswith("转载我方稿件")
-    assert (coverage[1][6], coverage[2][6]) == ("", coverage[1][0])  # the reprint points at the first
+    assert coverage[0][3] == "级别"
+    assert coverage[1][1:6] == [
+        "2026-12-01 18:00",
+        "城市日报",
+        "市级",
+        "阳光幼儿园启动阅读月",
+        "https://daily.example.cn/a/1",
+    ]
+    assert coverage[2][6].startswith("转载我方稿件")
+    assert (coverage[1][7], coverage[2][7]) == ("", coverage[1][0])  # the reprint points at the first
     posts = tables["posts"]
     assert [row[4] for row in posts[1:]] == ["已发布", "排队中", "已发布", "失败", "已发布"]
     timeline = tables["timeline"]
@@ -76,6 +83,7 @@ def test_xlsx_sheets_frozen_headers_links_and_dates(store: Store, known: Known, 
         "编号",
         "发布时间 (Asia/Shanghai)",
         "媒体",
+        "级别",
         "标题",
         "链接",
         "匹配依据",
@@ -86,11 +94,12 @@ def test_xlsx_sheets_frozen_headers_links_and_dates(store: Store, known: Known, 
     assert first[0] == known.items["daily1"]
     assert first[1] == datetime(2026, 12, 1, 18, 0)  # a real date, in the campaign's zone
     assert coverage["B2"].number_format == "yyyy-mm-dd hh:mm"
-    assert coverage["E2"].hyperlink is not None
-    assert coverage["E2"].hyperlink.target == "https://daily.example.cn/a/1"
-    assert coverage["E4"].value is None  # the district item has no link
+    assert coverage["D2"].value == "市级"
+    assert coverage["F2"].hyperlink is not None
+    assert coverage["F2"].hyperlink.target == "https://daily.example.cn/a/1"
+    assert coverage["F4"].value is None  # the district item has no link
     assert coverage.max_row == 7
-    assert coverage.column_dimensions["D"].width == pytest.approx(60, abs=1)
+    assert coverage.column_dimensions["E"].width == pytest.approx(60, abs=1)
     outlets = book["媒体"]
     assert outlets.freeze_panes == "A2"
     assert [(outlets.cell(r, 1).value, outlets.cell(r, 5).value) for r in range(2, 5)] == [
@@ -233,7 +242,7 @@ def test_html_is_one_self_contained_page_with_the_figures(store: Store, known: K
     assert [(row[0], row[4]) for row in page.tables["outlets"][1:4]] == OUTLETS
     assert page.tables["outlets"][4][:5] == ["媒体报道", "", "", "", "6"]
     assert len(page.tables["coverage"]) == 7
-    assert page.tables["coverage"][1][3] == "阳光幼儿园启动阅读月"
+    assert page.tables["coverage"][1][3:5] == ["市级", "阳光幼儿园启动阅读月"]
     assert [row[3] for row in page.tables["posts"][1:]] == ["已发布", "排队中", "已发布", "失败", "已发布"]
     svgs = [attrs for tag, attrs in page.tags if tag == "svg"]
     assert len(svgs) == 2  # coverage per outlet, coverage over time

@@ -77,11 +77,11 @@ def test_csv_cells_never_start_a_formula(store: Store, hostile: list[int], tmp_p
         coverage_rows = list(csv.reader(io.StringIO(archive.read("coverage.csv").decode("utf-8-sig"), newline="")))
     for cell in cells:
         assert not safety.is_formula_like(cell), repr(cell)
-    titles = [row[3] for row in coverage_rows[1:]]
+    titles = [row[4] for row in coverage_rows[1:]]
     assert titles[: len(FORMULAS)] == ["'" + t for t in FORMULAS]
     assert titles[len(FORMULAS) :] == MARKUP  # not a formula: kept as it is
     assert {row[2] for row in coverage_rows[1:]} == {"'" + OUTLET}
-    assert coverage_rows[3][4] == "'=cmd|' /C calc'!A0"
+    assert coverage_rows[3][5] == "'=cmd|' /C calc'!A0"
 
 
 def test_xlsx_text_is_text_never_a_formula(store: Store, hostile: list[int], tmp_path: Path) -> None:
@@ -91,16 +91,16 @@ def test_xlsx_text_is_text_never_a_formula(store: Store, hostile: list[int], tmp
             for cell in row:
                 assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula: {cell.value!r}"
     sheet = book["媒体报道"]
-    titles = [sheet.cell(r, 4) for r in range(2, 2 + len(TITLES))]
+    titles = [sheet.cell(r, 5) for r in range(2, 2 + len(TITLES))]
     assert [c.value for c in titles] == [t if t.isprintable() else safety.one_line(t) for t in TITLES]
     for cell in titles:
         assert cell.quotePrefix == safety.is_formula_like(cell.value), cell.value  # stays text when edited
     assert sheet.cell(2, 3).value == OUTLET
     assert sheet.cell(2, 3).quotePrefix
-    assert sheet["E2"].hyperlink is None  # javascript: is not made a link
-    assert sheet["E2"].value == "javascript:alert(1)"
-    assert sheet["E4"].hyperlink is None
-    assert sheet["E4"].quotePrefix
+    assert sheet["F2"].hyperlink is None  # javascript: is not made a link
+    assert sheet["F2"].value == "javascript:alert(1)"
+    assert sheet["F4"].hyperlink is None
+    assert sheet["F4"].quotePrefix
 
 
 def test_html_escapes_everything_and_links_only_http(store: Store, hostile: list[int], tmp_path: Path) -> None:
@@ -108,7 +108,7 @@ def test_html_escapes_everything_and_links_only_http(store: Store, hostile: list
     page = parse(text)
     _assert_self_contained(page)  # no script, no img, no on* attribute, only http(s) links
     rows = page.tables["coverage"][1:]
-    assert [" ".join(row[3].split()) for row in rows] == [" ".join(t.split()) for t in TITLES]
+    assert [" ".join(row[4].split()) for row in rows] == [" ".join(t.split()) for t in TITLES]
     assert {row[2] for row in rows} == {OUTLET}
     hrefs = [attrs["href"] for tag, attrs in page.tags if tag == "a"]
     assert "javascript:alert(1)" not in hrefs
@@ -126,9 +126,9 @@ def test_markdown_escapes_its_syntax(store: Store, hostile: list[int], tmp_path:
     assert "[点我](javascript:alert(1))" in rendered  # shown as typed
     items = rendered.split("<h2>媒体报道明细</h2>")[1].split("</table>")[0]
     assert items.count("<tr>") == 1 + len(TITLES)
-    assert items.count("<td") == 7 * len(TITLES)  # no title opened a new cell or row
+    assert items.count("<td") == 8 * len(TITLES)  # no title opened a new cell or row
     table_rows = [line for line in source.splitlines() if line.startswith("| ") and "news.example.cn" in line]
-    assert all(line.count(" | ") == 6 for line in table_rows)
+    assert all(line.count(" | ") == 7 for line in table_rows)
 
 
 def test_json_keeps_the_text_exactly(store: Store, hostile: list[int], tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -181,3 +182,31 @@ def test_the_example_config_documents_every_tracker_key() -> None:
         assert f"\n{field.name} = " in section or f"\n# {field.name} = " in section, field.name
     assert "[outlets." in example
     assert "rsshub:/" in example
+
+
+def test_a_headline_only_entry_is_found_by_its_page_and_coverage_show_gives_the_evidence(
+    cli: Cli, server: tuple[FeedServer, str], tmp_path: Path
+) -> None:
+    feeds, base = server
+    page = (
+        "<html><body><article><h1>孩子们走进图书馆</h1>"
+        "<p>阳光幼儿园阅读月活动中，孩子们走进市图书馆挑选绘本，还听了两个故事。</p></article></body></html>"
+    ).encode()
+    feeds.put("/a/9.html", page, content_type="text/html; charset=utf-8")
+    feeds.put("/wechat.xml", rss([Item("孩子们走进图书馆", "", f"{base}/a/9.html", "w-9")]))
+    cli("outlet", "add", "教育号", "--kind", "official_account", "--feed", f"{base}/wechat.xml")
+    cli("campaign", "add", "阅读月", "--tz", "Asia/Shanghai", "--start", "2026-11-25")
+    cli("campaign", "rules", "阅读月", "--any", "阅读月")
+
+    cli("track", "--once", "--outlet", "教育号")
+    [item] = [i for i in cli.json("coverage", "list", "--campaign", "阅读月") if i["outlet"] == "教育号"]
+    shown = cli("coverage", "show", str(item["id"]), "--page", str(tmp_path / "kept.html")).stdout
+
+    assert item["title"] == "孩子们走进图书馆"
+    assert f"kept page: {base}/a/9.html" in shown
+    assert f"SHA-256: {hashlib.sha256(page).hexdigest()}" in shown
+    assert "孩子们走进市图书馆挑选绘本" in shown
+    assert (tmp_path / "kept.html").read_bytes() == page
+    missing = cli("coverage", "show", "999", ok=False)
+    assert missing.returncode == 1
+    assert "there is no coverage item 999" in missing.stderr

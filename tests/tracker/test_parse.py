@@ -9,8 +9,11 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from publisher.tracker.parse import parse_feed
+from publisher.tracker.leanfeed import PLAIN_URL, read_lean
+from publisher.tracker.parse import _lean, choose_charset, parse_feed
 from publisher.tracker.poll import Fetcher
 from tests.fakes.feeds import FeedServer, Item, atom, rdf, rss
 from tests.tracker.conftest import FAST, LOOPBACK
@@ -222,3 +225,156 @@ async def test_external_entities_and_dtds_are_never_fetched(feeds: tuple[FeedSer
         text = " ".join(i.summary + i.title for i in parsed.items)
         assert "TOP-SECRET" not in text, doctype
     assert server.requests == []  # neither the DTD nor the "secret" URL was asked for
+
+
+# --- the lean reader: the first try, with feedparser as the fallback ---------------------------------------------
+
+# the files the lean reader must take itself (well-formed RSS 2.0 or Atom 1.0 in an encoding the bytes decide)
+LEAN_TAKES = {
+    "ffp_cc314ce5dfbb3adc.xml",
+    "mf_encoding_ISO-8859-1.xml",
+    "mf_encoding_WINDOWS-1251.xml",
+    "mf_large_atom.xml",
+    "mf_large_rss.xml",
+    "mf_small_atom.xml",
+    "mf_urdu_UTF8.xml",
+}
+# and the ones it must leave to feedparser: RDF, malformed, wrongly declared, UTF-16
+LEAN_DECLINES = {
+    "mf_rdf_UTF8.xml",
+    "fp_rss_incomplete_cdata.xml",
+    "fp_rss_item_link_corrupted_ampersands.xml",
+    "ffp_malformed_rss_namespaced.xml",
+    "ffp_utf16_encoded.xml",
+    "mf_no_encoding_ISO-8859-1.xml",
+    "mf_utf8-incorrect-prolog.xml",
+    "fp_chardet_gb2312.xml",
+}
+FIELDS = ("title", "link", "guid", "published_at", "summary", "body", "author")
+
+
+def _shapes() -> dict[str, tuple[bytes, str]]:
+    """The shapes Chinese outlets produce (tests/fakes/feeds.py), in the encodings and declarations they use."""
+    items = [
+        *ITEMS[:1],
+        Item("阅读月：第二篇", "<p>正文 &amp; <b>图片</b></p>", "/news/2.html?utm_source=rss&a=1", "g2"),
+        Item("第三篇", "摘要", "http://news.example/3", None, content="<p>全文</p><script>x()</script>"),
+    ]
+    return {
+        "rss-utf8": (rss(items), "application/rss+xml; charset=utf-8"),
+        "rss-gbk": (rss(items, encoding="gbk"), "application/rss+xml"),
+        "rss-gbk-as-gb2312": (rss(items, encoding="gbk", declare="gb2312"), "text/xml; charset=gb2312"),
+        "rss-gbk-as-utf8": (rss(items, encoding="gbk", declare="utf-8"), "text/xml; charset=utf-8"),
+        "rss-gbk-as-latin1": (rss(items, encoding="gbk", declare="iso-8859-1"), "text/xml; charset=iso-8859-1"),
+        "rss-gb18030-undeclared": (rss(items, encoding="gb18030").split(b"?>", 1)[1], "text/xml"),
+        "rss-as-html": (rss(items), "text/html"),
+        "big5": (rss(ITEMS[1:], encoding="cp950", declare="big5", title="臺北日報"), "text/xml; charset=big5"),
+        "atom": (atom(items), "application/atom+xml"),
+        "rdf": (rdf(items), "application/rdf+xml"),
+        "rss-extras": (_EXTRAS.encode("utf-8"), "application/rss+xml"),
+        "atom-authors": (_ATOM_AUTHORS.encode("utf-8"), "application/atom+xml"),
+    }
+
+
+# what real feeds carry besides the fields: authors, categories, enclosures, media, comments, unknown namespaces,
+# dates as Chinese sites write them, a relative link and a permalink guid standing in for a missing link
+_EXTRAS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:media="http://search.yahoo.com/mrss/"
+ xmlns:wfw="http://wellformedweb.org/CommentAPI/" xmlns:x="http://stats.example/ns"><channel><title>区 &amp; 县</title>
+<item><title>第一篇 &lt;b&gt;加粗&lt;/b&gt;</title><link>/a/1.html?utm_source=rss&amp;id=1</link>
+<dc:creator>记者 王明</dc:creator><category>教育</category><dc:subject>阅读</dc:subject><comments>/a/1#c</comments>
+<enclosure url="http://x.example/1.jpg" type="image/jpeg" length="1"/><media:thumbnail url="http://x.example/t.jpg"/>
+<wfw:commentRss>/a/1/rss</wfw:commentRss><x:views>12</x:views><pubDate>Wed, 02 Dec 2026 16:00:00 CST</pubDate>
+<description><![CDATA[<p>正文&nbsp;第一段</p><p>第二段 &amp; 更多</p><style>p{}</style>]]></description></item>
+<item><title>第二篇</title><guid>http://x.example/a/2.html</guid><author>editor@x.example (编辑)</author>
+<pubDate>2026-12-02 16:00</pubDate><description>只有摘要</description></item>
+<item><title>第三篇</title><guid isPermaLink="false">x-3</guid><dc:date>2026年12月2日 16:00</dc:date>
+<content:encoded xmlns:content="http://purl.org/rss/1.0/modules/content/">&lt;p&gt;全文&lt;/p&gt;</content:encoded></item>
+</channel></rss>"""
+_ATOM_AUTHORS = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title type="html">省级 &lt;i&gt;门户&lt;/i&gt;</title><id>urn:p</id>
+<entry><id>tag:p.example,2026:1</id><title>一</title><link rel="self" href="http://p.example/1.atom"/>
+<author><name>王明</name><email>w@p.example</email></author><published>2026-12-02T16:00:00+08:00</published>
+<summary type="html">&lt;p&gt;摘要&lt;/p&gt;</summary><content type="html">&lt;p&gt;全文&lt;/p&gt;</content></entry>
+<entry><id>http://p.example/2</id><title>二</title><link href="/2.html"/><link rel="alternate" type="text/html"
+ href="http://p.example/2b.html"/><author><name>李</name></author><updated>2026-12-02T08:00:00Z</updated>
+<category term="教育"/><content>只有全文</content></entry>
+</feed>"""
+
+
+SHAPES = _shapes()
+CASES = [("file", p.name) for p in REAL] + [("shape", name) for name in SHAPES]
+
+
+def _case(kind: str, name: str) -> tuple[bytes, str]:
+    if kind == "shape":
+        return SHAPES[name]
+    data = (SHARED / name).read_bytes()
+    return data, _content_type(data)
+
+
+@pytest.mark.parametrize(("kind", "name"), CASES, ids=[name for _, name in CASES])
+def test_lean_reader_matches_feedparser(kind: str, name: str) -> None:
+    """Every entry the same from either parser, in every field the tracker keeps; the lean one takes what it should."""
+    data, content_type = _case(kind, name)
+    headers = {"content-type": content_type}
+    url = "http://feeds.example/news/feed.xml"
+    first = parse_feed(data, headers, url, "Asia/Shanghai")
+    reference = parse_feed(data, headers, url, "Asia/Shanghai", lean=False)
+
+    assert [[getattr(i, f) for f in FIELDS] for i in first.items] == [
+        [getattr(i, f) for f in FIELDS] for i in reference.items
+    ]
+    assert (first.version, first.title, first.error) == (reference.version, reference.title, reference.error)
+    if not first.items:
+        assert first.error or first.warning  # nothing read is never silent
+    taken = _lean(data, choose_charset(data, content_type)[0], headers) is not None
+    if name in LEAN_TAKES or (kind == "shape" and name != "rdf"):
+        assert taken, "the lean reader should have read this itself"
+    if name in LEAN_DECLINES or name == "rdf":
+        assert not taken, "this one is feedparser's"
+
+
+def test_the_lean_reader_declines_what_it_must_not_read() -> None:
+    base = rss(ITEMS[:1])
+    cases = {
+        "doctype": base.replace(b"<rss", b'<!DOCTYPE rss SYSTEM "http://127.0.0.1:9/evil.dtd">\n<rss', 1),
+        "xml:base": base.replace(b"<channel>", b'<channel xml:base="http://elsewhere.example/">', 1),
+        "undeclared entity": base.replace("孩子们".encode(), b"&nbsp;", 1),
+        "rss 0.91": base.replace(b'version="2.0"', b'version="0.91"', 1),
+        "two titles": base.replace(
+            b"</title><link>http://news.example/1", b"</title><title>x</title><link>http://news.example/1", 1
+        ),
+        "media:title": base.replace(
+            b"</item>", b'<media:title xmlns:media="http://search.yahoo.com/mrss/">x</media:title></item>', 1
+        ),
+        "markup in a description": base.replace("孩子们".encode(), b"<b>kids</b>", 1),
+    }
+    for name, body in cases.items():
+        assert read_lean(body, "utf-8", None) is None, name
+        assert parse_feed(body, {"content-type": "application/rss+xml"}).items, name  # feedparser reads it
+    atom_cases = {
+        "xhtml": atom(ITEMS[:1]).replace(b"<summary>", b'<summary type="xhtml">', 1),
+        "content by reference": atom(ITEMS[:1]).replace(b"</entry>", b'<content src="http://x/1"/></entry>', 1),
+    }
+    for name, body in atom_cases.items():
+        assert read_lean(body, "utf-8", None) is None, name
+    unknown = base.replace(b"</item>", b'<x:views xmlns:x="http://stats.example/ns">12</x:views></item>', 1)
+    assert read_lean(unknown, "utf-8", None) is not None  # feedparser keeps nothing of it either
+
+
+def test_lean_reader_never_expands_or_fetches_entities(feeds: tuple[FeedServer, str]) -> None:
+    _, base = feeds
+    body = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY xxe SYSTEM "{base}/secret">]>\n{_channel("&xxe;")}'
+    ).encode()
+    assert read_lean(body, "utf-8", None) is None  # a DOCTYPE is feedparser's (after disarm)
+
+
+@settings(max_examples=300, deadline=None)
+@given(url=st.from_regex(PLAIN_URL, fullmatch=True))
+def test_the_urls_the_lean_reader_does_not_join_come_back_from_feedparsers_join_unchanged(url: str) -> None:
+    from feedparser.urls import _urljoin
+
+    for base in ("", "http://feeds.example/news/feed.xml", "https://feeds.example/a/b/"):
+        assert _urljoin(base, url) == url

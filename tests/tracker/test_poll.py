@@ -8,18 +8,22 @@ import dataclasses
 import time
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from publisher.clock import ManualClock
+from publisher.queue import Queue
 from publisher.store import Store
+from publisher.tracker.coverage import CoverageFilter, list_coverage, set_rules
+from publisher.tracker.match import CampaignRules, Match, Matcher, Prepared
 from publisher.tracker.models import OutletSource
 from publisher.tracker.outlets import OutletSpec, add_outlet, outlet_health
 from publisher.tracker.poll import Fetcher
-from publisher.tracker.service import Tracker
+from publisher.tracker.service import Tracker, read_feed
 from publisher.tracker.settings import TrackerSettings
 from publisher.tracker.sources import after_error, after_success
 from tests.fakes.feeds import FeedServer, Item, rss
-from tests.tracker.conftest import FAST, LOOPBACK
+from tests.tracker.conftest import FAST, LOOPBACK, start_campaign
 
 ITEMS = [Item("阳光幼儿园启动阅读月", "孩子们和家长一起读绘本。", "http://news.example/1", "n1")]
 
@@ -211,3 +215,56 @@ async def test_a_source_that_changes_is_polled_more_often_than_one_that_does_not
         clock.advance(60)
     intervals = {h.outlet: h.interval_seconds for h in outlet_health(store)}
     assert intervals == {"busy": FAST.min_interval, "quiet": FAST.min_interval * 1.5**5}
+
+
+# --- the first pass's CPU work: parsing, folding and matching in the worker processes ---------------------------
+
+
+class CountingMatcher(Matcher):
+    """The pass's matcher, counting the entries matched in this process (a worker's copy counts in the worker)."""
+
+    calls = 0
+
+    def match(self, entry: Prepared) -> list[Match]:
+        type(self).calls += 1
+        return super().match(entry)
+
+
+class CountingTracker(Tracker):
+    def matcher(self) -> Matcher:
+        built = super().matcher()
+        built.__class__ = CountingMatcher  # the same matcher, counting what it matches here
+        return built
+
+
+@pytest.mark.parametrize(("workers", "matched_here"), [(1, 0), (0, 3)], ids=["processes", "threads"])
+async def test_entries_are_matched_where_they_are_parsed(
+    store: Store, clock: ManualClock, queue: Queue, feeds: tuple[FeedServer, str], workers: int, matched_here: int
+) -> None:
+    """With worker processes the writer matches nothing itself: each worker got the pass's matcher when it started,
+    and sends each entry's matches back with it. The coverage is the same either way."""
+    server, base = feeds
+    start_campaign(queue)
+    set_rules(store, "阅读月", any_of=["阅读月"], all_of=[], none_of=[], now=clock.now(), actor="t")
+    for n in range(3):
+        item = Item(f"阳光幼儿园阅读月 第{n}篇", "孩子们读绘本。", f"http://x.example/{n}", f"g{n}")
+        server.put(f"/f{n}.xml", rss([item]))
+        _add(store, clock, f"{base}/f{n}.xml", name=f"outlet-{n}")
+    CountingMatcher.calls = 0
+    settings = dataclasses.replace(FAST, parse_workers=workers)
+    tracker = CountingTracker(settings, store, clock, pool_min=3, outbound=LOOPBACK)
+    report = await tracker.run_once()
+    assert (report.parsed, report.new_entries, report.coverage) == (3, 3, 3)
+    assert CountingMatcher.calls == matched_here
+    titles = sorted(i.title for i in list_coverage(store, CoverageFilter(campaign="阅读月")))
+    assert titles == [f"阳光幼儿园阅读月 第{n}篇" for n in range(3)]
+
+
+def test_read_feed_matches_with_the_matcher_it_is_given() -> None:
+    rules = [CampaignRules(campaign_id=7, any_of=["阅读月"])]
+    matcher = Matcher(rules, [])
+    parsed, _, matches = read_feed(rss(ITEMS), {}, "http://x.example/feed", "Asia/Shanghai", matcher)
+    assert [i.title for i in parsed.items] == ["阳光幼儿园启动阅读月"]
+    assert matches is not None
+    assert [[m.campaign_id for m in found] for found in matches] == [[7]]
+    assert read_feed(rss(ITEMS), {}, "http://x.example/feed", "Asia/Shanghai")[2] is None  # no matcher: the writer's

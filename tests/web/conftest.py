@@ -3,6 +3,7 @@ parameters (the real ones take 50 ms a hash on purpose), and one person of each 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from starlette.applications import Starlette
 from starlette.routing import Route
 
@@ -22,7 +23,9 @@ from publisher.guard import OutboundPolicy
 from publisher.models import Event
 from publisher.queue import PostDraft
 from publisher.store import Store
+from publisher.store.articles import FetchedPage, save_pages
 from publisher.tracker.coverage import CoverageFilter, CoverageRow, add_manual, list_coverage
+from publisher.tracker.models import CoverageItem, FeedEntry
 from publisher.tracker.outlets import OutletSpec, add_outlet
 from publisher.tracker.settings import TrackerSettings
 from publisher.web.accounts import Accounts, UserView
@@ -180,11 +183,47 @@ def ids(console: Console, people: dict[str, UserView]) -> dict[str, int]:
         now=console.clock.now(),
         actor="setup",
     )
+    keep_page(console, item)  # so that its evidence page has something to show
     return {"post": post, "user": people["editor"].id, "token": token.id, "item": item}
 
 
 CAMPAIGN = "阅读月"
 SHANGHAI = "Asia/Shanghai"
+
+PAGE = (
+    "<html><body><h1>亲子共读进社区</h1><p>阳光幼儿园的孩子们和家长一起走进社区图书室。</p>"
+    "<script>document.title = 'owned'</script></body></html>"
+).encode()
+FETCHED = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)  # 01:30 on 12-01 in Shanghai
+
+
+def keep_page(console: Console, item_id: int) -> None:
+    """The item found in an entry whose article page the tracker fetched and kept."""
+    with console.store.session() as session:
+        outlet = session.scalar(select(CoverageItem.outlet_id).where(CoverageItem.id == item_id))
+        entry = session.execute(
+            insert(FeedEntry)
+            .values(
+                outlet_id=outlet,
+                link="https://daily.example/2",
+                link_hash="l2",
+                title="亲子共读进社区",
+                summary="",
+                body="",
+                fetched_at=FETCHED,
+            )
+            .returning(FeedEntry.id)
+        ).scalar_one()
+        page = FetchedPage(
+            "l2",
+            "https://daily.example/2",
+            200,
+            body=PAGE,
+            text="亲子共读进社区\n阳光幼儿园的孩子们和家长一起走进社区图书室。",
+            sha256=hashlib.sha256(PAGE).hexdigest(),
+        )
+        save_pages(session, [page], FETCHED)
+        session.execute(update(CoverageItem).where(CoverageItem.id == item_id).values(entry_id=entry))
 
 
 def events(console: Console, action: str) -> list[Event]:

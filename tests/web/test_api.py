@@ -143,3 +143,48 @@ async def test_a_revoked_token_or_a_disabled_user_no_longer_works(
     stored = {t.label for t in console.accounts.tokens()}
     assert stored == {"tool"}
     assert all(tokens["admin"] not in repr(t) for t in console.accounts.tokens())  # only its hash is kept
+
+
+async def test_refusals_speak_the_language_asked_for(http: Any, tokens: dict[str, str]) -> None:
+    """The same bad request in Chinese and in English: the JSON shape and the status stay, the words follow
+    Accept-Language (the console's default here is English)."""
+    bad = {"title": "t", "body": "b", "channels": 5, "now": True}
+    said = {}
+    for language in ("zh-CN,zh;q=0.9", "en"):
+        headers = {**auth(tokens["editor"]), "Accept-Language": language}
+        answer = await http.post("/api/posts", json=bad, headers=headers)
+        assert answer.status_code == 400
+        said[language[:2]] = answer.json()
+    assert said == {
+        "zh": {"error": "`channels` 必须是渠道名的列表，实际为 5"},
+        "en": {"error": "`channels` must be a list of channel names, got 5"},
+    }
+    chinese = {"Accept-Language": "zh-CN"}
+    missing = await http.get("/api/posts/999", headers={**auth(tokens["editor"]), **chinese})
+    assert (missing.status_code, missing.json()) == (404, {"error": "没有编号为 999 的稿件"})
+    unknown = {"title": "t", "body": "b", "channels": ["nowhere"], "now": True}
+    refused = await http.post("/api/posts", json=unknown, headers={**auth(tokens["editor"]), **chinese})
+    assert refused.status_code == 422
+    assert refused.json()["error"].startswith("没有渠道 nowhere；已配置的渠道：")
+    anonymous = await http.get("/api/posts", headers=chinese)
+    assert anonymous.status_code == 401
+    assert anonymous.json() == {"error": "需要有效的 API 令牌：Authorization: Bearer pub_…"}
+    role = await http.post("/api/posts/1/approve", json={}, headers={**auth(tokens["editor"]), **chinese})
+    assert (role.status_code, role.json()) == (403, {"error": "此操作需要 approver 角色；该令牌的用户是 editor"})
+    nested = b'{"title": ' + b"[" * 40 + b"]" * 40 + b"}"
+    deep = await http.post("/api/posts", content=nested, headers={**auth(tokens["editor"]), **chinese})
+    assert (deep.status_code, deep.json()) == (422, {"error": "JSON 嵌套超过 32 层；请发送层次更浅的文档"})
+    nowhere = await http.get("/api/nowhere", headers=chinese)
+    assert (nowhere.status_code, nowhere.json()) == (404, {"error": "没有这个地址"})
+    too_big = await http.get(f"/api/posts/{2**70}", headers={**auth(tokens["editor"]), **chinese})
+    assert (too_big.status_code, too_big.json()) == (404, {"error": "编号超出范围"})
+    english = await http.get(f"/api/posts/{2**70}", headers=auth(tokens["editor"]))
+    assert english.json() == {"error": "id out of range"}
+
+
+async def test_the_tokens_user_language_wins_over_accept_language(
+    http: Any, console: Console, people: dict[str, UserView], tokens: dict[str, str]
+) -> None:
+    console.accounts.set_language(people["editor"].id, "zh")
+    answer = await http.get("/api/posts?limit=many", headers={**auth(tokens["editor"]), "Accept-Language": "en"})
+    assert (answer.status_code, answer.json()) == (400, {"error": "`limit` 必须是整数"})

@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from publisher.clock import ManualClock
 from publisher.reports.html import axis
 from publisher.store.reports import Bucket
 from publisher.tracker.coverage import set_rules
+from publisher.tracker.models import Outlet
 from publisher.tracker.outlets import OutletSpec, add_outlet, outlet_health, sync_outlets
 from publisher.tracker.service import Tracker
 from publisher.tracker.settings import OutletSettings
@@ -166,6 +168,10 @@ async def test_outlets_show_source_health_and_only_admins_manage_them(
     bad = await admin.post("/outlets/add", {"name": "坏", "kind": "news_site", "feeds": "ftp://x"})
     assert bad.status_code == 303
     assert "is not a feed URL" in (await admin.get("/outlets")).text
+    page = await admin.get("/outlets")
+    assert '<option value="district">district</option>' in page.text  # the tiers to choose from
+    assert (await admin.post("/outlets/add", {"name": "坏", "kind": "news_site", "tier": "galaxy"})).status_code == 303
+    assert "unknown tier &#39;galaxy&#39;" in (await admin.get("/outlets")).text
     assert (await admin.post("/outlets/remove", {"name": "晚报", "reason": "停刊"})).status_code == 303
     assert "晚报" not in {h.outlet for h in outlet_health(console.store)}
     assert (await admin.post("/outlets/remove", {"name": "省门户"})).status_code == 303
@@ -205,13 +211,9 @@ async def test_outlet_names_and_feed_titles_are_escaped(
     server.put("/daily.xml", rss(items, title=f"城市日报{SCRIPT}"))
     outlet = f"<b>城市日报</b>{SCRIPT}"
     async with serve(server.app()) as base:
-        add_outlet(
-            console.store,
-            OutletSpec(name=outlet, tier=f"<i>{SCRIPT}</i>", feeds=[f"{base}/daily.xml"]),
-            FAST,
-            clock.now(),
-            "t",
-        )
+        add_outlet(console.store, OutletSpec(name=outlet, feeds=[f"{base}/daily.xml"]), FAST, clock.now(), "t")
+        with console.store.session() as session:  # a free-text tier from before the tiers (migration 0011 kept it)
+            session.execute(update(Outlet).where(Outlet.name == outlet).values(tier=f"<i>{SCRIPT}</i>"))
         report = await Tracker(FAST, console.store, clock, timezone=SHANGHAI, outbound=LOOPBACK).run_once(force=True)
     assert report.coverage == 2
     titles = sorted(i.title for i in coverage(console))

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from publisher.errors import PublisherError
 from publisher.web.auth import console_of, current_session, page, sign_out, user_of
+from publisher.web.i18n import say
 from publisher.web.pages.common import Submission, field, form_action, perform
 from publisher.web.views import flash, redirect, render, tr
 
@@ -49,7 +50,7 @@ async def create_token(request: Request) -> Response:
             lambda: accounts.create_token(user.id, field(form, "label"), actor=user.name)
         )
     except PublisherError as exc:
-        flash(request, str(exc), "error")
+        flash(request, say(t, exc), "error")
         return await _page(request)
     flash(request, t("Token {label} created. Copy it now: it will not be shown again.", label=token.label))
     return await _page(request, new_token=plain)

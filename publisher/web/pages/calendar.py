@@ -61,7 +61,9 @@ async def calendar_page(request: Request) -> Response:
     except ValueError:
         anchor = today
     if not FIRST_YEAR <= anchor.year <= LAST_YEAR:  # the weeks around 0001-01-01 or 9999-12-31 do not exist
-        raise ValidationError(f"the calendar shows the years {FIRST_YEAR} to {LAST_YEAR}; choose a date in them")
+        raise ValidationError.of(
+            "the calendar shows the years {first} to {last}; choose a date in them", first=FIRST_YEAR, last=LAST_YEAR
+        )
     start, end, previous, following = _span(view, anchor)
     start_utc = datetime.combine(start, time(0), tzinfo=zone).astimezone(UTC)
     end_utc = datetime.combine(end, time(0), tzinfo=zone).astimezone(UTC)

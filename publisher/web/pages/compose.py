@@ -124,8 +124,8 @@ async def _submit(request: Request, console: Console, draft: Draft) -> Response:
         return render(request, "compose.html", _context(console, draft, error=say(tr(request), exc)), status=422)
     if draft.replaces is not None:
         problem = await run_in_threadpool(_replace, console, user.name, draft.replaces, post_id)
-        if problem:
-            flash(request, problem, "error")
+        if problem is not None:
+            flash(request, say(t, problem), "error")
             return redirect(f"/posts/{draft.replaces}")
         flash(request, t("Queued post {id}, replacing post {old}.", id=post_id, old=draft.replaces))
     else:
@@ -133,18 +133,18 @@ async def _submit(request: Request, console: Console, draft: Draft) -> Response:
     return redirect(f"/posts/{post_id}")
 
 
-def _replace(console: Console, actor: str, old_id: int, new_id: int) -> str | None:
+def _replace(console: Console, actor: str, old_id: int, new_id: int) -> PublisherError | None:
     """Withdraw ``old_id`` now that ``new_id`` carries its corrected text; on failure withdraw the copy instead."""
     queue = console.queue(actor)
     old, _ = post_history(console.store, old_id)
     try:
         if old is None or not is_editable(old):
-            raise ValidationError(f"post {old_id} can no longer be edited: some of it has gone out")
+            raise ValidationError.of("post {id} can no longer be edited: some of it has gone out", id=old_id)
         if old.approval != ApprovalState.REJECTED:
             queue.cancel(old_id, f"replaced by post {new_id}")
     except PublisherError as exc:
         queue.cancel(new_id, f"its original, post {old_id}, could not be withdrawn: {exc}")
-        return str(exc)
+        return exc  # said in the person's language by the caller
     record_event(console.store, console.clock, actor, Action.POST_REPLACE, new_id, f"replaces post {old_id}")
     record_event(console.store, console.clock, actor, Action.POST_REPLACED, old_id, f"replaced by post {new_id}")
     return None

@@ -25,14 +25,16 @@ from publisher.store.coverage import newest_covered_campaign
 from publisher.store.reports import Summary, open_report
 from publisher.times import local, parse_time
 from publisher.tracker.coverage import add_manual, remove_coverage
+from publisher.tracker.evidence import evidence_for, items_with_evidence
 from publisher.tracker.outlets import outlet_health
 from publisher.web.auth import console_of, page
 from publisher.web.charts import Chart, timeline
 from publisher.web.console import Console
+from publisher.web.i18n import say
 from publisher.web.models import Role
 from publisher.web.pages.common import Submission, form_action
 from publisher.web.reporting import period
-from publisher.web.views import render
+from publisher.web.views import render, tr
 
 __all__ = ["KIND_LABELS", "MATCHED_LABELS", "routes"]
 
@@ -66,6 +68,7 @@ class ItemRow:
     reprint_of: int | None  # the story's first item, when this one is a later carrying of it
     post_id: int | None
     note: str | None
+    evidence: bool = False  # the tracker kept the article's page
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,6 +116,8 @@ def dashboard(console: Console, campaign: str, start: datetime | None, end: date
             for line in reversed(newest)
         ]
         summary = report.summary
+    kept = items_with_evidence(console.store, [item.id for item in items])
+    items = [dataclasses.replace(item, evidence=True) if item.id in kept else item for item in items]
     return Dashboard(campaign, zone, summary, timeline(summary.timeline), items)
 
 
@@ -137,7 +142,7 @@ async def coverage_page(request: Request) -> Response:
             start, end = period(filters["from"], filters["to"], zone)
             board = await run_in_threadpool(dashboard, console, campaign, start, end)
         except PublisherError as exc:
-            error = str(exc)
+            error = say(tr(request), exc)
     outlets = sorted({row.outlet for row in await run_in_threadpool(outlet_health, console.store)})
     zone = console.zone_of(campaign)
     context = {
@@ -178,7 +183,9 @@ def add_coverage(sent: Submission) -> str:
             force=bool(sent.field("confirm_dates")),  # the person ticked "even outside the campaign's dates"
         )
     except NotFoundError as exc:  # an outlet or campaign removed meanwhile: say so on the form's page
-        raise ValidationError(str(exc)) from None
+        refused = ValidationError(str(exc))
+        refused.template, refused.params, refused.cli = exc.template, exc.params, exc.cli  # still said in Chinese
+        raise refused from None
     return sent.t("Added coverage item {id}.", id=item)
 
 
@@ -189,8 +196,32 @@ def remove(sent: Submission) -> str:
     return sent.t("Removed coverage item {id}: {title}", id=item_id, title=item.title)
 
 
+@page()
+async def evidence_page(request: Request) -> Response:
+    """The page the tracker kept for an item: where and when it was fetched, its SHA-256, and its text."""
+    console, item_id = console_of(request), request.path_params["item_id"]
+    kept = await run_in_threadpool(evidence_for, console.store, item_id)  # none: the 404 page says why
+    return render(request, "evidence.html", {"kept": kept, "paragraphs": kept.page.text.splitlines()})
+
+
+@page()
+async def evidence_download(request: Request) -> Response:
+    """The kept page as it was fetched, as a download: it is another site's HTML, so it never renders here (a
+    sandbox policy too, should a browser show it anyway)."""
+    console, item_id = console_of(request), request.path_params["item_id"]
+    kept = await run_in_threadpool(evidence_for, console.store, item_id)
+    headers = {
+        "Content-Disposition": f'attachment; filename="coverage-{item_id}-{(kept.page.sha256 or "")[:12]}.html"',
+        "Content-Security-Policy": "sandbox; default-src 'none'",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(kept.page.html, media_type="application/octet-stream", headers=headers)
+
+
 routes = [
     Route("/coverage", coverage_page),
+    Route("/coverage/{item_id:int}/evidence", evidence_page),
+    Route("/coverage/{item_id:int}/evidence/page", evidence_download),
     Route("/coverage/add", add_coverage, methods=["POST"]),
     Route("/coverage/{item_id:int}/remove", remove, methods=["POST"]),
 ]

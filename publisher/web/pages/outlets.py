@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from publisher.tracker.outlets import OutletSpec, SourceHealth, add_outlet, outlet_health, remove_outlet
-from publisher.tracker.settings import OUTLET_KINDS
+from publisher.tracker.settings import OUTLET_KINDS, TIERS
 from publisher.web.auth import console_of, page
 from publisher.web.console import Console
 from publisher.web.models import Role
@@ -72,6 +72,7 @@ async def outlets_page(request: Request) -> Response:
         "rows": await run_in_threadpool(rows, console),
         "kinds": KIND_LABELS,
         "choices": OUTLET_KINDS,
+        "tiers": list(TIERS),
         "redact": console.redact,
     }
     return render(request, "outlets.html", context)

@@ -23,7 +23,7 @@ from publisher.times import local, parse_time
 from publisher.web.auth import console_of, page
 from publisher.web.console import Console
 from publisher.web.drafts import describe_conflicts, quiet_conflicts
-from publisher.web.i18n import event_note
+from publisher.web.i18n import Translate, event_note
 from publisher.web.models import Role
 from publisher.web.pages.common import Submission, action_routes, form_action
 from publisher.web.pages.compose import is_editable
@@ -89,18 +89,21 @@ def cancel(sent: Submission) -> str:
 
 
 def reschedule_time(
-    console: Console, post_id: int, at: str, channel: str | None, confirmed: bool
+    console: Console, post_id: int, at: str, channel: str | None, confirmed: bool, t: Translate | None = None
 ) -> tuple[datetime, str]:
     """The new time typed for a post (in its campaign's zone), checked against the channels' posting hours."""
     post, _ = post_history(console.store, post_id)
     if post is None:
-        raise NotFoundError(f"there is no post {post_id}")
+        raise NotFoundError.of("there is no post {id}", id=post_id)
     zone = post.campaign.timezone if post.campaign else console.timezone
     when = parse_time(at, zone)
     channels = [d.channel.name for d in post.deliveries if channel in (None, d.channel.name)]
     conflicts = quiet_conflicts(console, channels, when, zone)
     if conflicts and not confirmed:
-        raise ValidationError(f"{describe_conflicts(conflicts)}. Choose another time, or confirm to send then anyway.")
+        raise ValidationError.of(
+            "{conflicts}. Choose another time, or confirm to send then anyway.",
+            conflicts=describe_conflicts(conflicts, t),
+        )
     return when, zone
 
 
@@ -109,8 +112,8 @@ def reschedule(sent: Submission) -> str:
     post_id, console = sent.params["post_id"], sent.console
     at, channel, confirmed = sent.field("at"), sent.field("channel") or None, bool(sent.field("confirm_quiet"))
     if not at:
-        raise ValidationError("choose the new time")
-    when, zone = reschedule_time(console, post_id, at, channel, confirmed)
+        raise ValidationError.of("choose the new time")
+    when, zone = reschedule_time(console, post_id, at, channel, confirmed, sent.t)
     count = console.queue(sent.user.name).reschedule(post_id, when, channel, ignore_quiet_hours=confirmed)
     return sent.t("Moved {count} deliveries to {when}.", count=count, when=local(when, zone))
 

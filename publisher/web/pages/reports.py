@@ -11,9 +11,10 @@ from starlette.routing import Route
 
 from publisher.errors import PublisherError
 from publisher.web.auth import console_of, page
+from publisher.web.i18n import say
 from publisher.web.pages.coverage import default_campaign
 from publisher.web.reporting import FORMATS, LANGUAGES, download, generate, order
-from publisher.web.views import flash, redirect, render
+from publisher.web.views import flash, redirect, render, tr
 
 __all__ = ["FORMAT_LABELS", "routes"]
 
@@ -60,7 +61,7 @@ async def download_report(request: Request) -> Response:
         )
         path = await run_in_threadpool(generate, console, wanted)
     except PublisherError as exc:
-        flash(request, console.redact(str(exc)), "error")
+        flash(request, console.redact(say(tr(request), exc)), "error")
         return redirect("/reports")
     return download(path, wanted.format)
 

@@ -1,0 +1,102 @@
+"""The full-text step of a pass: the new entries that carry only a headline or a line of summary get their article
+page fetched, its main text is added to their summary, and they are matched again on it.
+
+It runs after the pass has recorded its feeds, on the pass's ``Fetcher`` (so through the outbound guard, within the
+per-host and total caps), for at most ``[tracker] full_text_per_pass`` entries, newest first (a first subscription
+to a busy outlet does not fetch hundreds of pages in one pass: the rest have had their chance when they were new,
+and older entries matter less). A page is fetched once per canonical link, whatever outlets carry it, and kept
+(``publisher.store.articles``) as the evidence of the coverage it proves; a page that fails is tried no more
+(its entry still counts by its headline). An outlet turns it off with ``full_text = false``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+
+from publisher.store import Store
+from publisher.store.articles import FetchedPage, entries_wanting_text, save_pages
+from publisher.tracker.articles import extract_text
+from publisher.tracker.match import Matcher, prepare
+from publisher.tracker.models import FeedEntry
+from publisher.tracker.parse import FeedItem
+from publisher.tracker.poll import Fetcher
+from publisher.tracker.record import Found, Groups, write_coverage
+from publisher.tracker.settings import TrackerSettings
+
+__all__ = ["HTML_ACCEPT", "read_articles"]
+
+HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
+
+
+async def read_articles(
+    store: Store,
+    fetcher: Fetcher,
+    settings: TrackerSettings,
+    *,
+    since: datetime,
+    now: datetime,
+    matcher: Matcher,
+    groups: Groups,
+    actor: str,
+) -> int:
+    """Fetch the pages of the pass's headline-only entries, keep them, match the entries on their text; returns
+    how many coverage items that added."""
+    entries = await asyncio.to_thread(_wanting, store, settings, since)
+    if not entries:
+        return 0
+    links = {entry.link_hash: entry.link for entry in entries if entry.link_hash and entry.link}
+    pages = await asyncio.gather(*(_read(fetcher, key, url) for key, url in links.items()))
+    return await asyncio.to_thread(_save_and_match, store, pages, now, matcher, groups, actor)
+
+
+def _wanting(store: Store, settings: TrackerSettings, since: datetime) -> list[FeedEntry]:
+    with store.sessions() as session:
+        return entries_wanting_text(session, since, settings.full_text_below, settings.full_text_per_pass)
+
+
+async def _read(fetcher: Fetcher, link_hash: str, url: str) -> FetchedPage:
+    fetched = await fetcher.fetch(url, accept=HTML_ACCEPT)
+    if fetched.error or fetched.body is None:
+        return FetchedPage(link_hash, fetched.url, fetched.status, error=fetched.error or "no page")
+    kind = fetched.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in _HTML_TYPES:
+        return FetchedPage(link_hash, fetched.url, fetched.status, error=f"not a web page ({kind})")
+    text = await asyncio.to_thread(extract_text, fetched.body, fetched.url)
+    return FetchedPage(
+        link_hash,
+        fetched.url,
+        fetched.status,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        body=fetched.body,
+        text=text,
+        sha256=hashlib.sha256(fetched.body).hexdigest(),
+    )
+
+
+def _save_and_match(
+    store: Store,
+    pages: Sequence[FetchedPage],
+    now: datetime,
+    matcher: Matcher,
+    groups: Groups,
+    actor: str,
+) -> int:
+    with store.session() as session:
+        found = []
+        for row in save_pages(session, pages, now):  # the entries whose summary now holds their page's text
+            item = FeedItem(
+                guid=row.guid,
+                link=row.link,
+                title=row.title,
+                summary=row.summary,
+                body=row.body,
+                author=row.author,
+                published_at=row.published_at,
+            )
+            found.append(Found(row.id, row.outlet_id, item, prepare(item.title, item.summary, item.body)))
+        return len(write_coverage(session, found, matcher, groups, now, actor))
