@@ -18,7 +18,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -59,13 +59,28 @@ class Done:
     database: str  # the database's URL, without its password
     migrated_to: str | None = None  # the schema after a restore, when the backup's was older
 
-    def line(self) -> str:
-        schema = f"schema {self.revision}"
+    def line(self, t: Callable[..., str] = str.format) -> str:
+        """What was done, in one line; ``t`` says it in the reader's language (the CLI's translator)."""
+        size = human_size(self.size)
         if self.migrated_to and self.migrated_to != self.revision:
-            schema += f", migrated to {self.migrated_to}"
+            schema = t("schema {revision}, migrated to {newest}", revision=self.revision, newest=self.migrated_to)
+        else:
+            schema = t("schema {revision}", revision=self.revision)
         if self.action == "backed up":
-            return f"backed up {self.database} to {self.file} ({human_size(self.size)}, {schema})"
-        return f"restored {self.file} ({human_size(self.size)}, {schema}) into {self.database}"
+            return t(
+                "backed up {database} to {file} ({size}, {schema})",
+                database=self.database,
+                file=self.file,
+                size=size,
+                schema=schema,
+            )
+        return t(
+            "restored {file} ({size}, {schema}) into {database}",
+            database=self.database,
+            file=self.file,
+            size=size,
+            schema=schema,
+        )
 
 
 def human_size(size: int) -> str:

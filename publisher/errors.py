@@ -56,6 +56,12 @@ class ConfigError(PublisherError):
         error.template, error.params, error.cli = template, MappingProxyType(params), cli
         return error
 
+    @classmethod
+    def within(cls, file: str, key: str, inner: BaseException) -> Self:
+        """``file`` and ``key`` before another check's refusal (a cron expression, a feed): the faces say ``inner``
+        in the reader's language too when it was made with ``of``."""
+        return cls.of("{file}: [{key}] {problem}", file=file, key=key, problem=inner)
+
 
 class ValidationError(PublisherError):
     """A request was refused; nothing was written."""

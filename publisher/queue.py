@@ -328,16 +328,16 @@ class Queue:
         if draft.at is not None and draft.now:
             raise ValidationError.of("give either", cli=" --at or --now, not both")
         due = now if draft.at is None else draft.at
-        if draft.at is not None and draft.at < now - timedelta(seconds=1) and schedule is None:
-            raise ValidationError.of(
-                "{at} is in the past; choose a later time", cli=" or use --now", at=draft.at.isoformat()
-            )
         # images: media-store references that exist, or https:// addresses; never a path the daemon would open
         check_post_images(self.store, draft.images)
         # a unique key broken (a schedule's occurrence made twice, by two daemons) is raised as store.Conflict
         with self.store.unique_write() as session:
             campaign = self._campaign(session, draft.campaign) if draft.campaign else None
             timezone = campaign.timezone if campaign else self.timezone
+            if draft.at is not None and draft.at < now - timedelta(seconds=1) and schedule is None:
+                raise ValidationError.of(
+                    "{at} is in the past; choose a later time", cli=" or use --now", at=local(draft.at, timezone)
+                )
             if campaign is not None:
                 _check_within_campaign(campaign, due)
             post = Post(
@@ -539,10 +539,11 @@ class Queue:
         may not post then waits for its window's end, unless ``ignore_quiet_hours`` (recorded, as ``add_post``)."""
         now = self.clock.now()
         self.last_holds = []
-        if when < now - timedelta(seconds=1):
-            raise ValidationError.of("{at} is in the past; choose a later time", at=when.isoformat())
         with self.store.session() as session:
             post = self._post(session, post_id)
+            if when < now - timedelta(seconds=1):
+                zone = post.campaign.timezone if post.campaign else self.timezone
+                raise ValidationError.of("{at} is in the past; choose a later time", at=local(when, zone))
             if post.state == PostState.CANCELLED:
                 raise ValidationError.of("post {id} is cancelled; queue it again instead", id=post_id)
             targets = [d for d in post.deliveries if channel is None or d.channel.name == channel]

@@ -80,6 +80,17 @@ def test_a_time_in_the_past_is_refused_unless_now(queue: Queue, store: Store, cl
     assert due == [clock.now(), clock.now()]
 
 
+def test_a_time_in_the_past_is_said_in_the_posts_zone(queue: Queue, clock: ManualClock) -> None:
+    """Not as a UTC ISO stamp: the person typed it in the campaign's zone."""
+    queue.add_campaign("阅读月", timezone="Asia/Shanghai")
+    past = clock.now() - timedelta(minutes=5)  # 2026-12-01 07:55 UTC
+    with pytest.raises(ValidationError, match=r"^2026-12-01 15:55 CST is in the past"):
+        queue.add_post(draft(clock, at=past, campaign="阅读月"))
+    post_id = queue.add_post(draft(clock, at=clock.now() + timedelta(hours=1), campaign="阅读月"))
+    with pytest.raises(ValidationError, match=r"^2026-12-01 15:55 CST is in the past"):
+        queue.reschedule(post_id, past)
+
+
 def test_text_exactly_at_the_limit_is_accepted_and_one_more_is_refused(queue: Queue, clock: ManualClock) -> None:
     # the outbox renders "# title\n\nbody\n": 2 + 4 + 2 + body + 1 characters
     title = "开学典礼"

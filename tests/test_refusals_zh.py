@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from publisher.config import DaemonSettings
+from publisher.config import DaemonSettings, load_settings
 from publisher.errors import ConfigError, NotFoundError
 from publisher.store import open_store
 from publisher.tracker.coverage import add_manual
@@ -105,3 +105,26 @@ def test_a_config_error_made_from_a_template_keeps_its_parts() -> None:
         "must be a port number from 1 to 65535, got 0",
     )
     assert say(translator("zh"), error) == "a.toml：[web.port] 必须是 1 到 65535 之间的端口号，实际为 0"
+
+
+def test_a_config_key_refused_by_another_check_is_said_whole_in_chinese(tmp_path: Path) -> None:
+    """The cron expression of [alerts] and of a scheduled report, a feed of an outlet: the file and key and the
+    inner check's own refusal, both in Chinese."""
+    path = tmp_path / "publisher.toml"
+    path.write_text(
+        '[channels.team]\nkind = "outbox"\nfolder = "out"\n\n[alerts]\nchannel = "team"\ncron = "0 18 * *"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_settings(str(path))
+    said = say(translator("zh"), refused.value)
+    assert said.startswith(f"{path}：[alerts.cron] cron 表达式 '0 18 * *' 无效")
+    assert say(translator("en"), refused.value) == str(refused.value)
+
+
+def test_backup_says_what_it_did_in_chinese(tmp_path: Path) -> None:
+    configured(tmp_path)("init")
+    out, _ = run(tmp_path, "backup", "copy.db", env=ZH_LOCALE)
+    assert out.startswith("已把 sqlite:///")
+    assert "备份到 copy.db（" in out
+    assert "数据库结构 " in out

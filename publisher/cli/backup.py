@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from publisher.cli.base import App, pass_app, reports_errors
+from publisher.cli.lang import t
 
 __all__ = ["backup_command", "restore_command"]
 
@@ -29,7 +30,7 @@ def backup_command(app: App, file: Path, force: bool) -> None:
     from publisher.backup import backup
 
     done = backup(app.settings.database_url, file, force=force, source=app.settings.source)
-    click.echo(done.line())
+    click.echo(done.line(t))
 
 
 @click.command("restore")
@@ -50,4 +51,4 @@ def restore_command(app: App, file: Path, force: bool) -> None:
     done = restore(
         app.settings.database_url, file, now=app.clock.now(), channels=channels, force=force, source=app.settings.source
     )
-    click.echo(done.line())
+    click.echo(done.line(t))

@@ -76,7 +76,8 @@ def t_error(error: BaseException | str) -> str:
     template: str = getattr(error, "template", "")
     if not template:
         return t(message)
-    params = dict(getattr(error, "params", {}))
+    # a refusal wrapped in another (a config key's cron expression) is said in the same language
+    params = {k: t_error(v) if _templated(v) else v for k, v in getattr(error, "params", {}).items()}
     translated = t(template, **params)
     cli: str = getattr(error, "cli", "")
     if cli.strip():  # the hint's template, looked up before the names in it are filled
@@ -84,6 +85,10 @@ def t_error(error: BaseException | str) -> str:
     said = template.format(**params)
     hint = message[len(said) :].strip() if message.startswith(said) else ""
     return f"{translated}{t(hint)}" if hint else translated
+
+
+def _templated(value: object) -> bool:
+    return isinstance(value, BaseException) and bool(getattr(value, "template", ""))
 
 
 def _short_help(command: click.Command) -> str:

@@ -153,7 +153,7 @@ def _scheduled(name: str, body: Mapping[str, Any], source: str, channels: Collec
     try:
         cron_trigger(cron, "UTC")
     except ValidationError as exc:
-        raise ConfigError(source, f"{prefix}.cron", str(exc)) from None
+        raise ConfigError.within(source, f"{prefix}.cron", exc) from None
     formats = body.get("formats", ["html", "xlsx"])
     if isinstance(formats, str):
         formats = [formats]

@@ -72,9 +72,9 @@ class TrackerSettings:
     lease_seconds: float = 600.0  # a claimed source is another daemon's again after this long
     # weighted share of an entry's text found in one of our posts for it to count as a reprint (match.SIMILARITY)
     similarity: float = 0.58
-    story_similarity: float = 0.55  # weighted cosine of two items for them to be one story (match.STORY_SIMILARITY)
+    story_similarity: float = 0.55  # weighted cosine of two outlets' items' texts for them to be one story (0-1]
     keep_entries_days: int = 90  # entries that matched nothing are forgotten after this many days
-    parse_workers: int = 2  # processes that parse when a pass has many feeds (0: parse in threads, in-process)
+    parse_workers: int = 2  # processes that parse, fold and match when a pass has many feeds (0: threads, in-process)
     full_text: bool = True  # fetch the article page of a new entry whose feed text is shorter than full_text_below
     full_text_below: int = 200  # characters of summary or content under which an entry counts as headline-only
     full_text_per_pass: int = 200  # article pages fetched in one pass at most (newest entries first)
@@ -148,8 +148,9 @@ class _Table:
                     choices=", ".join(known),
                 )
 
-    def fail(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(self.source, f"{self.prefix}.{key}", problem)
+    def fail(self, key: str, problem: BaseException) -> ConfigError:
+        """``key`` refused by another check (a feed, a tier, a cron expression), said in the reader's language."""
+        return ConfigError.within(self.source, f"{self.prefix}.{key}", problem)
 
     def where(self, key: str) -> dict[str, str]:
         """The ``file`` and ``key`` of a ``ConfigError.of`` about ``key``."""
@@ -283,11 +284,11 @@ def parse_outlets(table: Mapping[str, Any], source: str) -> dict[str, OutletSett
             try:
                 checked.append(check_feed(feed))
             except ValidationError as exc:
-                raise reader.fail("feeds", str(exc)) from None
+                raise reader.fail("feeds", exc) from None
         try:
             tier = tier_of(reader.text("tier", None))
         except ValidationError as exc:
-            raise reader.fail("tier", str(exc)) from None
+            raise reader.fail("tier", exc) from None
         outlets[name] = OutletSettings(
             name=name,
             kind=kind,
@@ -336,7 +337,7 @@ def parse_alerts(table: Mapping[str, Any], source: str, channels: Collection[str
     try:
         cron_trigger(cron, "UTC")
     except ValidationError as exc:
-        raise reader.fail("cron", str(exc)) from None
+        raise reader.fail("cron", exc) from None
     campaigns = table.get("campaigns", [])
     if not isinstance(campaigns, list) or not all(isinstance(c, str) and c.strip() for c in campaigns):
         raise ConfigError.of(

@@ -44,7 +44,9 @@ def say(t: Translate, error: BaseException) -> str:
     """A refusal from the core in the reader's language: its template translated when it was made with
     ``PublisherError.of``, else its exact message from the catalogue (a fixed sentence), else as written."""
     if isinstance(error, PublisherError) and error.template:
-        return t(error.template, **error.params)
+        # a refusal wrapped in another (a config key's cron expression) is said in the same language
+        params = {k: say(t, v) if isinstance(v, PublisherError) else v for k, v in error.params.items()}
+        return t(error.template, **params)
     return t(str(error))
 
 

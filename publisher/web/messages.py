@@ -981,6 +981,12 @@ ZH: dict[str, str] = {
         "页面按抓取时的原样保存，即使媒体删除了文章也仍然保留；其 SHA-256 可证明下载的文件就是当时的页面。"
     ),
     "Its text": "正文",
+    # publisher backup / restore (publisher/backup.py)
+    "schema {revision}": "数据库结构 {revision}",
+    "schema {revision}, migrated to {newest}": "数据库结构 {revision}，已迁移到 {newest}",
+    "backed up {database} to {file} ({size}, {schema})": "已把 {database} 备份到 {file}（{size}，{schema}）",
+    "restored {file} ({size}, {schema}) into {database}": "已把 {file}（{size}，{schema}）恢复到 {database}",
+    "{file}: [{key}] {problem}": "{file}：[{key}] {problem}",  # a config key refused by another check (cron, feed)
     "The article page kept as evidence of a coverage item: where and when it was fetched, its SHA-256, its text.": (
         "查看作为报道存证保存的文章页面：抓取地址和时间、SHA-256 以及正文。"
     ),

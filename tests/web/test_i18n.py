@@ -59,7 +59,9 @@ def core_templates() -> set[str]:
 
 def used_strings() -> set[str]:
     found: set[str] = core_templates()
-    for path in [*WEB.rglob("*.html"), *WEB.rglob("*.py")]:
+    # the console's pages and code, and the core's lines a face says through its translator (``Done.line(t)``)
+    core = list(WEB.parent.glob("*.py"))
+    for path in [*WEB.rglob("*.html"), *WEB.rglob("*.py"), *core]:
         if path.name == "messages.py":
             continue
         for match in _CALL.finditer(path.read_text(encoding="utf-8")):
