@@ -66,7 +66,10 @@ def channel_list(app: App, as_json: bool) -> None:
 def channel_test(app: App, name: str) -> None:
     """Make a harmless authenticated call to a channel and print a verdict."""
     verdict = asyncio.run(_channels(app).test(name))
-    click.echo(str(verdict))
+    if verdict.ok:  # the same words as the console's
+        click.echo(t("{name}: OK: {verdict}", name=verdict.channel, verdict=verdict.text))
+    else:
+        click.echo(t("{name}: FAILED: {reason}", name=verdict.channel, reason=verdict.text))
     if not verdict.ok:
         sys.exit(1)
 
