@@ -8,8 +8,11 @@ that read a platform's HTTP answers in ``adapters.http``.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, ClassVar, Literal, Protocol, cast, runtime_checkable
 
@@ -17,7 +20,18 @@ import httpx
 
 from adapters.options import Option, parse_options
 
-__all__ = ["Adapter", "Capabilities", "ChannelAdapter", "Idempotency", "Limits", "Payload", "PostContent", "Receipt"]
+__all__ = [
+    "Adapter",
+    "Capabilities",
+    "ChannelAdapter",
+    "Idempotency",
+    "Limits",
+    "MemoryCache",
+    "Payload",
+    "PostContent",
+    "Receipt",
+    "StateCache",
+]
 
 Idempotency = Literal["native", "lookup", "none"]
 
@@ -133,6 +147,40 @@ class Capabilities:
     lookup: bool = False
     #: ``refresh_limits()`` reads the channel's real limits from the platform when the daemon starts
     platform_limits: bool = False
+    #: the adapter keeps small values (an access token, what it did for a delivery key) in its attribute ``cache``, a
+    #: ``StateCache``: in-process by default; the daemon sets one stored in the database, shared by every daemon
+    shared_state: bool = False
+
+
+class StateCache(Protocol):
+    """Small values with an expiry (seconds since the epoch); ``lock(name)`` lets one caller at a time (in this
+    process, or in every daemon for a stored one) renew a value."""
+
+    async def get(self, name: str) -> tuple[str, float] | None: ...
+
+    async def put(self, name: str, value: str, expires_at: float) -> None: ...
+
+    def lock(self, name: str) -> AbstractAsyncContextManager[None]: ...
+
+
+class MemoryCache:
+    """The in-process ``StateCache``: what an adapter keeps until the core hands it a stored one."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, tuple[str, float]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def get(self, name: str) -> tuple[str, float] | None:
+        return self.values.get(name)
+
+    async def put(self, name: str, value: str, expires_at: float) -> None:
+        self.values[name] = (value, expires_at)
+
+    @contextlib.asynccontextmanager
+    async def lock(self, name: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(name, asyncio.Lock())
+        async with lock:
+            yield
 
 
 class ChannelAdapter:

@@ -7,7 +7,8 @@ notifies no follower) and ``mass_send`` sends it to every follower (``message/ma
 key as ``clientmsgid``, which WeChat itself de-duplicates within 24 hours).
 
 The access token is a stable token (``cgi-bin/stable_token``), kept for its lifetime in a ``StateCache`` shared by
-every channel of the account: a process-wide one in memory unless the core hands in a stored one. A token WeChat
+every channel of the account: a process-wide one in memory, or the one the daemon stores in the database for every
+daemon (``Capabilities.shared_state``). A token WeChat
 refuses (40001, 42001) is refreshed once and the call retried once; never in a loop. The same cache keeps, per
 delivery key, what was done (``Attempt``): the draft's media_id, the publish job's id. A retry resumes from there,
 and ``lookup`` reads the article back by title (``freepublish/batchget``, ``draft/batchget``) after an answer was
@@ -18,25 +19,38 @@ its draft and the delivery waits for a person (``ManualStep``).
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import base64
 import dataclasses
+import functools
 import hashlib
 import html
 import io
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import httpx
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from PIL import Image
 
 from adapters.article import excerpt
-from adapters.base import Capabilities, ChannelAdapter, Idempotency, Limits, Payload, PostContent, Receipt
+from adapters.base import (
+    Capabilities,
+    ChannelAdapter,
+    Idempotency,
+    Limits,
+    MemoryCache,
+    Payload,
+    PostContent,
+    Receipt,
+    StateCache,
+)
 from adapters.errors import ChannelError, CredentialsRejected, ManualStep, Permanent, Retryable, Uncertain
 from adapters.http import json_object, raise_for_transport, status_error, summarise
 from adapters.media import LoadedImage, checked_sources
@@ -81,38 +95,6 @@ STATUSES = {
 # --- the shared state: the token and what was done for each delivery ------------------------------------------------
 
 
-class StateCache(Protocol):
-    """Small values with an expiry (seconds since the epoch) shared by every adapter of a process, or by every
-    daemon when the core hands in a stored one; ``lock(name)`` lets one caller at a time renew a value."""
-
-    async def get(self, name: str) -> tuple[str, float] | None: ...
-
-    async def put(self, name: str, value: str, expires_at: float) -> None: ...
-
-    def lock(self, name: str) -> AbstractAsyncContextManager[None]: ...
-
-
-class MemoryCache:
-    """The in-process ``StateCache``: enough for one daemon; several daemons each keep their own token (the stable
-    token endpoint gives every caller the same one, so they do not invalidate each other)."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, tuple[str, float]] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
-
-    async def get(self, name: str) -> tuple[str, float] | None:
-        return self.values.get(name)
-
-    async def put(self, name: str, value: str, expires_at: float) -> None:
-        self.values[name] = (value, expires_at)
-
-    @contextlib.asynccontextmanager
-    async def lock(self, name: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(name, asyncio.Lock())
-        async with lock:
-            yield
-
-
 #: the process's cache: every channel of one account shares its token
 SHARED_CACHE = MemoryCache()
 
@@ -129,6 +111,12 @@ class Attempt:
     submitting: bool = False  # freepublish/submit was sent
     publish_id: str | None = None
     manual: bool = False  # 48001: the draft waits for a person
+    fingerprint: str = ""  # of what was rendered: a post edited before anything went out gets a draft of its own
+
+    @property
+    def went_out(self) -> bool:
+        """A submit was sent (its job may publish): the article is never made again for this key."""
+        return self.submitting or self.publish_id is not None
 
     def dumps(self) -> str:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False)
@@ -249,7 +237,7 @@ class WeChatMpAdapter(ChannelAdapter):
         timeout("Seconds to wait for each answer (an image upload included)."),
         api_base("https://api.weixin.qq.com"),
     )
-    capabilities: Capabilities = Capabilities(lookup=True)
+    capabilities: Capabilities = Capabilities(lookup=True, shared_state=True)
     # one at a time: the token and the daily quotas are the account's, and each post is several calls
     limits: Limits = Limits(
         max_length=CONTENT_LIMIT, count=count_content, max_images=20, rate_per_minute=None, concurrency=1
@@ -320,7 +308,11 @@ class WeChatMpAdapter(ChannelAdapter):
 
     async def publish(self, payload: Payload, key: str) -> Receipt:
         data = payload.data
-        attempt = await self._attempt(key) or Attempt(title=data["title"], digest=data["digest"])
+        fingerprint = _fingerprint(data)
+        attempt = await self._attempt(key)
+        if attempt is None or (attempt.fingerprint != fingerprint and not attempt.went_out):
+            # a first send, or a person's retry after editing a post that never went out: a draft of this version
+            attempt = Attempt(title=data["title"], digest=data["digest"], fingerprint=fingerprint)
         # after a 48001 the dispatcher stops; a person who resends (the account may be verified now) tries the
         # kept draft again, never a new one
         attempt.manual = False
@@ -343,7 +335,13 @@ class WeChatMpAdapter(ChannelAdapter):
             }
             attempt.drafting = True
             await self._save(key, attempt)  # before sending: a lost answer is then looked up, not repeated
-            created = await self._call("draft/add", {"articles": [article]}, creates=True, doing="creating the draft")
+            try:
+                created = await self._call(
+                    "draft/add", {"articles": [article]}, creates=True, doing="creating the draft"
+                )
+            except ChannelError as exc:
+                await self._answered(key, attempt, exc)
+                raise
             draft = created.get("media_id")
             if not isinstance(draft, str) or not draft:
                 raise Uncertain(f"WeChat answered draft/add without a media_id: {summarise(str(created)[:200])}")
@@ -374,16 +372,41 @@ class WeChatMpAdapter(ChannelAdapter):
         if attempt.publish_id is None:
             attempt.submitting = True
             await self._save(key, attempt)
-            submitted = await self._call(
-                "freepublish/submit", {"media_id": attempt.draft}, creates=True, doing="submitting the draft"
-            )
+            try:
+                submitted = await self._call(
+                    "freepublish/submit", {"media_id": attempt.draft}, creates=True, doing="submitting the draft"
+                )
+            except ManualStep:
+                raise  # publish() keeps it for a person
+            except ChannelError as exc:
+                await self._answered(key, attempt, exc)
+                raise
             attempt.publish_id = str(submitted.get("publish_id", "")) or None
             if attempt.publish_id is None:
                 raise Uncertain(f"WeChat accepted the draft without a publish_id: {summarise(str(submitted)[:200])}")
             await self._save(key, attempt)
-        return await self._await_publish(attempt)
+        return await self._await_publish(attempt, key)
 
-    async def _await_publish(self, attempt: Attempt) -> Receipt:
+    async def _answered(self, key: str, attempt: Attempt, error: ChannelError) -> None:
+        """WeChat answered the draft or submit call with an error: nothing was made, so a later send (a retry, a
+        person's) makes it afresh; a lost answer (``Uncertain``) keeps the step in doubt, to be looked up."""
+        if not isinstance(error, Uncertain):
+            if attempt.draft is None:
+                attempt.drafting = False
+            attempt.submitting = False
+            await self._save(key, attempt)
+
+    async def _outcome(self, status: PublishStatus, attempt: Attempt, key: str) -> Receipt:
+        """A final publish status as a receipt (0, or a 5/6 that came quickly: it was out), or the refusal it is (2,
+        3, 4): then nothing is published, and a person's retry submits again (or a new draft, if the post changed)."""
+        try:
+            return _published(status, attempt)
+        except Permanent:
+            attempt.publish_id, attempt.submitting = None, False
+            await self._save(key, attempt)
+            raise
+
+    async def _await_publish(self, attempt: Attempt, key: str) -> Receipt:
         """Poll the publish job until WeChat says how it went, or ``publish_wait`` is over: then the delivery is
         checked again later through ``lookup`` (its job id is kept), and the dispatcher's slot is free meanwhile."""
         assert attempt.publish_id is not None
@@ -391,7 +414,7 @@ class WeChatMpAdapter(ChannelAdapter):
         while True:
             status = await self.publish_status(attempt.publish_id)
             if status.final:
-                return _published(status, attempt)
+                return await self._outcome(status, attempt, key)
             if self.clock() >= deadline:
                 raise Retryable(
                     f"WeChat is still publishing the article (publish_id {attempt.publish_id}) after "
@@ -449,7 +472,7 @@ class WeChatMpAdapter(ChannelAdapter):
             status = await self.publish_status(attempt.publish_id)
             if not status.final:
                 raise Retryable(f"WeChat is still publishing the article (publish_id {attempt.publish_id})", after=30)
-            return _published(status, attempt)
+            return await self._outcome(status, attempt, key)
         if attempt.submitting and self.mode == "publish":  # the submit's answer was lost: published, or publishing?
             return await self._send(attempt, key)  # finds it, or stays uncertain; never submits again
         if attempt.draft is None:  # the draft's answer was lost: look for it in the draft box
@@ -513,12 +536,12 @@ class WeChatMpAdapter(ChannelAdapter):
     async def _token(self, refused: str | None) -> str:
         """The account's access token from the cache, or a new one; ``refused``: the token WeChat just refused,
         renewed with force_refresh unless another caller has renewed it already."""
-        name = f"wechat_mp:token:{self._scope}"
-        cached = await self.cache.get(name)
+        name = "wechat_mp:token:" + hashlib.sha256(self._scope.encode()).hexdigest()[:40]
+        cached = self._unseal(await self.cache.get(name))
         if cached is not None and cached[0] != refused and cached[1] - TOKEN_MARGIN > self.clock():
             return cached[0]
         async with self.cache.lock(name):  # one refresher at a time; the others then read its token
-            cached = await self.cache.get(name)
+            cached = self._unseal(await self.cache.get(name))
             if cached is not None and cached[0] != refused and cached[1] - TOKEN_MARGIN > self.clock():
                 return cached[0]
             body = {
@@ -535,8 +558,23 @@ class WeChatMpAdapter(ChannelAdapter):
             token, lifetime = answer.get("access_token"), answer.get("expires_in", 7200)
             if not isinstance(token, str) or not token or not isinstance(lifetime, int | float):
                 raise Retryable("WeChat answered stable_token without an access_token")
-            await self.cache.put(name, token, self.clock() + float(lifetime))
+            # the shared cache may be the database: the token goes there sealed with a key only the AppSecret gives
+            await self.cache.put(name, self._sealer.encrypt(token.encode()).decode(), self.clock() + float(lifetime))
             return token
+
+    @functools.cached_property
+    def _sealer(self) -> Fernet:
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"publisher wechat_mp access token")
+        return Fernet(base64.urlsafe_b64encode(key.derive(self._secret.encode())))
+
+    def _unseal(self, cached: tuple[str, float] | None) -> tuple[str, float] | None:
+        """A cached token opened; None when there is none or it cannot be opened (sealed with another AppSecret)."""
+        if cached is None:
+            return None
+        try:
+            return self._sealer.decrypt(cached[0].encode()).decode(), cached[1]
+        except InvalidToken:
+            return None
 
     async def _call(
         self, path: str, body: Any, *, doing: str, creates: bool = False, method: str = "POST", **kw: Any
@@ -676,13 +714,16 @@ class WeChatMpAdapter(ChannelAdapter):
 
     # --- the attempts ---------------------------------------------------------------------------------------------
 
+    def _attempt_name(self, key: str) -> str:
+        # hashed: a name of bounded length whatever the channel's name in the key
+        return "wechat_mp:attempt:" + hashlib.sha256(f"{self._scope}|{key}".encode()).hexdigest()[:40]
+
     async def _attempt(self, key: str) -> Attempt | None:
-        found = await self.cache.get(f"wechat_mp:attempt:{self._scope}|{key}")
+        found = await self.cache.get(self._attempt_name(key))
         return Attempt.loads(found[0]) if found is not None else None
 
     async def _save(self, key: str, attempt: Attempt) -> None:
-        name = f"wechat_mp:attempt:{self._scope}|{key}"
-        await self.cache.put(name, attempt.dumps(), self.clock() + ATTEMPT_LIFETIME)
+        await self.cache.put(self._attempt_name(key), attempt.dumps(), self.clock() + ATTEMPT_LIFETIME)
 
 
 class _TokenRefused(Exception):
@@ -717,6 +758,10 @@ def fit_image(image: LoadedImage, max_bytes: int, types: tuple[str, ...]) -> tup
         if buffer.tell() <= max_bytes or size == (1, 1):
             return buffer.getvalue(), "image/jpeg"
         scale *= 0.8
+
+
+def _fingerprint(data: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(dict(data), sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
 
 
 def _published(status: PublishStatus, attempt: Attempt) -> Receipt:

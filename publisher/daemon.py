@@ -27,7 +27,7 @@ from adapters.media import ImageSource
 from publisher import __version__
 from publisher.clock import Clock, SystemClock
 from publisher.config import Settings
-from publisher.dispatcher import FLUSH_DELAY, Dispatcher
+from publisher.dispatcher import FLUSH_DELAY, Dispatcher, worker_name
 from publisher.heartbeat import BEAT_SECONDS, Heartbeats
 from publisher.http import make_client
 from publisher.logs import log_event
@@ -36,6 +36,7 @@ from publisher.outage import OUTAGE_ERRORS, DatabaseGuard
 from publisher.queue import Queue
 from publisher.retry import RetryPolicy
 from publisher.scheduler import Timers
+from publisher.services.shared_state import StoredCache, share_state
 from publisher.services.windows import PostingHours
 from publisher.store import Store
 
@@ -54,6 +55,8 @@ def build_dispatcher(
 ) -> Dispatcher:
     """The dispatcher over every channel; ``images`` is where adapters read a post's images (``media_loader``)."""
     adapters = settings.build_adapters(client, images=images)
+    # a WeChat token and what was sent for each delivery, shared by every daemon on the database
+    share_state(adapters, StoredCache(store, worker_name(), clock))
     store.sync_channels({name: c.kind for name, c in settings.channels.items()}, clock.now())
     daemon = settings.daemon
     return Dispatcher(

@@ -45,6 +45,7 @@ __all__ = [
     "Post",
     "PostState",
     "Schedule",
+    "SharedValue",
 ]
 
 
@@ -355,3 +356,16 @@ class Media(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+class SharedValue(Base):
+    """A small value every daemon shares, with its expiry: an adapter's access token (WeChat's), what an adapter did
+    for a delivery key. ``lease_owner``/``lease_until``: the daemon renewing it now, so one renews at a time."""
+
+    __tablename__ = "shared_values"
+
+    name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None]

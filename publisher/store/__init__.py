@@ -55,6 +55,7 @@ from publisher.store.engine import (
     parse_url,
 )
 from publisher.store.media import MediaMixin
+from publisher.store.shared import SharedValuesMixin
 
 __all__ = [
     "DUE_CHANNEL",
@@ -83,7 +84,7 @@ __all__ = [
 ]
 
 
-class Store(DeliveriesMixin, ChannelsMixin, DaemonsMixin, MediaMixin):
+class Store(DeliveriesMixin, ChannelsMixin, DaemonsMixin, MediaMixin, SharedValuesMixin):
     """Sessions and queries over one database."""
 
     def __init__(self, engine: Engine) -> None:

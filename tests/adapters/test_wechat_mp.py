@@ -4,6 +4,7 @@ share a hand-set clock; the adapter's poll waits move that clock instead of slee
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import os
@@ -128,6 +129,22 @@ async def test_publish_mode_uploads_the_images_and_waits_for_the_article_url() -
     assert s.fake.materials[article["thumb_media_id"]]["kind"] == "png"
 
 
+async def test_images_wechat_would_refuse_are_converted_and_scaled_to_its_limits() -> None:
+    images = MemoryImages()
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (0, 128, 0)).save(buffer, format="WEBP")
+    cover, webp = images.add(noise_png(1000), "huge.png"), images.add(buffer.getvalue(), "photo.webp")
+    assert len(images.files[cover][1]) > 2 * 1024 * 1024
+    async with running(images=images, mode="draft") as s:
+        await s.adapter.publish(s.adapter.render(PostContent(title="图", body="正文", images=(cover, webp))), "k-img")
+    article = next(iter(s.fake.drafts.values()))["articles"][0]
+    material = s.fake.materials[article["thumb_media_id"]]
+    assert material["kind"] == "jpg"  # re-encoded under 2 MB
+    assert material["size"] <= 2 * 1024 * 1024
+    assert len(s.fake.body_images) == 2  # uploadimg takes jpg and png only: the WebP went as a JPEG
+    assert all("mmbiz_jpg" in url for url in s.fake.body_images)
+
+
 async def test_a_refused_publish_fails_with_its_reason_and_keeps_the_draft() -> None:
     async with running(mode="publish", publish_delay=5, publish_outcome=4) as s:
         with pytest.raises(Permanent) as caught:
@@ -135,6 +152,23 @@ async def test_a_refused_publish_fails_with_its_reason_and_keeps_the_draft() -> 
     assert "rejected by the platform's review" in caught.value.reason
     assert "平台审核不通过" in caught.value.reason
     assert len(s.fake.drafts) == 1
+
+
+@pytest.mark.parametrize("edited", [False, True])
+async def test_a_persons_retry_after_a_refusal_submits_again(edited: bool) -> None:
+    async with running(mode="publish", publish_outcome=3) as s:
+        with pytest.raises(Permanent):
+            await s.adapter.publish(s.adapter.render(POST), "pub-20-wechat")
+        s.fake.publish_outcome = 0
+        post = PostContent(title=POST.title + "（更正）", body=POST.body) if edited else POST
+        # the dispatcher asks first when a person retries: nothing is published
+        assert await s.adapter.lookup("pub-20-wechat") is None
+        receipt = await s.adapter.publish(s.adapter.render(post), "pub-20-wechat")
+    assert receipt.url
+    assert len(s.fake.jobs) == 2
+    # the same draft again; an edited post gets a draft of its own (the refused one stays in the draft box)
+    assert len(s.fake.drafts) == (2 if edited else 1)
+    assert s.fake.accepted[-1]["title"] == post.title
 
 
 async def test_a_job_still_publishing_is_checked_again_by_its_id_never_submitted_twice() -> None:
@@ -350,6 +384,24 @@ async def test_channels_of_one_account_share_one_token() -> None:
 
 
 # --- limits and configuration -------------------------------------------------------------------------------------
+
+
+async def test_concurrent_sends_renew_the_token_once() -> None:
+    cache = MemoryCache()
+    async with running(mode="draft", cache=cache) as s:
+        other = WeChatMpAdapter(
+            "wechat-news",
+            {**s.fake.channel_options(s.adapter.api)[0], "mode": "draft"},
+            client=s.adapter.client,
+            env={"WECHAT_MP_APP_SECRET": SECRET},
+            cache=cache,
+            clock=s.clock,
+        )
+        await asyncio.gather(
+            s.adapter.publish(s.adapter.render(POST), "pub-19-a"), other.publish(other.render(POST), "pub-19-b")
+        )
+    assert len(s.fake.token_requests) == 1
+    assert len(s.fake.drafts) == 2
 
 
 def test_limits_are_checked_when_the_post_is_queued() -> None:
