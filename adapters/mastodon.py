@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import logging
 import re
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -29,7 +31,20 @@ __all__ = ["MastodonAdapter", "compose", "count_mastodon", "fit_text", "grapheme
 
 _MENTION = re.compile(r"(?<![\w@])@(\w+)@[\w.-]+\w")
 _VISIBILITIES = ("public", "unlisted", "private", "direct")
+_LOG = logging.getLogger(__name__)
 _STATUS_RATE = 300 / 180  # statuses: 300 per account per 3 hours (app/lib/rate_limiter.rb)
+#: the refusal of a status over the limit, in English or Chinese ("character limit of 500 exceeded")
+_TOO_LONG = re.compile(r"character limit|too long|字的限制|字数|字數", re.IGNORECASE)
+
+
+def cut_margin(limit: int) -> int:
+    """How far under ``limit`` a post that must be cut is cut: 2%, at least 5 (a server may count a little
+    stricter than it says; a cut to the last character was refused)."""
+    return max(5, limit // 50)
+
+
+#: after a refusal as too long, the one retry is cut to this share of the refused length (or of the named limit)
+RETRY_SHARE = 0.9
 
 
 def count_mastodon(text: str, url_weight: int = 23) -> int:
@@ -162,38 +177,59 @@ class MastodonAdapter(ChannelAdapter):
 
     def render(self, post: PostContent) -> Payload:
         limit, count = self.limits.max_length or self.max_characters, self.limits.count
-
-        def fits(text: str) -> bool:
-            return count(text) <= limit
-
-        body, link = markdown_to_text(post.body), post.link or ""
+        # a link keeps its URL ("查看 https://…"): plain text has nowhere else to show it; it counts as url_weight
+        body, link = markdown_to_text(post.body, link_targets=True), post.link or ""
         tags = " ".join(f"#{tag}" for tag in (re.sub(r"\W", "", t) for t in post.tags) if tag)
         if count(tags) > limit // 4:  # hashtags may take a quarter of the post, never crowd the body out
             tags = ""
-        text = compose(post.title, body, [_join("", link, tags), link], _join, fits)
-        if text is None:
-            raise Permanent(f"the link alone is over the {limit}-character limit of {self.instance}")
+        parts = {"title": post.title, "body": body, "tails": [_join("", link, tags), link]}
+        whole = _join(post.title, body, parts["tails"][0])
+        text = whole if count(whole) <= limit else self._cut(parts, limit - cut_margin(limit))
         data: dict[str, Any] = {"status": text, "visibility": self.visibility}
         data["images"] = list(post.images[: self.limits.max_images])
         if self.language:
             data["language"] = self.language
         if self.spoiler_text:
             data["spoiler_text"] = self.spoiler_text
+        data["parts"] = parts  # not sent: what a shorter cut is made from if the instance refuses this one
         return Payload(text=text, data=data)
+
+    def _cut(self, parts: Mapping[str, Any], room: int) -> str:
+        """The post cut to at most ``room`` characters, the link kept whole."""
+        text = compose(parts["title"], parts["body"], parts["tails"], _join, lambda t: self.limits.count(t) <= room)
+        if text is None:
+            raise Permanent(f"the link alone is over the {room}-character limit of {self.instance}")
+        return text
+
+    def _shorter(self, parts: Mapping[str, Any], refused: str, message: str) -> tuple[str, int]:
+        """A cut of the post shorter than the refused ``refused``: RETRY_SHARE of its length, or of the limit the
+        refusal names (less the content warning) when that is smaller."""
+        room = self.limits.count(refused)
+        named = re.search(r"\d+", message)
+        if named:
+            room = min(room, int(named.group()) - self.limits.count(self.spoiler_text))
+        room = max(1, int(room * RETRY_SHARE))
+        return self._cut(parts, room), room
 
     async def publish(self, payload: Payload, key: str) -> Receipt:
         media_ids = [await self._upload(source) for source in payload.data.get("images", ())]
-        body = {k: v for k, v in payload.data.items() if k != "images"}
+        body = {k: v for k, v in payload.data.items() if k not in ("images", "parts")}
         if media_ids:
             body["media_ids"] = media_ids
         # the same key on every retry: Mastodon answers a repeat within the hour with the first status
         headers = {**self._headers(), "Idempotency-Key": hashlib.sha256(key.encode()).hexdigest()}
-        try:
-            response = await self.client.post(
-                f"{self.instance}/api/v1/statuses", json=body, headers=headers, timeout=self.timeout
+        response = await self._post_status(body, headers)
+        parts = payload.data.get("parts")
+        if response.status_code == 422 and parts and _TOO_LONG.search(message := _message(response)):
+            # an instance stricter than it says: one shorter cut (a refused status was not created, and its
+            # Idempotency-Key was not taken), never a second
+            body["status"], room = self._shorter(parts, str(body["status"]), message)
+            _LOG.warning(
+                "mastodon channel %s: %s refused the status as too long; cut to %d", self.name, self.instance, room
             )
-        except httpx.TransportError as exc:
-            raise raise_for_transport(exc) from exc
+            response = await self._post_status(body, headers)
+            if response.status_code != 200:
+                raise _error(response, f"posting the status cut to {room} characters after a first refusal ({message})")
         if response.status_code != 200:
             raise _error(response, "posting the status")
         try:
@@ -203,6 +239,14 @@ class MastodonAdapter(ChannelAdapter):
             raise Uncertain("Mastodon answered 200 without a readable status; the post may exist") from exc
         url = status.get("url") or status.get("uri")
         return Receipt(remote_id=remote_id, url=url if isinstance(url, str) else None, details={"media_ids": media_ids})
+
+    async def _post_status(self, body: Mapping[str, Any], headers: Mapping[str, str]) -> httpx.Response:
+        try:
+            return await self.client.post(
+                f"{self.instance}/api/v1/statuses", json=dict(body), headers=dict(headers), timeout=self.timeout
+            )
+        except httpx.TransportError as exc:
+            raise raise_for_transport(exc) from exc
 
     async def _upload(self, source: str) -> str:
         """Upload one image and wait until it is processed; nothing is posted yet, so every failure can be retried."""
@@ -276,12 +320,17 @@ def _rate_wait(response: httpx.Response) -> float | None:
     return max(0.0, reset.timestamp() - time.time())
 
 
-def _error(response: httpx.Response, doing: str) -> ChannelError:
-    """Mastodon's reading of an error status; its body is ``{"error": "..."}``."""
+def _message(response: httpx.Response) -> str:
+    """The error Mastodon gives in its body, ``{"error": "..."}``."""
     try:
-        message = str(response.json()["error"])
+        return str(response.json()["error"])
     except (ValueError, KeyError, TypeError):
-        message = response.text[:200] or response.reason_phrase
+        return response.text[:200] or response.reason_phrase
+
+
+def _error(response: httpx.Response, doing: str) -> ChannelError:
+    """Mastodon's reading of an error status."""
+    message = _message(response)
     status = response.status_code
     if status == 401:
         return CredentialsRejected(

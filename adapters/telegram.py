@@ -30,10 +30,14 @@ from adapters.media import LoadedImage
 from adapters.options import Option, api_base, max_length, timeout
 from adapters.text import count_utf16_units
 
-__all__ = ["CAPTION_LIMIT", "MESSAGE_LIMIT", "TelegramAdapter", "render_messages"]
+__all__ = ["CAPTION_LIMIT", "MESSAGE_LIMIT", "RETRY_SHARE", "SPLIT_LIMIT", "TelegramAdapter", "render_messages"]
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
+#: each part of a post split in several is at most this long: a server refused parts cut to 1-5 units of 4096
+SPLIT_LIMIT = MESSAGE_LIMIT - 96
+#: after a part is refused as too long, what is left of the post is split again once, to this share of its length
+RETRY_SHARE = 0.9
 #: a flood wait asked for between the parts of one post is sat out when it is this short (seconds)
 _INLINE_WAIT_MAX = 5.0
 _LOG = logging.getLogger(__name__)
@@ -281,7 +285,10 @@ def render_messages(post: PostContent) -> tuple[str, list[dict[str, Any]]]:
     if post.link:
         blocks.append([(post.link, ())])
     blocks = [block for block in blocks if _visible(block).strip()]
-    parts = [("\n\n".join(map(_html, part)), "\n\n".join(map(_visible, part))) for part in _pack(blocks, MESSAGE_LIMIT)]
+    packed = _pack(blocks, MESSAGE_LIMIT)
+    if len(packed) > 1:  # a post that fits one message goes whole; one that must be split leaves a margin
+        packed = _pack(blocks, SPLIT_LIMIT)
+    parts = [("\n\n".join(map(_html, part)), "\n\n".join(map(_visible, part))) for part in packed]
     visible = "\n\n".join(text for _, text in parts)
     images = list(post.images)
     if images and len(parts) == 1 and count_utf16_units(visible) <= CAPTION_LIMIT:
@@ -289,6 +296,44 @@ def render_messages(post: PostContent) -> tuple[str, list[dict[str, Any]]]:
         return visible, [first, *({"method": "sendPhoto", "photo": image} for image in images)]
     texts = [{"method": "sendMessage", "text": part_html} for part_html, _ in parts]
     return visible, texts + [{"method": "sendPhoto", "photo": image} for image in images]
+
+
+_PIECE = re.compile(r"<(/?)([a-z-]+)([^>]*)>|([^<]+)")
+
+
+def _parse(text: str) -> Block:
+    """The runs of Telegram HTML that ``_html`` wrote (its inverse, up to how runs are grouped)."""
+    block: Block = []
+    stack: list[str] = []
+    for match in _PIECE.finditer(text):
+        if match.group(4) is not None:
+            block.append((html.unescape(match.group(4)), tuple(stack)))
+        elif match.group(1):
+            stack.pop()
+        else:
+            stack.append(match.group(2) + match.group(3))
+    return block
+
+
+def _split_again(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``messages``, the first of which Telegram refused as too long, made shorter once.
+
+    A refused caption becomes a text message before the photos. Otherwise the refused part, and each later one
+    longer than ``RETRY_SHARE`` of it, is cut again into parts that short.
+    """
+    first, rest = dict(messages[0]), [dict(m) for m in messages[1:]]
+    if first["method"] == "sendPhoto":
+        caption = str(first.pop("caption", ""))
+        return [{"method": "sendMessage", "text": caption}, first, *rest] if caption else [first, *rest]
+    limit = max(2, int(count_utf16_units(_visible(_parse(first["text"]))) * RETRY_SHARE))  # 2: room for an emoji
+    again: list[dict[str, Any]] = []
+    for message in [first, *rest]:
+        block = _parse(message["text"]) if message["method"] == "sendMessage" else []
+        if count_utf16_units(_visible(block)) <= limit:
+            again.append(message)
+        else:  # cut on its own: two parts joined into one message would read as two paragraphs
+            again.extend({"method": "sendMessage", "text": "".join(map(_html, part))} for part in _pack([block], limit))
+    return again
 
 
 # --- the adapter -------------------------------------------------------------------------------------------------
@@ -311,6 +356,10 @@ class _TokenFilter(logging.Filter):
 
 
 _TOKEN_FILTER = _TokenFilter()
+
+
+class _TooLong(Permanent):
+    """Telegram refused a message or a caption as too long."""
 
 
 class _ChatMigrated(Exception):
@@ -385,7 +434,8 @@ class TelegramAdapter(ChannelAdapter):
         _TOKEN_FILTER.tokens.add(token)
         if _TOKEN_FILTER not in logging.getLogger("httpx").filters:
             logging.getLogger("httpx").addFilter(_TOKEN_FILTER)
-        self._progress: dict[str, list[int]] = {}  # key -> message ids of a post that went out only in part
+        # key -> a post that went out only in part: the message ids sent, its messages, whether split again
+        self._progress: dict[str, tuple[list[int], list[dict[str, Any]], bool]] = {}
         self._chat: dict[str, Any] = {}
 
     def render(self, post: PostContent) -> Payload:
@@ -395,22 +445,24 @@ class TelegramAdapter(ChannelAdapter):
         return Payload(text=visible, data={"messages": messages})
 
     async def publish(self, payload: Payload, key: str) -> Receipt:
-        messages: list[dict[str, Any]] = list(payload.data["messages"])
-        sent = list(self._progress.get(key, []))  # a resend continues where a partial send stopped
+        # a resend continues where a partial send stopped
+        sent, messages, split_again = self._progress.get(key, ([], list(payload.data["messages"]), False))
+        sent, messages = list(sent), list(messages)
         # every picture is read and checked before the first part goes out: a refused one stops the whole post
         photos = {m["photo"]: await self.images.load(m["photo"]) for m in messages[len(sent) :] if "photo" in m}
-        for index in range(len(sent), len(messages)):
+        while len(sent) < len(messages):
+            index = len(sent)
             try:
                 result = await self._send(messages[index], photos, later_part=bool(sent))
+            except _TooLong as exc:
+                if split_again:  # once only: a server that refuses the shorter cut too is not guessed at again
+                    raise self._stopped(key, sent, messages, split_again, exc) from None
+                # the server is stricter than its documented limit: what is left goes again, cut shorter
+                split_again, messages[index:] = True, _split_again(messages[index:])
+                _LOG.warning("telegram channel %s: part %d refused as too long, split again", self.name, index + 1)
+                continue
             except ChannelError as exc:
-                if not sent:
-                    raise
-                self._progress[key] = sent
-                raise Uncertain(
-                    f"parts 1-{len(sent)} of {len(messages)} went out (message ids {sent}), part {index + 1} "
-                    f"failed: {exc.reason}. A resend from this running daemon continues at part {index + 1}; "
-                    "after a restart it would repeat the parts already sent"
-                ) from None
+                raise self._stopped(key, sent, messages, split_again, exc) from None
             sent.append(result["message_id"])
             self._chat = result.get("chat") or self._chat
         self._progress.pop(key, None)
@@ -418,6 +470,20 @@ class TelegramAdapter(ChannelAdapter):
         if self.chat_id != self.configured_chat_id:
             details["migrated_from"] = self.configured_chat_id
         return Receipt(remote_id=str(sent[0]), url=_message_link(self._chat, sent[0]), details=details)
+
+    def _stopped(
+        self, key: str, sent: list[int], messages: list[dict[str, Any]], split_again: bool, exc: ChannelError
+    ) -> ChannelError:
+        """The error to raise when a part fails: its own if nothing went out, else "uncertain", the rest kept."""
+        if not sent:
+            return exc
+        index = len(sent)
+        self._progress[key] = (sent, messages, split_again)
+        return Uncertain(
+            f"parts 1-{len(sent)} of {len(messages)} went out (message ids {sent}), part {index + 1} "
+            f"failed: {exc.reason}. A resend from this running daemon continues at part {index + 1}; "
+            "after a restart it would repeat the parts already sent"
+        )
 
     async def lookup(self, key: str) -> Receipt | None:
         raise NotImplementedError("the Bot API cannot list the messages a bot sent")
@@ -525,6 +591,8 @@ class TelegramAdapter(ChannelAdapter):
             raise Retryable(f"{method}: {code} {description}")
         if code in (500, 502, 504) or document["ok"]:
             raise Uncertain(f"{method}: {code} {description}")
+        if code == 400 and re.search(r"too long|TOO_LONG", description):
+            raise _TooLong(f"{method}: {code} {description}")
         raise Permanent(f"{method}: {code} {description}")
 
     def _scrub(self, text: str) -> str:

@@ -47,9 +47,32 @@ _TAG = re.compile(r"<[^>]+>")
 _BLANKS = re.compile(r"\n{3,}")
 
 
-def markdown_to_text(markdown: str) -> str:
-    """A plain-text reading of a Markdown body, for channels that show no formatting."""
-    return html_to_text(markdown_to_html(markdown))
+#: a link as ``markdown_to_html`` writes it, and the character after it (to keep a URL apart from the next word)
+_ANCHOR = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>(?=([\w/#&=%~+-])?)', re.DOTALL | re.ASCII)
+
+
+def _label_and_target(match: re.Match[str]) -> str:
+    import html
+    from urllib.parse import unquote
+
+    href, label = html.unescape(match.group(1)), match.group(2)
+    shown = html.unescape(_TAG.sub("", label)).strip()
+    if not re.match(r"https?://", href, re.IGNORECASE) or shown in (href, unquote(href)):
+        return label  # a relative link says nothing to a reader; an autolink already shows its URL
+    # the target as written in the HTML (percent-encoded): a URL with CJK in it would end at the first CJK letter
+    return f"{label} {match.group(1)}" + (" " if match.group(3) else "")
+
+
+def markdown_to_text(markdown: str, *, link_targets: bool = False) -> str:
+    """A plain-text reading of a Markdown body, for channels that show no formatting.
+
+    With ``link_targets``, a link keeps its target after its label ("查看 https://…"): in plain text the label
+    alone would lose where it pointed.
+    """
+    rendered = markdown_to_html(markdown)
+    if link_targets:
+        rendered = _ANCHOR.sub(_label_and_target, rendered)
+    return html_to_text(rendered)
 
 
 def html_to_text(rendered: str) -> str:

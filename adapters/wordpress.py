@@ -3,8 +3,10 @@
 Authentication is an Application Password sent as HTTP Basic. WordPress has no idempotency key, and a second POST
 with a slug already taken succeeds with the slug suffixed ``-2``. So every post carries a slug derived from the
 delivery's key (``slug_for``), and after an unknown outcome the dispatcher calls ``lookup``, which finds the post
-by that slug. If a twin appears anyway (the first request was still running when it was looked up), ``publish``
-sees the suffixed slug, moves its own post to the trash and returns the first one.
+by that slug. A twin can appear anyway: a request still on its way when the lookup ran lands later, under
+``<slug>-2``. Every look at a key (``lookup``, ``reconcile``, and ``publish`` when it gets a suffixed slug back) so
+finds all its copies, keeps the first created and moves the others to the trash; the receipt's ``details`` say
+which (``trashed``), and which could not be (``duplicates_left``, ``duplicate_error``).
 """
 
 from __future__ import annotations
@@ -24,9 +26,18 @@ from adapters.media import EXTENSIONS
 from adapters.options import Option, timeout
 
 # article, excerpt and slug_for (adapters.article) lived here; still importable from here
-__all__ = ["WordPressAdapter", "article", "excerpt", "slug_for"]
+__all__ = ["WordPressAdapter", "article", "copy_slugs", "excerpt", "slug_for"]
 
 STATUSES = ("publish", "draft", "pending", "private")
+#: copies of one post looked for: its slug, and the suffixed ones WordPress gives twins (``-2`` to ``-10``)
+COPIES = 10
+
+
+def copy_slugs(key: str) -> list[str]:
+    """The slugs the copies of ``key``'s post can have: a trashed copy's slug becomes ``…__trashed`` and frees its
+    suffix, so a few suffixes cover every twin a send can leave."""
+    slug = slug_for(key)
+    return [slug, *(f"{slug}-{n}" for n in range(2, COPIES + 1))]
 
 
 class WordPressAdapter(ChannelAdapter):
@@ -128,18 +139,24 @@ class WordPressAdapter(ChannelAdapter):
             raise Uncertain(f"WordPress answered the post without an id: {str(created)[:200]}")
         if created.get("slug") != slug:  # the slug was taken: an earlier attempt landed after all
             try:
-                earlier = await self.lookup(key)
+                copies = await self._copies(key)
             except ChannelError:  # cannot tell now; our post exists, so this send succeeded
-                earlier = None
-            if earlier is not None:
-                return await self._withdraw(created["id"], earlier)
+                return _receipt(created)
+            if all(copy["id"] != created["id"] for copy in copies):  # a suffix beyond COPIES, say
+                copies.append(created)
+            return await self._keep_first(copies)
         return _receipt(created)
 
     async def lookup(self, key: str) -> Receipt | None:
-        slug = slug_for(key)
-        found = await self._call("GET", "/posts", params={"slug": slug, "status": "any", "context": "edit"})
-        posts = [p for p in found if isinstance(p, dict) and p.get("slug") == slug] if isinstance(found, list) else []
-        return _receipt(posts[0]) if posts else None
+        """The first post made with ``key``, or None; any later copies (twins) are moved to the trash."""
+        copies = await self._copies(key)
+        return await self._keep_first(copies) if copies else None
+
+    async def reconcile(self, key: str) -> list[str]:
+        """Move every copy of ``key``'s post but the first to the trash; returns the ids trashed. A copy that could
+        not be trashed is left for the next call (``lookup`` says which in its receipt)."""
+        found = await self.lookup(key)
+        return list(found.details.get("trashed", ())) if found is not None else []
 
     async def check(self) -> str:
         me = _dict(await self._call("GET", "/users/me", params={"context": "edit"}))
@@ -163,14 +180,32 @@ class WordPressAdapter(ChannelAdapter):
             )
         return verdict + (f"; the categories {', '.join(map(repr, self.categories))} exist" if self.categories else "")
 
-    async def _withdraw(self, duplicate: int, earlier: Receipt) -> Receipt:
-        """Move a post that turned out to be a twin of ``earlier`` to the trash (recoverable there)."""
-        note: dict[str, Any] = {"trashed": duplicate}
-        try:
-            await self._call("DELETE", f"/posts/{duplicate}")
-        except ChannelError as exc:  # the post exists either way: report it, and the twin left behind
-            note = {"duplicate_left": duplicate, "duplicate_error": exc.reason}
-        return dataclasses.replace(earlier, details={**earlier.details, **note})
+    async def _copies(self, key: str) -> list[dict[str, Any]]:
+        """Every post (any status but trash) made with ``key``, the first created first."""
+        slugs = copy_slugs(key)
+        params = {"slug": ",".join(slugs), "status": "any", "context": "edit", "per_page": 100}
+        found = await self._call("GET", "/posts", params=params)
+        posts = [p for p in found if isinstance(p, dict) and p.get("slug") in slugs] if isinstance(found, list) else []
+        # ids grow with each post made: the lowest is the copy that landed first, the one a receipt names
+        return sorted((p for p in posts if isinstance(p.get("id"), int)), key=lambda p: int(p["id"]))
+
+    async def _keep_first(self, copies: list[dict[str, Any]]) -> Receipt:
+        """The first of ``copies``' receipt, once the others are in the trash (recoverable there)."""
+        first, *twins = sorted(copies, key=lambda p: int(p["id"]))
+        trashed, left, errors = [], [], []
+        for twin in twins:
+            try:
+                # without force=true WordPress trashes; a copy trashed meanwhile (410) is gone all the same
+                await self._call("DELETE", f"/posts/{twin['id']}", accept="rest_already_trashed")
+                trashed.append(str(twin["id"]))
+            except ChannelError as exc:  # the first exists either way: report the twin left behind
+                left.append(str(twin["id"]))
+                errors.append(exc.reason)
+        receipt = _receipt(first)
+        notes: dict[str, Any] = {"trashed": trashed} if trashed else {}
+        if left:
+            notes.update(duplicates_left=left, duplicate_error=errors[0])
+        return dataclasses.replace(receipt, details={**receipt.details, **notes}) if notes else receipt
 
     async def _find(self, taxonomy: str, name: str) -> int | None:
         """The id of the category or tag called ``name``, or None if the site has none."""

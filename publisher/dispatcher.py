@@ -37,7 +37,7 @@ from publisher.store.windows import quiet_overrides
 if TYPE_CHECKING:
     from publisher.breaker import Breaker
 
-__all__ = ["Cause", "Decision", "Dispatcher", "worker_name"]
+__all__ = ["Cause", "Decision", "Dispatcher", "copies_note", "worker_name"]
 
 #: how long outcomes may wait to be written together; batching keeps the database cost per delivery small
 FLUSH_DELAY = 0.01
@@ -355,6 +355,7 @@ class Dispatcher:
         return self._sent(claim, receipt)
 
     def _sent(self, claim: Claim, receipt: Receipt, reason: str | None = None) -> Decision:
+        reason = "; ".join(note for note in (reason, copies_note(receipt)) if note) or None
         outcome = Outcome.of(
             claim, DeliveryState.SENT, reason=reason, remote_id=receipt.remote_id, remote_url=receipt.url
         )
@@ -381,3 +382,17 @@ class Dispatcher:
             reason=f"{reason}; check {claim.channel} and resolve: post resolve {claim.post_id} --sent|--resend",
         )
         return Decision(cause, outcome)
+
+
+def copies_note(receipt: Receipt) -> str | None:
+    """What the adapter did with extra copies of the post it found (a request that landed late made a twin), for the
+    delivery's history: ids it moved to the trash (``details["trashed"]``) and ids it could not remove
+    (``details["duplicates_left"]``, the platform's answer in ``details["duplicate_error"]``)."""
+    trashed, left = receipt.details.get("trashed") or (), receipt.details.get("duplicates_left") or ()
+    notes = [f"extra copies moved to the trash: {', '.join(map(str, trashed))}"] if trashed else []
+    if left:
+        why = receipt.details.get("duplicate_error")
+        notes.append(
+            f"extra copies left online, remove them by hand: {', '.join(map(str, left))}" + (f" ({why})" if why else "")
+        )
+    return "; ".join(notes) or None

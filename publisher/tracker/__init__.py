@@ -3,7 +3,7 @@
 ```
  outlets ──► poll (httpx: conditional GET, per-host cap, body cap, ≤5 redirects) ──► parse (feedparser, guarded)
    ──► normalise (Traditional/Simplified, widths, punctuation, links, UTC) ──► dedupe (guid, link, content hash)
-   ──► match (keyword rules by Aho-Corasick; near-duplicates of our own posts by MinHash) ──► coverage items
+   ──► match (keyword rules by Aho-Corasick; reprints of our posts by weighted character n-grams) ──► coverage items
 ```
 
 Modules, one job each: ``settings`` (the [tracker] and [outlets.NAME] config), ``models`` (tables), ``sources``

@@ -10,16 +10,19 @@ keyword is found, and no none-of keyword is. Keywords are folded like the text (
 **Similarity.** A news site's reprint of our report counts even when it drops our keywords, and even when the feed
 carries only a reworded headline (WeChat bridges do). Each text is folded, a leading outlet tag such as 【区教育局】
 is dropped, and it is cut into character unigrams and bigrams (``grams``). A gram weighs by how rare it is in the
-corpus the matcher knows, our posts plus the entries it was given (``corpus=``, ``observe``; counts kept in memory
-per matcher): ``weight = max(0, ln((N + 1) / (df + 1)) - 2)``, with ``N`` at least ``MIN_DOCUMENTS`` (a handful of
-posts says little about which characters are common) and ``df`` at least ``RARE_SHARE`` of ``N`` (one novel word
-must not outweigh a shared name). A gram in more than about one document in seven weighs nothing, so dates, the
-district's name and phrases like 开展主题教育活动 count for little and the people, schools and events that make a story
-count most. An entry reprints a post when the weight of its grams found in the post is at least ``threshold`` of
-the weight of all its grams (weighted containment: a shorter title or a first paragraph still counts). There is no
-cut-off for short entries. Only posts sharing a rare gram with the entry (one found in at most ``CANDIDATE_SHARE``
-of the documents) are scored, through an inverted index gram -> posts, so most entries cost a set intersection.
-The threshold (``SIMILARITY``) was calibrated on the labelled set in ``tests/data/reprints`` (docs/tracker.md).
+corpus the matcher knows, our posts plus any entries it was given (``corpus=``, ``observe``; counts kept in memory
+per matcher; a pass gives none, so that every parse worker scores an entry alike):
+``weight = max(0, ln((N + 1) / (df + 1)) - 2)``, with ``N`` at least ``MIN_DOCUMENTS`` (a handful of posts says
+little about which characters are common) and ``df`` at least ``RARE_SHARE`` of ``N`` (one novel word must not
+outweigh a shared name). A gram in more than about one document in seven weighs nothing, so dates, the district's
+name and phrases like 开展主题教育活动 count for little and the people, schools and events that make a story count
+most. An entry reprints a post when the weight of its grams found in the post is at least ``threshold`` of the
+weight of all its grams (weighted containment: a shorter title or a first paragraph still counts). There is no
+cut-off for short entries. The headline and the first ``TEXT_CHARS`` characters of the summary or body are compared.
+A text over ``SAMPLE_FROM`` characters is first looked at through every third bigram (``plausible``); then only
+posts sharing a rare gram with the entry (one found in at most ``CANDIDATE_SHARE`` of the documents) are scored,
+through an inverted index gram -> posts. The threshold (``SIMILARITY``) was calibrated on the labelled set in
+``tests/data/reprints`` (docs/tracker.md).
 
 none-of keywords veto keyword matches only: an entry that copies our post is coverage whatever else it says.
 Entries published before a campaign's start are not matched to it.
@@ -272,22 +275,30 @@ class Vocabulary:
             self._weights = {gram: by_count[count] for gram, count in self.counts.items()}
         return self._weights
 
+    @property
+    def unseen(self) -> float:
+        """The weight of a gram no document holds."""
+        _ = self.weights
+        return self._unseen
+
     def weight(self, gram: str) -> float:
-        return self.weights.get(gram, self._unseen)
+        return self.weights.get(gram, self.unseen)
 
     def total(self, doc: Iterable[str]) -> float:
-        weights = self.weights  # first: it sets _unseen
-        return sum(map(weights.get, doc, itertools.repeat(self._unseen)))
+        return sum(map(self.weights.get, doc, itertools.repeat(self.unseen)))
 
     def rare(self, gram: str) -> bool:
         return self.counts.get(gram, 0) <= CANDIDATE_SHARE * self.size
 
 
-def similarity(first: frozenset[str], second: frozenset[str], vocabulary: Vocabulary) -> float:
+def similarity(
+    first: frozenset[str], second: frozenset[str], vocabulary: Vocabulary, totals: tuple[float, float] | None = None
+) -> float:
     """Two items' weighted cosine (Ochiai): the weight they share over the geometric mean of their weights, 1.0 for
     the same text. For stories (``record.Groups``): symmetric, so a short headline that shares a school's name with a
-    long story does not join it, as it would by its share of its own text."""
-    product = vocabulary.total(first) * vocabulary.total(second)
+    long story does not join it, as it would by its share of its own text. ``totals``: the two weights, if known."""
+    first_total, second_total = totals or (vocabulary.total(first), vocabulary.total(second))
+    product = first_total * second_total
     return vocabulary.total(first & second) / math.sqrt(product) if product > 0 else 0.0
 
 
@@ -300,26 +311,32 @@ class SimilarityIndex:
         self.vocabulary = vocabulary or Vocabulary()
         self._docs: dict[Any, frozenset[str]] = {}
         self._postings: dict[str, list[Any]] = {}
-        self._union: frozenset[str] | None = None  # every document's grams
+        self._union: set[str] = set()  # every document's grams
         self._rare: dict[str, list[Any]] | None = None  # the postings of rare grams, rebuilt when counts change
-        self._rare_grams: frozenset[str] = frozenset()
+        self._rare_grams: set[str] = set()
         self._rare_at = -1  # the vocabulary's size when it was built
 
     def __len__(self) -> int:
         return len(self._docs)
 
     def add(self, key: Any, doc: frozenset[str]) -> None:
+        """Index ``doc``; kept up to date as documents come (a pass adds its stories' items one by one)."""
         self._docs[key] = doc
+        self._union |= doc
         for gram in doc:
-            self._postings.setdefault(gram, []).append(key)
-        self._rare = self._union = None
+            keys = self._postings.setdefault(gram, [])
+            keys.append(key)
+            # a rare gram's entry is its postings list itself, so only a gram new to the index needs adding
+            if len(keys) == 1 and self._rare is not None and self.vocabulary.rare(gram):
+                self._rare[gram] = keys
+                self._rare_grams.add(gram)
 
     def candidates(self, doc: frozenset[str]) -> set[Any]:
         """Keys of the documents sharing a rare gram with ``doc``."""
         vocabulary = self.vocabulary
         if self._rare is None or self._rare_at != vocabulary.documents:
             self._rare = {g: keys for g, keys in self._postings.items() if vocabulary.rare(g)}
-            self._rare_grams = frozenset(self._rare)
+            self._rare_grams = set(self._rare)
             self._rare_at = vocabulary.documents
         rare = self._rare
         found: set[Any] = set()
@@ -333,10 +350,7 @@ class SimilarityIndex:
         text little, and the margin (half the threshold, over bigrams only) keeps reprints in."""
         if len(compacted) < SAMPLE_FROM or not self._docs:
             return bool(self._docs)
-        if self._union is None:
-            self._union = frozenset(self._postings)
-        union, weights = self._union, self.vocabulary.weights
-        unseen = self.vocabulary.weight("")
+        union, weights, unseen = self._union, self.vocabulary.weights, self.vocabulary.unseen
         sample = [compacted[i : i + 2] for i in range(0, len(compacted) - 1, SAMPLE_STEP)]
         total = sum(map(weights.get, sample, itertools.repeat(unseen)))
         inside = sum(map(weights.get, union.intersection(sample), itertools.repeat(unseen)))
@@ -346,8 +360,6 @@ class SimilarityIndex:
         """(key, weighted containment of ``doc`` in that document), best first, at or above the threshold."""
         if not self._docs or not doc:
             return []
-        if self._union is None:
-            self._union = frozenset(self._postings)
         total = self.vocabulary.total(doc)
         # no document can hold more of ``doc`` than all of them together: most entries stop here
         if total <= 0 or self.vocabulary.total(doc & self._union) < self.threshold * total:

@@ -12,6 +12,7 @@ have it), so two daemons polling two feeds of one outlet cannot store an article
 from __future__ import annotations
 
 import dataclasses
+import heapq
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,11 +33,12 @@ from publisher.store.feeds import (
     update_source,
 )
 from publisher.tracker.match import (
+    CANDIDATE_SHARE,
+    MIN_DOCUMENTS,
     STORY_SIMILARITY,
     Match,
     Matcher,
     Prepared,
-    SimilarityIndex,
     Vocabulary,
     prepare,
     similarity,
@@ -58,6 +60,8 @@ __all__ = [
     "record",
     "write_coverage",
 ]
+
+STORY_CANDIDATES = 30  # items scored exactly for a new item's story: those sharing the most rare weight with it
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -138,9 +142,9 @@ class Groups:
     A new item joins the group of the items reprinting the same post of ours; otherwise the group of the most
     similar item from another outlet, when their weighted cosine (``match.similarity``, grams weighted as the matcher
     weighs them) is at least ``threshold`` (``match.STORY_SIMILARITY``, calibrated on tests/data/reprints);
-    otherwise it starts a group of its own. Only items sharing a rare gram with it are compared (an inverted index,
-    as for matching), so a campaign with thousands of items is not compared pair by pair. Loaded on first use per
-    campaign, kept up to date through the pass.
+    otherwise it starts a group of its own. Only items sharing with it a gram rare among the campaign's items are
+    compared (an inverted index), so a campaign with thousands of items is not compared pair by pair. Loaded on
+    first use per campaign, kept up to date through the pass.
     """
 
     def __init__(self, threshold: float = STORY_SIMILARITY) -> None:
@@ -177,11 +181,15 @@ class Groups:
             group = groups.by_post[post_id]
         else:
             best = self.threshold
-            for other in sorted(groups.index.candidates(entry.grams)):
-                other_outlet, other_group, other_grams = groups.items[other]
-                if other_outlet == outlet_id:
-                    continue  # one outlet's two items under one headline are two articles (a follow-up, 续报)
-                score = similarity(entry.grams, other_grams, groups.index.vocabulary)
+            mine = groups.vocabulary.total(entry.grams)
+            shared = groups.shared_weights(entry.grams)
+            shared = {other: weight for other, weight in shared.items() if groups.items[other][0] != outlet_id}
+            # the same story shares its rare grams (names, places, the event's words): the few items sharing the
+            # most weight through them are scored exactly, not every item sharing one (a busy campaign has
+            # thousands, and a pass would compare item by item)
+            for other in sorted(heapq.nlargest(STORY_CANDIDATES, shared, key=shared.__getitem__)):
+                _, other_group, other_grams, other_total = groups.items[other]
+                score = similarity(entry.grams, other_grams, groups.vocabulary, (mine, other_total))
                 if score >= best:
                     group, best = other_group, score + 1e-12  # the first of equals: the oldest item
         groups.add(item_id, outlet_id, group, post_id, entry.grams)
@@ -190,15 +198,33 @@ class Groups:
 
 class _CampaignGroups:
     def __init__(self, vocabulary: Vocabulary) -> None:
-        self.items: dict[int, tuple[int, int, frozenset[str]]] = {}  # item -> (outlet, group, grams)
+        self.vocabulary = vocabulary  # the matcher's: what a gram weighs
+        self.items: dict[int, tuple[int, int, frozenset[str], float]] = {}  # item -> (outlet, group, grams, weight)
         self.by_post: dict[int, int] = {}  # our post -> the group of its reprints
-        self.index = SimilarityIndex(0.0, vocabulary)  # for its candidates: items sharing a rare gram
+        self._postings: dict[str, list[int]] = {}  # gram -> the items holding it
 
     def add(self, item_id: int, outlet_id: int, group: int, post_id: int | None, grams: frozenset[str]) -> None:
-        self.items[item_id] = (outlet_id, group, grams)
+        self.items[item_id] = (outlet_id, group, grams, self.vocabulary.total(grams))
         if post_id is not None:
             self.by_post.setdefault(post_id, group)
-        self.index.add(item_id, grams)
+        for gram in grams:
+            self._postings.setdefault(gram, []).append(item_id)
+
+    def shared_weights(self, grams: frozenset[str]) -> dict[int, float]:
+        """The items sharing with ``grams`` a gram rare among the campaign's items (held by at most 5% of them, or by
+        at most ``MIN_DOCUMENTS``: the campaign's own words, in every item, propose nothing), each with the weight
+        it shares through those grams."""
+        limit = max(CANDIDATE_SHARE * len(self.items), MIN_DOCUMENTS)
+        shared: dict[int, float] = {}
+        postings, weight = self._postings, self.vocabulary.weight
+        for gram in grams:
+            keys = postings.get(gram)
+            if keys is None or len(keys) > limit:
+                continue
+            w = weight(gram)
+            for key in keys:
+                shared[key] = shared.get(key, 0.0) + w
+        return shared
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,7 +17,6 @@ import hashlib
 import logging
 import multiprocessing
 import os
-import pickle
 import socket
 import tempfile
 import time
@@ -37,55 +36,19 @@ from publisher.store.articles import prune_unused_pages
 from publisher.store.feeds import entries_after, next_poll_due, prune_unused_entries
 from publisher.tracker.coverage import find_campaign, load_posts, load_rules
 from publisher.tracker.fulltext import read_articles
-from publisher.tracker.match import Match, Matcher, Prepared, prepare
+from publisher.tracker.match import Matcher, Prepared, prepare
 from publisher.tracker.models import FeedEntry
 from publisher.tracker.outlets import sync_outlets
-from publisher.tracker.parse import FeedItem, ParsedFeed, parse_feed
+from publisher.tracker.parse import FeedItem, parse_feed
 from publisher.tracker.poll import Fetcher
 from publisher.tracker.record import Claimed, Found, Groups, Polled, Written, claim_due, record, write_coverage
 from publisher.tracker.settings import OutletSettings, TrackerSettings, resolve_feed
+from publisher.tracker.work import matcher_file, read_feed, start_worker
 
 __all__ = ["PassReport", "Tracker", "TrackerJob", "Verdict"]
 
 BATCH = 50  # poll results written per transaction
 POOL_MIN = 50  # feeds in a pass from which parsing moves to worker processes ([tracker] parse_workers)
-
-
-_WORKER_MATCHER: Matcher | None = None  # in a parse worker process: the pass's matcher, given when it started
-
-
-def _start_worker(path: str) -> None:
-    """A parse worker's first step: load the pass's matcher from the file the tracker wrote it to."""
-    global _WORKER_MATCHER
-    with open(path, "rb") as file:
-        _WORKER_MATCHER = pickle.load(file)  # noqa: S301 (written by this pass's tracker process, in its own folder)
-
-
-def _matcher_file(matcher: Matcher, folder: str) -> str:
-    # handed to the workers as a path: a spawned process's arguments go down a pipe the tracker would block on
-    # (for seconds each, while the child starts) if they were larger than its buffer, as a matcher is
-    path = os.path.join(folder, "matcher.pickle")
-    with open(path, "wb") as file:
-        pickle.dump(matcher, file, protocol=pickle.HIGHEST_PROTOCOL)
-    return path
-
-
-def read_feed(
-    body: bytes, headers: dict[str, str], url: str, timezone: str, matcher: Matcher | None = None
-) -> tuple[ParsedFeed, list[Prepared], list[list[Match]] | None]:
-    """Parse a feed, fold each entry's text and match it (with ``matcher``, else the worker process's own): the CPU
-    work of a poll, run in a worker thread or process. The matches are None when there is no matcher to use."""
-    parsed = parse_feed(body, headers, url, timezone)
-    matcher = matcher or _WORKER_MATCHER
-    prepared = []
-    for item in parsed.items:
-        entry = prepare(item.title, item.summary, item.body, item.published_at)
-        _ = entry.keyword_text, entry.compacted  # computed here, carried back with the entry
-        prepared.append(entry)
-    if matcher is None or matcher.empty:
-        return parsed, prepared, None
-    # every entry, though some are already stored: the writer keeps the new ones' matches and drops the rest
-    return parsed, prepared, [matcher.match(entry) for entry in prepared]
 
 
 @dataclasses.dataclass
@@ -165,12 +128,12 @@ class Tracker:
             if self.settings.parse_workers and len(claims) >= self.pool_min:
                 context = multiprocessing.get_context("spawn")  # never fork a process that runs an event loop
                 folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="publisher-tracker-"))
-                path = await asyncio.to_thread(_matcher_file, matcher, folder)
+                path = await asyncio.to_thread(matcher_file, matcher, folder)
                 pool = stack.enter_context(
                     ProcessPoolExecutor(
                         self.settings.parse_workers,
                         mp_context=context,
-                        initializer=_start_worker,
+                        initializer=start_worker,
                         initargs=(path,),  # each worker loads the matcher once, not with every feed
                     )
                 )

@@ -13,7 +13,7 @@ import pytest
 
 from adapters.base import Payload, PostContent
 from adapters.errors import AdapterConfigError, CredentialsRejected, Permanent, Retryable, Uncertain
-from adapters.mastodon import MastodonAdapter, count_mastodon
+from adapters.mastodon import RETRY_SHARE, MastodonAdapter, count_mastodon, cut_margin
 from adapters.text import graphemes, markdown_to_text
 from tests.fakes import Stand
 from tests.fakes import stand as serve_stand
@@ -100,7 +100,7 @@ async def test_instance_limits_are_read_at_start() -> None:
         assert s.adapter.limits.max_images == 2
         assert s.adapter.limits.count("see https://example.org/a") == 4 + 30
         text = s.adapter.render(PostContent(title="长" * 990, body="", link=LINK)).text
-        assert s.adapter.limits.count(text) == 1000
+        assert s.adapter.limits.count(text) == 1000 - 20  # cut with the margin for 1000
         await s.adapter.publish(Payload(text=text, data={"status": text}), "k")  # the instance agrees
         assert s.fake.accepted[0]["text"] == text
 
@@ -229,7 +229,7 @@ async def test_exactly_at_the_limit_is_accepted_and_one_past_is_refused(stand: S
     assert count_mastodon(text) == 500 + extra
     rendered = stand.adapter.render(PostContent(title=title, body="", link=LINK)).text
     if extra:
-        assert rendered == "字" * 474 + f"…\n\n{LINK}"
+        assert rendered == "字" * (474 - 10) + f"…\n\n{LINK}"  # a cut leaves a margin of 10 under 500
         with pytest.raises(Permanent, match="422"):
             await stand.adapter.publish(Payload(text=text, data={"status": text}), "k")
     else:
@@ -255,3 +255,62 @@ def test_bad_options_name_the_key(options: dict[str, Any], key: str) -> None:
     with pytest.raises(AdapterConfigError) as caught:
         MastodonAdapter("masto", merged, client=httpx.AsyncClient(), env={"MASTODON_TOKEN": "s3cret-token"})
     assert caught.value.key == key
+
+
+# --- rendering fixes found on real instances ------------------------------------------------------------------------
+
+
+async def test_a_markdown_link_in_the_body_keeps_its_url_counted_as_23(stand: Stand) -> None:
+    long_url = "https://example.org/events/2024/" + "open-day-" * 30  # 302 characters, counted as 23
+    body = f"报名详情[查看]({long_url})了解，或 [see the map](https://example.org/map)now. [相对](notes.html)"
+    payload = stand.adapter.render(PostContent(title="开放日", body=body, link=LINK))
+    expected = f"报名详情查看 {long_url}了解，或 see the map https://example.org/map now. 相对"
+    assert payload.text == f"开放日\n\n{expected}\n\n{LINK}"
+    assert count_mastodon(payload.text) == 3 + 2 + (6 + 1 + 23 + 5 + 12 + 23 + 6 + 2) + 2 + 23
+    assert markdown_to_text("<https://example.org/a> [x](https://example.org/a)", link_targets=True) == (
+        "https://example.org/a x https://example.org/a"  # an address shown as its own text is not repeated
+    )
+    await stand.adapter.publish(payload, "k")
+    assert stand.fake.accepted[0]["text"] == payload.text
+    # enough links that their full length is far over 500: counted as 23 each, the post is not cut
+    many = PostContent(title="链接", body="\n\n".join(f"第{n}项[查看]({long_url}{n})" for n in range(15)), link=LINK)
+    text = stand.adapter.render(many).text
+    assert "…" not in text
+    assert text.count(long_url) == 15
+    assert count_mastodon(text) == stand.fake.length(text) <= 500
+    await stand.adapter.publish(stand.adapter.render(many), "k2")
+    assert stand.fake.accepted[1]["text"] == text
+
+
+@pytest.mark.parametrize("limit", [120, 500, 1000])
+def test_a_post_that_must_be_cut_is_cut_with_a_margin(limit: int) -> None:
+    adapter = make({"max_characters": limit})
+    margin = cut_margin(limit)
+    assert margin == max(5, limit // 50)
+    text = adapter.render(PostContent(title="T", body="字" * 2000, link=LINK)).text
+    assert limit - 2 * margin <= count_mastodon(text) <= limit - margin
+    whole = "字" * (limit - 3 - 2 - 23)  # a post that fits as it is goes whole, to the last character
+    assert count_mastodon(adapter.render(PostContent(title="T", body=whole, link=LINK)).text) == limit
+
+
+async def test_a_stricter_instance_refusing_as_too_long_gets_one_shorter_cut() -> None:
+    async for s in stand_for(FakeMastodon(stricter_by=15)):  # advertises 500, refuses over 485
+        post = PostContent(title="T", body="一句话。" * 200, link=LINK)
+        payload = s.adapter.render(post)
+        assert 485 < count_mastodon(payload.text) <= 490  # cut with the margin, still too long for this instance
+        receipt = await s.adapter.publish(payload, "k")
+        [shown] = s.fake.accepted
+        assert receipt.remote_id == shown["id"]
+        assert count_mastodon(shown["text"]) <= int(count_mastodon(payload.text) * RETRY_SHARE)
+        assert shown["text"].endswith(f"。…\n\n{LINK}") or shown["text"].endswith(f"。\n\n{LINK}")
+        posts = [headers for method, path, headers in s.fake.requests if path == "/api/v1/statuses"]
+        assert len(posts) == 2  # the refusal, then the shorter cut, under the same Idempotency-Key
+        assert posts[0]["Idempotency-Key"] == posts[1]["Idempotency-Key"]
+
+
+async def test_the_shorter_cut_is_tried_once_only() -> None:
+    async for s in stand_for(FakeMastodon(stricter_by=300)):  # refuses anything over 200
+        with pytest.raises(Permanent, match="cut to 441 characters after a first refusal"):
+            await s.adapter.publish(s.adapter.render(PostContent(title="T", body="字" * 2000, link=LINK)), "k")
+        assert [p for _, p, _ in s.fake.requests].count("/api/v1/statuses") == 2
+        assert s.fake.accepted == []

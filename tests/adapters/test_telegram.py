@@ -11,7 +11,7 @@ import pytest
 
 from adapters.base import Payload, PostContent
 from adapters.errors import AdapterConfigError, ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
-from adapters.telegram import CAPTION_LIMIT, MESSAGE_LIMIT, TelegramAdapter
+from adapters.telegram import CAPTION_LIMIT, MESSAGE_LIMIT, RETRY_SHARE, SPLIT_LIMIT, TelegramAdapter
 from adapters.text import count_utf16_units
 from tests.fakes import Stand, serve, stand
 from tests.fakes.images import MemoryImages, jpeg, png
@@ -98,20 +98,22 @@ async def test_exactly_at_the_limit_is_one_message_and_one_past_is_two(tg: Harne
     assert count_utf16_units(payload.text) == MESSAGE_LIMIT
     assert len(payload.data["messages"]) == 1
     over = tg.adapter.render(PostContent(title="T", body="😀" * 2046 + "aa"))
-    assert count_utf16_units(over.text) == MESSAGE_LIMIT + 1
-    assert [parse_html(m["text"]) for m in over.data["messages"]] == ["T", "😀" * 2046 + "aa"]
+    # one past must be split, and a split leaves the margin: the first part fills 4000 units at most
+    assert [parse_html(m["text"]) for m in over.data["messages"]] == ["T\n\n" + "😀" * 1998, "😀" * 48 + "aa"]
     await tg.adapter.publish(payload, "at")
     await tg.adapter.publish(over, "over")
-    assert [count_utf16_units(m["text"]) for m in tg.fake.accepted] == [4096, 1, 4094]
+    assert [count_utf16_units(m["text"]) for m in tg.fake.accepted] == [4096, 3999, 98]
 
 
-async def test_the_stand_in_refuses_a_message_over_4096_units(tg: Harness) -> None:
+async def test_the_stand_in_refuses_a_message_over_4096_units_and_the_adapter_splits_it_again(tg: Harness) -> None:
     payload = Payload(text="", data={"messages": [{"method": "sendMessage", "text": "😀" * 2048 + "a"}]})
-    with pytest.raises(Permanent, match="message is too long"):
-        await tg.adapter.publish(payload, "k")
+    await tg.adapter.publish(payload, "k")
+    assert [len(fields["text"]) for method, fields in tg.fake.requests] == [2049, 1843, 206]
+    assert "".join(m["text"] for m in tg.fake.accepted) == "😀" * 2048 + "a"  # 3686 units at most each
     caption = {"method": "sendPhoto", "photo": IMAGES.add(png()), "caption": "字" * 1025}
-    with pytest.raises(Permanent, match="caption is too long"):
-        await tg.adapter.publish(Payload(text="", data={"messages": [caption]}), "k2")
+    await tg.adapter.publish(Payload(text="", data={"messages": [caption]}), "k2")
+    assert [method for method, _ in tg.fake.requests[3:]] == ["sendPhoto", "sendMessage", "sendPhoto"]
+    assert [m.get("text", m.get("caption")) for m in tg.fake.accepted[2:]] == ["字" * 1025, ""]
 
 
 async def test_a_long_report_is_split_at_paragraph_boundaries(tg: Harness) -> None:
@@ -302,3 +304,71 @@ async def test_the_token_never_shows(tg: Harness, caplog: pytest.LogCaptureFixtu
     assert TOKEN not in repr(tg.adapter)
     assert TOKEN not in str(tg.adapter.describe())
     assert tg.adapter.describe()["token_env"] == "$TELEGRAM_BOT_TOKEN (hidden)"
+
+
+# --- rendering fixes found on real servers -----------------------------------------------------------------------
+
+SENTENCES = "".join(f"第{n}句話說完了。" for n in range(900))
+
+
+def test_a_post_that_must_be_split_leaves_a_margin_under_4096() -> None:
+    assert SPLIT_LIMIT == 4000
+    _, messages = _render(PostContent(title="T", body=SENTENCES))
+    sizes = [count_utf16_units(parse_html(m["text"])) for m in messages]
+    assert all(size <= SPLIT_LIMIT for size in sizes)
+    assert max(sizes) > SPLIT_LIMIT - 20  # filled to the margin, not far below it
+    assert "".join(parse_html(m["text"]) for m in messages) == "T\n\n" + SENTENCES
+
+
+async def test_a_stricter_server_refusing_a_part_as_too_long_gets_the_rest_split_again_once() -> None:
+    async for tg in _harness(FakeTelegram(message_limit=3900)):
+        payload = tg.adapter.render(PostContent(title="T", body=SENTENCES, link="https://example.org/a/3"))
+        first = count_utf16_units(parse_html(payload.data["messages"][0]["text"]))
+        assert 3900 < first <= SPLIT_LIMIT
+        receipt = await tg.adapter.publish(payload, "k")
+        texts = [m["text"] for m in tg.fake.accepted]
+        assert len(tg.fake.requests) == len(texts) + 1  # one refusal, then every part accepted
+        assert receipt.details["message_ids"] == [m["message_id"] for m in tg.fake.accepted]
+        assert all(count_utf16_units(text) <= first * RETRY_SHARE for text in texts)
+        assert "".join(texts) == "T\n\n" + SENTENCES + "\n\nhttps://example.org/a/3"  # nothing lost or added
+
+
+async def test_the_shorter_split_is_tried_once_and_a_resend_keeps_it() -> None:
+    async for tg in _harness(FakeTelegram(message_limit=1000)):
+        with pytest.raises(Permanent, match="message is too long"):
+            await tg.adapter.publish(tg.adapter.render(PostContent(title="T", body=SENTENCES)), "k")
+        assert [method for method, _ in tg.fake.requests] == ["sendMessage", "sendMessage"]
+        assert tg.fake.accepted == []
+    async for tg in _harness(FakeTelegram(message_limit=3900)):
+        payload = tg.adapter.render(PostContent(title="T", body=SENTENCES))
+        tg.fake.inject("server_error", after=2)  # the refusal, the first shorter part, then a failure
+        with pytest.raises(Uncertain, match=r"parts 1-1 of \d+ went out"):
+            await tg.adapter.publish(payload, "k")
+        await tg.adapter.publish(payload, "k")  # "resend": continues with the parts split again, no new refusal
+        assert len(tg.fake.requests) == 1 + len(tg.fake.accepted) + 1
+        assert "".join(m["text"] for m in tg.fake.accepted) == "T\n\n" + SENTENCES
+
+
+async def test_a_caption_refused_as_too_long_goes_as_a_message_before_the_photo() -> None:
+    async for tg in _harness(FakeTelegram(caption_limit=1000)):
+        post = PostContent(title="T", body="字" * (CAPTION_LIMIT - 3), images=(IMAGES.add(png(), "a.png"),))
+        payload = tg.adapter.render(post)
+        assert [m["method"] for m in payload.data["messages"]] == ["sendPhoto"]
+        await tg.adapter.publish(payload, "k")
+        assert [method for method, _ in tg.fake.requests] == ["sendPhoto", "sendMessage", "sendPhoto"]
+        assert [m["method"] for m in tg.fake.accepted] == ["sendMessage", "sendPhoto"]
+        assert tg.fake.accepted[0]["text"] == payload.text
+
+
+async def test_formatting_survives_a_second_split() -> None:
+    line = "第{n}項 **粗體** [連結](https://example.org/x?a=1&b=<{n}>) `a < b & c` " + "內容" * 50
+    body = "\n\n".join(line.format(n=n) for n in range(60))
+    async for tg in _harness(FakeTelegram(message_limit=3900)):
+        payload = tg.adapter.render(PostContent(title="T", body=body))
+        assert count_utf16_units(parse_html(payload.data["messages"][0]["text"])) > 3900
+        await tg.adapter.publish(payload, "k")
+        assert len(tg.fake.requests) == len(tg.fake.accepted) + 1
+        assert "".join(m["text"] for m in tg.fake.accepted).replace("\n", "") == payload.text.replace("\n", "")
+        htmls = "".join(m["html"] for m in tg.fake.accepted)
+        assert htmls.count("<b>粗體</b>") == htmls.count("<code>a &lt; b &amp; c</code>") == 60
+        assert '<a href="https://example.org/x?a=1&amp;b=%3C7%3E">連結</a>' in htmls

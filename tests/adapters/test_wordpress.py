@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import re
@@ -14,11 +15,18 @@ from typing import Any
 import httpx
 import pytest
 from aiohttp import web
+from sqlalchemy import select
 
 from adapters.article import excerpt, slug_for
 from adapters.base import PostContent
 from adapters.errors import CredentialsRejected, Permanent, Retryable, Uncertain
-from adapters.wordpress import WordPressAdapter
+from adapters.wordpress import WordPressAdapter, copy_slugs
+from publisher.clock import ManualClock
+from publisher.dispatcher import Dispatcher, copies_note
+from publisher.models import Delivery, DeliveryState, Event
+from publisher.queue import PostDraft, Queue
+from publisher.retry import RetryPolicy
+from publisher.store import Store
 from tests.fakes import serve
 from tests.fakes.images import MemoryImages, jpeg
 from tests.fakes.wordpress import FakeWordPress
@@ -137,8 +145,119 @@ async def test_a_blind_resend_is_caught_by_the_suffixed_slug_and_trashed(
     first, second = fake.accepted
     assert second["slug"] == slug_for("post-9-site") + "-2__trashed"
     assert again.remote_id == str(first["id"])
-    assert again.details["trashed"] == second["id"]
+    assert again.details["trashed"] == [str(second["id"])]
     assert [p["id"] for p in fake.live()] == [first["id"]]
+
+
+async def test_a_late_first_request_leaves_a_twin_that_the_next_lookup_trashes(
+    fake: FakeWordPress, site: WordPressAdapter
+) -> None:
+    """Seen on a real site: the first create request reached WordPress two minutes late. The daemon had timed out,
+    looked the slug up (not there yet) and posted again; the late request then made a second published post."""
+    payload, key = site.render(POST), "post-11-site"
+    fake.inject("late")
+    with pytest.raises(Uncertain):
+        await site.publish(payload, key)
+    assert await site.lookup(key) is None  # not arrived yet
+    sent = await site.publish(payload, key)
+    assert await fake.land() == 1
+    kept, late = fake.accepted
+    assert late["slug"] == slug_for(key) + "-2"
+    assert len(fake.live()) == 2  # the duplicate, as it happened
+    # a later look at the sent delivery (a lookup, the daemon's read-back) keeps the first copy and trashes the rest
+    found = await site.lookup(key)
+    assert found is not None
+    assert found.remote_id == sent.remote_id == str(kept["id"])
+    assert found.details["trashed"] == [str(late["id"])]
+    assert [p["id"] for p in fake.live()] == [kept["id"]]
+    assert late["status"] == "trash"
+    assert await site.reconcile(key) == []  # nothing left to trash
+    assert [m for m, path in fake.requests if m == "DELETE"] == ["DELETE"]
+
+
+async def test_reconcile_trashes_every_extra_copy_and_says_which_it_could_not(
+    fake: FakeWordPress, site: WordPressAdapter
+) -> None:
+    payload, key = site.render(POST), "post-12-site"
+    fake.inject("late", 3)
+    for _ in range(3):
+        with pytest.raises(Uncertain):
+            await site.publish(payload, key)
+    await fake.land()
+    first, *extras = sorted(fake.accepted, key=lambda p: p["id"])
+    assert {p["slug"] for p in extras} == {slug_for(key) + "-2", slug_for(key) + "-3"}
+    other = await site.publish(payload, "post-13-site")  # another delivery's post is never touched
+    fake.inject("server_error", after=2)  # the second DELETE fails: that copy stays, and the receipt says so
+    found = await site.lookup(key)
+    assert found is not None
+    assert found.remote_id == str(first["id"])
+    assert found.details["trashed"] == [str(extras[0]["id"])]
+    assert found.details["duplicates_left"] == [str(extras[1]["id"])]
+    assert "critical error" in found.details["duplicate_error"]
+    assert copies_note(found) == (  # what the dispatcher writes in the delivery's history
+        f"extra copies moved to the trash: {extras[0]['id']}; extra copies left online, remove them by hand: "
+        f"{extras[1]['id']} ({found.details['duplicate_error']})"
+    )
+    assert await site.reconcile(key) == [str(extras[1]["id"])]  # the next look finishes the job
+    assert sorted(p["id"] for p in fake.live()) == sorted([first["id"], int(other.remote_id or 0)])
+    assert await site.reconcile("post-14-site") == []  # nothing sent with that key
+
+
+async def test_a_twin_beyond_the_suffixes_looked_for_is_still_trashed_by_its_own_send(
+    fake: FakeWordPress, site: WordPressAdapter
+) -> None:
+    payload, key = site.render(POST), "post-15-site"
+    await site.publish(payload, key)
+    fake.inject("late", len(copy_slugs(key)) - 1)
+    lost = await asyncio.gather(*(site.publish(payload, key) for _ in copy_slugs(key)[1:]), return_exceptions=True)
+    assert all(isinstance(error, Uncertain) for error in lost)
+    await fake.land()  # every suffix looked for is taken now: WordPress gives the next post "-11"
+    assert sorted(p["slug"] for p in fake.live()) == sorted(copy_slugs(key))
+    again = await site.publish(payload, key)
+    first, *twins, own = fake.accepted
+    assert own["slug"] == f"{slug_for(key)}-11__trashed"
+    assert again.remote_id == str(first["id"])
+    assert sorted(again.details["trashed"]) == sorted(str(p["id"]) for p in [*twins, own])
+    assert [p["id"] for p in fake.live()] == [first["id"]]
+
+
+async def test_a_late_request_between_two_lost_answers_ends_with_one_post(
+    store: Store, clock: ManualClock, fake: FakeWordPress, site: WordPressAdapter
+) -> None:
+    """The dispatcher's lookup before a third attempt finds both copies: it keeps the first, trashes the late one,
+    and the delivery's history says so."""
+    store.sync_channels({"site": "wordpress"}, clock.now())
+    Queue(store, {"site": site}, clock, actor="tester").add_post(
+        PostDraft(title=POST.title, body=POST.body, channels=["site"], now=True)
+    )
+    policy = RetryPolicy(initial=30, maximum=3600, max_attempts=5)
+    dispatcher = Dispatcher(store, {"site": site}, clock, policy=policy, owner="worker-a")
+    fake.inject("late")  # attempt 1 reaches the site only later
+    fake.inject("timeout", after=1)  # attempt 2: the lookup finds nothing, the post is made but its answer is lost
+    for _ in range(2):
+        await dispatcher.run_once()
+        assert _delivery(store).state == DeliveryState.RETRY_WAIT
+        clock.advance(3600)
+    await fake.land()
+    kept, late = fake.accepted
+    await dispatcher.run_once()  # attempt 3: the lookup finds both
+    row = _delivery(store)
+    assert row.state == DeliveryState.SENT
+    assert row.remote_id == str(kept["id"])
+    assert [p["id"] for p in fake.live()] == [kept["id"]]
+    assert late["status"] == "trash"
+    with store.sessions() as session:
+        reason = session.scalars(select(Event.reason).where(Event.action == "delivery.sent")).one()
+    assert reason == (
+        f"found by lookup after an earlier unanswered attempt; extra copies moved to the trash: {late['id']}"
+    )
+
+
+def _delivery(store: Store) -> Delivery:
+    with store.sessions() as session:
+        row = session.scalars(select(Delivery)).one()
+        session.expunge(row)
+        return row
 
 
 async def test_a_draft_is_found_and_its_twin_trashed_too(fake: FakeWordPress) -> None:

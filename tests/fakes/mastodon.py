@@ -6,6 +6,8 @@ It follows Mastodon's documented contract (docs.joinmastodon.org and the server 
 without their domain), 422 over the limit; a repeated ``Idempotency-Key`` within the hour returns the first status;
 ``POST /api/v2/media`` answers 202 with ``url: null`` and ``GET /api/v1/media/:id`` answers 206 until processed;
 unprocessed media in a status is a 422; the statuses family is rate limited with 429 and ``X-RateLimit-*``.
+``stricter_by`` makes it an instance that refuses statuses that many characters under the limit it advertises and
+names (one that counts something heavier than documented).
 Injected faults apply to ``POST /api/v1/statuses`` only.
 """
 
@@ -65,6 +67,7 @@ class FakeMastodon(StandIn):
         statuses_per_window: int = 300,
         window_seconds: int = 3 * 3600,
         scopes: tuple[str, ...] = ("read", "write"),
+        stricter_by: int = 0,
     ) -> None:
         super().__init__()
         self.token, self.acct = token, acct
@@ -74,6 +77,7 @@ class FakeMastodon(StandIn):
         self.processing_polls = processing_polls  # GET /api/v1/media/:id answers 206 this many times
         self.statuses_per_window, self.window_seconds = statuses_per_window, window_seconds
         self.scopes = scopes  # without "write", posting answers 403 as a read-only token does
+        self.stricter_by = stricter_by
         self.media: dict[str, dict[str, Any]] = {}
         self._idempotency: dict[str, tuple[float, dict[str, Any]]] = {}  # per account: key -> (time, status)
         self._ids = itertools.count(110_000_000_000_000_001)
@@ -196,7 +200,7 @@ class FakeMastodon(StandIn):
         text, media_ids = str(params.get("status") or ""), list(params.get("media_ids") or [])
         if not text.strip() and not media_ids:
             return "Text can't be blank"
-        if self.length(text, str(params.get("spoiler_text") or "")) > self.max_characters:
+        if self.length(text, str(params.get("spoiler_text") or "")) > self.max_characters - self.stricter_by:
             return f"Text character limit of {self.max_characters} exceeded"
         if params.get("visibility", "public") not in ("public", "unlisted", "private", "direct"):
             return "Visibility is not included in the list"

@@ -3,7 +3,8 @@
 It parses the HTML subset itself (the tags the Bot API documents, only &lt; &gt; &amp; &quot; and numeric
 entities), counts the visible text in UTF-16 units, and answers like Telegram: ``{"ok": false, "error_code": ...,
 "description": ..., "parameters": {...}}``, with ``retry_after`` on 429 and ``migrate_to_chat_id`` for a group that
-became a supergroup.
+became a supergroup. ``message_limit`` and ``caption_limit`` make it a server stricter than the documented 4096 and
+1024.
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ class FakeTelegram(StandIn):
         migrated: dict[int, int] | None = None,
         per_chat_per_minute: int = 20,
         retry_after: int = 7,
+        message_limit: int = 4096,
+        caption_limit: int = 1024,
     ) -> None:
         super().__init__()
         self.token = token
@@ -115,6 +118,7 @@ class FakeTelegram(StandIn):
         self.migrated = migrated or {}
         self.per_chat_per_minute = per_chat_per_minute
         self.retry_after = retry_after
+        self.message_limit, self.caption_limit = message_limit, caption_limit
         self._sends: dict[int | str, list[float]] = collections.defaultdict(list)
         self._next_id = 100
 
@@ -183,7 +187,7 @@ class FakeTelegram(StandIn):
         if len(recent) >= self.per_chat_per_minute:
             wait = max(1, int(60 - (now - recent[0])) + 1)
             return _error(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
-        key, limit = ("text", 4096) if method == "sendMessage" else ("caption", 1024)
+        key, limit = ("text", self.message_limit) if method == "sendMessage" else ("caption", self.caption_limit)
         raw = str(fields.get(key) or "")
         if method == "sendPhoto" and not fields.get("photo"):
             return _error(400, "Bad Request: there is no photo in the request")

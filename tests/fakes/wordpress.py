@@ -4,10 +4,14 @@ It enforces what a real site does: HTTP Basic with an Application Password (spac
 http unless the environment type is "local"), the role's capabilities, ``{"code", "message", "data": {"status"}}``
 errors, a taken slug suffixed ``-2``, unknown term ids and ``featured_media`` dropped silently, ``term_exists``
 with the existing id, and the media endpoint's header checks.
+
+Besides the shared faults it knows "late": the request reaches the site only when the test calls ``land()``, long
+after the client gave up waiting (a request stuck in a proxy or a busy PHP pool, as seen on a real site).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import html
 import re
@@ -39,6 +43,7 @@ def _invalid(param: str, message: str) -> web.Response:
 
 class FakeWordPress(StandIn):
     kind = "wordpress"
+    own_faults: ClassVar[tuple[str, ...]] = ("ok", "late")
     fault_after: ClassVar[dict[str, float]] = {"rate_limit": 30.0, "unavailable": 600.0}
 
     def __init__(
@@ -64,6 +69,8 @@ class FakeWordPress(StandIn):
             for name in names:
                 self.terms[taxonomy][self._new_id()] = name.replace("&", "&amp;")
         self._seen: list[float] = []
+        self._landing = asyncio.Event()
+        self._late: list[asyncio.Task[web.StreamResponse]] = []  # requests held by the "late" fault
 
     def new_app(self) -> web.Application:
         return web.Application(middlewares=[self._middleware], client_max_size=30 * 1024 * 1024)
@@ -86,6 +93,32 @@ class FakeWordPress(StandIn):
     def live(self) -> list[dict[str, Any]]:
         """Posts a reader can see on the site (not trashed)."""
         return [post for post in self.posts.values() if post["status"] != "trash"]
+
+    async def land(self) -> int:
+        """Let the requests held by the "late" fault reach the site now, and wait until it has handled them;
+        returns how many there were."""
+        held, self._late = self._late, []
+        self._landing.set()
+        await asyncio.gather(*held)
+        self._landing.clear()
+        return len(held)
+
+    async def _arrive_late(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        await request.read()  # the body came with the request; the client may be gone when it is handled
+        task = asyncio.create_task(self._when_landed(request, handler))
+        self._late.append(task)
+        # shielded: the site handles the request even when the connection it came on is closed
+        return await asyncio.shield(task)
+
+    async def _when_landed(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        await self._landing.wait()
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    async def _shutdown(self, app: web.Application) -> None:
+        for task in self._late:  # never let land: lost with the site
+            task.cancel()
+        await super()._shutdown(app)
 
     # --- plumbing ----------------------------------------------------------------------------------------------
 
@@ -110,6 +143,8 @@ class FakeWordPress(StandIn):
             return web.Response(status=503, text=text, headers={"Retry-After": "600"})
         if fault == "auth":
             return self._anonymous(request)
+        if fault == "late":
+            return await self._arrive_late(request, handler)
         return await self.misbehave(fault, request, await handler(request), '{"id": 1, "link": "http')
 
     def _user(self, request: web.Request) -> bool:

@@ -70,6 +70,36 @@ class LoseAnswers(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+class HoldRequests(httpx.AsyncBaseTransport):
+    """Forwards each request, but those ``hold`` picks only when ``land()`` is called: to the adapter they time out
+    at once, and they reach the site later (a request stuck on the way, as seen on a real site)."""
+
+    def __init__(self, hold: Callable[[httpx.Request], bool]) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.hold = hold
+        self.held: list[httpx.Request] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self.hold(request):
+            return await self.inner.handle_async_request(request)
+        await request.aread()  # kept whole, to be sent later
+        self.held.append(request)
+        raise httpx.ReadTimeout("no answer yet", request=request)
+
+    async def land(self) -> list[Any]:
+        """Send the held requests now; returns their answers' JSON."""
+        held, self.held = self.held, []
+        answers = []
+        for request in held:
+            response = await self.inner.handle_async_request(request)
+            await response.aread()
+            answers.append(response.json())
+        return answers
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 def creates_post(request: httpx.Request) -> bool:
     return request.method == "POST" and request.url.path.endswith("/wp/v2/posts")
 
@@ -147,6 +177,33 @@ async def test_a_blind_resend_is_trashed_on_a_real_site(site: dict[str, str]) ->
     live = await rest(site, "/posts", slug=slug_for(key), status="any", context="edit")
     assert [p["id"] for p in live] == [int(first.remote_id or 0)]
     [gone] = await rest(site, "/posts", include=trashed, status="trash", context="edit")
+    assert gone["status"] == "trash"
+
+
+async def test_a_late_first_request_leaves_a_twin_that_the_next_lookup_trashes(site: dict[str, str]) -> None:
+    """The first create request reaches the site after the resend: WordPress gives it the slug "-2". The next look
+    at the key keeps the first post made and moves the late one to the trash."""
+    key = f"it-{uuid.uuid4().hex[:8]}"
+    first_post = iter([True])
+    transport = HoldRequests(hold=lambda request: creates_post(request) and next(first_post, False))
+    async with httpx.AsyncClient(transport=transport) as client:
+        adapter = WordPressAdapter("site", options(site), client=client, env={"WP_PW": site["password"]})
+        payload = adapter.render(PostContent(title="Late", body="The first request arrived last."))
+        with pytest.raises(Uncertain, match="ReadTimeout"):
+            await adapter.publish(payload, key)
+        assert await adapter.lookup(key) is None  # not arrived yet
+        sent = await adapter.publish(payload, key)
+        [late] = await transport.land()
+        assert late["slug"] == slug_for(key) + "-2"
+        assert len(await rest(site, "/posts", slug=f"{slug_for(key)},{late['slug']}", status="any")) == 2
+        found = await adapter.lookup(key)
+        assert found is not None
+        assert found.remote_id == sent.remote_id
+        assert found.details["trashed"] == [str(late["id"])]
+        assert await adapter.reconcile(key) == []  # nothing left to trash
+    live = await rest(site, "/posts", slug=f"{slug_for(key)},{late['slug']}", status="any", context="edit")
+    assert [str(p["id"]) for p in live] == [sent.remote_id]
+    [gone] = await rest(site, "/posts", include=late["id"], status="trash", context="edit")
     assert gone["status"] == "trash"
 
 

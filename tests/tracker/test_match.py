@@ -11,7 +11,7 @@ from tests.tracker.sample import POSTS, RULES, entries
 def test_the_labelled_sample_is_matched_with_precision_and_recall_of_at_least_0_9() -> None:
     sample = entries()
     assert len(sample) >= 60
-    matcher = Matcher(RULES, POSTS, similarity=0.6)
+    matcher = Matcher(RULES, POSTS)  # the calibrated threshold (match.SIMILARITY)
     true_positive = false_positive = false_negative = 0
     misses = []
     for entry in sample:

@@ -1,4 +1,5 @@
-"""Parsing: real-world feeds (../shared/feeds) served over loopback, the shapes Chinese outlets produce, XML attacks."""
+"""Parsing: real-world feeds (../shared/feeds) served over loopback, the shapes Chinese outlets produce, XML attacks,
+and the lean reader (tried first) giving what feedparser gives."""
 
 from __future__ import annotations
 

@@ -19,9 +19,10 @@ from publisher.tracker.match import CampaignRules, Match, Matcher, Prepared
 from publisher.tracker.models import OutletSource
 from publisher.tracker.outlets import OutletSpec, add_outlet, outlet_health
 from publisher.tracker.poll import Fetcher
-from publisher.tracker.service import Tracker, read_feed
+from publisher.tracker.service import Tracker
 from publisher.tracker.settings import TrackerSettings
 from publisher.tracker.sources import after_error, after_success
+from publisher.tracker.work import read_feed
 from tests.fakes.feeds import FeedServer, Item, rss
 from tests.tracker.conftest import FAST, LOOPBACK, start_campaign
 
