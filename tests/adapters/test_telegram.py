@@ -284,6 +284,7 @@ async def test_check_names_the_bot_and_the_chat(tg: Harness) -> None:
 
 async def test_the_token_never_shows(tg: Harness, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="httpx")  # whatever level an earlier test's CLI run left on httpx's logger
     await tg.adapter.publish(tg.adapter.render(POST), "k")
     for fault in ("timeout", "drop", "server_error"):
         tg.fake.inject(fault)
