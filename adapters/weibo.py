@@ -138,7 +138,7 @@ class WeiboAdapter(ChannelAdapter):
                 f"Weibo shares only posts with a link on the app's safe domain {self.safe_domain}: {which}; "
                 "give the post such a link or set fallback_link"
             )
-        title, body = post.title, markdown_to_text(post.body).replace("\n\n", "\n")
+        title, body = post.title, markdown_to_text(post.body, link_targets=True).replace("\n\n", "\n")
         if (title + body).count("#") >= 2:  # "#words#" would be a topic, which statuses/share refuses
             title, body = title.replace("#", ""), body.replace("#", "")
         limit = self.limits.max_length or 140

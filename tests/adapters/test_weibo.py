@@ -187,6 +187,16 @@ def test_topic_markers_are_removed() -> None:
     assert text.startswith("【开学季 活动】欢迎 新生")
 
 
+def test_a_markdown_link_in_the_body_keeps_its_url() -> None:
+    """Found on Mastodon first (issue 14): the label alone ("报名表") would lose where it pointed."""
+    text = (
+        make({})
+        .render(PostContent(title="报名", body="请下载[报名表](https://www.example.org/form.pdf)。", link=LINK))
+        .text
+    )
+    assert "报名表 https://www.example.org/form.pdf" in text
+
+
 TRICKY = (
     "臺北市立圖書館舉辦「閱讀節」，歡迎大家參加！北京市图书馆同步举办读书节。🎉📚👨‍👩‍👧‍👦 "
     "详见 https://example.org/very/long/path/" + "x" * 180 + " 以及附表：\n\n"
