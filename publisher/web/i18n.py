@@ -64,13 +64,35 @@ _EVENT_NOTES = [
     (re.compile(r"rejected: (?P<reason>.*)", re.S), "rejected: {reason}"),
     (re.compile(r"replaced by post (?P<id>\d+)"), "replaced by post {id}"),
     (re.compile(r"replaces post (?P<id>\d+)"), "replaces post {id}"),
+    (
+        re.compile(r"found by lookup after an earlier unanswered attempt"),
+        "found by lookup after an earlier unanswered attempt",
+    ),
+    (re.compile(r"extra copies moved to the trash: (?P<ids>.+)"), "extra copies moved to the trash: {ids}"),
+    (
+        re.compile(r"extra copies left online, remove them by hand: (?P<ids>[^(]+?)(?: \((?P<why>.*)\))?", re.S),
+        "extra copies left online, remove them by hand: {ids}",
+    ),
 ]
 
 
 def event_note(t: Translate, reason: str) -> str:
-    """A history event's reason in the reader's language when the core wrote it in one of its fixed shapes."""
+    """A history event's reason in the reader's language when the core wrote it in one of its fixed shapes; a
+    reason of several notes joined by "; " is said note by note (a note in no fixed shape stays as written)."""
+    said = _one_note(t, reason)
+    if said is not None:
+        return said
+    notes = [(part, _one_note(t, part)) for part in reason.split("; ")]
+    if len(notes) == 1 or all(said is None for _, said in notes):
+        return reason  # a person's note, or a platform's error, as written
+    return t("; ").join(said or part for part, said in notes)
+
+
+def _one_note(t: Translate, reason: str) -> str | None:
     for shape, template in _EVENT_NOTES:
         found = shape.fullmatch(reason)
         if found:
-            return t(template, **found.groupdict())
-    return reason
+            values = {k: v for k, v in found.groupdict().items() if v is not None}
+            why = values.pop("why", None)
+            return t(template, **values) + (f" ({why})" if why else "")
+    return None

@@ -37,6 +37,10 @@ ZH: dict[str, str] = {
     "rejected: {reason}": "已驳回：{reason}",
     "replaced by post {id}": "被稿件 {id} 取代",
     "replaces post {id}": "取代稿件 {id}",
+    "found by lookup after an earlier unanswered attempt": "上一次尝试没有收到应答，经查询确认已发出",
+    "extra copies moved to the trash: {ids}": "多出的副本已移到回收站：{ids}",
+    "extra copies left online, remove them by hand: {ids}": "多出的副本仍在线上，请手动删除：{ids}",
+    "; ": "；",
     # --- the core's refusals (PublisherError.of templates; the console shows them without the CLI's flags) ---
     "choose at least one channel": "请至少选择一个渠道",
     "the post needs a title": "稿件需要标题",
@@ -1246,6 +1250,11 @@ ZH: dict[str, str] = {
         "{file}：[{key}] 未知渠道 {channel!r}；已配置的渠道：{configured}"
     ),
     "{file}: [{key}] must be an http(s) URL, got {value!r}": "{file}：[{key}] 必须是 http(s) 网址，实际为 {value!r}",
+    "{file}: [{key}] must be the http(s) address people open the console at, such as "
+    '"https://publicity.example.edu.cn", got {value!r}': (
+        '{file}：[{key}] 必须是大家打开控制台所用的 http(s) 地址，如 "https://publicity.example.edu.cn"，'
+        "实际为 {value!r}"
+    ),
     "say which campaign": "请指明是哪个活动",
     ": --campaign NAME (see `publisher campaign list`)": "：用 --campaign 活动名 指定（见 `publisher campaign list`）",
     "there is no campaign {name}": "没有名为 {name} 的活动",

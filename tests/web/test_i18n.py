@@ -135,3 +135,15 @@ def test_translator_and_language_choice() -> None:
     assert choose_language(None, "zh-TW,zh;q=0.9", "en") == "zh"
     assert choose_language(None, "fr-FR,en;q=0.5", "zh") == "en"
     assert choose_language(None, None, "zh") == "zh"
+
+
+def test_a_history_reason_of_several_notes_is_said_note_by_note() -> None:
+    from publisher.web.i18n import event_note
+
+    zh = translator("zh")
+    found = "found by lookup after an earlier unanswered attempt; extra copies moved to the trash: 5, 6"
+    assert event_note(zh, found) == "上一次尝试没有收到应答，经查询确认已发出；多出的副本已移到回收站：5, 6"
+    left = "extra copies left online, remove them by hand: 7 (HTTP 500)"
+    assert event_note(zh, left) == "多出的副本仍在线上，请手动删除：7 (HTTP 500)"
+    assert event_note(zh, "the parents asked; so did the head") == "the parents asked; so did the head"  # a person's
+    assert event_note(translator("en"), found) == found
