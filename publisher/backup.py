@@ -66,21 +66,10 @@ class Done:
             schema = t("schema {revision}, migrated to {newest}", revision=self.revision, newest=self.migrated_to)
         else:
             schema = t("schema {revision}", revision=self.revision)
+        said = {"database": self.database, "file": self.file, "size": size, "schema": schema}
         if self.action == "backed up":
-            return t(
-                "backed up {database} to {file} ({size}, {schema})",
-                database=self.database,
-                file=self.file,
-                size=size,
-                schema=schema,
-            )
-        return t(
-            "restored {file} ({size}, {schema}) into {database}",
-            database=self.database,
-            file=self.file,
-            size=size,
-            schema=schema,
-        )
+            return t("backed up {database} to {file} ({size}, {schema})", **said)
+        return t("restored {file} ({size}, {schema}) into {database}", **said)
 
 
 def human_size(size: int) -> str:

@@ -19,9 +19,8 @@ from datetime import datetime
 from publisher.store import Store
 from publisher.store.articles import FetchedPage, entries_wanting_text, save_pages
 from publisher.tracker.articles import extract_text
-from publisher.tracker.match import Matcher, prepare
+from publisher.tracker.match import Matcher
 from publisher.tracker.models import FeedEntry
-from publisher.tracker.parse import FeedItem
 from publisher.tracker.poll import Fetcher
 from publisher.tracker.record import Found, Groups, write_coverage
 from publisher.tracker.settings import TrackerSettings
@@ -87,16 +86,5 @@ def _save_and_match(
     actor: str,
 ) -> int:
     with store.session() as session:
-        found = []
-        for row in save_pages(session, pages, now):  # the entries whose summary now holds their page's text
-            item = FeedItem(
-                guid=row.guid,
-                link=row.link,
-                title=row.title,
-                summary=row.summary,
-                body=row.body,
-                author=row.author,
-                published_at=row.published_at,
-            )
-            found.append(Found(row.id, row.outlet_id, item, prepare(item.title, item.summary, item.body)))
+        found = [Found.of(row) for row in save_pages(session, pages, now)]  # their summary now holds the text
         return len(write_coverage(session, found, matcher, groups, now, actor))

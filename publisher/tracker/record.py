@@ -237,6 +237,20 @@ class Found:
     prepared: Prepared
     matches: Sequence[Match] | None = None  # already matched (in the parse worker); None: match here
 
+    @classmethod
+    def of(cls, row: FeedEntry) -> Found:
+        """A stored entry, to be matched again (``track --rematch``, or once its article page gave it text)."""
+        item = FeedItem(
+            guid=row.guid,
+            link=row.link,
+            title=row.title,
+            summary=row.summary,
+            body=row.body,
+            author=row.author,
+            published_at=row.published_at,
+        )
+        return cls(row.id, row.outlet_id, item, prepare(item.title, item.summary, item.body, item.published_at))
+
 
 def keys_of(item: FeedItem, prepared: Prepared) -> tuple[str | None, str | None, str | None]:
     """guid hash, canonical link hash, content hash (of the folded title and text; None when too short, or when the

@@ -36,10 +36,9 @@ from publisher.store.articles import prune_unused_pages
 from publisher.store.feeds import entries_after, next_poll_due, prune_unused_entries
 from publisher.tracker.coverage import find_campaign, load_posts, load_rules
 from publisher.tracker.fulltext import read_articles
-from publisher.tracker.match import Matcher, Prepared, prepare
-from publisher.tracker.models import FeedEntry
+from publisher.tracker.match import Matcher
 from publisher.tracker.outlets import sync_outlets
-from publisher.tracker.parse import FeedItem, parse_feed
+from publisher.tracker.parse import parse_feed
 from publisher.tracker.poll import Fetcher
 from publisher.tracker.record import Claimed, Found, Groups, Polled, Written, claim_due, record, write_coverage
 from publisher.tracker.settings import OutletSettings, TrackerSettings, resolve_feed
@@ -273,7 +272,7 @@ class Tracker:
                 if not rows:
                     return added
                 last = rows[-1].id
-                found = [Found(row.id, row.outlet_id, item, _prepared(item)) for row in rows for item in [_item(row)]]
+                found = [Found.of(row) for row in rows]
                 added += len(write_coverage(session, found, matcher, groups, self.clock.now(), "rematch"))
 
     async def test(self, outlet: str) -> list[Verdict]:
@@ -305,22 +304,6 @@ class Tracker:
                     text += f"; note: {parsed.warning}"
                 verdicts.append(Verdict(row.feed, True, text))
         return verdicts
-
-
-def _prepared(item: FeedItem) -> Prepared:
-    return prepare(item.title, item.summary, item.body, item.published_at)
-
-
-def _item(row: FeedEntry) -> FeedItem:
-    return FeedItem(
-        guid=row.guid,
-        link=row.link,
-        title=row.title,
-        summary=row.summary,
-        body=row.body,
-        author=row.author,
-        published_at=row.published_at,
-    )
 
 
 class TrackerJob:
