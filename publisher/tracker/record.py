@@ -222,6 +222,8 @@ class _CampaignGroups:
             if keys is None or len(keys) > limit:
                 continue
             w = weight(gram)
+            if not w:
+                continue  # a gram common in the corpus weighs nothing: it proposes no one
             for key in keys:
                 shared[key] = shared.get(key, 0.0) + w
         return shared
