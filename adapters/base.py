@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, ClassVar, Literal, Protocol, cast, runtime_checkable
@@ -29,8 +29,11 @@ __all__ = [
     "MemoryCache",
     "Payload",
     "PostContent",
+    "ReadBack",
+    "ReadBackState",
     "Receipt",
     "StateCache",
+    "read_back_safely",
 ]
 
 Idempotency = Literal["native", "lookup", "none"]
@@ -85,6 +88,45 @@ class Receipt:
     details: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
+ReadBackState = Literal["online", "gone", "hidden", "unknown"]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReadBack:
+    """What a channel says now of a post sent earlier (``read_back``).
+
+    ``online``: still there for readers; ``gone``: deleted, trashed, redacted, banned; ``hidden``: still on the
+    platform but no longer public (a WordPress draft or private post); ``unknown``: the platform could not be asked
+    or gave no clear answer (``detail`` says why; ask again at the next check). ``metrics`` are the platform's own
+    counters under its own names (``comments``, ``favourites``, ``reblogs``, ``replies``, ``reads``...), only those
+    it gives; ``url`` is the post's current address where the platform says it.
+    """
+
+    state: ReadBackState
+    detail: str = ""
+    metrics: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    url: str | None = None
+
+    @classmethod
+    def unknown(cls, reason: str) -> ReadBack:
+        return cls(state="unknown", detail=reason)
+
+
+async def read_back_safely(read: Awaitable[ReadBack]) -> ReadBack:
+    """``read``'s answer, or ``unknown`` with the reason when it failed: a read-back never raises for a platform
+    problem (the next scheduled check asks again), a connection failure included."""
+    from adapters.errors import ChannelError
+
+    try:
+        return await read
+    except ChannelError as exc:
+        return ReadBack.unknown(f"could not read the post back: {exc.reason}")
+    except httpx.HTTPError as exc:  # its message may carry the request's URL, and a token in it: not kept
+        return ReadBack.unknown(f"could not read the post back: {type(exc).__name__}")
+    except (ValueError, KeyError, TypeError) as exc:  # an answer of an unexpected shape
+        return ReadBack.unknown(f"could not read the post back: {type(exc).__name__}: {str(exc)[:200]}")
+
+
 @runtime_checkable
 class Adapter(Protocol):
     """One channel kind. Constructed once per configured channel: ``Kind(name, options, client=..., env=...)``.
@@ -128,6 +170,15 @@ class Adapter(Protocol):
         """Read the channel's real limits from the platform; only called when ``capabilities.platform_limits``."""
         ...
 
+    async def read_back(self, sent: Receipt, key: str) -> ReadBack:
+        """Whether the post sent as ``sent`` (its ``remote_id`` and ``url``, and ``details`` where kept) with
+        delivery key ``key`` is still online, and its counters. Only called when ``capabilities.read_back``.
+
+        Never raises for a platform problem, a transport failure included: whatever stops the answer is
+        ``ReadBack.unknown(reason)``, and the next scheduled check asks again.
+        """
+        ...
+
     async def check(self) -> str:
         """Verify credentials and reachability without posting; return a short description of what was checked."""
         ...
@@ -150,6 +201,9 @@ class Capabilities:
     #: the adapter keeps small values (an access token, what it did for a delivery key) in its attribute ``cache``, a
     #: ``StateCache``: in-process by default; the daemon sets one stored in the database, shared by every daemon
     shared_state: bool = False
+    #: ``read_back(receipt, key)`` says whether a sent post is still online (deleted, banned, unpublished) and its
+    #: counters (comments, favourites, reads) where the platform gives them
+    read_back: bool = False
 
 
 class StateCache(Protocol):
@@ -225,6 +279,9 @@ class ChannelAdapter:
 
     async def refresh_limits(self) -> None:
         """Nothing to read unless ``capabilities.platform_limits``."""
+
+    async def read_back(self, sent: Receipt, key: str) -> ReadBack:
+        raise NotImplementedError(f"a {self.kind} channel cannot read a sent post back")
 
     def describe(self) -> dict[str, Any]:
         """The channel's options with secrets masked: safe to log and to show."""

@@ -20,7 +20,17 @@ from typing import Any, ClassVar
 
 import httpx
 
-from adapters.base import Capabilities, ChannelAdapter, Idempotency, Limits, Payload, PostContent, Receipt
+from adapters.base import (
+    Capabilities,
+    ChannelAdapter,
+    Idempotency,
+    Limits,
+    Payload,
+    PostContent,
+    ReadBack,
+    Receipt,
+    read_back_safely,
+)
 from adapters.errors import AdapterConfigError, ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
 from adapters.http import parse_retry_after, raise_for_transport, status_error
 from adapters.options import Option, timeout
@@ -117,7 +127,8 @@ class MastodonAdapter(ChannelAdapter):
         _tuning("media_timeout", float, 60, "Seconds to wait for an uploaded image to finish processing."),
         _tuning("media_poll_interval", float, 1, "Seconds between two checks of an uploaded image."),
     )
-    capabilities: Capabilities = Capabilities(platform_limits=True)  # the instance sets its own length
+    # platform_limits: the instance sets its own length
+    capabilities: Capabilities = Capabilities(platform_limits=True, read_back=True)
     limits: Limits = Limits(
         max_length=500, count=count_mastodon, max_images=4, rate_per_minute=_STATUS_RATE, concurrency=2
     )
@@ -277,6 +288,38 @@ class MastodonAdapter(ChannelAdapter):
             raise Retryable(f"uploading the image {name}: {type(exc).__name__}") from exc
         except (ValueError, KeyError, TypeError) as exc:
             raise Retryable(f"unreadable answer while uploading the image {name}") from exc
+
+    async def read_back(self, sent: Receipt, key: str) -> ReadBack:
+        """Whether the status still exists (404 or 410: deleted, by the account or a moderator), and its
+        favourites, boosts and replies."""
+        return await read_back_safely(self._read_back(sent))
+
+    async def _read_back(self, sent: Receipt) -> ReadBack:
+        status_id = sent.remote_id or ""
+        if not status_id.isdigit():
+            return ReadBack.unknown(f"no Mastodon status id was kept for this delivery ({status_id!r})")
+        try:
+            response = await self.client.get(
+                f"{self.instance}/api/v1/statuses/{status_id}", headers=self._headers(), timeout=self.timeout
+            )
+        except httpx.TransportError as exc:
+            raise raise_for_transport(exc) from exc
+        if response.status_code in (404, 410):
+            return ReadBack(
+                state="gone", detail=f"status {status_id} no longer exists on {self.instance}: {_message(response)}"
+            )
+        if response.status_code != 200:
+            raise _error(response, "reading the status back")
+        status = response.json()
+        counters = {"favourites": "favourites_count", "reblogs": "reblogs_count", "replies": "replies_count"}
+        metrics = {name: int(status[field]) for name, field in counters.items() if isinstance(status.get(field), int)}
+        url = status.get("url") or status.get("uri")
+        return ReadBack(
+            state="online",
+            detail=f"status {status_id} is on {self.instance} ({status.get('visibility', 'public')})",
+            metrics=metrics,
+            url=url if isinstance(url, str) else sent.url,
+        )
 
     async def check(self) -> str:
         try:

@@ -23,7 +23,17 @@ from urllib.parse import quote
 
 import httpx
 
-from adapters.base import ChannelAdapter, Idempotency, Limits, Payload, PostContent, Receipt
+from adapters.base import (
+    Capabilities,
+    ChannelAdapter,
+    Idempotency,
+    Limits,
+    Payload,
+    PostContent,
+    ReadBack,
+    Receipt,
+    read_back_safely,
+)
 from adapters.errors import ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
 from adapters.http import parse_retry_after, raise_for_transport, status_error
 from adapters.media import LoadedImage
@@ -109,6 +119,7 @@ class MatrixAdapter(ChannelAdapter):
         concurrency=1,  # one room: keep a post's text and images together and in order
     )
     idempotency: Idempotency = "native"
+    capabilities: Capabilities = Capabilities(read_back=True)
 
     def setup(self, config: dict[str, Any]) -> None:
         self.homeserver: str = config["homeserver"]
@@ -148,6 +159,30 @@ class MatrixAdapter(ChannelAdapter):
 
     async def lookup(self, key: str) -> Receipt | None:
         raise NotImplementedError("not needed: the homeserver drops a repeated transaction id")
+
+    async def read_back(self, sent: Receipt, key: str) -> ReadBack:
+        """Whether the text event is still in the room unredacted (a redaction, or an event no longer found: gone)."""
+        return await read_back_safely(self._read_back(sent))
+
+    async def _read_back(self, sent: Receipt) -> ReadBack:
+        event_id = sent.remote_id or ""
+        if not event_id.startswith("$"):
+            return ReadBack.unknown(f"no Matrix event id was kept for this delivery ({event_id!r})")
+        room = str(sent.details.get("room_id") or self.room_id)
+        path = f"/_matrix/client/v3/rooms/{quote(room, safe='')}/event/{quote(event_id, safe='')}"
+        try:
+            event = await self._request("GET", path)
+        except Permanent as exc:
+            if "M_NOT_FOUND" not in exc.reason:
+                raise
+            # purged, or the account is no longer in the room: readers there cannot see it either way
+            return ReadBack(state="gone", detail=f"event {event_id} is no longer found in {room}: {exc.reason}")
+        because = _dict(_dict(event.get("unsigned")).get("redacted_because"))
+        if because:
+            reason = _dict(because.get("content")).get("reason")
+            why = f" ({reason})" if reason else ""
+            return ReadBack(state="gone", detail=f"event {event_id} was redacted by {because.get('sender', '?')}{why}")
+        return ReadBack(state="online", detail=f"event {event_id} is in {room}", url=sent.url)
 
     async def check(self) -> str:
         whoami = await self._request("GET", "/_matrix/client/v3/account/whoami")
@@ -221,6 +256,10 @@ class MatrixAdapter(ChannelAdapter):
         if status == 413 or errcode == "M_TOO_LARGE":
             return Permanent(f"too large for the homeserver: {reason}")
         return status_error(response, reason)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _images_as_links(rendered: str) -> str:

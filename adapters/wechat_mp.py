@@ -48,8 +48,10 @@ from adapters.base import (
     MemoryCache,
     Payload,
     PostContent,
+    ReadBack,
     Receipt,
     StateCache,
+    read_back_safely,
 )
 from adapters.errors import ChannelError, CredentialsRejected, ManualStep, Permanent, Retryable, Uncertain
 from adapters.http import json_object, raise_for_transport, status_error, summarise
@@ -89,6 +91,14 @@ STATUSES = {
     4: "rejected by the platform's review (平台审核不通过)",
     5: "deleted by the account after it was published (成功后用户删除所有文章)",
     6: "banned by the platform after it was published (成功后系统封禁所有文章)",
+}
+
+#: ``message/mass/get``'s msg_status
+MASS_STATUSES = {
+    "SEND_SUCCESS": "sent to the followers (发送成功)",
+    "SENDING": "still sending (发送中)",
+    "SEND_FAIL": "the send failed (发送失败)",
+    "DELETE": "deleted by the account after it was sent (已删除)",
 }
 
 
@@ -237,7 +247,8 @@ class WeChatMpAdapter(ChannelAdapter):
         timeout("Seconds to wait for each answer (an image upload included)."),
         api_base("https://api.weixin.qq.com"),
     )
-    capabilities: Capabilities = Capabilities(lookup=True, shared_state=True)
+    # read_back: not in "draft" mode (setup), whose drafts nobody but the account sees
+    capabilities: Capabilities = Capabilities(lookup=True, shared_state=True, read_back=True)
     # one at a time: the token and the daily quotas are the account's, and each post is several calls
     limits: Limits = Limits(
         max_length=CONTENT_LIMIT, count=count_content, max_images=20, rate_per_minute=None, concurrency=1
@@ -273,6 +284,8 @@ class WeChatMpAdapter(ChannelAdapter):
         self.timeout: float = config["timeout"]
         self.api: str = config["api_base"]
         self._scope = f"{self.api}|{self.app_id}"  # one account on one API: its token and its attempts
+        if self.mode == "draft":
+            self.capabilities = dataclasses.replace(self.capabilities, read_back=False)
 
     # --- render ---------------------------------------------------------------------------------------------------
 
@@ -508,6 +521,63 @@ class WeChatMpAdapter(ChannelAdapter):
                 media_id = item.get("media_id")
                 return str(media_id) if media_id else None
         return None
+
+    # --- read-back: is the article still out? -----------------------------------------------------------------------
+
+    async def read_back(self, sent: Receipt, key: str) -> ReadBack:
+        """Whether the article is still out: in "publish" mode the job's ``freepublish/get`` status (5: deleted by
+        the account, 6: banned by the platform, even days after the 0), or ``freepublish/getarticle`` when the job's
+        id is no longer known; in "mass_send" mode ``message/mass/get`` (DELETE: deleted). No read counts: WeChat
+        gives them only per day, through the analytics API (datacube), not per article on demand."""
+        return await read_back_safely(self._read_back(sent, key))
+
+    async def _read_back(self, sent: Receipt, key: str) -> ReadBack:
+        mode = str(sent.details.get("mode") or self.mode)
+        if mode == "mass_send":
+            return await self._read_mass(sent)
+        if mode != "publish":
+            return ReadBack.unknown("a draft is not read back: it is not public until a person publishes it")
+        publish_id = sent.details.get("publish_id")
+        if not publish_id:
+            attempt = await self._attempt(key)  # kept ATTEMPT_LIFETIME: the receipt's details may not be
+            publish_id = attempt.publish_id if attempt is not None else None
+        if publish_id:
+            status = await self.publish_status(str(publish_id))
+            said = f"publish_id {publish_id}: {status.describe()}"
+            if status.status == 0:
+                return ReadBack(state="online", detail=said, url=status.url or sent.url)
+            if status.status == 1:
+                return ReadBack.unknown(said)
+            return ReadBack(state="gone", detail=said)  # 5, 6; or 2-4 (never out) if the delivery was marked sent
+        if not sent.remote_id:
+            return ReadBack.unknown("neither the publish job nor the article id was kept for this delivery")
+        answer = await self._call(
+            "freepublish/getarticle", {"article_id": sent.remote_id}, doing="reading the published article"
+        )
+        news = _list(answer.get("news_item"))
+        if not news:
+            return ReadBack.unknown(f"WeChat answered article {sent.remote_id} without its articles")
+        if all(item.get("is_deleted") for item in news):
+            return ReadBack(state="gone", detail=f"article {sent.remote_id}: {STATUSES[5]}")
+        url = news[0].get("url")
+        return ReadBack(
+            state="online",
+            detail=f"article {sent.remote_id} is published",
+            url=url if isinstance(url, str) and url else sent.url,
+        )
+
+    async def _read_mass(self, sent: Receipt) -> ReadBack:
+        msg_id = str(sent.details.get("msg_id") or sent.remote_id or "")
+        if not msg_id:
+            return ReadBack.unknown("no msg_id was kept for this mass send")
+        answer = await self._call("message/mass/get", {"msg_id": msg_id}, doing="reading the mass send")
+        status = str(answer.get("msg_status", ""))
+        said = f"mass send {msg_id}: {MASS_STATUSES.get(status, status or 'no msg_status')}"
+        if status == "SEND_SUCCESS":
+            return ReadBack(state="online", detail=said, url=sent.url)
+        if status in ("DELETE", "SEND_FAIL"):
+            return ReadBack(state="gone", detail=said)
+        return ReadBack.unknown(said)
 
     # --- check ----------------------------------------------------------------------------------------------------
 

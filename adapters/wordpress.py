@@ -19,7 +19,17 @@ from typing import Any, ClassVar
 import httpx
 
 from adapters.article import article, excerpt, slug_for
-from adapters.base import Capabilities, ChannelAdapter, Idempotency, Limits, Payload, PostContent, Receipt
+from adapters.base import (
+    Capabilities,
+    ChannelAdapter,
+    Idempotency,
+    Limits,
+    Payload,
+    PostContent,
+    ReadBack,
+    Receipt,
+    read_back_safely,
+)
 from adapters.errors import ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
 from adapters.http import raise_for_transport, status_error, summarise
 from adapters.media import EXTENSIONS
@@ -91,7 +101,8 @@ class WordPressAdapter(ChannelAdapter):
         ),
         timeout("Seconds to wait for each answer (an image upload included)."),
     )
-    capabilities: Capabilities = Capabilities(articles=True, lookup=True)  # other deliveries carry its link
+    # articles: other deliveries carry its link
+    capabilities: Capabilities = Capabilities(articles=True, lookup=True, read_back=True)
     # no length limit in core; rate limits, if any, are the host's; uploads make each post several requests
     limits: Limits = Limits(max_length=None, max_images=10, rate_per_minute=None, concurrency=2)
     idempotency: Idempotency = "lookup"
@@ -157,6 +168,51 @@ class WordPressAdapter(ChannelAdapter):
         not be trashed is left for the next call (``lookup`` says which in its receipt)."""
         found = await self.lookup(key)
         return list(found.details.get("trashed", ())) if found is not None else []
+
+    async def read_back(self, sent: Receipt, key: str) -> ReadBack:
+        """Whether the post is still published (``trash`` or deleted: gone; ``draft``, ``pending``, ``private``,
+        ``future``: hidden), and its approved comments."""
+        return await read_back_safely(self._read_back(sent))
+
+    async def _read_back(self, sent: Receipt) -> ReadBack:
+        post_id = sent.remote_id or ""
+        if not post_id.isdigit():
+            return ReadBack.unknown(f"no WordPress post id was kept for this delivery ({post_id!r})")
+        # context=edit: a trashed, draft or private post is then shown to us rather than a 401 or 404
+        post = _dict(
+            await self._call("GET", f"/posts/{post_id}", params={"context": "edit"}, accept="rest_post_invalid_id")
+        )
+        if post.get("code") == "rest_post_invalid_id":
+            return ReadBack(state="gone", detail=f"post {post_id} no longer exists on {self.url} (deleted for good)")
+        status, link = str(post.get("status", "")), post.get("link")
+        url = link if isinstance(link, str) else sent.url
+        if status == "trash":
+            return ReadBack(state="gone", detail=f"post {post_id} was moved to the trash on {self.url}")
+        if status != "publish":
+            own = f" (this channel posts as {self.status!r})" if status == self.status else ""
+            return ReadBack(state="hidden", detail=f"post {post_id} is now {status!r}: readers cannot see it{own}")
+        comments, why = await self._comments(post_id)
+        return ReadBack(
+            state="online",
+            detail=f"post {post_id} is published" + (f"; {why}" if why else ""),
+            metrics={"comments": comments} if comments is not None else {},
+            url=url,
+        )
+
+    async def _comments(self, post_id: str) -> tuple[int | None, str]:
+        """The post's approved comments (``X-WP-Total`` of a one-item page), or None and why not: the counter is a
+        bonus, its failure never hides that the post is online."""
+        params: dict[str, str | int] = {"post": post_id, "per_page": 1, "_fields": "id"}
+        try:
+            response = await self.client.get(
+                self.api + "/comments", params=params, auth=self._auth, timeout=self.timeout
+            )
+        except httpx.TransportError as exc:
+            return None, f"comments not counted: {raise_for_transport(exc).reason}"
+        total = response.headers.get("X-WP-Total", "")
+        if response.status_code != 200 or not total.isdigit():
+            return None, f"comments not counted: HTTP {response.status_code} {summarise(response.text[:120])}"
+        return int(total), ""
 
     async def check(self) -> str:
         me = _dict(await self._call("GET", "/users/me", params={"context": "edit"}))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import functools
 import inspect
 import json
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlsplit
 
-from adapters.base import Adapter, Payload, PostContent, Receipt
+from adapters.base import Adapter, Payload, PostContent, ReadBack, Receipt
 from adapters.errors import ChannelError
 
 if TYPE_CHECKING:
@@ -292,6 +293,12 @@ class ScrubbedAdapter:
 
     async def check(self) -> str:
         return self._scrubber.scrub(await self._guarded(self._inner.check)())
+
+    async def read_back(self, sent: Receipt, key: str) -> ReadBack:
+        """What the platform says of a sent post now: its detail (a platform's words) and address scrubbed too."""
+        found: ReadBack = await self._guarded(self._inner.read_back)(sent, key)
+        url = self._scrubber.scrub(found.url) if found.url else found.url
+        return dataclasses.replace(found, detail=self._scrubber.scrub(found.detail), url=url)
 
     def describe(self) -> dict[str, Any]:
         return cast(dict[str, Any], self._scrubber.scrub_value(self._inner.describe()))

@@ -79,6 +79,7 @@ class FakeMastodon(StandIn):
         self.scopes = scopes  # without "write", posting answers 403 as a read-only token does
         self.stricter_by = stricter_by
         self.media: dict[str, dict[str, Any]] = {}
+        self.statuses: dict[str, dict[str, Any]] = {}  # id -> status, while not deleted
         self._idempotency: dict[str, tuple[float, dict[str, Any]]] = {}  # per account: key -> (time, status)
         self._ids = itertools.count(110_000_000_000_000_001)
         self._posted_at: list[float] = []
@@ -89,10 +90,22 @@ class FakeMastodon(StandIn):
         router.add_post("/api/v2/media", self._upload)
         router.add_get("/api/v1/media/{id}", self._get_media)
         router.add_post("/api/v1/statuses", self._post_status)
+        router.add_get("/api/v1/statuses/{id}", self._get_status)
 
     def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
         options = {"instance": base_url, "token_env": "MASTODON_TOKEN", "timeout": 0.3, "media_poll_interval": 0.01}
         return options, {"MASTODON_TOKEN": self.token}
+
+    def delete(self, status_id: str) -> None:
+        """The account (or a moderator) deletes the status: GET then answers 404."""
+        del self.statuses[status_id]
+
+    def engage(self, status_id: str, *, favourites: int = 0, reblogs: int = 0, replies: int = 0) -> None:
+        """Other accounts favourite, boost and reply to the status."""
+        status = self.statuses[status_id]
+        status["favourites_count"] += favourites
+        status["reblogs_count"] += reblogs
+        status["replies_count"] += replies
 
     # --- helpers ---------------------------------------------------------------------------------------------------
 
@@ -196,6 +209,13 @@ class FakeMastodon(StandIn):
             self._idempotency[key] = (now, status)
         return await self.misbehave(fault, request, web.json_response(status), '{"id": "')
 
+    async def _get_status(self, request: web.Request) -> web.Response:
+        # a public status is readable without a token; a deleted one is 404, as for one never made
+        status = self.statuses.get(request.match_info["id"])
+        if status is None:
+            return self._error(404, "Record not found")
+        return web.json_response(status)
+
     def _validate(self, params: dict[str, Any]) -> str | None:
         text, media_ids = str(params.get("status") or ""), list(params.get("media_ids") or [])
         if not text.strip() and not media_ids:
@@ -229,6 +249,10 @@ class FakeMastodon(StandIn):
             "spoiler_text": params.get("spoiler_text") or "",
             "text": params.get("status") or "",
             "media_attachments": [{"id": m, "type": "image"} for m in media_ids],
+            "favourites_count": 0,
+            "reblogs_count": 0,
+            "replies_count": 0,
         }
+        self.statuses[status_id] = status
         self.accepted.append(status)
         return status

@@ -63,6 +63,7 @@ class FakeMatrix(StandIn):
         self.max_upload = max_upload
         self.files = files or {}  # served at /files/<name>: pictures on an ordinary web server
         self.uploads: dict[str, tuple[bytes, str]] = {}
+        self.events: dict[str, dict[str, Any]] = {}  # event_id -> the event as clients get it
         self._transactions: dict[tuple[str, str], dict[str, Any]] = {}  # (token, path) -> first answer
         self._buckets: dict[str, tuple[float, float]] = {}  # user -> (tokens, at)
 
@@ -74,13 +75,36 @@ class FakeMatrix(StandIn):
         router.add_post("/_matrix/media/v3/upload", self._upload)
         router.add_get("/_matrix/client/v3/account/whoami", self._whoami)
         router.add_get("/_matrix/client/v3/joined_rooms", self._joined_rooms)
+        router.add_get("/_matrix/client/v3/rooms/{room_id}/event/{event_id}", self._event)
         router.add_get("/files/{name}", self._file)
 
     def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
         options = {"homeserver": base_url, "room_id": ROOM, "access_token_env": "MATRIX_ACCESS_TOKEN", "timeout": 0.5}
         return options, {"MATRIX_ACCESS_TOKEN": next(iter(self.tokens), TOKEN)}
 
+    def redact(self, event_id: str, reason: str = "", by: str = "@admin:school.example") -> None:
+        """A moderator redacts the event: its content is stripped and ``unsigned.redacted_because`` says by whom."""
+        event = self.events[event_id]
+        because = {"type": "m.room.redaction", "sender": by, "redacts": event_id, "content": {"reason": reason}}
+        event.update(content={}, unsigned={"redacted_because": because})
+
+    def purge(self, event_id: str) -> None:
+        """The room's history is purged (retention policy): the event is no longer found."""
+        del self.events[event_id]
+
     # --- endpoints -------------------------------------------------------------------------------------------
+
+    async def _event(self, request: web.Request) -> web.StreamResponse:
+        token, refused = self._authenticate(request)
+        if refused is not None:
+            return refused
+        user, room_id = self.tokens[token], request.match_info["room_id"]
+        if user not in self.rooms.get(room_id, set()):
+            return _error(404, "M_NOT_FOUND", "Event not found.")  # as Synapse: not a member, no such event
+        event = self.events.get(request.match_info["event_id"])
+        if event is None or event["room_id"] != room_id:
+            return _error(404, "M_NOT_FOUND", "Event not found.")
+        return web.json_response(event)
 
     async def _send(self, request: web.Request) -> web.StreamResponse:
         token, fault, stop = self._admit(request)
@@ -113,6 +137,7 @@ class FakeMatrix(StandIn):
             return _error(413, "M_TOO_LARGE", "event too large")
         event["event_id"] = "$" + secrets.token_urlsafe(32)[:43]
         self.accepted.append({**event, "txn_id": request.match_info["txn_id"]})
+        self.events[event["event_id"]] = dict(event)
         self._transactions[token, request.path] = {"event_id": event["event_id"]}
         return await self.misbehave(fault, request, web.json_response({"event_id": event["event_id"]}), _GARBLED)
 

@@ -97,6 +97,8 @@ class FakeWeChatMp(StandIn):
             "freepublish/get": self._get,
             "freepublish/batchget": self._published,
             "message/mass/sendall": self._sendall,
+            "freepublish/getarticle": self._getarticle,
+            "message/mass/get": self._mass_get,
         }
         for path, handler in handlers.items():
             router.add_post(f"/cgi-bin/{path}", self._api(path, handler))
@@ -123,6 +125,12 @@ class FakeWeChatMp(StandIn):
     def later(self, publish_id: str, status: int, after: float = 0.0) -> None:
         """From ``after`` seconds on, the job says ``status`` (5: the account deleted it; 6: banned)."""
         self.jobs[publish_id]["statuses"].append((self.clock() + after, status))
+
+    def delete_mass(self, msg_id: int) -> None:
+        """The account deletes a mass-sent article (message/mass/delete, or the back office): status DELETE."""
+        for send in self.sends.values():
+            if send["msg_id"] == msg_id:
+                send["deleted"] = True
 
     def expire_tokens(self) -> None:
         """Every token expires now (as after two hours)."""
@@ -359,7 +367,28 @@ class FakeWeChatMp(StandIn):
         chosen = items[body.get("offset", 0) :][: body.get("count", 20)]
         return web.json_response({"total_count": len(items), "item_count": len(chosen), "item": chosen})
 
+    async def _getarticle(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        found = [(p, job) for p, job in self.jobs.items() if job["article_id"] == body.get("article_id")]
+        if not found or self.status(found[0][0]) not in (0, 5):
+            return _error(40007, "invalid article_id")
+        publish_id, job = found[0]
+        deleted = self.status(publish_id) == 5
+        news = [
+            {**article, "url": self._url(publish_id), "is_deleted": deleted}
+            for article in self.drafts[job["media_id"]]["articles"]
+        ]
+        return web.json_response({"news_item": news})
+
     # --- mass send -----------------------------------------------------------------------------------------------
+
+    async def _mass_get(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        for send in self.sends.values():
+            if str(send["msg_id"]) == str(body.get("msg_id")):
+                status = "DELETE" if send.get("deleted") else "SEND_SUCCESS"
+                return web.json_response({"msg_id": send["msg_id"], "msg_status": status})
+        return _error(40059, "invalid msg id")
 
     async def _sendall(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -62,6 +62,7 @@ class FakeWordPress(StandIn):
         self.environment_type = environment_type
         self.rate_per_minute = rate_per_minute
         self.posts: dict[int, dict[str, Any]] = {}
+        self.comments: list[dict[str, Any]] = []
         self.media: dict[int, dict[str, Any]] = {}
         self.terms: dict[str, dict[int, str]] = {"categories": {}, "tags": {}}
         self._next_id = 1
@@ -81,6 +82,8 @@ class FakeWordPress(StandIn):
         router.add_get(f"{api}/posts", self._list_posts)
         router.add_post(f"{api}/posts", self._create_post)
         router.add_delete(api + "/posts/{id:\\d+}", self._trash_post)
+        router.add_get(api + "/posts/{id:\\d+}", self._get_post)
+        router.add_get(f"{api}/comments", self._list_comments)
         router.add_post(f"{api}/media", self._upload)
         for taxonomy in ("categories", "tags"):
             router.add_get(f"{api}/{taxonomy}", self._list_terms)
@@ -89,6 +92,21 @@ class FakeWordPress(StandIn):
     def channel_options(self, base_url: str) -> tuple[dict[str, Any], dict[str, str]]:
         options = {"url": base_url, "username": self.username, "app_password_env": "WP_APP_PASSWORD"}
         return options, {"WP_APP_PASSWORD": self.app_password}
+
+    def set_status(self, post_id: int, status: str) -> None:
+        """An editor changes the post's status in wp-admin (to draft, private, trash...)."""
+        post = self.posts[post_id]
+        if status == "trash" and post["status"] != "trash":
+            post["slug"] += "__trashed"
+        post["status"] = status
+
+    def delete(self, post_id: int) -> None:
+        """An editor empties the trash: the post is gone for good."""
+        del self.posts[post_id]
+
+    def comment(self, post_id: int, count: int = 1, *, approved: bool = True) -> None:
+        """Readers comment; an unapproved (held) comment is not counted by the public API."""
+        self.comments.extend({"post": post_id, "approved": approved} for _ in range(count))
 
     def live(self) -> list[dict[str, Any]]:
         """Posts a reader can see on the site (not trashed)."""
@@ -246,6 +264,28 @@ class FakeWordPress(StandIn):
             return _error(410, "rest_already_trashed", "The post has already been deleted.")
         post.update(status="trash", slug=post["slug"] + "__trashed")
         return web.json_response(post)
+
+    async def _get_post(self, request: web.Request) -> web.Response:
+        post = self.posts.get(int(request.match_info["id"]))
+        if post is None:
+            return _error(404, "rest_post_invalid_id", "Invalid post ID.")
+        if post["status"] != "publish" and not self._user(request):  # only an editor sees drafts and the trash
+            return _error(401, "rest_forbidden", "Sorry, you are not allowed to do that.")
+        if request.query.get("context") == "edit" and not self._user(request):
+            return _error(401, "rest_forbidden_context", "Sorry, you are not allowed to edit this post.")
+        return web.json_response(post)
+
+    async def _list_comments(self, request: web.Request) -> web.Response:
+        per_page = int(request.query.get("per_page", "10"))
+        if not 1 <= per_page <= 100:
+            return _invalid("per_page", "per_page must be between 1 (inclusive) and 100 (inclusive)")
+        post = int(request.query["post"]) if "post" in request.query else None
+        found = [
+            {"id": n, "post": c["post"]}
+            for n, c in enumerate(self.comments, 1)
+            if c["approved"] and (post is None or c["post"] == post)
+        ]
+        return web.json_response(found[:per_page], headers={"X-WP-Total": str(len(found)), "X-WP-TotalPages": "1"})
 
     async def _upload(self, request: web.Request) -> web.Response:
         if not self._user(request) or not self._can("upload_files"):

@@ -263,3 +263,20 @@ def test_an_env_key_holding_the_secret_itself_is_refused_without_echoing_it(
     message = str(refused.value)
     assert f"[{key}] must name an environment variable (A-Z, 0-9, _), not hold the secret itself" in message
     assert value not in message
+
+
+async def test_what_a_read_back_says_reaches_the_core_scrubbed() -> None:
+    """A platform's words about a sent post (read-back) pass the same door as its receipts and errors."""
+    from adapters.base import ReadBack, Receipt
+    from publisher.scrub import ScrubbedAdapter
+
+    secret = "s3cr3t-token-value-42"
+
+    class Echoing:
+        async def read_back(self, sent: Receipt, key: str) -> ReadBack:
+            return ReadBack(state="gone", detail=f"HTTP 404 for /bot{secret}/x", url=f"https://x.example/?t={secret}")
+
+    found = await ScrubbedAdapter.wrap(Echoing(), Scrubber([secret])).read_back(Receipt(remote_id="1"), "k")  # type: ignore[arg-type]
+    assert found.state == "gone"
+    assert secret not in found.detail
+    assert secret not in (found.url or "")
