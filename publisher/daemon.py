@@ -153,6 +153,13 @@ class Daemon:
                 ReportScheduler(self.settings, self.store, self.clock, dispatcher.adapters), dispatcher.wake.set
             )
             timers.every(CHECK_SECONDS, reports.run, "reports")
+            # sent posts read back on their platforms: still online? taken down? (1 h, 1 d, 3 d, 7 d after sending)
+            from publisher.services.readback import CHECK_SECONDS as READBACK_SECONDS
+            from publisher.services.readback import ReadBackJob, ReadBacks
+
+            readbacks = ReadBacks(self.settings, self.store, self.clock, dispatcher.adapters)
+            if readbacks.channels:
+                timers.every(READBACK_SECONDS, ReadBackJob(readbacks, dispatcher.wake.set).run, "readback")
             if self.settings.alerts is not None:  # [alerts]: new coverage told to the team
                 from publisher.tracker.alerts import AlertJob, CoverageAlerts
 

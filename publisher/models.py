@@ -38,6 +38,7 @@ __all__ = [
     "Campaign",
     "Channel",
     "Delivery",
+    "DeliveryCheck",
     "DeliveryState",
     "Event",
     "Heartbeat",
@@ -164,6 +165,8 @@ class Action(enum.StrEnum):
     USER_SIGN_OUT = "user.sign_out"
     TOKEN_CREATE = "token.create"  # noqa: S105
     TOKEN_REVOKE = "token.revoke"  # noqa: S105
+    DELIVERY_TAKEN_DOWN = "delivery.taken_down"  # a sent post read back as gone or unpublished
+    DELIVERY_BACK_ONLINE = "delivery.back_online"  # read back online again after that
 
     @classmethod
     def delivery(cls, state: DeliveryState) -> Action:
@@ -367,5 +370,24 @@ class SharedValue(Base):
     name: Mapped[str] = mapped_column(String(300), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None]
+
+
+class DeliveryCheck(Base):
+    """A sent delivery read back on its platform (``publisher.services.readback``): whether the post is still
+    online, and its counts. ``round`` checks done of the schedule (1 hour, 1 day, 3 days, 7 days after sending);
+    ``next_at`` the next (None: done). Claimed under a lease, so several daemons check each once."""
+
+    __tablename__ = "delivery_checks"
+    __table_args__ = (Index("ix_delivery_checks_due", "next_at"),)
+
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"), primary_key=True)
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime | None]
+    state: Mapped[str | None] = mapped_column(String(10))  # online | gone | hidden | unknown
+    detail: Mapped[str | None] = mapped_column(Text)
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    checked_at: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None]

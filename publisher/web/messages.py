@@ -985,6 +985,20 @@ ZH: dict[str, str] = {
         "页面按抓取时的原样保存，即使媒体删除了文章也仍然保留；其 SHA-256 可证明下载的文件就是当时的页面。"
     ),
     "Its text": "正文",
+    # read-back of sent posts (publisher/services/readback.py, templates/post.html)
+    "Still online?": "是否仍在线",
+    "still online": "仍在线",
+    "taken down": "已被删除",
+    "no longer public": "已不公开",
+    "could not be checked": "无法确认",
+    "{count} reads": "阅读 {count}",
+    "{count} comments": "评论 {count}",
+    "{count} replies": "回复 {count}",
+    "{count} favourites": "收藏 {count}",
+    "{count} reblogs": "转发 {count}",
+    "checked {when}": "检查于 {when}",
+    "delivery.taken_down": "已下线",
+    "delivery.back_online": "重新上线",
     # publisher backup / restore (publisher/backup.py)
     "schema {revision}": "数据库结构 {revision}",
     "schema {revision}, migrated to {newest}": "数据库结构 {revision}，已迁移到 {newest}",

@@ -71,6 +71,7 @@ class FakeMastodon(StandIn):
     ) -> None:
         super().__init__()
         self.token, self.acct = token, acct
+        self.reads_down = False  # GET /api/v1/statuses/{id} answers 503 (the instance is down for maintenance)
         self.max_characters = max_characters
         self.url_weight = characters_reserved_per_url
         self.max_media = max_media_attachments
@@ -211,6 +212,9 @@ class FakeMastodon(StandIn):
 
     async def _get_status(self, request: web.Request) -> web.Response:
         # a public status is readable without a token; a deleted one is 404, as for one never made
+        self.requests.append((request.method, request.path, dict(request.headers)))
+        if self.reads_down:
+            return self._error(503, "Service Unavailable")
         status = self.statuses.get(request.match_info["id"])
         if status is None:
             return self._error(404, "Record not found")

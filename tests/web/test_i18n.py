@@ -13,6 +13,7 @@ from publisher.web.i18n import choose_language, translator
 from publisher.web.messages import ZH
 from publisher.web.models import Role
 from publisher.web.pages.coverage import KIND_LABELS, MATCHED_LABELS
+from publisher.web.pages.posts import METRIC_LABELS, READ_BACK_LABELS
 from publisher.web.pages.reports import FORMAT_LABELS
 from publisher.web.views import NAV
 
@@ -26,11 +27,12 @@ DYNAMIC = {
     *(item.label for item in NAV),
     "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
     "active", "claim", "post.add", "post.approve", "post.reject", "post.cancel", "post.replace", "post.replaced",
-    *(f"delivery.{s.value}" for s in DeliveryState), "delivery.reschedule",
+    *(f"delivery.{s.value}" for s in DeliveryState), "delivery.reschedule", "delivery.taken_down", "delivery.back_online",
     "The request could not be read.", "Sign in first.", "You may not do this.", "There is nothing here.",
     "Something went wrong.",
     "Not Found", "Method Not Allowed", "id out of range",  # an /api/ path's HTTP error (Starlette's, BodyLimit's)
     *KIND_LABELS.values(), *MATCHED_LABELS.values(), *FORMAT_LABELS.values(),
+    *READ_BACK_LABELS.values(), *METRIC_LABELS.values(),
     *(template for _, template in EVENT_NOTES),
 }  # fmt: skip
 UNITS = {  # the adapters' length units

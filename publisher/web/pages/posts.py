@@ -18,6 +18,7 @@ from starlette.routing import Route
 from publisher.errors import NotFoundError, ValidationError
 from publisher.models import WAITING_STATES, ApprovalState, DeliveryState
 from publisher.queue import SameApproverError
+from publisher.services.readback import METRICS, last_checks
 from publisher.store import post_history
 from publisher.times import local, parse_time
 from publisher.web.auth import console_of, page
@@ -29,7 +30,16 @@ from publisher.web.pages.common import Submission, action_routes, form_action
 from publisher.web.pages.compose import is_editable
 from publisher.web.views import render, tr
 
-__all__ = ["reschedule_time", "routes"]
+__all__ = ["METRIC_LABELS", "READ_BACK_LABELS", "reschedule_time", "routes"]
+
+#: what reading a sent post back found, and the platforms' counters, as the page says them (English, translated)
+READ_BACK_LABELS = {
+    "online": "still online",
+    "gone": "taken down",
+    "hidden": "no longer public",
+    "unknown": "could not be checked",
+}
+METRIC_LABELS = {m: f"{{count}} {m}" for m in METRICS}
 
 
 @page()
@@ -41,6 +51,7 @@ async def post_page(request: Request) -> Response:
         raise HTTPException(404, "post")
     zone = post.campaign.timezone if post.campaign else console.timezone
     previews = await run_in_threadpool(console.queue("console").preview, post_id)
+    checks = await run_in_threadpool(last_checks, console.store, [d.id for d in post.deliveries])
     context = {
         "post": post,
         "events": events,
@@ -54,6 +65,9 @@ async def post_page(request: Request) -> Response:
         "pending": post.approval == ApprovalState.PENDING and post.state == "active",
         "redact": console.redact,
         "channel_of": {d.id: d.channel.name for d in post.deliveries},
+        "checks": checks,  # what reading each sent delivery back on its platform found
+        "read_back_labels": READ_BACK_LABELS,
+        "metric_labels": METRIC_LABELS,
     }
     return render(request, "post.html", context)
 
