@@ -76,7 +76,7 @@ BODY_TYPES = ("image/jpeg", "image/png")
 #: a token is renewed this long before WeChat's expiry (old and new overlap for 5 minutes)
 TOKEN_MARGIN = 300.0
 #: how long what was done for a delivery is remembered (a retry or a lookup resumes from it)
-ATTEMPT_LIFETIME = 7 * 24 * 3600.0
+ATTEMPT_LIFETIME = 9 * 24 * 3600.0  # what was sent for a key: past the read-back's last check, 7 days after sending
 _BEIJING = ZoneInfo("Asia/Shanghai")
 _TOKEN_REFUSED = (40001, 42001, 40014)  # invalid, expired, malformed access token: refresh once
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]+)(")', re.IGNORECASE)

@@ -1,11 +1,14 @@
 """Coverage reports: one campaign with 1,000,000 coverage items across 200 outlets, written in every format.
 
-    .venv/bin/python bench/reports.py [--items 1000000] [--outlets 200] [--formats csv,xlsx,json,md,html]
+    .venv/bin/python bench/reports.py [--items 1000000] [--outlets 200] [--pages 0.05]
+                                      [--formats csv,xlsx,json,md,html]
 
 The campaign is written straight into a fresh SQLite file with bulk inserts (executemany in chunks of 20,000):
 items spread over 17 weeks, outlets of very different sizes (a few carry most items), a third of them reprints of
 our posts, numbered roughly in the order they were published (as the tracker finds them; 2% out of order), and
-1,000 posts of ours on 3 channels. Then each format is written by ``publisher.reports.build
+1,000 posts of ours on 3 channels. Every item comes from a feed entry of its own, and a share of them (``--pages``,
+5%: the headline-only entries) has its article page kept as evidence, so the reports read each kept page's SHA-256
+as they would in production. Then each format is written by ``publisher.reports.build
 .write_reports`` (what ``publisher report --format F`` runs) in a spawned process of its own, so the time and the
 peak RSS printed are that format's alone (peak RSS is the process's VmHWM: imports included).
 
@@ -41,13 +44,16 @@ _TOPICS = ["阅读月", "亲子共读", "绘本漂流", "小小故事家", "图�
 _VERBS = ["启动", "走进", "点亮", "开展", "举行", "亮相", "见闻", "侧记"]
 
 
-def build(path: Path, items: int, outlets: int, seed: int = 5) -> dict[str, Any]:
+def build(path: Path, items: int, outlets: int, seed: int = 5, pages: float = 0.05) -> dict[str, Any]:
     """A fresh database holding the campaign; returns what was written and how long it took."""
+    import gzip
+    import hashlib
+
     from sqlalchemy import insert
 
     from publisher.models import Campaign, Channel, Delivery, Post
     from publisher.store import open_store
-    from publisher.tracker.models import CoverageItem, Outlet
+    from publisher.tracker.models import ArticlePage, CoverageItem, FeedEntry, Outlet
 
     rng = random.Random(seed)
     started = time.perf_counter()
@@ -142,18 +148,50 @@ def build(path: Path, items: int, outlets: int, seed: int = 5) -> dict[str, Any]
         for late in rng.sample(range(items), items // 50):
             seconds[late] = max(0, seconds[late] - rng.randrange(30 * 86400))
         rows: list[dict[str, Any]] = []
+        entries: list[dict[str, Any]] = []
+        kept: list[dict[str, Any]] = []
+        every = round(1 / pages) if pages > 0 else 0  # every n-th item has a kept page
+        page_gz = gzip.compress(("<html><body>" + "阅读月活动报道正文。" * 400 + "</body></html>").encode())
         for item in range(1, items + 1):
             outlet = rng.choices(range(1, outlets + 1), weights)[0] if item % 64 else (item % outlets) + 1
             reprint = item % 3 == 0
             published = START + timedelta(seconds=seconds[item - 1])
+            link = f"https://news{outlet}.example.cn/edu/{item}.html"
+            link_hash = hashlib.sha1(link.encode()).hexdigest()
+            entries.append(
+                {
+                    "id": item,
+                    "outlet_id": outlet,
+                    "link": link,
+                    "link_hash": link_hash,
+                    "title": "",
+                    "summary": "",
+                    "body": "",
+                    "published_at": published,
+                    "fetched_at": published,
+                }
+            )
+            if every and item % every == 0:
+                kept.append(
+                    {
+                        "link_hash": link_hash,
+                        "url": link,
+                        "status": 200,
+                        "sha256": hashlib.sha256(link_hash.encode()).hexdigest(),  # a stand-in: every page is the same
+                        "html_gz": page_gz,
+                        "text": "",
+                        "fetched_at": published,
+                        "checked_at": published,
+                    }
+                )
             rows.append(
                 {
                     "id": item,
                     "campaign_id": 1,
                     "outlet_id": outlet,
-                    "entry_id": None,
+                    "entry_id": item,
                     "title": f"{rng.choice(_TOPICS)}{rng.choice(_VERBS)}：阳光幼儿园的孩子们爱上阅读（{item}）",
-                    "url": f"https://news{outlet}.example.cn/edu/{item}.html",
+                    "url": link,
                     "published_at": published,
                     "post_id": (item % posts) + 1 if reprint else None,
                     "matched_by": "similarity" if reprint else "keywords",
@@ -166,16 +204,17 @@ def build(path: Path, items: int, outlets: int, seed: int = 5) -> dict[str, Any]
                     "created_by": "bench",
                 }
             )
-            if len(rows) == CHUNK:
-                connection.execute(insert(CoverageItem), rows)
-                rows = []
-        if rows:
-            connection.execute(insert(CoverageItem), rows)
+            if len(rows) == CHUNK or item == items:
+                for model, chunk in ((FeedEntry, entries), (ArticlePage, kept), (CoverageItem, rows)):
+                    if chunk:
+                        connection.execute(insert(model), chunk)
+                rows, entries, kept = [], [], []
     store.engine.dispose()
     return {
         "seconds": time.perf_counter() - started,
         "items": items,
         "outlets": outlets,
+        "kept_pages": items // every if every else 0,
         "posts": posts,
         "deliveries": len(deliveries),
         "bytes": path.stat().st_size,
@@ -211,6 +250,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--outlets", type=int, default=200)
+    parser.add_argument("--pages", type=float, default=0.05, help="The share of items with a kept article page.")
     parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--keep", metavar="FOLDER", help="Build the database and write the files here, and keep them.")
     parser.add_argument("--reuse", action="store_true", help="With --keep: use the database built there before.")
@@ -226,7 +266,7 @@ def main() -> int:
         else:
             database.unlink(missing_ok=True)
             print(f"building {args.items:,} coverage items across {args.outlets} outlets in {database} ...")
-            built = build(database, args.items, args.outlets)
+            built = build(database, args.items, args.outlets, pages=args.pages)
             print(f"  built in {built['seconds']:.1f} s ({built['bytes'] / 1e6:.0f} MB)\n")
         results: dict[str, Any] = {"items": args.items, "outlets": args.outlets, "build": built, "formats": {}}
         print(f"  {'format':<8}{'seconds':>10}{'CPU s':>8}{'peak RSS':>12}{'file size':>12}")

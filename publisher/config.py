@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
@@ -100,6 +101,9 @@ class WebSettings:
     #: networks of reverse proxies whose X-Forwarded-For is believed (e.g. ["127.0.0.1/32"] behind a local nginx);
     #: empty: the client is the connecting address, and the header is ignored
     trusted_proxies: tuple[str, ...] = ()
+    #: the console's address as people reach it, e.g. https://publicity.example.edu.cn, for links in reports and
+    #: messages; unset: reports show a kept page's SHA-256 without a link
+    public_url: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -125,6 +129,11 @@ class Settings:
     #: [outbound]: what requests made for user input (feeds, images by URL) may reach beyond public addresses
     outbound: OutboundPolicy = dataclasses.field(default_factory=OutboundPolicy)
     media: MediaSettings = dataclasses.field(default_factory=MediaSettings)  # [media]: caps on images
+
+    @property
+    def public_url(self) -> str | None:
+        """``[web] public_url``: the console's address for links (reports, messages), or None when not known."""
+        return self.web.public_url if self.web is not None else None
 
     def build_adapters(
         self, client: httpx.AsyncClient, env: Mapping[str, str] | None = None, *, images: ImageSource | None = None
@@ -534,6 +543,29 @@ def _parse_web(table: Mapping[str, Any], source: str) -> WebSettings:
         session_max_hours=reader.number("session_max_hours", defaults.session_max_hours),
         max_concurrent_password_checks=checks,
         trusted_proxies=_networks(table.get("trusted_proxies", []), source, "web.trusted_proxies"),
+        public_url=_public_url(table.get("public_url"), source),
+    )
+
+
+def _public_url(value: Any, source: str) -> str | None:
+    """``[web] public_url``: an http(s) address with a host, nothing after its path (links are made by adding to
+    it), kept without its trailing slash."""
+    if value is None:
+        return None
+    if isinstance(value, str) and (address := value.strip()).isprintable() and " " not in address:
+        try:
+            parts = urlsplit(address)
+            _ = parts.port  # a port that is not a number, or out of range, raises here
+        except ValueError:
+            parts = None
+        if parts and parts.scheme in ("http", "https") and parts.hostname and not parts.query and not parts.fragment:
+            return address.rstrip("/")
+    raise ConfigError.of(
+        "{file}: [{key}] must be the http(s) address people open the console at, such as "
+        '"https://publicity.example.edu.cn", got {value!r}',
+        file=source,
+        key="web.public_url",
+        value=value,
     )
 
 

@@ -164,3 +164,46 @@ def test_an_unset_database_variable_is_refused_unless_a_url_is_written(
     monkeypatch.delenv("PUBLISHER_DATABASE_URL")
     fallback = outbox_config(tmp_path, '[database]\nurl = "sqlite:///own.db"\nurl_env = "PUBLISHER_DATABASE_URL"\n')
     assert load_settings(fallback).database_url == "sqlite:///own.db"
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [
+        ("https://publicity.example.edu.cn", "https://publicity.example.edu.cn"),
+        ("https://publicity.example.edu.cn/", "https://publicity.example.edu.cn"),  # links add "/coverage/..."
+        ("http://10.1.2.3:8000/publisher/", "http://10.1.2.3:8000/publisher"),  # behind a proxy, under a path
+    ],
+)
+def test_web_public_url_is_kept_without_its_trailing_slash(tmp_path: Path, written: str, kept: str) -> None:
+    settings = load_settings(outbox_config(tmp_path, f'[web]\npublic_url = "{written}"\n'))
+    assert settings.web is not None
+    assert settings.web.public_url == kept
+
+
+def test_web_public_url_is_optional(tmp_path: Path) -> None:
+    settings = load_settings(outbox_config(tmp_path, "[web]\nport = 8000\n"))
+    assert settings.web is not None
+    assert settings.web.public_url is None
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        '"publicity.example.edu.cn"',  # no scheme
+        '"javascript:alert(1)"',
+        '"ftp://publicity.example.edu.cn"',
+        '"https://"',  # no host
+        '"https://publicity.example.edu.cn/?x=1"',  # a query or a fragment would end up in the middle of each link
+        '"https://publicity.example.edu.cn/#top"',
+        '"https://publicity.example.edu.cn:99999"',
+        '"https://publicity example.edu.cn"',
+        "8000",
+    ],
+)
+def test_web_public_url_must_be_an_http_address(tmp_path: Path, written: str) -> None:
+    from publisher.web.i18n import say, translator
+
+    with pytest.raises(ConfigError, match=r"\[web\.public_url\] must be the http\(s\) address") as refused:
+        load_settings(outbox_config(tmp_path, f"[web]\npublic_url = {written}\n"))
+    said = say(translator("zh"), refused.value)  # the console and the CLI say it in Chinese
+    assert "[web.public_url] 必须是大家打开控制台所用的 http(s) 地址" in said

@@ -111,6 +111,7 @@ def report(
         folder=Path(folder) if folder else None,
         out=Path(out) if out and not to_stdout else None,
         stream=sys.stdout if to_stdout else None,
+        public_url=app.settings.public_url,  # the kept pages link to the console's evidence
     )
     if to_stdout:
         return

@@ -6,6 +6,7 @@ The CLI, the scheduled reports and the demo all come through ``write_reports``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +31,7 @@ class Written:
     narrative: str
 
 
-def _stream_writer(fmt: str) -> Callable[[Report, str, str, IO[str]], None]:
+def _stream_writer(fmt: str, public_url: str | None = None) -> Callable[[Report, str, str, IO[str]], None]:
     if fmt == "json":
         from publisher.reports.json_export import write_json
 
@@ -41,10 +42,10 @@ def _stream_writer(fmt: str) -> Callable[[Report, str, str, IO[str]], None]:
         return write_markdown
     from publisher.reports.html import write_html
 
-    return write_html
+    return functools.partial(write_html, public_url=public_url)
 
 
-def _write(report: Report, fmt: str, lang: str, narrative: str, path: Path) -> list[Path]:
+def _write(report: Report, fmt: str, lang: str, narrative: str, path: Path, public_url: str | None) -> list[Path]:
     if fmt == "csv":
         from publisher.reports.csv_export import write_csv
 
@@ -52,9 +53,9 @@ def _write(report: Report, fmt: str, lang: str, narrative: str, path: Path) -> l
     if fmt == "xlsx":
         from publisher.reports.xlsx import write_xlsx
 
-        return write_xlsx(report, lang, narrative, path)
+        return write_xlsx(report, lang, narrative, path, public_url=public_url)
     with atomic(path) as temporary, temporary.open("w", encoding="utf-8", newline="\n") as stream:
-        _stream_writer(fmt)(report, lang, narrative, stream)
+        _stream_writer(fmt, public_url)(report, lang, narrative, stream)
     return [path]
 
 
@@ -72,11 +73,14 @@ def write_reports(
     out: Path | None = None,
     stream: IO[str] | None = None,
     base: str | None = None,
+    public_url: str | None = None,
 ) -> Written:
     """Write ``campaign``'s report in each of ``formats``.
 
     Where: to ``stream`` (one text format), to ``out`` (one format; for CSV a ``.zip`` or a folder), or into
-    ``folder`` (default: the working folder) as ``<base><extension>`` for each format.
+    ``folder`` (default: the working folder) as ``<base><extension>`` for each format. ``public_url`` is the
+    console's address (``[web] public_url``): with it, the HTML and XLSX reports link each kept page to its
+    evidence in the console; without it they show the page's SHA-256 alone.
     """
     formats = list(dict.fromkeys(formats))
     unknown = [f for f in formats if f not in FORMATS]
@@ -93,11 +97,11 @@ def write_reports(
     with open_report(store, campaign, start=start, end=end, now=now) as report:
         text = make_narrative(report.summary, lang, templates)
         if stream is not None:
-            _stream_writer(formats[0])(report, lang, text, stream)
+            _stream_writer(formats[0], public_url)(report, lang, text, stream)
             return Written([], report.summary, text)
         paths: list[Path] = []
         name = base or base_name(report.scope.campaign, report.summary.generated_at, lang)
         for fmt in formats:
             target = out if out is not None else default_path(folder or Path.cwd(), name, fmt)
-            paths.extend(_write(report, fmt, lang, text, target))
+            paths.extend(_write(report, fmt, lang, text, target, public_url))
         return Written(paths, report.summary, text)

@@ -78,6 +78,7 @@ def _tables(report: Report, lang: str, narrative: str) -> Iterator[tuple[str, Ca
                 reason(line.matched_by, line.matched_terms),
                 str(line.reprint_group) if line.reprint_group != line.id else "",
                 cell(line.note) if line.note else "",
+                line.sha256 or "",  # hex digits: nothing a spreadsheet could run
             ]
 
     def post_rows() -> Rows:

@@ -8,7 +8,7 @@ add markup, a script or a ``javascript:`` link to the page. Rows are written as 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import IO
 
 from publisher.reports import rows
@@ -16,7 +16,7 @@ from publisher.reports.labels import matched, state, text, tier
 from publisher.reports.safety import href, html
 from publisher.store.reports import Bucket, OutletRow, Report, Summary
 
-__all__ = ["CHART_OUTLETS", "axis", "write_html"]
+__all__ = ["CHART_OUTLETS", "axis", "kept_page", "write_html"]
 
 CHART_OUTLETS = 20  # bars in the outlet chart; the rest are summed into one
 _LANG_TAGS = {"zh": "zh-CN", "zh-Hant": "zh-Hant", "en": "en"}
@@ -46,6 +46,7 @@ th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: lef
 th { background: var(--soft); font-weight: 600; white-space: nowrap; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 td.t { white-space: nowrap; color: var(--muted); }
+td.h { font: 11px/1.4 ui-monospace, Menlo, Consolas, monospace; word-break: break-all; min-width: 9em; }
 tbody tr:nth-child(even) { background: #fafbfc; }
 a { color: var(--accent); text-decoration: none; word-break: break-all; }
 .empty { color: var(--muted); font-style: italic; }
@@ -189,7 +190,23 @@ def _streamed_table(stream: IO[str], opening: str, lines: Iterable[str], empty: 
     stream.write("</tbody></table>" if written else f'<p class="empty">{html(empty)}</p>')
 
 
-def write_html(report: Report, lang: str, narrative: str, stream: IO[str]) -> None:
+def kept_page(public_url: str | None) -> Callable[[int, str | None], str]:
+    """The cell of an item's kept page: its SHA-256, a link to the console's evidence page when the console's public
+    address is known (only an http(s) one becomes a link)."""
+    base = href(public_url.strip().rstrip("/")) if public_url else None
+
+    def kept(item_id: int, digest: str | None) -> str:
+        if not digest:
+            return ""
+        if base is None:
+            return html(digest)
+        return f'<a href="{base}/coverage/{item_id}/evidence">{html(digest)}</a>'
+
+    return kept
+
+
+def write_html(report: Report, lang: str, narrative: str, stream: IO[str], *, public_url: str | None = None) -> None:
+    """The report as one page; with ``public_url`` (``[web] public_url``) each kept page links to its evidence."""
     summary = report.summary
     zone = summary.scope.timezone
     write = stream.write
@@ -254,6 +271,7 @@ def write_html(report: Report, lang: str, narrative: str, stream: IO[str]) -> No
     write(f"<section><h2>{html(text(lang, 'items'))}</h2>")
     header = rows.coverage_header(lang, zone)
     del header[5]  # the link is on the title
+    kept = kept_page(public_url)
     _streamed_table(
         stream,
         f'<table id="coverage">{_head(header, {0, 6})}<tbody>\n',
@@ -261,7 +279,8 @@ def write_html(report: Report, lang: str, narrative: str, stream: IO[str]) -> No
             f'<tr><td class="n">{line.id}</td><td class="t">{rows.minute(line.published)}</td>'
             f"<td>{html(line.outlet)}</td><td>{html(tier(lang, line.tier))}</td><td>{_link(line.title, line.url)}</td>"
             f"<td>{html(matched(lang, line.matched_by, line.matched_terms))}</td>"
-            f'<td class="n">{rows.same_story(line)}</td><td>{html(line.note or "")}</td></tr>\n'
+            f'<td class="n">{rows.same_story(line)}</td><td>{html(line.note or "")}</td>'
+            f'<td class="h">{kept(line.id, line.sha256) if line.sha256 else ""}</td></tr>\n'
             for line in report.coverage()
         ),
         text(lang, "no_coverage"),

@@ -17,12 +17,13 @@ The shape (version 1). Times are ISO 8601 in the campaign's zone, with the offse
   "timeline": [{"from", "to", "count"}],                                                 # every day or week
   "channels": [{"name", "kind", "posts", "sent", "failed", "uncertain", "waiting", "cancelled"}],
   "coverage": [{"id", "published", "outlet", "tier", "title", "url", "matched_by", "matched_terms",
-                "reprint_group", "post_id", "note"}],                                    # oldest first
+                "reprint_group", "post_id", "note", "kept_page_sha256"}],                # oldest first
   "posts":    [{"channel", "post_id", "title", "at", "url", "state", "detail"}]          # by channel, then time
 }
 ```
 ``share`` is a fraction (0.25), ``reprint_group`` the id of the first item of the same story (the item's own id
-when it stands alone), ``state`` a delivery state or ``pending``/``rejected`` for a post awaiting or refused approval.
+when it stands alone), ``kept_page_sha256`` the SHA-256 of the article page the tracker kept as evidence of the item
+(null without one), ``state`` a delivery state or ``pending``/``rejected`` for a post awaiting or refused approval.
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ def write_json(report: Report, lang: str, narrative: str, stream: IO[str]) -> No
                 "reprint_group": line.reprint_group,
                 "post_id": line.post_id,
                 "note": line.note,
+                "kept_page_sha256": line.sha256,
             }
             for line in report.coverage()
         ),

@@ -67,6 +67,7 @@ _ZH: dict[str, str] = {
     "result": "结果",
     "detail": "说明",
     "note": "备注",
+    "kept_page": "存证 SHA-256",  # the fingerprint of the article page the tracker kept as evidence
     "none": "暂无",
     "no_coverage": "本统计区间内暂无媒体报道。",
     "no_posts": "本统计区间内暂无发布记录。",
@@ -139,6 +140,7 @@ _EN: dict[str, str] = {
     "result": "Result",
     "detail": "Detail",
     "note": "Note",
+    "kept_page": "Kept page (SHA-256)",
     "none": "None",
     "no_coverage": "No coverage by outside outlets in this period.",
     "no_posts": "Nothing was published in this period.",

@@ -91,6 +91,7 @@ def write_markdown(report: Report, lang: str, narrative: str, stream: IO[str]) -
             markdown(matched(lang, line.matched_by, line.matched_terms)),
             rows.same_story(line),
             markdown(line.note or ""),
+            line.sha256 or "",  # hex digits: no Markdown syntax
         ]
         for line in report.coverage()
     )

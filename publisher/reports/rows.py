@@ -135,6 +135,7 @@ def coverage_header(lang: str, zone: str) -> list[str]:
         text(lang, "why"),
         text(lang, "group"),
         text(lang, "note"),  # a newspaper's page ("第3版") and the like
+        text(lang, "kept_page"),  # last, so the columns before it keep their places
     ]
 
 
@@ -149,6 +150,7 @@ def coverage_cells(lang: str, line: CoverageLine) -> list[str]:
         matched(lang, line.matched_by, line.matched_terms),
         same_story(line),
         line.note or "",
+        line.sha256 or "",
     ]
 
 

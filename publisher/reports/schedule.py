@@ -187,6 +187,7 @@ class ReportScheduler:
                 end=occurrence,
                 folder=folder,
                 base=f"{report.name}-{local:%Y%m%d-%H%M}",
+                public_url=self.settings.public_url,  # the kept pages link to the console's evidence
             )
         except Exception as exc:  # the daemon goes on; the run says why it failed
             reason = f"{type(exc).__name__}: {exc}" if not isinstance(exc, PublisherError) else str(exc)

@@ -59,14 +59,15 @@ class _Sheet:
             value = one_line(value)
         self.sheet.write_string(row, column, value, self.book.quoted if is_formula_like(value) else fmt)
 
-    def link(self, row: int, column: int, url: str | None) -> None:
+    def link(self, row: int, column: int, url: str | None, label: str | None = None) -> None:
+        """``url`` as a link showing ``label`` (default: the URL itself); past the sheet's links, the text alone."""
         if not url:
             return
         if self.links < MAX_LINKS and href(url) is not None and (len(url) <= MAX_URL // 2 or _fits(url)):
             self.links += 1
-            self.sheet.write_url(row, column, url, self.book.url, url)
+            self.sheet.write_url(row, column, url, self.book.url, label or url)
         else:
-            self.text(row, column, url)
+            self.text(row, column, label or url)
 
     def when(self, row: int, column: int, value: datetime | date | None, fmt: Any) -> None:
         if value is None:
@@ -114,12 +115,13 @@ _EXCEL_EPOCH = datetime(
 )  # serial 0; Excel's day 60 (29 February 1900, which never was) lies before 1 March 1900
 
 
-def write_xlsx(report: Report, lang: str, narrative: str, out: Path) -> list[Path]:
+def write_xlsx(report: Report, lang: str, narrative: str, out: Path, *, public_url: str | None = None) -> list[Path]:
+    """The workbook; with ``public_url`` (``[web] public_url``) each kept page links to its evidence in the console."""
     with atomic(out) as temporary:
         book = _Book(temporary, lang)
         summary = report.summary
         _summary_sheet(book, summary, lang, narrative)
-        _coverage_sheets(book, report, lang)
+        _coverage_sheets(book, report, lang, public_url)
         _posts_sheet(book, report, lang)
         _outlets_sheet(book, summary, lang)
         book.workbook.close()
@@ -229,12 +231,13 @@ def _excel_serial(value: datetime) -> float:
     return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
 
 
-def _coverage_sheets(book: _Book, report: Report, lang: str) -> None:
+def _coverage_sheets(book: _Book, report: Report, lang: str, public_url: str | None = None) -> None:
     """Every item, one row each. The loop below runs a million times for a large campaign: the repeated cells
     (outlets, reasons) are decided once each, and times are written as serial numbers with the date format."""
     zone = report.scope.timezone
     header = rows.coverage_header(lang, zone)
-    widths = [8, 17, 18, 8, 60, 40, 26, 10, 14]
+    widths = [8, 17, 18, 8, 60, 40, 26, 10, 14, 20]
+    evidence = f"{public_url.strip().rstrip('/')}/coverage/" if public_url else None
     sheet = _Sheet(book, "Coverage", header, widths)
     number = 1
     row = 0
@@ -277,6 +280,11 @@ def _coverage_sheets(book: _Book, report: Report, lang: str) -> None:
             write_number(row, 7, line.reprint_group)
         if line.note:
             text_cell(row, 8, line.note)
+        if line.sha256:
+            if evidence is not None:
+                link(row, 9, f"{evidence}{line.id}/evidence", line.sha256)
+            else:
+                write_string(row, 9, line.sha256)
     if row == 0:
         sheet.sheet.write_string(1, 0, text(lang, "no_coverage"))
     sheet.close(row)

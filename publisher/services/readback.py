@@ -54,6 +54,7 @@ def last_checks(store: Store, delivery_ids: Sequence[int]) -> dict[int, Delivery
     with store.sessions() as session:
         return checks_of(session, delivery_ids)
 
+
 _WORDS = {
     "zh": {
         "title": "稿件下线提醒：《{title}》",

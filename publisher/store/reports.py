@@ -39,7 +39,7 @@ from sqlalchemy.pool import NullPool
 from publisher.errors import NotFoundError, ValidationError
 from publisher.models import OPEN_STATES, Campaign, Channel, Delivery, DeliveryState, Post
 from publisher.store.engine import StoreBase
-from publisher.tracker.models import CoverageItem, Outlet
+from publisher.tracker.models import ArticlePage, CoverageItem, FeedEntry, Outlet
 
 __all__ = [
     "Bucket",
@@ -115,6 +115,7 @@ class CoverageLine(NamedTuple):
     reprint_group: int
     post_id: int | None
     note: str | None
+    sha256: str | None = None  # of the article page the tracker kept as evidence, if it kept one
 
 
 class PostLine(NamedTuple):
@@ -203,6 +204,24 @@ class Report:
         self._connection = connection
         self.summary = summary
         self._outlets = {row.id: row for row in connection.execute(select(Outlet.id, Outlet.name, Outlet.tier))}
+        self._kept: dict[int, str] | None = None  # item id -> SHA-256 of its kept page, read once per report
+
+    def kept_pages(self) -> dict[int, str]:
+        """The SHA-256 of the kept article page of each of the campaign's items that has one: one query for the whole
+        report, so the million-row stream below stays a single-table read rather than a three-table join.
+
+        Filtered on the campaign alone, not the period or removals: the items are then read from the (campaign,
+        entry) index without a visit to each row (a third less time on SQLite), and the stream only asks for its own
+        items, so an extra id in the dict is never shown."""
+        if self._kept is None:
+            query = (
+                select(CoverageItem.id, ArticlePage.sha256)
+                .join(FeedEntry, FeedEntry.id == CoverageItem.entry_id)
+                .join(ArticlePage, ArticlePage.link_hash == FeedEntry.link_hash)
+                .where(CoverageItem.campaign_id == self.scope.campaign_id, ArticlePage.html_gz.is_not(None))
+            )
+            self._kept = {item_id: digest for item_id, digest in self._connection.execute(query) if digest}
+        return self._kept
 
     @property
     def scope(self) -> Scope:
@@ -259,6 +278,7 @@ class Report:
             return stored.astimezone(zone).replace(tzinfo=None)
 
         outlets = {outlet_id: (row.name, row.tier) for outlet_id, row in self._outlets.items()}
+        kept = self.kept_pages().get
         make = tuple.__new__  # a NamedTuple's own __new__ is Python code: this runs once per item
         result = self._connection.execution_options(yield_per=CHUNK).execute(query)
         rows = (row for chunk in result.partitions() for row in chunk)  # a chunk at a time, not row by row
@@ -278,6 +298,7 @@ class Report:
                     group if group is not None else item_id,
                     post_id,
                     note,
+                    kept(item_id),
                 ),
             )
 

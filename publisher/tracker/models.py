@@ -79,6 +79,7 @@ class FeedEntry(Base):
         UniqueConstraint("outlet_id", "link_hash", name="uq_feed_entries_link"),
         UniqueConstraint("outlet_id", "content_hash", name="uq_feed_entries_content"),
         Index("ix_feed_entries_fetched", "fetched_at"),
+        Index("ix_feed_entries_link_hash", "link_hash"),  # from a kept article page to its entries (0015)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

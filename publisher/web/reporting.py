@@ -122,6 +122,7 @@ def generate(console: Console, wanted: ReportOrder) -> Path:
             start=wanted.start,
             end=wanted.end,
             folder=folder,
+            public_url=console.settings.public_url,  # the kept pages link to the console's evidence
         )
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)

@@ -79,3 +79,23 @@ def test_scheduled_reports_for_cron(cli: Cli) -> None:  # noqa: F811
     assert "minutely (" in result.stdout
     assert ": done: weekly/minutely-" in result.stdout
     assert len(list((cli.folder / "weekly").glob("minutely-*.md"))) == 1
+
+
+def test_the_report_links_kept_pages_to_the_console_at_its_public_url(tmp_path: Path) -> None:
+    from publisher.store import open_store
+    from tests.reports.test_evidence import DIGEST, keep_page
+    from tests.test_cli import configured
+
+    run = configured(tmp_path, '[web]\npublic_url = "https://publicity.example.edu.cn/"\n')
+    run("init")
+    _campaign(run)
+    store = open_store(f"sqlite:///{tmp_path / 'publisher.db'}")
+    try:
+        keep_page(store, 1, "https://daily.example.cn/a/1")
+    finally:
+        store.engine.dispose()
+
+    run("report", "--campaign", "阅读月", "--format", "html", "--out", "r.html")
+
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert f'<a href="https://publicity.example.edu.cn/coverage/1/evidence">{DIGEST}</a>' in page

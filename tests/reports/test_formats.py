@@ -89,6 +89,7 @@ def test_xlsx_sheets_frozen_headers_links_and_dates(store: Store, known: Known, 
         "匹配依据",
         "首发条目",
         "备注",
+        "存证 SHA-256",
     ]
     first = [c.value for c in coverage[2]]
     assert first[0] == known.items["daily1"]

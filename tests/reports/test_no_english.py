@@ -25,6 +25,7 @@ from tests.reports.conftest import CAMPAIGN, Known, at
 #: names, units and brands a Chinese text may carry as they are; and the test's own data (channel names, zone)
 ALLOWED = {
     "WordPress", "Weibo", "RSS", "URL", "API", "CSV", "XLSX", "JSON", "HTML", "QQ", "SMS", "UTF", "CST", "UTC",
+    "SHA",  # the kept page's fingerprint is named by its algorithm, SHA-256, as everywhere
     "publisher", "website", "weibo", "outbox", "Asia", "Shanghai",
 }  # fmt: skip
 _URL = re.compile(r"https?://\S+")

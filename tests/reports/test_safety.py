@@ -126,9 +126,9 @@ def test_markdown_escapes_its_syntax(store: Store, hostile: list[int], tmp_path:
     assert "[点我](javascript:alert(1))" in rendered  # shown as typed
     items = rendered.split("<h2>媒体报道明细</h2>")[1].split("</table>")[0]
     assert items.count("<tr>") == 1 + len(TITLES)
-    assert items.count("<td") == 8 * len(TITLES)  # no title opened a new cell or row
+    assert items.count("<td") == 9 * len(TITLES)  # no title opened a new cell or row
     table_rows = [line for line in source.splitlines() if line.startswith("| ") and "news.example.cn" in line]
-    assert all(line.count(" | ") == 7 for line in table_rows)
+    assert all(line.count(" | ") == 8 for line in table_rows)
 
 
 def test_json_keeps_the_text_exactly(store: Store, hostile: list[int], tmp_path: Path) -> None:

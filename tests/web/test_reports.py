@@ -3,6 +3,8 @@ back with its type and file name; coverage listed, added and removed with tokens
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import io
 import json
 import tempfile
@@ -16,7 +18,7 @@ import pytest
 
 from publisher.web.accounts import UserView
 from publisher.web.console import Console
-from tests.web.conftest import CAMPAIGN, Visitor, coverage, events
+from tests.web.conftest import CAMPAIGN, PAGE, Visitor, coverage, events, keep_page
 
 TYPES = {
     "csv": "application/zip",
@@ -184,3 +186,20 @@ async def test_the_api_downloads_reports(
     assert (await http.get("/api/reports?campaign=nope", headers=auth(tokens["editor"]))).status_code == 404
     assert (await http.get("/api/reports", headers={"Authorization": "Bearer pub_nope"})).status_code == 401
     assert leftovers(own_temporary_folder) == []
+
+
+async def test_a_report_ordered_here_links_kept_pages_to_the_console(
+    visitors: Any, console: Console, reading_month: dict[str, int]
+) -> None:
+    """With ``[web] public_url``, the HTML and XLSX reports link each kept page to its evidence page here."""
+    console.settings = dataclasses.replace(
+        console.settings, web=dataclasses.replace(console.web, public_url="https://publicity.example.edu.cn")
+    )
+    keep_page(console, reading_month["evening"])
+    editor: Visitor = await visitors("eve")
+
+    got = await editor.http.get(f"/reports/download?campaign={quote(CAMPAIGN)}&format=html&lang=zh")
+
+    assert got.status_code == 200, got.text
+    evidence = f"https://publicity.example.edu.cn/coverage/{reading_month['evening']}/evidence"
+    assert f'<a href="{evidence}">{hashlib.sha256(PAGE).hexdigest()}</a>' in got.text
