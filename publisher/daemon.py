@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 import signal
@@ -35,7 +36,7 @@ from publisher.media import media_loader
 from publisher.outage import OUTAGE_ERRORS, DatabaseGuard
 from publisher.queue import Queue
 from publisher.retry import RetryPolicy
-from publisher.scheduler import Timers
+from publisher.scheduler import Timers, waking_job
 from publisher.services.shared_state import StoredCache, share_state
 from publisher.services.windows import PostingHours
 from publisher.store import Store
@@ -155,16 +156,23 @@ class Daemon:
             timers.every(CHECK_SECONDS, reports.run, "reports")
             # sent posts read back on their platforms: still online? taken down? (1 h, 1 d, 3 d, 7 d after sending)
             from publisher.services.readback import CHECK_SECONDS as READBACK_SECONDS
-            from publisher.services.readback import ReadBackJob, ReadBacks
+            from publisher.services.readback import ReadBacks, took_down
 
             readbacks = ReadBacks(self.settings, self.store, self.clock, dispatcher.adapters)
             if readbacks.channels:
-                timers.every(READBACK_SECONDS, ReadBackJob(readbacks, dispatcher.wake.set).run, "readback")
+                read = waking_job(readbacks.run_due, woke=took_down, wake=dispatcher.wake.set, failed="readback.failed")
+                timers.every(READBACK_SECONDS, read, "readback")
             if self.settings.alerts is not None:  # [alerts]: new coverage told to the team
-                from publisher.tracker.alerts import AlertJob, CoverageAlerts
+                from publisher.tracker.alerts import CoverageAlerts
 
                 alerts = CoverageAlerts(self.settings, self.store, self.clock, dispatcher.adapters)
-                timers.every(CHECK_SECONDS, AlertJob(alerts, dispatcher.wake.set).run, "alerts")
+                tell = waking_job(
+                    functools.partial(asyncio.to_thread, alerts.run_due),
+                    woke=bool,
+                    wake=dispatcher.wake.set,
+                    failed="coverage.alert_failed",
+                )
+                timers.every(CHECK_SECONDS, tell, "alerts")
             # the one line a start writes: what runs, on what, and where the console is
             web_on = self.settings.web is not None and self.settings.web.enabled
             log_event(

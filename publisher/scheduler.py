@@ -6,10 +6,11 @@ this module alone.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -18,8 +19,34 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from publisher.errors import ValidationError
+from publisher.logs import log_event
 
-__all__ = ["Timers", "check_timezone", "cron_trigger", "occurrences"]
+_Done = TypeVar("_Done")
+
+
+def waking_job(
+    run: Callable[[], Awaitable[_Done]],
+    *,
+    woke: Callable[[_Done], bool],
+    wake: Callable[[], None] | None,
+    failed: str,
+) -> Callable[[], Awaitable[None]]:
+    """A daemon job around ``run``: the sender is woken when ``woke`` says the run queued something for it; a run
+    that fails is logged as the event ``failed`` and the daemon goes on (the next call tries again)."""
+
+    async def job() -> None:
+        try:
+            done = await run()
+        except Exception as exc:  # the daemon must keep sending whatever a job meets
+            log_event(failed, logging.ERROR, reason=f"{type(exc).__name__}: {exc}")
+            return
+        if wake is not None and woke(done):
+            wake()
+
+    return job
+
+
+__all__ = ["Timers", "check_timezone", "cron_trigger", "occurrences", "waking_job"]
 
 _DAY_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 _NUMERIC_PART = re.compile(r"^(\*|\d)(?:-(\d))?(?:/(\d+))?$")

@@ -20,7 +20,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -37,7 +37,7 @@ from publisher.store.checks import DueCheck, checks_of, claim_checks, record_che
 from publisher.store.events import add_event
 from publisher.store.posts import post_made_by
 
-__all__ = ["CHECK_SECONDS", "METRICS", "SCHEDULE", "ReadBackJob", "ReadBacks", "last_checks"]
+__all__ = ["CHECK_SECONDS", "METRICS", "SCHEDULE", "ReadBacks", "last_checks", "took_down"]
 
 SCHEDULE = (timedelta(hours=1), timedelta(days=1), timedelta(days=3), timedelta(days=7))  # after sending
 CHECK_SECONDS = 300.0  # how often the daemon looks for due checks
@@ -185,18 +185,6 @@ class ReadBacks:
             return None
 
 
-class ReadBackJob:
-    """The daemon's recurring job: a read-back run, then wake the sender if a take-down was told."""
-
-    def __init__(self, readbacks: ReadBacks, wake: Callable[[], None] | None = None) -> None:
-        self.readbacks = readbacks
-        self.wake = wake
-
-    async def run(self) -> None:
-        try:
-            checked = await self.readbacks.run_due()
-        except Exception as exc:  # the daemon must keep sending whatever a read-back meets
-            log_event("readback.failed", logging.ERROR, reason=f"{type(exc).__name__}: {exc}")
-            return
-        if self.wake is not None and any(found.state in _DOWN for _, found in checked):
-            self.wake()
+def took_down(checked: Sequence[tuple[DueCheck, ReadBack]]) -> bool:
+    """Whether a run found a post down (and so may have queued a word to the team)."""
+    return any(found.state in _DOWN for _, found in checked)

@@ -12,12 +12,11 @@ on, or no daemon ran for days) are marked and not sent.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -34,7 +33,7 @@ from publisher.store.alerts import AlertLine, claim_new_items, lines_of, retire_
 from publisher.store.posts import campaign_named
 from publisher.tracker.settings import TIERS, AlertSettings
 
-__all__ = ["CHECK_SECONDS", "AlertJob", "CoverageAlerts", "compose"]
+__all__ = ["CHECK_SECONDS", "CoverageAlerts", "compose"]
 
 CHECK_SECONDS = 60.0  # how often the daemon looks whether an occurrence has passed
 WINDOW = timedelta(days=7)  # items older than this when first looked at are not sent
@@ -160,20 +159,3 @@ class CoverageAlerts:
             return post
         log_event("coverage.alert_failed", logging.WARNING, channel=self.alerts.channel, reason=refusal)
         return None
-
-
-class AlertJob:
-    """The daemon's recurring job (every minute): the alert run in a worker thread, then wake the sender."""
-
-    def __init__(self, alerts: CoverageAlerts, wake: Callable[[], None] | None = None) -> None:
-        self.alerts = alerts
-        self.wake = wake
-
-    async def run(self) -> None:
-        try:
-            posts = await asyncio.to_thread(self.alerts.run_due)
-        except Exception as exc:  # the daemon must keep sending whatever an alert run meets
-            log_event("coverage.alert_failed", logging.ERROR, reason=f"{type(exc).__name__}: {exc}")
-            return
-        if posts and self.wake is not None:
-            self.wake()

@@ -3,7 +3,9 @@ daemons, a dead run finished, old items never sent ([alerts], publisher.tracker.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import functools
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,9 +19,10 @@ from publisher.config import Settings, load_settings
 from publisher.errors import ConfigError
 from publisher.models import Post
 from publisher.queue import Queue
+from publisher.scheduler import waking_job
 from publisher.store import Store
 from publisher.store.alerts import claim_new_items
-from publisher.tracker.alerts import AlertJob, CoverageAlerts
+from publisher.tracker.alerts import CoverageAlerts
 from publisher.tracker.coverage import add_manual, remove_coverage
 from publisher.tracker.outlets import OutletSpec, add_outlet
 from publisher.tracker.settings import AlertSettings
@@ -166,11 +169,14 @@ def test_a_short_channel_gets_fewer_items_and_the_count_of_the_rest(
 @pytest.mark.usefixtures("campaign")
 async def test_the_job_wakes_the_sender_when_it_queued_a_post(store: Store, clock: ManualClock, tmp_path: Path) -> None:
     woken: list[bool] = []
-    job = AlertJob(alerts(settings(tmp_path), store, clock), lambda: woken.append(True))
-    await job.run()
+    made = alerts(settings(tmp_path), store, clock)
+    job = waking_job(
+        functools.partial(asyncio.to_thread, made.run_due), woke=bool, wake=lambda: woken.append(True), failed="x"
+    )
+    await job()
     item(store, clock, "阳光幼儿园启动阅读月")
     clock.set(QUARTER + timedelta(seconds=5))
-    await job.run()
+    await job()
     assert woken == [True]
 
 
