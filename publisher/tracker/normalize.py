@@ -20,6 +20,7 @@ import sys
 import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -37,7 +38,8 @@ _CJK = (
     "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
     "\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
 )
-_SPACE_BY_CJK = re.compile(f" (?=[{_CJK}])|(?<=[{_CJK}]) ")
+# a space, then the test (a pattern that starts with a literal lets the engine scan for it in C)
+_SPACE_BY_CJK = re.compile(f" (?:(?=[{_CJK}])|(?<=[{_CJK}] ))")
 _TAG = re.compile(r"<(?:script|style)\b.*?</(?:script|style)\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
 _BLOCK_END = re.compile(r"</(?:p|div|li|h[1-6]|tr|blockquote)\s*>|<br\s*/?>", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
@@ -53,7 +55,7 @@ _WECHAT_KEEP = frozenset({"__biz", "mid", "idx", "sn"})
 
 
 def _separator_table() -> dict[int, str]:
-    """Every punctuation, symbol, separator and control character maps to a space (str.translate runs in C)."""
+    """Every punctuation, symbol, separator and control character maps to a space."""
     table: dict[int, str] = {}
     for code in range(sys.maxunicode + 1):
         category = unicodedata.category(chr(code))
@@ -67,22 +69,51 @@ def _separators() -> dict[int, str]:
     return _separator_table()
 
 
+def _character_class(codes: Iterable[int]) -> str:
+    """A regular expression's ``[...]`` for these code points, as ranges."""
+    ranges: list[list[int]] = []
+    for code in sorted(codes):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "[" + "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges) + "]"
+
+
+class _CharacterSet:
+    """A set of characters, looked for in C. The regex engine tests a character against a class of Basic
+    Multilingual Plane characters in one step (a bitmap) but walks the ranges of a class holding any character
+    beyond it: the BMP class serves the texts holding none (nearly all), the whole set the others."""
+
+    _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+    def __init__(self, codes: Iterable[int], suffix: str = "") -> None:
+        codes = set(codes)
+        self.basic = re.compile(_character_class(c for c in codes if c <= 0xFFFF) + suffix)
+        self.every = re.compile(_character_class(codes) + suffix)
+
+    def pattern(self, text: str) -> re.Pattern[str]:
+        return self.every if self._ASTRAL.search(text) else self.basic
+
+
 @functools.cache
-def _separator_chars() -> frozenset[str]:
-    return frozenset(map(chr, _separators()))
+def _separator_runs() -> _CharacterSet:
+    return _CharacterSet(_separators(), "+")
 
 
 #: full-width punctuation and the ideographic space, which NFKC turns into ASCII punctuation and spaces that become
 #: spaces anyway: made spaces first, most Chinese text is already in NFKC and skips it (the same result, faster)
-_EARLY = frozenset("！＂＃＄％＆＇（）＊＋，－．／：；？＠［＼］＾＿｀｛｜｝～\u3000")
+_EARLY = re.compile("[！＂＃＄％＆＇（）＊＋，－．／：；？＠［＼］＾＿｀｛｜｝～\u3000]")
+
+#: every character some step of OpenCC's hk2s or tw2s changes (generated from its dictionaries by
+#: ``scripts/opencc_changes.py``; tests/tracker/test_normalize.py checks it against the installed OpenCC): a text
+#: without one of them comes out of OpenCC as it went in, so most mainland text skips the conversion
+_OPENCC_CHANGES = Path(__file__).with_name("opencc_changes.txt")
 
 
-def _spaced(text: str, chars: Iterable[str]) -> str:
-    """``text`` with each of ``chars`` made a space (a few ``str.replace`` calls beat ``str.translate`` with a
-    table of every separator, which looks each character up as a number)."""
-    for char in chars:
-        text = text.replace(char, " ")
-    return text
+@functools.cache
+def _traditional() -> _CharacterSet:
+    return _CharacterSet(map(ord, _OPENCC_CHANGES.read_text(encoding="utf-8").strip()))
 
 
 @functools.cache
@@ -95,6 +126,8 @@ def _converters() -> tuple[Any, Any]:
 
 def to_simplified(text: str) -> str:
     hong_kong, taiwan = _converters()
+    if "\x00" in text:  # OpenCC reads a C string: the text after a NUL would be lost
+        return "\x00".join(map(to_simplified, text.split("\x00")))
     return str(taiwan.convert(hong_kong.convert(text)))
 
 
@@ -103,13 +136,15 @@ def fold(text: str) -> str:
     if not text:
         return ""
     if not text.isascii():  # NFKC leaves ASCII as it is
-        text = _spaced(text, _EARLY.intersection(text))
+        text = _EARLY.sub(" ", text)
         if not unicodedata.is_normalized("NFKC", text):
             text = unicodedata.normalize("NFKC", text)
     text = text.casefold()
-    if not text.isascii():
+    if text.isascii():
+        return _separator_runs().basic.sub(" ", text).strip(" ")
+    if _traditional().pattern(text).search(text):
         text = to_simplified(text)
-    text = " ".join(_spaced(text, _separator_chars().intersection(text)).split())
+    text = _separator_runs().pattern(text).sub(" ", text).strip(" ")
     return _SPACE_BY_CJK.sub("", text)
 
 

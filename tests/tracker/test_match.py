@@ -99,3 +99,17 @@ def test_channel_wordings_of_a_post_count_too() -> None:
     matcher = Matcher([CampaignRules(campaign_id=1)], [post])
     [match] = matcher.match(prepare("转发", weibo))
     assert (match.post_id, match.matched_by) == (5, "similarity")
+
+
+def test_links_are_dropped_in_either_case_as_a_case_blind_pattern_drops_them() -> None:
+    """``_URL`` is written to be fast; it must drop what ``https?://\\S+|www\\.\\S+`` (case-blind) drops."""
+    import random
+    import re
+
+    from publisher.tracker.match import _URL
+
+    plain = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+    rng = random.Random(7)
+    texts = ["".join(rng.choice("hHtTpPsS:/wW. x阳") for _ in range(rng.randint(1, 30))) for _ in range(20_000)]
+    texts += ["见HTTP://x.cn/a与Www.abc.com", "hww.x hwww.y wwww.z Https://a.b", "ｗｗｗ.x http:/x"]
+    assert [_URL.sub(" ", t) for t in texts] == [plain.sub(" ", t) for t in texts]

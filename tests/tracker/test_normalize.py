@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 import unicodedata
+from pathlib import Path
 
 import pytest
 
 from publisher.tracker.match import grams
 from publisher.tracker.normalize import canonical_link, compact, content_hash, fold, plain_text
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -60,11 +64,12 @@ def test_plain_text_and_grams() -> None:
 
 def _reference_fold(text: str) -> str:
     """fold as the module docstring says it, step by step (``fold`` takes shortcuts that must not change it)."""
-    from publisher.tracker.normalize import _SPACE_BY_CJK, _separators, to_simplified
+    from publisher.tracker.normalize import _SPACE_BY_CJK, _converters, _separators
 
     text = unicodedata.normalize("NFKC", text).casefold()
     if not text.isascii():
-        text = to_simplified(text)
+        hong_kong, taiwan = _converters()  # OpenCC reads C strings: each part between NULs on its own
+        text = "\x00".join(taiwan.convert(hong_kong.convert(part)) for part in text.split("\x00"))
     return _SPACE_BY_CJK.sub("", " ".join(text.translate(_separators()).split()))
 
 
@@ -77,3 +82,28 @@ def test_fold_is_the_reference_pipeline_only_faster() -> None:
     texts += [f"阳{p}{m}光" for p in "！（），：；？＜＝＞\u3000" for m in marks]
     texts += ["阳光幼儿园（城东区）：“阅读月”启动！ＡＢＣ１２３，陽光幼兒園閱讀月　深沈", "25℃ №1 ½ ① ㈠ ﹙x﹚"]
     assert [fold(t) for t in texts] == [_reference_fold(t) for t in texts]
+
+
+def test_a_text_without_a_character_opencc_changes_skips_it_and_stays_the_same() -> None:
+    """``fold`` converts only texts holding a character of opencc_changes.txt. It must fold as the reference (which
+    always converts) every character of the list (alone, between simplified ones, after one beyond the BMP), every key
+    and value of OpenCC's dictionaries (with the characters a step changes and a later one restores put back), and
+    everyday text; and the list must be the installed OpenCC's."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import opencc_changes
+
+    entries = opencc_changes.dictionary_entries()
+    assert opencc_changes.changed_characters(entries) == opencc_changes.OUT.read_text(encoding="utf-8").strip()
+    restored = {c for c in "台温才床群像" if fold(c) == c}
+    assert restored == set("台温才床群像")  # everyday characters the list leaves out
+    kept = opencc_changes.OUT.read_text(encoding="utf-8").strip()
+    texts = [t for c in kept for t in (c, f"阳{c}光", f"\U00020000{c}园")]
+    dropped = opencc_changes.candidate_characters(entries) - set(kept)
+    texts += sorted(opencc_changes.test_texts(entries, dropped))
+    texts += ["电视台的台风预报", "气温回升，温暖如春", "陽光幼兒園\U0002a6a5閱讀月", "憑藉", "深沈", "乾隆", "看著"]
+    assert [fold(t) for t in texts] == [_reference_fold(t) for t in texts]
+
+
+def test_a_nul_does_not_cut_the_text_short() -> None:
+    """OpenCC reads a C string; a NUL inside a traditional text lost what followed it."""
+    assert fold("陽光\x00幼兒園") == "阳光幼儿园"
