@@ -166,7 +166,8 @@ def keywords(count: int) -> list[str]:
 
 
 def make_feed(number: int, entries: int, words: list[str]) -> bytes:
-    """An RSS 2.0 feed as a Chinese news site writes one: titles, HTML descriptions of ~300 characters, dates."""
+    """An RSS 2.0 feed as a Chinese news site writes one: titles, HTML descriptions of ~300 characters, dates. The
+    links are the stand-in's (nothing leaves loopback, not even a name lookup)."""
     from email.utils import format_datetime
     from xml.sax.saxutils import escape
 
@@ -178,7 +179,7 @@ def make_feed(number: int, entries: int, words: list[str]) -> bytes:
     ]
     for n in range(entries):
         title = "".join(rng.choice(_WORDS) for _ in range(rng.randint(4, 8)))
-        paragraphs = ["".join(_sentence(rng) for _ in range(4)) for _ in range(3)]
+        paragraphs = ["".join(_sentence(rng) for _ in range(5)) for _ in range(3)]
         if rng.random() < 0.05:
             paragraphs[1] += f"本次活动以“{rng.choice(words)}”为主题。"
         description = "".join(f"<p>{p}</p>" for p in paragraphs)
@@ -186,7 +187,7 @@ def make_feed(number: int, entries: int, words: list[str]) -> bytes:
 
         published = datetime.fromtimestamp(start - n * 3600 - number * 7, UTC)
         parts.append(
-            f"<item><title>{escape(title)}</title><link>http://site{number}.example/news/{n}.html</link>"
+            f"<item><title>{escape(title)}</title><link>{STANDIN.decode()}/news/{number}/{n}.html</link>"
             f"<guid>site{number}-{n}</guid><pubDate>{format_datetime(published)}</pubDate>"
             f"<description>{escape(description)}</description></item>"
         )
@@ -207,7 +208,9 @@ async def _standin(conn: Connection, folder: Path) -> None:
     from aiohttp import web
 
     bodies = {path.stem: path.read_bytes() for path in folder.glob("*.xml")}  # noqa: ASYNC240 (before serving)
+    pages = {path.stem: path.read_bytes() for path in folder.glob("*.html")}  # noqa: ASYNC240 (before serving)
     etags = {name: '"' + hashlib.sha1(body).hexdigest()[:16] + '"' for name, body in bodies.items()}
+    here: dict[str, bytes] = {}  # feed -> its bytes with this stand-in's address in its links
     state = {"mode": "normal", "requests": 0, "not_modified": 0}
     modified = "Wed, 02 Dec 2026 08:00:00 GMT"
 
@@ -220,7 +223,12 @@ async def _standin(conn: Connection, folder: Path) -> None:
         headers = {"Content-Type": "application/rss+xml; charset=utf-8"}
         if state["mode"] == "normal":
             headers.update({"ETag": etags[name], "Last-Modified": modified})
-        return web.Response(body=bodies[name], headers=headers)
+        if name not in here:
+            here[name] = bodies[name].replace(STANDIN, f"http://{request.host}".encode())
+        return web.Response(body=here[name], headers=headers)
+
+    async def article(request: web.Request) -> web.Response:
+        return web.Response(body=pages[request.match_info["name"]], content_type="text/html")
 
     def set_mode(mode: str) -> str:
         state["mode"] = mode
@@ -228,6 +236,7 @@ async def _standin(conn: Connection, folder: Path) -> None:
 
     app = web.Application()
     app.router.add_get("/feed/{name}.xml", feed)
+    app.router.add_get("/article/{name}.html", article)
     await serve_on_loopback(
         conn,
         app,
@@ -445,6 +454,7 @@ def main() -> int:
             body = make_feed(n, args.entries, words)
             if n % 100 == 0:  # one feed in a hundred carries a reprint of one of our posts under a new title
                 body = body.replace(b"</channel>", _reprint(n, posts[n % len(posts)]) + b"</channel>")
+                (feeds_dir / f"{n}.html").write_bytes(_article_page(posts[n % len(posts)]))
             (feeds_dir / f"{n}.xml").write_bytes(body)
             bodies.append(body)
         total_mb = sum(map(len, bodies)) / 1e6
@@ -530,13 +540,26 @@ def main() -> int:
     return 0
 
 
+#: the stand-in's own address, written into the feeds before it has one (it puts its address in when serving them)
+STANDIN = b"http://standin.invalid"
+
+
 def _reprint(number: int, post: str) -> bytes:
+    """A reprint of ``post`` under a new title, with our post's text (under 200 characters, so the tracker fetches
+    its page: the stand-in serves it)."""
     from xml.sax.saxutils import escape
 
     return (
-        f"<item><title>转载：第{number}号报道</title><link>http://site{number}.example/reprint.html</link>"
+        f"<item><title>转载：第{number}号报道</title><link>{STANDIN.decode()}/article/{number}.html</link>"
         f"<guid>site{number}-reprint</guid><description>{escape(post)}</description></item>"
     ).encode()
+
+
+def _article_page(post: str) -> bytes:
+    from xml.sax.saxutils import escape
+
+    paragraphs = "".join(f"<p>{escape(line)}</p>" for line in post.splitlines() if line.strip())
+    return f"<!doctype html><html><body><article>{paragraphs}</article></body></html>".encode()
 
 
 if __name__ == "__main__":

@@ -31,10 +31,10 @@ __all__ = [
     "prune_unused_entries",
     "set_reprint_groups",
     "sources_of",
-    "update_source",
+    "update_sources",
 ]
 
-#: the columns an entry is recognised by (``publisher.tracker.record.keys_of`` gives them in this order)
+#: the columns an entry is recognised by (``publisher.tracker.work.keys_of`` gives them in this order)
 ENTRY_KEYS = (FeedEntry.guid_hash, FeedEntry.link_hash, FeedEntry.content_hash)
 
 
@@ -129,18 +129,25 @@ def held_sources(session: Session, source_ids: Collection[int], owner: str) -> s
     return set(session.scalars(query))
 
 
-def update_source(
-    session: Session, source_id: int, owner: str, values: dict[str, Any], *, new_entries: int = 0
-) -> None:
-    """Write a poll's result on a source still leased to ``owner`` (``new_entries`` added to its count)."""
-    if new_entries:
-        values = values | {"entries_seen": OutletSource.entries_seen + new_entries}
-    session.execute(
-        update(OutletSource)
-        .where(OutletSource.id == source_id, OutletSource.lease_owner == owner)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+def update_sources(session: Session, owner: str, results: Sequence[tuple[int, dict[str, Any], int]]) -> None:
+    """Write polls' results, each (source id, values, new entries added to its count), on the sources still leased
+    to ``owner``: one executemany per set of columns written (a batch's sources mostly share one), not a statement
+    per source."""
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for source_id, values, new_entries in results:
+        row = {f"v_{name}": value for name, value in values.items()}
+        row.update(b_id=source_id, b_owner=owner, b_new=new_entries)
+        by_columns.setdefault(tuple(sorted(values)), []).append(row)
+    for columns, rows in by_columns.items():
+        statement = (
+            update(OutletSource)
+            .where(OutletSource.id == bindparam("b_id"), OutletSource.lease_owner == bindparam("b_owner"))
+            .values(
+                {name: bindparam(f"v_{name}") for name in columns}
+                | {"entries_seen": OutletSource.entries_seen + bindparam("b_new")}
+            )
+        )
+        session.connection().execute(statement, rows)
 
 
 # --- entries ------------------------------------------------------------------------------------------------------

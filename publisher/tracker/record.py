@@ -30,7 +30,7 @@ from publisher.store.feeds import (
     known_entry_keys,
     outlet_names_by_id,
     set_reprint_groups,
-    update_source,
+    update_sources,
 )
 from publisher.tracker.match import (
     CANDIDATE_SHARE,
@@ -44,10 +44,10 @@ from publisher.tracker.match import (
     similarity,
 )
 from publisher.tracker.models import CoverageItem, FeedEntry
-from publisher.tracker.normalize import sha1
 from publisher.tracker.parse import FeedItem
 from publisher.tracker.settings import TrackerSettings
 from publisher.tracker.sources import after_error, after_success
+from publisher.tracker.work import EntryKeys, keys_of
 
 __all__ = [
     "Claimed",
@@ -56,12 +56,11 @@ __all__ = [
     "Polled",
     "Written",
     "claim_due",
-    "keys_of",
     "record",
     "write_coverage",
 ]
 
-STORY_CANDIDATES = 30  # items scored exactly for a new item's story: those sharing the most rare weight with it
+STORY_CANDIDATES = 10  # items scored exactly for a new item's story: those sharing the most rare weight with it
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -94,6 +93,7 @@ class Polled:
     warning: str | None = None
     items: Sequence[FeedItem] = ()
     prepared: Sequence[Prepared] = ()  # each item's folded text, in the same order
+    keys: Sequence[EntryKeys] = ()  # each item's keys (``work.keys_of``), in the same order
     matches: Sequence[Sequence[Match]] | None = None  # each item's matches, when the parse worker matched them
 
 
@@ -254,26 +254,14 @@ class Found:
         return cls(row.id, row.outlet_id, item, prepare(item.title, item.summary, item.body, item.published_at))
 
 
-def keys_of(item: FeedItem, prepared: Prepared) -> tuple[str | None, str | None, str | None]:
-    """guid hash, canonical link hash, content hash (of the folded title and text; None when too short, or when the
-    entry has no text beyond its headline but a guid or link of its own: a follow-up may carry its first report's
-    headline, so a headline alone does not say two entries are one article)."""
-    text = prepared.compacted
-    headline_only = not prepared.compacted_text and bool(item.guid or item.link)
-    return (
-        sha1(item.guid) if item.guid else None,
-        sha1(item.link) if item.link else None,
-        sha1(text) if len(text) >= 24 and not headline_only else None,
-    )
-
-
 def _new_entries(session: Session, polled: Sequence[Polled], now: datetime) -> list[Found]:
     """Insert the entries not seen before; returns each one inserted."""
-    candidates: list[tuple[Polled, FeedItem, Prepared, tuple[str | None, str | None, str | None]]] = []
+    candidates: list[tuple[Polled, FeedItem, Prepared, EntryKeys]] = []
     matched: dict[int, Sequence[Match]] = {}  # id(prepared) -> what the parse worker matched
     for result in polled:
-        for item, prepared in zip(result.items, result.prepared, strict=True):
-            candidates.append((result, item, prepared, keys_of(item, prepared)))
+        named = result.keys or list(map(keys_of, result.items, result.prepared))
+        for item, prepared, entry_keys in zip(result.items, result.prepared, named, strict=True):
+            candidates.append((result, item, prepared, entry_keys))
         if result.matches is not None:
             matched.update(zip(map(id, result.prepared), result.matches, strict=True))
     if not candidates:
@@ -314,8 +302,11 @@ def _new_entries(session: Session, polled: Sequence[Polled], now: datetime) -> l
         rows,
         ("id", "outlet_id", "guid_hash", "link_hash", "content_hash"),
     )
-    found = [Found(row[0], row[1], *fresh[(row[1], row[2], row[3], row[4])]) for row in inserted]
-    return [dataclasses.replace(f, matches=matched.get(id(f.prepared))) for f in found] if matched else found
+    found = []
+    for row in inserted:
+        item, prepared = fresh[(row[1], row[2], row[3], row[4])]
+        found.append(Found(row[0], row[1], item, prepared, matched.get(id(prepared))))
+    return found
 
 
 def write_coverage(
@@ -395,9 +386,12 @@ def record(
         mine = [p for p in polled if p.claim.source_id in held]
         found = _new_entries(session, [p for p in mine if p.items and not p.error], now)
         counted = _count_by_source(found, mine)
-        for result in mine:
-            _update_source(session, result, counted.get(result.claim.source_id, 0), owner, now, settings)
-            written.errors += 1 if result.error else 0
+        update_sources(
+            session,
+            owner,
+            [_source_state(session, result, counted.get(result.claim.source_id, 0), now, settings) for result in mine],
+        )
+        written.errors = sum(1 for result in mine if result.error)
         written.sources = len(mine)
         written.new_entries = len(found)
         written.coverage_ids = write_coverage(session, found, matcher, groups, now, "tracker")
@@ -416,9 +410,11 @@ def _count_by_source(found: Sequence[Found], polled: Sequence[Polled]) -> dict[i
     return counts
 
 
-def _update_source(
-    session: Session, result: Polled, new_entries: int, owner: str, now: datetime, settings: TrackerSettings
-) -> None:
+def _source_state(
+    session: Session, result: Polled, new_entries: int, now: datetime, settings: TrackerSettings
+) -> tuple[int, dict[str, Any], int]:
+    """What to write on a polled source: (its id, the values, the new entries added to its count); a source that
+    starts or stops failing is written in the history too."""
     claim = result.claim
     values: dict[str, Any] = {
         "lease_owner": None,
@@ -458,4 +454,4 @@ def _update_source(
             values.update(last_changed_at=now)
     values.update(interval_seconds=schedule.interval, next_poll_at=schedule.next_poll_at)
     counted = new_entries if not result.error else 0  # added to the source's count of entries seen
-    update_source(session, claim.source_id, owner, values, new_entries=counted)
+    return claim.source_id, values, counted

@@ -47,6 +47,8 @@ from publisher.tracker.work import matcher_file, read_feed, start_worker
 __all__ = ["PassReport", "Tracker", "TrackerJob", "Verdict"]
 
 BATCH = 50  # poll results written per transaction
+BATCH_WAIT = 1.0  # seconds a result waits for others to fill its batch
+_FLUSH = object()  # the wait is over: write what has come
 POOL_MIN = 50  # feeds in a pass from which parsing moves to worker processes ([tracker] parse_workers)
 
 
@@ -188,10 +190,14 @@ class Tracker:
         zone = claim.timezone or self.timezone
         headers = dict(fetched.headers)
         if pool is None:
-            parsed, prepared, matches = await asyncio.to_thread(read_feed, body, headers, fetched.url, zone, matcher)
+            parsed, prepared, matches, keys = await asyncio.to_thread(
+                read_feed, body, headers, fetched.url, zone, matcher
+            )
         else:  # the worker matches with the copy of the pass's matcher it was started with
             loop = asyncio.get_running_loop()
-            parsed, prepared, matches = await loop.run_in_executor(pool, read_feed, body, headers, fetched.url, zone)
+            parsed, prepared, matches, keys = await loop.run_in_executor(
+                pool, read_feed, body, headers, fetched.url, zone
+            )
         if parsed.error:
             return polled(error=parsed.error)
         return polled(
@@ -200,6 +206,7 @@ class Tracker:
             items=parsed.items,
             prepared=prepared,
             matches=matches,
+            keys=keys,
             etag=fetched.etag,
             last_modified=fetched.last_modified,
         )
@@ -207,15 +214,28 @@ class Tracker:
     async def _write(
         self, results: asyncio.Queue[Polled | None], matcher: Matcher, groups: Groups, report: PassReport
     ) -> None:
+        """Write results in batches of ``self.batch``, or what has come once the first waited ``BATCH_WAIT``
+        seconds: each transaction costs a commit, and the thread writing holds the event loop's lock while it works,
+        so a few large batches beat many small ones; a slow pass still writes each result within the wait."""
         batch: list[Polled] = []
         done = False
+        started = 0.0
         while not done:
-            result = await results.get()
+            result: Polled | object | None
+            try:
+                if not batch:
+                    result = await results.get()
+                    started = time.monotonic()
+                else:
+                    wait = max(0.0, started + BATCH_WAIT - time.monotonic())
+                    result = await asyncio.wait_for(results.get(), wait)
+            except TimeoutError:
+                result = _FLUSH
             if result is None:
                 done = True
-            else:
+            elif isinstance(result, Polled):
                 batch.append(result)
-            if batch and (done or len(batch) >= self.batch or results.empty()):
+            if batch and (done or result is _FLUSH or len(batch) >= self.batch):
                 written = await asyncio.to_thread(self._record, batch, matcher, groups)
                 self._count(report, batch, written)
                 batch = []

@@ -1,5 +1,5 @@
-"""The CPU work of a poll: parse a feed, fold each entry, match it. Run in a worker thread, or in a parse worker
-process when a pass has many feeds (``service.Tracker.run_once``).
+"""The CPU work of a poll: parse a feed, fold each entry, name it (``keys_of``), match it. Run in a worker thread,
+or in a parse worker process when a pass has many feeds (``service.Tracker.run_once``).
 
 A module of its own, importing only the parser and the matcher: a spawned worker imports the module of the
 function it runs, and the tracker's (the store, SQLAlchemy, httpx) would cost each worker half a second of CPU
@@ -14,9 +14,13 @@ import os
 import pickle
 
 from publisher.tracker.match import Match, Matcher, Prepared, prepare
-from publisher.tracker.parse import ParsedFeed, parse_feed
+from publisher.tracker.normalize import sha1
+from publisher.tracker.parse import FeedItem, ParsedFeed, parse_feed
 
-__all__ = ["matcher_file", "read_feed", "start_worker"]
+__all__ = ["EntryKeys", "keys_of", "matcher_file", "read_feed", "start_worker"]
+
+#: guid hash, canonical link hash, content hash (``publisher.store.feeds.ENTRY_KEYS``, in that order)
+EntryKeys = tuple[str | None, str | None, str | None]
 
 _WORKER_MATCHER: Matcher | None = None  # in a parse worker process: the pass's matcher, loaded when it started
 
@@ -36,19 +40,34 @@ def start_worker(path: str) -> None:
         _WORKER_MATCHER = pickle.load(file)  # noqa: S301 (written by this pass's tracker process, in its own folder)
 
 
+def keys_of(item: FeedItem, prepared: Prepared) -> EntryKeys:
+    """guid hash, canonical link hash, content hash (of the folded title and text; None when too short, or when the
+    entry has no text beyond its headline but a guid or link of its own: a follow-up may carry its first report's
+    headline, so a headline alone does not say two entries are one article)."""
+    text = prepared.compacted
+    headline_only = not prepared.compacted_text and bool(item.guid or item.link)
+    return (
+        sha1(item.guid) if item.guid else None,
+        sha1(item.link) if item.link else None,
+        sha1(text) if len(text) >= 24 and not headline_only else None,
+    )
+
+
 def read_feed(
     body: bytes, headers: dict[str, str], url: str, timezone: str, matcher: Matcher | None = None
-) -> tuple[ParsedFeed, list[Prepared], list[list[Match]] | None]:
-    """Parse a feed, fold each entry's text and match it (with ``matcher``, else the worker process's own). The
-    matches are None when there is no matcher to use (the writer then matches)."""
+) -> tuple[ParsedFeed, list[Prepared], list[list[Match]] | None, list[EntryKeys]]:
+    """Parse a feed, fold each entry's text, name it and match it (with ``matcher``, else the worker process's
+    own). The matches are None when there is no matcher to use (the writer then matches). All of it here, in the
+    parse worker: the writer, one thread for the whole pass, only writes."""
     parsed = parse_feed(body, headers, url, timezone)
     matcher = matcher or _WORKER_MATCHER
     prepared = []
     for item in parsed.items:
         entry = prepare(item.title, item.summary, item.body, item.published_at)
-        _ = entry.keyword_text, entry.compacted  # computed here, carried back with the entry
+        _ = entry.keyword_text  # computed here, carried back with the entry
         prepared.append(entry)
+    keys = list(map(keys_of, parsed.items, prepared))
     if matcher is None or matcher.empty:
-        return parsed, prepared, None
+        return parsed, prepared, None, keys
     # every entry, though some are already stored: the writer keeps the new ones' matches and drops the rest
-    return parsed, prepared, [matcher.match(entry) for entry in prepared]
+    return parsed, prepared, [matcher.match(entry) for entry in prepared], keys

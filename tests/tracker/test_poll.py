@@ -264,7 +264,7 @@ async def test_entries_are_matched_where_they_are_parsed(
 def test_read_feed_matches_with_the_matcher_it_is_given() -> None:
     rules = [CampaignRules(campaign_id=7, any_of=["阅读月"])]
     matcher = Matcher(rules, [])
-    parsed, _, matches = read_feed(rss(ITEMS), {}, "http://x.example/feed", "Asia/Shanghai", matcher)
+    parsed, _, matches, _ = read_feed(rss(ITEMS), {}, "http://x.example/feed", "Asia/Shanghai", matcher)
     assert [i.title for i in parsed.items] == ["阳光幼儿园启动阅读月"]
     assert matches is not None
     assert [[m.campaign_id for m in found] for found in matches] == [[7]]
