@@ -52,6 +52,9 @@ _TRACKING = re.compile(
     re.IGNORECASE,
 )
 _WECHAT_KEEP = frozenset({"__biz", "mid", "idx", "sn"})
+#: a link canonical_link would give back as it is (with "/" for an empty path): http(s), a lower-case host of
+#: dotted labels, no port, user, query or fragment, and nothing urlsplit would drop (white space, controls)
+_PLAIN_LINK = re.compile(r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(/[^?#\s\x00-\x1f\x7f]*)?")
 
 
 def _separator_table() -> dict[int, str]:
@@ -178,8 +181,11 @@ def canonical_link(link: str | None) -> str | None:
     """``link`` in canonical form, or None if it is not an http(s) URL."""
     if not link:
         return None
+    link = link.strip()
+    if simple := _PLAIN_LINK.fullmatch(link):  # already canonical, as most are: urlsplit and back cost 10 µs
+        return link if simple.group(1) else link + "/"
     try:
-        parts = urlsplit(link.strip())
+        parts = urlsplit(link)
         port = parts.port
     except ValueError:
         return None

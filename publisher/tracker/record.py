@@ -61,6 +61,7 @@ __all__ = [
 ]
 
 STORY_CANDIDATES = 10  # items scored exactly for a new item's story: those sharing the most rare weight with it
+STORY_GRAMS = 40  # an item's rarest grams, through which it finds the items that may be its story
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -211,19 +212,21 @@ class _CampaignGroups:
             self._postings.setdefault(gram, []).append(item_id)
 
     def shared_weights(self, grams: frozenset[str]) -> dict[int, float]:
-        """The items sharing with ``grams`` a gram rare among the campaign's items (held by at most 5% of them, or by
-        at most ``MIN_DOCUMENTS``: the campaign's own words, in every item, propose nothing), each with the weight
-        it shares through those grams."""
+        """The items sharing with ``grams`` one of its ``STORY_GRAMS`` grams rarest among the campaign's items (held
+        by at most 5% of them, or by at most ``MIN_DOCUMENTS``: the campaign's own words, in every item, propose
+        nothing), each with the weight it shares through those grams. A story's names and words are in its own
+        items and few others, so its rarest grams find them; through all its grams an item met most of the
+        campaign (a busy campaign's items share some pair of characters with nearly every other)."""
         limit = max(CANDIDATE_SHARE * len(self.items), MIN_DOCUMENTS)
-        shared: dict[int, float] = {}
-        postings, weight = self._postings, self.vocabulary.weight
+        postings, weights, unseen = self._postings, self.vocabulary.weights, self.vocabulary.unseen
+        proposing = []
         for gram in grams:
             keys = postings.get(gram)
-            if keys is None or len(keys) > limit:
-                continue
-            w = weight(gram)
-            if not w:
-                continue  # a gram common in the corpus weighs nothing: it proposes no one
+            # a gram weighing nothing proposes no one
+            if keys is not None and len(keys) <= limit and (w := weights.get(gram, unseen)):
+                proposing.append((len(keys), gram, keys, w))
+        shared: dict[int, float] = {}
+        for _, _, keys, w in heapq.nsmallest(STORY_GRAMS, proposing):
             for key in keys:
                 shared[key] = shared.get(key, 0.0) + w
         return shared

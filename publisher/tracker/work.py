@@ -61,11 +61,7 @@ def read_feed(
     parse worker: the writer, one thread for the whole pass, only writes."""
     parsed = parse_feed(body, headers, url, timezone)
     matcher = matcher or _WORKER_MATCHER
-    prepared = []
-    for item in parsed.items:
-        entry = prepare(item.title, item.summary, item.body, item.published_at)
-        _ = entry.keyword_text  # computed here, carried back with the entry
-        prepared.append(entry)
+    prepared = [prepare(item.title, item.summary, item.body, item.published_at) for item in parsed.items]
     keys = list(map(keys_of, parsed.items, prepared))
     if matcher is None or matcher.empty:
         return parsed, prepared, None, keys

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 import unicodedata
 from pathlib import Path
@@ -90,7 +91,7 @@ def test_a_text_without_a_character_opencc_changes_skips_it_and_stays_the_same()
     and value of OpenCC's dictionaries (with the characters a step changes and a later one restores put back), and
     everyday text; and the list must be the installed OpenCC's."""
     sys.path.insert(0, str(ROOT / "scripts"))
-    import opencc_changes
+    opencc_changes = importlib.import_module("opencc_changes")
 
     entries = opencc_changes.dictionary_entries()
     assert opencc_changes.changed_characters(entries) == opencc_changes.OUT.read_text(encoding="utf-8").strip()
@@ -107,3 +108,38 @@ def test_a_text_without_a_character_opencc_changes_skips_it_and_stays_the_same()
 def test_a_nul_does_not_cut_the_text_short() -> None:
     """OpenCC reads a C string; a NUL inside a traditional text lost what followed it."""
     assert fold("陽光\x00幼兒園") == "阳光幼儿园"
+
+
+def test_a_link_already_canonical_takes_the_short_way_to_the_same_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``canonical_link`` gives a plain link back without taking it apart; every link must come out as the long way
+    (urlsplit and back) gives it."""
+    import random
+
+    from publisher.tracker import normalize
+
+    rng = random.Random(3)
+    alphabet = "hHtTpPsS:/.aA0-_?#&=%@ \t\n\x00\x7f阳~!$'()*+,;[]\\|"
+    links = [
+        f"{scheme}://{''.join(rng.choice(alphabet) for _ in range(rng.randint(0, 25)))}"
+        for scheme in ("http", "https")
+        for _ in range(20_000)
+    ]
+    links += [
+        "http://a.b",
+        "http://a.b/",
+        "http://a.b.",
+        "http://A.b/x",
+        "http://a.b:80/x",
+        "http://a..b/x",
+        "http://a.b/路径",
+    ]
+    links += ["https://news.example.cn/2026/12/04/a.html", "https://mp.weixin.qq.com/s/abc", " http://a.b/x "]
+    short = [canonical_link(link) for link in links]
+    assert sum(normalize._PLAIN_LINK.fullmatch(link.strip()) is not None for link in links) > 100  # some take it
+
+    class Never:
+        def fullmatch(self, _: str) -> None:
+            return None
+
+    monkeypatch.setattr(normalize, "_PLAIN_LINK", Never())
+    assert short == [canonical_link(link) for link in links]
