@@ -505,9 +505,15 @@ def coverage_list(
     type=click.Path(dir_okay=False, writable=True),
     help="Also write the kept article page, as fetched, to this file.",
 )
+@click.option(
+    "--screenshot",
+    "picture_file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the picture of the kept page ([tracker] screenshots), a PNG, to this file.",
+)
 @pass_app
 @reports_errors
-def coverage_show(app: App, item_id: int, page_file: str | None) -> None:
+def coverage_show(app: App, item_id: int, page_file: str | None, picture_file: str | None) -> None:
     """The article page kept as evidence of a coverage item: where and when it was fetched, its SHA-256, its text."""
     from publisher.times import local
     from publisher.tracker.evidence import evidence_for
@@ -521,10 +527,18 @@ def coverage_show(app: App, item_id: int, page_file: str | None) -> None:
     click.echo(f"SHA-256: {page.sha256}")
     if page.error:
         click.echo(t("last check: {when}: {error}", when=local(page.checked_at, kept.timezone), error=page.error))
+    if page.screenshot_png and page.screenshot_at:
+        click.echo(t("picture: drawn {when}", when=local(page.screenshot_at, kept.timezone)))
     if page_file:
         with open(page_file, "wb") as out:  # a path the person typed, on their own machine
             out.write(page.html)
         click.echo(t("page written to {path}", path=page_file))
+    if picture_file:
+        if not page.screenshot_png:
+            raise click.UsageError(t("coverage item {id} has no picture: turn on [tracker] screenshots", id=item_id))
+        with open(picture_file, "wb") as out:
+            out.write(page.screenshot_png)
+        click.echo(t("picture written to {path}", path=picture_file))
     click.echo("\n" + page.text)
 
 

@@ -41,6 +41,9 @@ ZH: dict[str, str] = {
     ),
     "Fetch the article pages of its headline-only entries, or not.": "是否抓取其只有标题的条目的文章页面。",
     "Also write the kept article page, as fetched, to this file.": "同时把保存的原始文章页面写入此文件。",
+    "Also write the picture of the kept page ([tracker] screenshots), a PNG, to this file.": (
+        "同时把存证页面的截图（[tracker] screenshots，PNG 格式）写入此文件。"
+    ),
     "Replace FILE if it exists.": "FILE 已存在时覆盖它。",
     "Replace a database that holds posts already.": "即使数据库中已有稿件也替换它。",
     "IANA zone, e.g. Asia/Shanghai.": "IANA 时区名，如 Asia/Shanghai。",

@@ -20,6 +20,8 @@ __all__ = [
     "entries_wanting_text",
     "evidence_of",
     "items_with_pages",
+    "keep_screenshot",
+    "pages_to_draw",
     "prune_unused_pages",
     "save_pages",
 ]
@@ -52,6 +54,8 @@ class Evidence:
     text: str
     error: str | None  # why the last check gave no page: the article may be gone, the evidence is not
     html_gz: bytes
+    screenshot_png: bytes | None = None  # the kept page as a browser drew it ([tracker] screenshots)
+    screenshot_at: datetime | None = None
 
     @property
     def html(self) -> bytes:
@@ -137,9 +141,37 @@ def evidence_of(session: Session, item_ids: Collection[int]) -> dict[int, Eviden
             text=page.text,
             error=page.error,
             html_gz=page.html_gz or b"",
+            screenshot_png=page.screenshot_png,
+            screenshot_at=page.screenshot_at,
         )
         for item_id, page in rows
     }
+
+
+def pages_to_draw(session: Session, link_hashes: Collection[str], limit: int) -> list[tuple[str, bytes]]:
+    """(link hash, gzipped HTML) of these kept pages that are evidence of a coverage item and have no picture yet."""
+    of_coverage = (
+        exists()
+        .where(FeedEntry.link_hash == ArticlePage.link_hash)
+        .where(CoverageItem.entry_id == FeedEntry.id, CoverageItem.removed_at.is_(None))
+    )
+    rows = session.execute(
+        select(ArticlePage.link_hash, ArticlePage.html_gz)
+        .where(
+            ArticlePage.link_hash.in_(list(link_hashes)),
+            ArticlePage.html_gz.is_not(None),
+            ArticlePage.screenshot_png.is_(None),
+            of_coverage,
+        )
+        .limit(limit)
+    ).all()
+    return [(link_hash, html_gz) for link_hash, html_gz in rows if html_gz]
+
+
+def keep_screenshot(session: Session, link_hash: str, png: bytes, now: datetime) -> None:
+    page = session.scalars(select(ArticlePage).where(ArticlePage.link_hash == link_hash)).first()
+    if page is not None:
+        page.screenshot_png, page.screenshot_at = png, now
 
 
 def items_with_pages(session: Session, item_ids: Collection[int]) -> set[int]:

@@ -117,6 +117,8 @@ class ArticlePage(Base):
     error: Mapped[str | None] = mapped_column(Text)  # why the last fetch gave no page (the evidence stays)
     fetched_at: Mapped[datetime]  # when the page kept here was fetched
     checked_at: Mapped[datetime]  # the last fetch, whatever came of it
+    screenshot_png: Mapped[bytes | None] = mapped_column(LargeBinary)  # the kept page as Chromium drew it, offline
+    screenshot_at: Mapped[datetime | None]
 
 
 class CoverageItem(Base):

@@ -78,6 +78,10 @@ class TrackerSettings:
     full_text: bool = True  # fetch the article page of a new entry whose feed text is shorter than full_text_below
     full_text_below: int = 200  # characters of summary or content under which an entry counts as headline-only
     full_text_per_pass: int = 200  # article pages fetched in one pass at most (newest entries first)
+    # draw each kept page that proves a coverage item with headless Chromium, offline, and keep the picture
+    screenshots: bool = False
+    screenshot_browser: str = ""  # the Chromium to draw with (default: chromium, chromium-browser or google-chrome)
+    screenshots_per_pass: int = 20  # pages drawn in one pass at most (a page takes Chromium about a second)
 
     def __post_init__(self) -> None:
         if self.min_interval > self.max_interval:
@@ -242,6 +246,9 @@ def parse_tracker(table: Mapping[str, Any], source: str) -> TrackerSettings:
         full_text=reader.flag("full_text", defaults.full_text),
         full_text_below=reader.whole("full_text_below", defaults.full_text_below),
         full_text_per_pass=reader.whole("full_text_per_pass", defaults.full_text_per_pass, 0),
+        screenshots=reader.flag("screenshots", defaults.screenshots),
+        screenshot_browser=reader.text("screenshot_browser", None) or "",
+        screenshots_per_pass=reader.whole("screenshots_per_pass", defaults.screenshots_per_pass, 0),
     )
 
 

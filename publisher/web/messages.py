@@ -985,6 +985,16 @@ ZH: dict[str, str] = {
         "页面按抓取时的原样保存，即使媒体删除了文章也仍然保留；其 SHA-256 可证明下载的文件就是当时的页面。"
     ),
     "Its text": "正文",
+    "As it looked": "页面截图",
+    "Drawn from the kept page by the tracker's browser, offline, on {when}.": (
+        "由跟踪器的浏览器在离线状态下根据存证页面绘制，时间：{when}。"
+    ),
+    "The kept page as a browser drew it": "浏览器绘制的存证页面",
+    "picture: drawn {when}": "截图：绘制于 {when}",
+    "picture written to {path}": "截图已写入 {path}",
+    "coverage item {id} has no picture: turn on [tracker] screenshots": (
+        "第 {id} 条报道没有截图：请开启 [tracker] screenshots"
+    ),
     # read-back of sent posts (publisher/services/readback.py, templates/post.html)
     "Still online?": "是否仍在线",
     "still online": "仍在线",

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from publisher.config import load_settings
@@ -17,6 +18,7 @@ from tests.conftest import outbox_config
 from tests.fakes.feeds import FeedServer, Item, rss
 from tests.fakes.server import serve_in_thread
 from tests.test_cli import Cli
+from tests.tracker.test_screenshots import HEIGHT, WIDTH, chromium
 
 ITEMS = [
     Item("阳光幼儿园启动阅读月", "阳光幼儿园日前启动阅读月活动。", "http://daily.example/a/1", "d-1"),
@@ -210,3 +212,28 @@ def test_a_headline_only_entry_is_found_by_its_page_and_coverage_show_gives_the_
     missing = cli("coverage", "show", "999", ok=False)
     assert missing.returncode == 1
     assert "there is no coverage item 999" in missing.stderr
+
+
+def test_coverage_show_writes_the_picture(cli: Cli, server: tuple[FeedServer, str], tmp_path: Path) -> None:
+    feeds, base = server
+    config = tmp_path / "publisher.toml"
+    drawn_with = f'[tracker]\nscreenshots = true\nscreenshot_browser = "{chromium()}"\n'
+    config.write_text(config.read_text(encoding="utf-8").replace("[tracker]\n", drawn_with), encoding="utf-8")
+    page = (
+        "<html><body><article><h1>孩子们走进图书馆</h1>"
+        "<p>阳光幼儿园阅读月活动中，孩子们走进市图书馆挑选绘本，还听了两个故事。</p></article></body></html>"
+    ).encode()
+    feeds.put("/a/9.html", page, content_type="text/html; charset=utf-8")
+    feeds.put("/wechat.xml", rss([Item("孩子们走进图书馆", "", f"{base}/a/9.html", "w-9")]))
+    cli("outlet", "add", "教育号", "--kind", "official_account", "--feed", f"{base}/wechat.xml")
+    cli("campaign", "add", "阅读月", "--tz", "Asia/Shanghai", "--start", "2026-11-25")
+    cli("campaign", "rules", "阅读月", "--any", "阅读月")
+    cli("track", "--once", "--outlet", "教育号")
+    [item] = [i for i in cli.json("coverage", "list", "--campaign", "阅读月") if i["outlet"] == "教育号"]
+
+    shown = cli("coverage", "show", str(item["id"]), "--screenshot", str(tmp_path / "kept.png")).stdout
+
+    assert "picture: drawn " in shown
+    assert f"picture written to {tmp_path / 'kept.png'}" in shown
+    with Image.open(tmp_path / "kept.png") as picture:
+        assert picture.size == (WIDTH, HEIGHT)

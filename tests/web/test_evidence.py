@@ -64,3 +64,33 @@ async def test_anonymous_visitors_get_no_page(visitors: Any, reading_month: dict
 
     assert got.status_code in (302, 303, 401)
     assert PAGE not in got.content
+
+
+async def test_the_picture_of_the_kept_page_shows_when_there_is_one(
+    visitors: Any, console: Console, reading_month: dict[str, int]
+) -> None:
+    import io
+
+    from PIL import Image
+
+    from publisher.store.articles import keep_screenshot
+
+    item = reading_month["evening"]
+    keep_page(console, item)
+    viewer: Visitor = await visitors("eve")
+    before = await viewer.get(f"/coverage/{item}/evidence")
+    none_yet = await viewer.get(f"/coverage/{item}/evidence/picture.png")
+    drawn = io.BytesIO()
+    Image.new("RGB", (64, 32), "white").save(drawn, "PNG")
+    with console.store.session() as session:
+        keep_screenshot(session, "l2", drawn.getvalue(), console.clock.now())
+
+    after = await viewer.get(f"/coverage/{item}/evidence")
+    picture = await viewer.get(f"/coverage/{item}/evidence/picture.png")
+
+    assert 'id="evidence-picture"' not in before.text
+    assert none_yet.status_code == 404
+    assert f'src="/coverage/{item}/evidence/picture.png"' in after.text
+    assert picture.status_code == 200
+    assert picture.headers["content-type"] == "image/png"
+    assert picture.content == drawn.getvalue()

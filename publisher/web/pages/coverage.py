@@ -218,10 +218,22 @@ async def evidence_download(request: Request) -> Response:
     return Response(kept.page.html, media_type="application/octet-stream", headers=headers)
 
 
+@page()
+async def evidence_picture(request: Request) -> Response:
+    """The picture of the kept page ([tracker] screenshots), a PNG the tracker's Chromium drew offline."""
+    console, item_id = console_of(request), request.path_params["item_id"]
+    kept = await run_in_threadpool(evidence_for, console.store, item_id)
+    if not kept.page.screenshot_png:
+        return Response(status_code=404)
+    headers = {"Content-Security-Policy": "default-src 'none'", "X-Content-Type-Options": "nosniff"}
+    return Response(kept.page.screenshot_png, media_type="image/png", headers=headers)
+
+
 routes = [
     Route("/coverage", coverage_page),
     Route("/coverage/{item_id:int}/evidence", evidence_page),
     Route("/coverage/{item_id:int}/evidence/page", evidence_download),
+    Route("/coverage/{item_id:int}/evidence/picture.png", evidence_picture),
     Route("/coverage/add", add_coverage, methods=["POST"]),
     Route("/coverage/{item_id:int}/remove", remove, methods=["POST"]),
 ]
