@@ -106,6 +106,9 @@ class ReadBack:
     detail: str = ""
     metrics: Mapping[str, int] = dataclasses.field(default_factory=dict)
     url: str | None = None
+    #: what the read-back did with extra copies of the post it found on the way (a request that landed late made a
+    #: twin), as a Receipt's details say it: ``trashed``, ``duplicates_left``, ``duplicate_error``
+    copies: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def unknown(cls, reason: str) -> ReadBack:

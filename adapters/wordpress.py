@@ -41,6 +41,7 @@ __all__ = ["WordPressAdapter", "article", "copy_slugs", "excerpt", "slug_for"]
 STATUSES = ("publish", "draft", "pending", "private")
 #: copies of one post looked for: its slug, and the suffixed ones WordPress gives twins (``-2`` to ``-10``)
 COPIES = 10
+_COPY_DETAILS = ("trashed", "duplicates_left", "duplicate_error")  # what a lookup says of extra copies
 
 
 def copy_slugs(key: str) -> list[str]:
@@ -171,8 +172,17 @@ class WordPressAdapter(ChannelAdapter):
 
     async def read_back(self, sent: Receipt, key: str) -> ReadBack:
         """Whether the post is still published (``trash`` or deleted: gone; ``draft``, ``pending``, ``private``,
-        ``future``: hidden), and its approved comments."""
-        return await read_back_safely(self._read_back(sent))
+        ``future``: hidden), and its approved comments. On the way, copies made by a request that landed after the
+        delivery was settled are moved to the trash (``reconcile``), and ``copies`` says so."""
+        found = await read_back_safely(self._read_back(sent))
+        if found.state != "online":
+            return found
+        try:
+            kept = await self.lookup(key)
+        except ChannelError:  # the copies wait for the next read-back
+            return found
+        copies = {k: v for k, v in (kept.details if kept else {}).items() if k in _COPY_DETAILS}
+        return dataclasses.replace(found, copies=copies) if copies else found
 
     async def _read_back(self, sent: Receipt) -> ReadBack:
         post_id = sent.remote_id or ""

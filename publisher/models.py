@@ -167,6 +167,7 @@ class Action(enum.StrEnum):
     TOKEN_REVOKE = "token.revoke"  # noqa: S105
     DELIVERY_TAKEN_DOWN = "delivery.taken_down"  # a sent post read back as gone or unpublished
     DELIVERY_BACK_ONLINE = "delivery.back_online"  # read back online again after that
+    DELIVERY_COPIES_REMOVED = "delivery.copies_removed"  # extra copies a late request made, found at a read-back
 
     @classmethod
     def delivery(cls, state: DeliveryState) -> Action:

@@ -298,7 +298,8 @@ class ScrubbedAdapter:
         """What the platform says of a sent post now: its detail (a platform's words) and address scrubbed too."""
         found: ReadBack = await self._guarded(self._inner.read_back)(sent, key)
         url = self._scrubber.scrub(found.url) if found.url else found.url
-        return dataclasses.replace(found, detail=self._scrubber.scrub(found.detail), url=url)
+        copies = self._scrubber.scrub_value(dict(found.copies)) if found.copies else found.copies
+        return dataclasses.replace(found, detail=self._scrubber.scrub(found.detail), url=url, copies=copies)
 
     def describe(self) -> dict[str, Any]:
         return cast(dict[str, Any], self._scrubber.scrub_value(self._inner.describe()))

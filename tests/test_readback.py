@@ -187,3 +187,53 @@ async def test_the_daemon_reads_back_what_is_due(
             daemon.stop()
             await running
     assert check_of(store, delivery).state == "online"
+
+
+async def test_a_wordpress_twin_that_landed_after_the_send_is_trashed_at_the_next_read_back(
+    store: Store, clock: ManualClock, tmp_path: Path
+) -> None:
+    """Seen on a real site: the first create request reached WordPress late, after the daemon had posted again, and
+    made a second published post once the delivery was settled. The read-back finds it and moves it to the trash."""
+    from adapters.errors import Uncertain
+    from tests.fakes.wordpress import FakeWordPress
+
+    fake = FakeWordPress()
+    async with serve(fake.app()) as base, httpx.AsyncClient() as client:
+        options, env = fake.channel_options(base)
+        channels = {"site": {"kind": "wordpress", **options, "timeout": 0.3}}
+        settings = make_settings(tmp_path, channels)
+        adapters = settings.build_adapters(client, env)
+        store.sync_channels({"site": "wordpress"}, clock.now())
+        queue = Queue(store, adapters, clock, timezone="Asia/Shanghai", actor="eve")
+        post_id = queue.add_post(PostDraft(title="校运会圆满结束", body="感谢各位老师。", channels=["site"], now=True))
+        with store.sessions() as session:
+            delivery, key = session.execute(
+                select(Delivery.id, Delivery.idempotency_key).where(Delivery.post_id == post_id)
+            ).one()
+        site = adapters["site"]
+        payload = site.render(PostContent(title="校运会圆满结束", body="感谢各位老师。"))
+        fake.inject("late")
+        with pytest.raises(Uncertain):  # the first request is held: it lands later
+            await site.publish(payload, key)
+        receipt = await site.publish(payload, key)
+        with store.session() as session:
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery)
+                .values(state=DeliveryState.SENT.value, remote_id=receipt.remote_id, sent_at=clock.now())
+            )
+        job = ReadBacks(settings, store, clock, adapters, owner="daemon-a")
+        await job.run_due()  # seeded
+        assert await fake.land() == 1  # the late request lands after the delivery was settled
+        assert len(fake.live()) == 2
+        clock.set(clock.now() + SCHEDULE[0] + timedelta(seconds=1))
+
+        [(_, found)] = await job.run_due()
+
+    kept, late = fake.accepted
+    assert found.state == "online"
+    assert [post["id"] for post in fake.live()] == [kept["id"]]
+    assert str(kept["id"]) == receipt.remote_id
+    assert late["status"] == "trash"
+    [removed] = events(store, Action.DELIVERY_COPIES_REMOVED)
+    assert (removed.delivery_id, removed.reason) == (delivery, f"extra copies moved to the trash: {late['id']}")

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from adapters.base import Adapter, ReadBack, Receipt, read_back_safely
 from publisher.clock import Clock
 from publisher.config import Settings
+from publisher.dispatcher import copies_note
 from publisher.errors import ValidationError
 from publisher.logs import log_event
 from publisher.models import Action, DeliveryCheck
@@ -130,6 +131,16 @@ class ReadBacks:
                     now=now,
                     next_at=next_at,
                 )
+                if note := copies_note(Receipt(details=found.copies)) if found.copies else None:
+                    add_event(  # a request that landed after the delivery was settled made a twin
+                        session,
+                        at=now,
+                        actor=self.owner,
+                        action=Action.DELIVERY_COPIES_REMOVED,
+                        post_id=check.post_id,
+                        delivery_id=check.delivery_id,
+                        reason=note,
+                    )
                 went_down = found.state == "gone" or (found.state == "hidden" and check.state == "online")
                 if went_down and check.state not in _DOWN:
                     add_event(

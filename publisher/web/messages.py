@@ -1009,6 +1009,7 @@ ZH: dict[str, str] = {
     "checked {when}": "检查于 {when}",
     "delivery.taken_down": "已下线",
     "delivery.back_online": "重新上线",
+    "delivery.copies_removed": "已清理重复稿件",
     # publisher backup / restore (publisher/backup.py)
     "schema {revision}": "数据库结构 {revision}",
     "schema {revision}, migrated to {newest}": "数据库结构 {revision}，已迁移到 {newest}",

@@ -28,7 +28,7 @@ DYNAMIC = {
     "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
     "active", "claim", "post.add", "post.approve", "post.reject", "post.cancel", "post.replace", "post.replaced",
     *(f"delivery.{s.value}" for s in DeliveryState), "delivery.reschedule",
-    "delivery.taken_down", "delivery.back_online",
+    "delivery.taken_down", "delivery.back_online", "delivery.copies_removed",
     "The request could not be read.", "Sign in first.", "You may not do this.", "There is nothing here.",
     "Something went wrong.",
     "Not Found", "Method Not Allowed", "id out of range",  # an /api/ path's HTTP error (Starlette's, BodyLimit's)
