@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import IO
 
 from publisher.reports import rows
-from publisher.reports.labels import matched, state, text, tier
+from publisher.reports.labels import engagement, matched, read_back, state, text, tier
 from publisher.reports.safety import href, html
 from publisher.store.reports import Bucket, OutletRow, Report, Summary
 
@@ -297,7 +297,7 @@ def write_html(report: Report, lang: str, narrative: str, stream: IO[str], *, pu
             f"<tr><td>{html(post.channel)}</td><td>{_link(post.title, post.url)}</td>"
             f'<td class="t">{rows.minute(post.at)}</td>'
             f'<td class="s-{html(post.state)}">{html(state(lang, post.state))}</td><td>{html(post.detail or "")}</td>'
-            "</tr>\n"
+            f"<td>{html(read_back(lang, post.read_back))}</td><td>{html(engagement(lang, post.metrics))}</td></tr>\n"
             for post in report.posts()
         ),
         text(lang, "no_posts"),

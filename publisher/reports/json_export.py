@@ -18,12 +18,14 @@ The shape (version 1). Times are ISO 8601 in the campaign's zone, with the offse
   "channels": [{"name", "kind", "posts", "sent", "failed", "uncertain", "waiting", "cancelled"}],
   "coverage": [{"id", "published", "outlet", "tier", "title", "url", "matched_by", "matched_terms",
                 "reprint_group", "post_id", "note", "kept_page_sha256"}],                # oldest first
-  "posts":    [{"channel", "post_id", "title", "at", "url", "state", "detail"}]          # by channel, then time
+  "posts":    [{"channel", "post_id", "title", "at", "url", "state", "detail", "read_back"}]  # by channel, time
 }
 ```
 ``share`` is a fraction (0.25), ``reprint_group`` the id of the first item of the same story (the item's own id
 when it stands alone), ``kept_page_sha256`` the SHA-256 of the article page the tracker kept as evidence of the item
-(null without one), ``state`` a delivery state or ``pending``/``rejected`` for a post awaiting or refused approval.
+(null without one), ``state`` a delivery state or ``pending``/``rejected`` for a post awaiting or refused approval,
+``read_back`` what the latest read-back of a sent post found (``{"state", "checked_at", "metrics"}``, null when it
+was never read back).
 """
 
 from __future__ import annotations
@@ -139,6 +141,11 @@ def write_json(report: Report, lang: str, narrative: str, stream: IO[str]) -> No
                 "url": line.url,
                 "state": line.state,
                 "detail": line.detail,
+                "read_back": (
+                    {"state": line.read_back, "checked_at": _time(line.checked_at), "metrics": line.metrics or {}}
+                    if line.checked_at is not None
+                    else None
+                ),
             }
             for line in report.posts()
         ),

@@ -9,7 +9,19 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["LANGUAGES", "kind", "matched", "sheet", "state", "text", "tier", "tier_rank", "to_traditional"]
+__all__ = [
+    "LANGUAGES",
+    "engagement",
+    "kind",
+    "matched",
+    "read_back",
+    "sheet",
+    "state",
+    "text",
+    "tier",
+    "tier_rank",
+    "to_traditional",
+]
 
 LANGUAGES = ("zh", "zh-Hant", "en")
 
@@ -68,6 +80,8 @@ _ZH: dict[str, str] = {
     "detail": "说明",
     "note": "备注",
     "kept_page": "存证 SHA-256",  # the fingerprint of the article page the tracker kept as evidence
+    "read_back": "是否仍在线",  # what the latest read-back of a sent post found
+    "engagement": "互动数据",
     "none": "暂无",
     "no_coverage": "本统计区间内暂无媒体报道。",
     "no_posts": "本统计区间内暂无发布记录。",
@@ -141,6 +155,8 @@ _EN: dict[str, str] = {
     "detail": "Detail",
     "note": "Note",
     "kept_page": "Kept page (SHA-256)",
+    "read_back": "Still online?",
+    "engagement": "Engagement",
     "none": "None",
     "no_coverage": "No coverage by outside outlets in this period.",
     "no_posts": "Nothing was published in this period.",
@@ -200,6 +216,22 @@ _STATES = {
     "cancelled": ("已取消", "cancelled"),
     "pending": ("待审批", "awaiting approval"),
     "rejected": ("未通过审批", "rejected"),
+}
+
+_READ_BACKS = {
+    "online": ("仍在线", "still online"),
+    "gone": ("已被删除", "taken down"),
+    "hidden": ("已不公开", "no longer public"),
+    "unknown": ("无法确认", "could not be checked"),
+}
+
+#: the platforms' counters, in the order a report lists them
+_METRICS = {
+    "reads": ("阅读", "reads"),
+    "comments": ("评论", "comments"),
+    "replies": ("回复", "replies"),
+    "favourites": ("收藏", "favourites"),
+    "reblogs": ("转发", "reblogs"),
 }
 
 
@@ -293,3 +325,24 @@ def state(lang: str, value: str) -> str:
     """A delivery state (or a post's approval state) in words."""
     pair = _STATES.get(value)
     return _pick(lang, pair) if pair else value
+
+
+def read_back(lang: str, value: str | None) -> str:
+    """What the latest read-back of a sent post found, in words; nothing when it was never read back."""
+    if value is None:
+        return ""
+    pair = _READ_BACKS.get(value)
+    return _pick(lang, pair) if pair else value
+
+
+def engagement(lang: str, metrics: dict[str, int] | None) -> str:
+    """A sent post's counts, as "阅读 120 · 收藏 3" or "120 reads · 3 favourites", the usual ones first."""
+    if not metrics:
+        return ""
+    names = sorted(metrics, key=lambda name: (list(_METRICS).index(name) if name in _METRICS else len(_METRICS), name))
+    parts = []
+    for name in names:
+        pair = _METRICS.get(name)
+        word = _pick(lang, pair) if pair else name
+        parts.append(f"{metrics[name]} {word}" if lang == "en" else f"{word} {metrics[name]}")
+    return " · ".join(parts)

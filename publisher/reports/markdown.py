@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import IO
 
 from publisher.reports import rows
-from publisher.reports.labels import matched, state, text, tier
+from publisher.reports.labels import engagement, matched, read_back, state, text, tier
 from publisher.reports.safety import markdown, markdown_url
 from publisher.store.reports import Report
 
@@ -107,6 +107,8 @@ def write_markdown(report: Report, lang: str, narrative: str, stream: IO[str]) -
             rows.minute(line.at),
             markdown(state(lang, line.state)),
             markdown(line.detail or ""),
+            markdown(read_back(lang, line.read_back)),
+            markdown(engagement(lang, line.metrics)),
         ]
         for line in report.posts()
     )

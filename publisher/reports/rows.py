@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from publisher.reports.labels import kind, matched, state, text, tier, tier_rank
+from publisher.reports.labels import engagement, kind, matched, read_back, state, text, tier, tier_rank
 from publisher.store.reports import Bucket, ChannelRow, CoverageLine, OutletRow, PostLine, Summary
 
 __all__ = [
@@ -167,8 +167,19 @@ def post_header(lang: str, zone: str) -> list[str]:
         text(lang, "link"),
         text(lang, "result"),
         text(lang, "detail"),
+        text(lang, "read_back"),
+        text(lang, "engagement"),
     ]
 
 
 def post_cells(lang: str, line: PostLine) -> list[str]:
-    return [line.channel, line.title, minute(line.at), line.url or "", state(lang, line.state), line.detail or ""]
+    return [
+        line.channel,
+        line.title,
+        minute(line.at),
+        line.url or "",
+        state(lang, line.state),
+        line.detail or "",
+        read_back(lang, line.read_back),
+        engagement(lang, line.metrics),
+    ]

@@ -24,7 +24,7 @@ import xlsxwriter
 
 from publisher.reports import rows
 from publisher.reports.files import atomic
-from publisher.reports.labels import kind, matched, state, text, tier
+from publisher.reports.labels import engagement, kind, matched, read_back, state, text, tier
 from publisher.reports.labels import sheet as sheet_name
 from publisher.reports.safety import href, is_formula_like, one_line
 from publisher.store.reports import Report, Summary
@@ -291,7 +291,7 @@ def _coverage_sheets(book: _Book, report: Report, lang: str, public_url: str | N
 
 
 def _posts_sheet(book: _Book, report: Report, lang: str) -> None:
-    sheet = _Sheet(book, "Posts", rows.post_header(lang, report.scope.timezone), [16, 50, 17, 40, 14, 40])
+    sheet = _Sheet(book, "Posts", rows.post_header(lang, report.scope.timezone), [16, 50, 17, 40, 14, 40, 14, 30])
     row = 0
     for line in report.posts():
         row += 1
@@ -303,6 +303,8 @@ def _posts_sheet(book: _Book, report: Report, lang: str) -> None:
         sheet.link(row, 3, line.url)
         sheet.text(row, 4, state(lang, line.state))
         sheet.text(row, 5, line.detail)
+        sheet.text(row, 6, read_back(lang, line.read_back))
+        sheet.text(row, 7, engagement(lang, line.metrics))
     if row == 0:
         sheet.sheet.write_string(1, 0, text(lang, "no_posts"))
     sheet.close(min(row, MAX_ROWS - 1))

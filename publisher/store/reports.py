@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.pool import NullPool
 
 from publisher.errors import NotFoundError, ValidationError
-from publisher.models import OPEN_STATES, Campaign, Channel, Delivery, DeliveryState, Post
+from publisher.models import OPEN_STATES, Campaign, Channel, Delivery, DeliveryCheck, DeliveryState, Post
 from publisher.store.engine import StoreBase
 from publisher.tracker.models import ArticlePage, CoverageItem, FeedEntry, Outlet
 
@@ -126,6 +126,11 @@ class PostLine(NamedTuple):
     url: str | None
     state: str  # the delivery's state, or "pending"/"rejected" while the post waits for or failed approval
     detail: str | None  # the last error, for a delivery that did not go out
+    # what the latest read-back of a sent post found (publisher.services.readback): online, gone, hidden or unknown
+    # (None: never read back), when, in the campaign's zone, and the platform's counts
+    read_back: str | None = None
+    checked_at: datetime | None = None
+    metrics: dict[str, int] | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -316,15 +321,19 @@ class Report:
                 Delivery.state,
                 Post.approval,
                 Delivery.last_error,
+                DeliveryCheck.state,
+                DeliveryCheck.checked_at,
+                DeliveryCheck.metrics,
             )
             .join(Post, Post.id == Delivery.post_id)
             .join(Channel, Channel.id == Delivery.channel_id)
+            .outerjoin(DeliveryCheck, DeliveryCheck.delivery_id == Delivery.id)  # by its primary key
             .where(*_delivery_filter(self.scope))
             .order_by(Channel.name, when, Delivery.id)
         )
         zone = self.scope.zone
         result = self._connection.execution_options(yield_per=CHUNK).execute(query)
-        for channel, post_id, title, sent_at, due_at, url, state, approval, error in result:
+        for channel, post_id, title, sent_at, due_at, url, state, approval, error, found, checked, metrics in result:
             shown = state
             if state in _WAITING and approval in ("pending", "rejected"):
                 shown = approval
@@ -337,6 +346,9 @@ class Report:
                 url,
                 shown,
                 error if state != DeliveryState.SENT.value else None,
+                found if checked is not None else None,
+                checked.astimezone(zone) if checked is not None else None,
+                dict(metrics) if checked is not None and metrics else None,
             )
 
 
