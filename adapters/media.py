@@ -33,6 +33,7 @@ __all__ = [
     "inline_images",
     "is_media_ref",
     "link_images",
+    "without_metadata",
 ]
 
 MEDIA_PREFIX = "media:"
@@ -87,6 +88,46 @@ def check_image(
     if kind not in _FORMATS:
         raise Permanent(f"refused: {name} is not a PNG, JPEG, GIF or WebP image")
     return LoadedImage(name=name, data=data, mime=_FORMATS[kind], width=width, height=height)
+
+
+#: what a picture may carry about where and how it was taken: EXIF (GPS position, camera, time), XMP, comments,
+#: PNG text chunks. None of it is needed to show the picture; a child's photo must not tell where the child lives.
+_METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop", "iptc")
+
+
+def without_metadata(data: bytes) -> bytes:
+    """``data`` with its EXIF (and so its GPS position), XMP, comments and text chunks removed and its orientation
+    applied to the pixels (a phone's portrait photo stays upright once its EXIF is gone). Bytes that carry none of
+    these come back as they are (same hash); an animated GIF too (GIF has no EXIF). ``data`` must have passed
+    ``check_image``."""
+    from PIL import ImageOps
+
+    with Image.open(io.BytesIO(data)) as image:
+        kind = image.format
+        if kind not in ("JPEG", "PNG", "WEBP") or getattr(image, "is_animated", False):
+            return data
+        exif = image.getexif()
+        carried = bool(exif) or any(key in image.info for key in _METADATA_KEYS)
+        carried = carried or (kind == "PNG" and any(isinstance(v, str) for v in image.info.values()))
+        if not carried:
+            return data
+        upright = ImageOps.exif_transpose(image) or image
+        options: dict[str, Any] = {}
+        if kind == "JPEG":
+            options = {"quality": 95, "subsampling": "keep" if upright is image else 0}
+            if upright is image:
+                options["quality"] = "keep"  # the same quantisation: no second loss of quality
+        elif kind == "WEBP":
+            options = {"lossless": image.info.get("lossless", False), "quality": 95}
+        if "icc_profile" in image.info:
+            options["icc_profile"] = image.info["icc_profile"]  # colour, not metadata: kept
+        if kind == "PNG" and "transparency" in image.info:
+            options["transparency"] = image.info["transparency"]
+        # Pillow writes back what the image's info holds (EXIF, a JPEG comment): nothing of it goes
+        upright.info = {}
+        out = io.BytesIO()
+        upright.save(out, format=kind, **options)
+        return out.getvalue()
 
 
 def is_media_ref(value: str) -> bool:

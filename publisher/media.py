@@ -30,6 +30,7 @@ from adapters.media import (
     LoadedImage,
     check_image,
     is_media_ref,
+    without_metadata,
 )
 from publisher.clock import Clock, SystemClock
 from publisher.errors import ValidationError
@@ -82,6 +83,9 @@ class MediaStore:
         """Check ``data`` and store it; returns its reference ``media:<sha256>``. ``ValidationError`` if refused."""
         name = _clean_name(name)
         try:
+            check_image(data, max_bytes=self.settings.max_bytes, max_pixels=self.settings.max_pixels, name=name)
+            # stored without its EXIF (GPS position), XMP or comments, upright: nothing kept can leave with them
+            data = without_metadata(data)
             image = check_image(data, max_bytes=self.settings.max_bytes, max_pixels=self.settings.max_pixels, name=name)
         except Permanent as exc:
             raise ValidationError(exc.reason) from None
@@ -153,9 +157,13 @@ class MediaLoader:
             row = await asyncio.to_thread(self.store.get_media, ref.removeprefix(MEDIA_PREFIX))
             if row is None:
                 raise Permanent(f"refused: {ref} is not in the media store; upload the image again")
-            return self._check(bytes(row.data), row.name)
+            stored = self._check(bytes(row.data), row.name)  # checked again: caps may have changed since
+            # stripped at upload since issue 15; an image stored before that is stripped here
+            return self._check(await asyncio.to_thread(without_metadata, stored.data), stored.name)
         if _is_https(ref):
-            return self._check(await self._fetch(ref), _url_name(ref))
+            fetched = self._check(await self._fetch(ref), _url_name(ref))  # checked before Pillow decodes more
+            # an image taken from a web address goes out without its EXIF too (a GPS position in a site's photo)
+            return self._check(await asyncio.to_thread(without_metadata, fetched.data), fetched.name)
         raise Permanent(f"refused: {ref[:80]!r} is not an image this service reads: {IMAGES_RULE}")
 
     async def _fetch(self, url: str) -> bytes:
