@@ -184,6 +184,7 @@ def ids(console: Console, people: dict[str, UserView]) -> dict[str, int]:
         actor="setup",
     )
     keep_page(console, item)  # so that its evidence page has something to show
+    keep_picture(console)  # and its picture
     return {"post": post, "user": people["editor"].id, "token": token.id, "item": item}
 
 
@@ -195,6 +196,20 @@ PAGE = (
     "<script>document.title = 'owned'</script></body></html>"
 ).encode()
 FETCHED = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)  # 01:30 on 12-01 in Shanghai
+
+
+def keep_picture(console: Console) -> None:
+    """A picture of the page ``keep_page`` kept, as the tracker's Chromium would have drawn it."""
+    import io
+
+    from PIL import Image
+
+    from publisher.store.articles import keep_screenshot
+
+    drawn = io.BytesIO()
+    Image.new("RGB", (64, 32), "white").save(drawn, "PNG")
+    with console.store.session() as session:
+        keep_screenshot(session, "l2", drawn.getvalue(), console.clock.now())
 
 
 def keep_page(console: Console, item_id: int) -> None:
