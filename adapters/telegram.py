@@ -26,7 +26,7 @@ from markdown_it.token import Token
 from adapters.base import ChannelAdapter, Limits, Payload, PostContent, Receipt
 from adapters.errors import ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
 from adapters.http import parse_retry_after, raise_for_transport
-from adapters.media import LoadedImage
+from adapters.media import LoadedImage, fit_image
 from adapters.options import Option, api_base, max_length, timeout
 from adapters.text import count_utf16_units
 
@@ -34,6 +34,8 @@ __all__ = ["CAPTION_LIMIT", "MESSAGE_LIMIT", "RETRY_SHARE", "SPLIT_LIMIT", "Tele
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
+PHOTO_BYTES = 10_000_000  # an uploaded photo (PTB's PHOTOSIZE_UPLOAD); a larger one is scaled down to fit
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 #: each part of a post split in several is at most this long: a server refused parts cut to 1-5 units of 4096
 SPLIT_LIMIT = MESSAGE_LIMIT - 96
 #: after a part is refused as too long, what is left of the post is split again once, to this share of its length
@@ -449,7 +451,11 @@ class TelegramAdapter(ChannelAdapter):
         sent, messages, split_again = self._progress.get(key, ([], list(payload.data["messages"]), False))
         sent, messages = list(sent), list(messages)
         # every picture is read and checked before the first part goes out: a refused one stops the whole post
-        photos = {m["photo"]: await self.images.load(m["photo"]) for m in messages[len(sent) :] if "photo" in m}
+        photos = {
+            m["photo"]: fit_image(await self.images.load(m["photo"]), PHOTO_BYTES, PHOTO_TYPES)  # 10 MB a photo
+            for m in messages[len(sent) :]
+            if "photo" in m
+        }
         while len(sent) < len(messages):
             index = len(sent)
             try:

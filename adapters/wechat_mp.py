@@ -24,7 +24,6 @@ import dataclasses
 import functools
 import hashlib
 import html
-import io
 import json
 import re
 import time
@@ -37,7 +36,6 @@ import httpx
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from PIL import Image
 
 from adapters.article import excerpt
 from adapters.base import (
@@ -55,7 +53,7 @@ from adapters.base import (
 )
 from adapters.errors import ChannelError, CredentialsRejected, ManualStep, Permanent, Retryable, Uncertain
 from adapters.http import json_object, raise_for_transport, status_error, summarise
-from adapters.media import LoadedImage, checked_sources
+from adapters.media import LoadedImage, checked_sources, fit_image
 from adapters.options import Option, api_base, timeout
 from adapters.text import markdown_to_html, markdown_to_text
 
@@ -744,7 +742,8 @@ class WeChatMpAdapter(ChannelAdapter):
                 raise Permanent("a WeChat article needs a cover: set cover_media_id or give the post an image")
             return self.cover_media_id
         image = await self.images.load(cover)
-        data, mime = fit_image(image, COVER_BYTES, COVER_TYPES)
+        fitted = fit_image(image, COVER_BYTES, COVER_TYPES)
+        data, mime = fitted.data, fitted.mime
         answer = await self._upload("material/add_material", image, data, mime, {"type": "image"}, "the cover")
         media_id = answer.get("media_id")
         if not isinstance(media_id, str) or not media_id:
@@ -760,7 +759,8 @@ class WeChatMpAdapter(ChannelAdapter):
             if not (source.startswith("https://") or source.startswith("media:")):
                 continue
             image = await self.images.load(source)
-            data, mime = fit_image(image, BODY_BYTES, BODY_TYPES)
+            fitted = fit_image(image, BODY_BYTES, BODY_TYPES)
+            data, mime = fitted.data, fitted.mime
             answer = await self._upload("media/uploadimg", image, data, mime, {}, f"the image {image.filename}")
             url = answer.get("url")
             if not isinstance(url, str) or not url:
@@ -811,23 +811,6 @@ class _Repeated(Exception):
 def client_msg_id(key: str) -> str:
     """The delivery's key as ``clientmsgid`` (at most 64 bytes; a longer key is hashed, the same on every retry)."""
     return key if len(key.encode()) <= 64 else "pub-" + hashlib.sha256(key.encode()).hexdigest()[:40]
-
-
-def fit_image(image: LoadedImage, max_bytes: int, types: tuple[str, ...]) -> tuple[bytes, str]:
-    """The image's bytes and type if WeChat takes them; else re-encoded as JPEG, scaled down until under
-    ``max_bytes`` (Pillow)."""
-    if image.mime in types and len(image.data) <= max_bytes:
-        return image.data, image.mime
-    with Image.open(io.BytesIO(image.data)) as opened:
-        picture = opened.convert("RGB")
-    scale = 1.0
-    while True:
-        size = (max(1, int(picture.width * scale)), max(1, int(picture.height * scale)))
-        buffer = io.BytesIO()
-        picture.resize(size).save(buffer, format="JPEG", quality=85)
-        if buffer.tell() <= max_bytes or size == (1, 1):
-            return buffer.getvalue(), "image/jpeg"
-        scale *= 0.8
 
 
 def _fingerprint(data: Mapping[str, Any]) -> str:

@@ -21,6 +21,7 @@ import httpx
 from adapters.base import ChannelAdapter, Limits, Payload, PostContent, Receipt
 from adapters.errors import AdapterConfigError, ChannelError, CredentialsRejected, Permanent, Retryable, Uncertain
 from adapters.http import raise_for_transport, status_error
+from adapters.media import fit_image
 from adapters.options import Option, api_base, timeout
 from adapters.text import URL, compose, markdown_to_text
 
@@ -31,6 +32,8 @@ _RATE_LIMITED = {10022, 10023, 10024, 20016}  # IP, user, user-per-API limits; "
 _REPEATED = {20017, 20019}  # similar / identical content recently posted
 _BUSY = {10002, 10009}  # service paused, too many pending tasks: refused before acting
 _MAYBE_DONE = {10001, 10003, 10010, 10011}  # system, remote service, job expired, RPC: may have acted
+PIC_BYTES = 5 * 1024 * 1024 - 1  # ``pic``: JPEG, GIF or PNG under 5 MB
+PIC_TYPES = ("image/jpeg", "image/gif", "image/png")
 _DELAYED = 20032  # "posted, but the server is slow": a success without the status
 
 
@@ -151,7 +154,8 @@ class WeiboAdapter(ChannelAdapter):
         form = {"access_token": self._token, "status": payload.data["status"], "rip": self.rip}
         files = None
         if payload.data.get("image"):
-            image = await self.images.load(payload.data["image"])
+            # JPEG, GIF or PNG under 5 MB: a larger photo is scaled down to fit rather than refused
+            image = fit_image(await self.images.load(payload.data["image"]), PIC_BYTES, PIC_TYPES)
             files = {"pic": (image.filename, image.data, image.mime)}  # multipart only when a picture goes along
         try:
             response = await self.client.post(

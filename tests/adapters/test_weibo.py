@@ -59,6 +59,27 @@ async def test_one_picture_goes_as_multipart_pic(stand: Stand) -> None:
     assert stand.fake.accepted[0]["pic_bytes"] == len(PNG)
 
 
+async def test_a_photo_over_five_megabytes_is_scaled_down_to_fit(stand: Stand) -> None:
+    """Weibo takes a pic under 5 MB (the stand-in refuses a larger one with 20006); a phone's larger photo used to be
+    refused with it, and now goes scaled down, as a JPEG."""
+    import io
+    import random
+
+    from PIL import Image
+
+    rng = random.Random(5)
+    noise = bytes(rng.getrandbits(8) for _ in range(1400 * 1300 * 3))  # noise does not compress: a PNG over 5 MB
+    big = io.BytesIO()
+    Image.frombytes("RGB", (1400, 1300), noise).save(big, "PNG")
+    assert len(big.getvalue()) > 5 * 1024 * 1024
+    post = PostContent(title="运动会", body="", link=LINK, images=(IMAGES.add(big.getvalue(), "big.png"),))
+
+    await stand.adapter.publish(stand.adapter.render(post), "big-pic")
+
+    [shown] = stand.fake.accepted
+    assert 0 < shown["pic_bytes"] < 5 * 1024 * 1024
+
+
 async def test_missing_picture_is_permanent_and_posts_nothing(stand: Stand, tmp_path: Path) -> None:
     post = PostContent(title="升旗仪式", body="", link=LINK, images=(str(tmp_path / "gone.png"),))
     with pytest.raises(Permanent, match="refused"):  # a path is not an image source: nothing is opened

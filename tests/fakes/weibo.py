@@ -57,6 +57,10 @@ class FakeWeibo(StandIn):
         self._ids = itertools.count(4_987_654_321_000_001)
         self._posted_at: list[float] = []
 
+    def new_app(self) -> web.Application:
+        # the form carries the pic: room for one just over the 5 MB Weibo takes, so its 20006 is what refuses it
+        return web.Application(client_max_size=6 * 1024 * 1024)
+
     def routes(self, router: web.UrlDispatcher) -> None:
         router.add_post(_SHARE, self._share)
         router.add_get("/2/account/rate_limit_status.json", self._rate_limit_status)
