@@ -28,6 +28,7 @@ from publisher.errors import ConfigError
 from publisher.media import MediaSettings
 from publisher.outbound import OutboundPolicy  # not publisher.guard: that imports aiohttp
 from publisher.reports.settings import ReportSettings, parse_reports
+from publisher.services.team_settings import TeamSettings, parse_team
 from publisher.tracker.settings import (
     AlertSettings,
     OutletSettings,
@@ -126,6 +127,7 @@ class Settings:
     outlets: Mapping[str, OutletSettings] = dataclasses.field(default_factory=dict)  # [outlets.NAME]
     reports: ReportSettings = dataclasses.field(default_factory=ReportSettings)  # [reports], [reports.NAME]
     alerts: AlertSettings | None = None  # [alerts]: new coverage told to the team on one of its channels
+    team: TeamSettings | None = None  # [team]: approval requests, failures and a daily summary in the team's groups
     #: [outbound]: what requests made for user input (feeds, images by URL) may reach beyond public addresses
     outbound: OutboundPolicy = dataclasses.field(default_factory=OutboundPolicy)
     media: MediaSettings = dataclasses.field(default_factory=MediaSettings)  # [media]: caps on images
@@ -299,6 +301,7 @@ def _parse(raw: Mapping[str, Any], source: str) -> Settings:
             "outlets",
             "reports",
             "alerts",
+            "team",
             "outbound",
             "media",
         },
@@ -345,6 +348,7 @@ def _parse(raw: Mapping[str, Any], source: str) -> Settings:
         outlets=parse_outlets(top.table_of("outlets"), source),
         reports=parse_reports(top.table_of("reports"), source, channels),
         alerts=parse_alerts(top.table_of("alerts"), source, channels),
+        team=parse_team(top.table_of("team"), source, channels),
         outbound=_parse_outbound(top.table_of("outbound"), source),
         media=_parse_media(top.table_of("media"), source),
     )

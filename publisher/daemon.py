@@ -162,6 +162,25 @@ class Daemon:
             if readbacks.channels:
                 read = waking_job(readbacks.run_due, woke=took_down, wake=dispatcher.wake.set, failed="readback.failed")
                 timers.every(READBACK_SECONDS, read, "readback")
+            # our own website's new articles announced on other channels (`publisher source add`)
+            from publisher.services.announce import CHECK_SECONDS as ANNOUNCE_SECONDS
+            from publisher.services.announce import Announcer
+
+            announcer = Announcer(self.settings, self.store, self.clock, dispatcher.adapters)
+            announce = waking_job(announcer.run_due, woke=bool, wake=dispatcher.wake.set, failed="announce.failed")
+            timers.every(ANNOUNCE_SECONDS, announce, "announce")
+            if self.settings.team is not None:  # [team]: approval requests, failures, a daily summary
+                from publisher.services.team import CHECK_SECONDS as TEAM_SECONDS
+                from publisher.services.team import TeamNotices
+
+                notices = TeamNotices(self.settings, self.store, self.clock, dispatcher.adapters)
+                tell_team = waking_job(
+                    functools.partial(asyncio.to_thread, notices.run_due),
+                    woke=bool,
+                    wake=dispatcher.wake.set,
+                    failed="team.failed",
+                )
+                timers.every(TEAM_SECONDS, tell_team, "team")
             if self.settings.alerts is not None:  # [alerts]: new coverage told to the team
                 from publisher.tracker.alerts import CoverageAlerts
 

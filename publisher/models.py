@@ -43,10 +43,13 @@ __all__ = [
     "Event",
     "Heartbeat",
     "Media",
+    "OwnSource",
+    "OwnSourceEntry",
     "Post",
     "PostState",
     "Schedule",
     "SharedValue",
+    "TeamNotice",
 ]
 
 
@@ -392,3 +395,56 @@ class DeliveryCheck(Base):
     checked_at: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None]
+
+
+class OwnSource(Base):
+    """Our own website's feed, announced on other channels (``publisher source add``): each new article becomes a
+    post on ``channels``, under ``campaign``'s approval rule (``publisher.services.announce``). ``primed``: the first
+    read has marked what the feed already held as seen, so subscribing does not flood the queue."""
+
+    __tablename__ = "own_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    feed: Mapped[str] = mapped_column(Text)
+    channels: Mapped[list[str]] = mapped_column(default=list)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    primed: Mapped[bool] = mapped_column(Boolean, default=False)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    next_poll_at: Mapped[datetime] = mapped_column(index=True)
+    last_polled_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class OwnSourceEntry(Base):
+    """An article of an own source, seen: by its guid and its canonical link (either one names it), and the post
+    that announced it (None for what the feed held when it was added)."""
+
+    __tablename__ = "own_source_entries"
+    __table_args__ = (
+        UniqueConstraint("source_id", "guid_hash", name="uq_own_source_entries_guid"),
+        UniqueConstraint("source_id", "link_hash", name="uq_own_source_entries_link"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("own_sources.id", ondelete="CASCADE"))
+    guid_hash: Mapped[str | None] = mapped_column(String(40))
+    link_hash: Mapped[str | None] = mapped_column(String(40))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    seen_at: Mapped[datetime]
+
+
+class TeamNotice(Base):
+    """A word sent to the team's group (``publisher.services.team``), by what it is about: ``approval:12`` (post 12
+    waits for approval), ``failed:34`` / ``uncertain:34`` (delivery 34), ``summary:2026-12-04:阅读月``. The unique
+    subject is the claim: one daemon inserts it, then queues the message (``post_id``)."""
+
+    __tablename__ = "team_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(300), unique=True)
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    created_at: Mapped[datetime]

@@ -300,33 +300,7 @@ class Queue:
         """Queue a post on its channels; returns its id. Refuses (writing nothing) anything that cannot go out."""
         now = self.clock.now()
         self.last_holds = []
-        title = draft.title.strip()
-        if not title:
-            raise ValidationError.of("the post needs a title", cli=" (--title, or `title:` in the file's front matter)")
-        check_link(draft.link)
-        author = self.author_of(draft.author)
-        _check_bounds(draft)
-        if not draft.channels:
-            raise ValidationError.of(
-                "choose at least one channel", cli=" with --channel NAME (see `publisher channel list`)"
-            )
-        unknown = [c for c in draft.channels if c not in self.adapters]
-        if unknown:
-            known = ", ".join(sorted(self.adapters)) or "none"
-            raise ValidationError.of(
-                "unknown channel {names}: configured channels are {known}", names=", ".join(unknown), known=known
-            )
-        if len(set(draft.channels)) != len(draft.channels):
-            raise ValidationError.of("a channel is named twice; name each channel once")
-        for channel in draft.overrides:
-            if channel not in draft.channels:
-                raise ValidationError.of(
-                    "an override is given for {channel}, which the post is not queued on", channel=channel
-                )
-        if draft.at is None and not draft.now:
-            raise ValidationError.of("say when", cli=": --at TIME, or --now to send as soon as possible")
-        if draft.at is not None and draft.now:
-            raise ValidationError.of("give either", cli=" --at or --now, not both")
+        title, author = self.check_draft(draft)
         due = now if draft.at is None else draft.at
         # images: media-store references that exist, or https:// addresses; never a path the daemon would open
         check_post_images(self.store, draft.images)
@@ -334,36 +308,7 @@ class Queue:
         with self.store.unique_write() as session:
             campaign = self._campaign(session, draft.campaign) if draft.campaign else None
             timezone = campaign.timezone if campaign else self.timezone
-            if draft.at is not None and draft.at < now - timedelta(seconds=1) and schedule is None:
-                raise ValidationError.of(
-                    "{at} is in the past; choose a later time", cli=" or use --now", at=local(draft.at, timezone)
-                )
-            if campaign is not None:
-                _check_within_campaign(campaign, due)
-            post = Post(
-                campaign=campaign,
-                title=title,
-                body=draft.body,
-                link=draft.link,
-                images=list(draft.images),
-                tags=list(draft.tags),
-                author=author,
-                event_at=draft.event_at,
-                overrides={k: dict(v) for k, v in draft.overrides.items()},
-                state=PostState.ACTIVE,
-                approval=ApprovalState.PENDING
-                if campaign and campaign.requires_approval
-                else ApprovalState.NOT_REQUIRED,
-                schedule_id=schedule.id if schedule else None,
-                occurrence_at=occurrence,
-                created_at=now,
-                created_by=self.actor,
-            )
-            problems = [p for ch in draft.channels for p in self._check_fits(post, ch, timezone, due)]
-            if problems:
-                raise ValidationError.of(
-                    "the post cannot go out as it is:\n  {problems}", problems="\n  ".join(problems)
-                )
+            post = self.draft_post(draft, campaign, title, author, now, schedule=schedule, occurrence=occurrence)
             session.add(post)
             session.flush()
             ids = channel_ids(session)
@@ -392,6 +337,81 @@ class Queue:
             if post.approval != ApprovalState.PENDING:
                 self.store.notify_due(session)
             return post.id
+
+    def check_draft(self, draft: PostDraft) -> tuple[str, str]:
+        """The checks of a new post that need no database (``add_post``'s and a bulk import's); returns its title
+        and author."""
+        title = draft.title.strip()
+        if not title:
+            raise ValidationError.of("the post needs a title", cli=" (--title, or `title:` in the file's front matter)")
+        check_link(draft.link)
+        author = self.author_of(draft.author)
+        _check_bounds(draft)
+        if not draft.channels:
+            raise ValidationError.of(
+                "choose at least one channel", cli=" with --channel NAME (see `publisher channel list`)"
+            )
+        unknown = [c for c in draft.channels if c not in self.adapters]
+        if unknown:
+            known = ", ".join(sorted(self.adapters)) or "none"
+            raise ValidationError.of(
+                "unknown channel {names}: configured channels are {known}", names=", ".join(unknown), known=known
+            )
+        if len(set(draft.channels)) != len(draft.channels):
+            raise ValidationError.of("a channel is named twice; name each channel once")
+        for channel in draft.overrides:
+            if channel not in draft.channels:
+                raise ValidationError.of(
+                    "an override is given for {channel}, which the post is not queued on", channel=channel
+                )
+        if draft.at is None and not draft.now:
+            raise ValidationError.of("say when", cli=": --at TIME, or --now to send as soon as possible")
+        if draft.at is not None and draft.now:
+            raise ValidationError.of("give either", cli=" --at or --now, not both")
+        return title, author
+
+    def draft_post(
+        self,
+        draft: PostDraft,
+        campaign: Campaign | None,
+        title: str,
+        author: str,
+        now: datetime,
+        *,
+        schedule: Schedule | None = None,
+        occurrence: datetime | None = None,
+    ) -> Post:
+        """The post ``draft`` makes, not yet added: refused if past, after its campaign's end or unfit for a
+        channel. ``draft`` passed ``check_draft``."""
+        timezone = campaign.timezone if campaign else self.timezone
+        due = now if draft.at is None else draft.at
+        if draft.at is not None and draft.at < now - timedelta(seconds=1) and schedule is None:
+            raise ValidationError.of(
+                "{at} is in the past; choose a later time", cli=" or use --now", at=local(draft.at, timezone)
+            )
+        if campaign is not None:
+            _check_within_campaign(campaign, due)
+        post = Post(
+            campaign=campaign,
+            title=title,
+            body=draft.body,
+            link=draft.link,
+            images=list(draft.images),
+            tags=list(draft.tags),
+            author=author,
+            event_at=draft.event_at,
+            overrides={k: dict(v) for k, v in draft.overrides.items()},
+            state=PostState.ACTIVE,
+            approval=ApprovalState.PENDING if campaign and campaign.requires_approval else ApprovalState.NOT_REQUIRED,
+            schedule_id=schedule.id if schedule else None,
+            occurrence_at=occurrence,
+            created_at=now,
+            created_by=self.actor,
+        )
+        problems = [p for ch in draft.channels for p in self._check_fits(post, ch, timezone, due)]
+        if problems:
+            raise ValidationError.of("the post cannot go out as it is:\n  {problems}", problems="\n  ".join(problems))
+        return post
 
     def _wait_for_article(self, session: Session, post: Post, deliveries: Mapping[str, Delivery]) -> None:
         """Without a link of its own, a post's other deliveries carry its website article's link: they go out once

@@ -120,6 +120,109 @@ def _copy_images(app: App, images: Any, base: Path) -> list[str]:
     return copy_in(MediaStore(app.store, app.settings.media, clock=app.clock), images, base, app.actor)
 
 
+@post.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--dry-run", is_flag=True, help="Check every row and say what is wrong; queue nothing.")
+@click.option("--skip-bad", is_flag=True, help="Queue the rows that pass and list the ones left out.")
+@json_option
+@pass_app
+@reports_errors
+def post_import(app: App, file: str, dry_run: bool, skip_bad: bool, as_json: bool) -> None:
+    """Queue a campaign plan: a CSV or XLSX file with one post a row. Every row is checked first; nothing is
+    queued unless all pass (or --skip-bad)."""
+    from publisher.cli.lang import t_error
+    from publisher.planfile import plan_format, read_plan
+    from publisher.services.plans import import_plan
+
+    kind = plan_format(file)
+    base = Path(file).parent  # a row's image and body files are relative to the plan
+    with open(file, "rb") as source:
+        check = import_plan(
+            app.queue,
+            read_plan(source, kind),
+            dry_run=dry_run,
+            skip_bad=skip_bad,
+            read_body=lambda name: _read_body(base, name),
+            resolve_images=lambda images: _copy_images(app, images, base),
+        )
+    if as_json:
+        print_json(
+            {
+                "rows": check.rows,
+                "queued": check.queued,
+                "held": len(app.queue.last_holds),
+                "skipped": check.skipped,
+                "problems": [{"row": p.row, "column": p.column, "error": str(p.error)} for p in check.problems],
+            }
+        )
+    else:
+        for problem in check.problems:
+            click.echo(t_error(problem.as_error()), err=True)
+        if check.written:
+            click.echo(t("queued {count} posts from {rows} rows", count=len(check.queued), rows=check.rows))
+            if app.queue.last_holds:  # as `post add` says it, in one line for the whole plan
+                held = len(app.queue.last_holds)
+                click.echo("  " + t("{count} deliveries wait for their channel's posting hours", count=held))
+        elif dry_run and not check.problems:
+            click.echo(t("all {rows} rows can be queued; nothing was queued (--dry-run)", rows=check.rows))
+        if check.skipped:
+            rows = ", ".join(str(row) for row in check.skipped)
+            click.echo(t("left out the rows with errors: {rows}", rows=rows))
+    if check.problems and not (skip_bad and not dry_run):
+        if not dry_run:
+            click.echo(t("nothing was queued: fix the rows above, or use --skip-bad"), err=True)
+        raise SystemExit(1)
+
+
+def _read_body(base: Path, name: str) -> str:
+    from publisher.queue import MAX_BODY
+
+    try:
+        with (base / Path(name).expanduser()).open("rb") as file:
+            data = file.read(MAX_BODY * 4 + 1)  # UTF-8: at most 4 bytes a character
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationError.of("the body file {name} is not UTF-8 text", name=name) from None
+    except OSError as exc:
+        raise ValidationError.of(
+            "cannot read the body file {name}: {reason}", name=name, reason=exc.strerror or exc
+        ) from None
+
+
+@post.command("export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--campaign", metavar="NAME", help="Only this campaign's posts.")
+@click.option("--from", "due_from", metavar="DATE", help="Due at or after this time.")
+@click.option("--to", "due_to", metavar="DATE", help="Due before this time (a date alone: through that day).")
+@pass_app
+@reports_errors
+def post_export(app: App, file: str, campaign: str | None, due_from: str | None, due_to: str | None) -> None:
+    """Write the queued posts as a plan that `post import` reads back: CSV or XLSX, by the file's name."""
+    from publisher.planfile import plan_format, write_plan
+    from publisher.services.plans import export_plan
+    from publisher.times import parse_until
+
+    kind = plan_format(file)
+    zone = app.queue.campaign_timezone(campaign)
+    columns, rows = export_plan(
+        app.queue,
+        campaign=campaign,
+        due_from=when(app, due_from, campaign),
+        due_to=parse_until(due_to, zone) if due_to else None,
+    )
+    count = 0
+
+    def counted() -> Any:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    with open(file, "wb") as target:
+        write_plan(target, kind, columns, counted())
+    click.echo(t("wrote {count} posts to {file}", count=count, file=file))
+
+
 def _row(
     post_id: int,
     title: str,

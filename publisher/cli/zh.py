@@ -26,6 +26,9 @@ ZH: dict[str, str] = {
         "先检查每一行：只要有一行不通过，就什么也不写入。"
     ),
     "Everything is checked first; a refused post writes nothing.": "先检查全部内容；被拒绝的稿件不会写入任何数据。",
+    "Every row is checked first; nothing is queued unless all pass (or --skip-bad).": (
+        "先检查每一行；除非全部通过（或用 --skip-bad），否则不排入任何稿件。"
+    ),
     "Refused while a daemon is working on the database (stop them first), and for a backup of a newer schema "
     "(upgrade publisher first). Deliveries that were being sent when the backup was taken come back as the lease "
     "rules say: tried again where the channel can tell, otherwise `uncertain` for a person to settle.": (
@@ -42,8 +45,15 @@ ZH: dict[str, str] = {
     "Fetch the article pages of its headline-only entries, or not.": "是否抓取其只有标题的条目的文章页面。",
     "Also write the kept article page, as fetched, to this file.": "同时把保存的原始文章页面写入此文件。",
     "Also write the picture of the kept page ([tracker] screenshots), a PNG, to this file.": (
-        "同时把存证页面的截图（[tracker] screenshots，PNG 格式）写入此文件。"
+        "同时把存证页面的截图图片写入此文件（需开启跟踪器的截图设置）。"
     ),
+    # publisher source (publisher/cli/sources.py)
+    "The feed of our website (RSS or Atom), http(s).": "本单位网站的订阅源地址。",
+    "A channel the articles go to; repeat.": "文章发往的渠道；可重复。",
+    "The campaign the posts belong to (its approval rule and time zone apply).": (
+        "稿件所属的活动（适用其审批规则和时区）。"
+    ),
+    "How many, newest first.": "显示多少条，最新的在前。",
     "Replace FILE if it exists.": "FILE 已存在时覆盖它。",
     "Replace a database that holds posts already.": "即使数据库中已有稿件也替换它。",
     "IANA zone, e.g. Asia/Shanghai.": "IANA 时区名，如 Asia/Shanghai。",
@@ -139,6 +149,10 @@ ZH: dict[str, str] = {
     ),
     "Due at or after this time.": "计划时间在此时间或之后。",
     "Due before this time.": "计划时间在此时间之前。",
+    "Due before this time (a date alone: through that day).": "计划时间在此时间之前（只写日期：含当天）。",
+    "Check every row and say what is wrong; queue nothing.": "逐行检查并指出问题；不排入任何稿件。",
+    "Queue the rows that pass and list the ones left out.": "排入通过检查的行，并列出被略过的行。",
+    "Only this campaign's posts.": "只导出此活动的稿件。",
     "At most this many.": "最多列出的条数。",
     "The new time.": "新的时间。",
     "Only this channel's delivery.": "只处理此渠道的投递。",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +29,13 @@ class MediaMixin(StoreBase):
     def get_media(self, sha256: str) -> Media | None:
         with self.sessions() as session:
             return session.get(Media, sha256)
+
+    def list_media(self, limit: int) -> list[Any]:
+        """The newest ``limit`` images, without their bytes (sha256, mime, size, width, height, name, when, who)."""
+        columns = (Media.sha256, Media.mime, Media.size, Media.width, Media.height, Media.name)
+        query = select(*columns, Media.created_at, Media.created_by).order_by(Media.created_at.desc()).limit(limit)
+        with self.sessions() as session:
+            return list(session.execute(query).all())
 
     def existing_media(self, hashes: Sequence[str]) -> set[str]:
         """Which of ``hashes`` are in the media store (without reading their bytes)."""

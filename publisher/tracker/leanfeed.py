@@ -173,6 +173,11 @@ def _rss_item(item: Any, base: str | None, utf8: bool) -> dict[str, Any]:
             entry["author"] = _text(child, utf8)
         elif tag == f"{_CONTENT}encoded":
             entry["content"] = [{"value": _text(child, utf8)}]
+        elif tag == "enclosure":  # as feedparser gives it: the first image is what an announcement shows
+            entry["enclosures"] = [{"href": child.get("url", ""), "type": child.get("type", "")}]
+        elif tag in _MEDIA:
+            kind = "media_thumbnail" if tag.endswith("thumbnail") else "media_content"
+            entry[kind] = [{"url": child.get("url", "")}]
         elif tag not in _RSS_IGNORED:
             _unknown(child)
     if "summary" not in entry and "content" in entry:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import calendar
 import codecs
 import dataclasses
+import html
 import io
 import re
 from collections.abc import Mapping
@@ -53,6 +54,7 @@ _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
 _SUPERSETS = {"gb2312": ("gb18030",), "gbk": ("gb18030",), "big5": ("cp950", "big5hkscs")}
 _WESTERN = {"latin-1", "iso8859-1", "iso8859-15", "cp1252", "ascii"}
 _CHINESE = {"gb2312", "gbk", "gb18030", "big5", "cp950", "big5hkscs", "hz", "euc-tw"}
+_IMG = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']?(https://[^\"'\s>]+)", re.IGNORECASE)
 _HAS_ZONE = re.compile(r"(?:[zZ]|[+-]\d{2}:?\d{2}|\b(?:GMT|UTC|UT|[A-Z]{2,4}))\s*$")
 _CHINESE_DATE = re.compile(
     r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})\s*日?(?:\s*T?\s*(\d{1,2})[:时點点](\d{1,2})(?:[:分](\d{1,2}))?)?"
@@ -68,6 +70,7 @@ class FeedItem:
     body: str  # plain text of the full content, "" when the feed only has the summary
     author: str | None
     published_at: datetime | None  # UTC
+    image: str | None = None  # the entry's first https image (a media element, an enclosure, an <img> in its text)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -254,6 +257,16 @@ def _without_entity_declarations(text: str) -> str:
     return _ENTITY_TEXT.sub("", text).replace("<!ENTITY", "<!-")
 
 
+def _first_image(entry: Any) -> str | None:
+    """The entry's first image given as an https address: a media:content or media:thumbnail, an image enclosure,
+    else the first ``<img>`` of its summary or content (what a post announcing the article shows)."""
+    found = [m.get("url") for m in (*(entry.get("media_content") or ()), *(entry.get("media_thumbnail") or ()))]
+    found += [e.get("href") for e in entry.get("enclosures") or () if str(e.get("type", "")).startswith("image/")]
+    for markup in (entry.get("summary", ""), *(part.get("value", "") for part in entry.get("content", []) or [])):
+        found += [html.unescape(m.group(1)) for m in _IMG.finditer(str(markup))]
+    return next((str(url) for url in found if isinstance(url, str) and url.startswith("https://")), None)
+
+
 def _item(entry: Any, zone: ZoneInfo) -> FeedItem:
     title = plain_text(str(entry.get("title", "")))[:TITLE_CHARS]
     summary = plain_text(str(entry.get("summary", "")))
@@ -271,6 +284,7 @@ def _item(entry: Any, zone: ZoneInfo) -> FeedItem:
         body=body[:BODY_CHARS],
         author=str(entry["author"])[:500] if entry.get("author") else None,
         published_at=_published(entry, zone),
+        image=_first_image(entry),
     )
 
 

@@ -36,6 +36,7 @@ from publisher.web.pages import (
     compose,
     coverage,
     outlets,
+    plans,
     posts,
     queue,
     reports,
@@ -82,7 +83,7 @@ def secret_key(console: Console) -> str:
 def _routes() -> list[BaseRoute]:
     static = StaticFiles(directory=str(resources.files("publisher.web").joinpath("static")))
     pages = [
-        *(signin, queue, compose, posts, calendar, schedules, campaigns),
+        *(signin, queue, compose, plans, posts, calendar, schedules, campaigns),
         *(channels, coverage, outlets, reports, users, account),
     ]
     return [*api.routes, *(route for module in pages for route in module.routes), Mount("/static", static)]

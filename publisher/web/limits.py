@@ -29,8 +29,9 @@ from publisher.web.i18n import choose_language, translator
 
 __all__ = ["UPLOAD_PATHS", "BodyLimit", "BodyTooLarge", "Shield", "describe_size", "json_depth_error", "too_deep"]
 
-#: the routes that take image files (publisher/web/pages/compose.py, the media upload): a path, or a prefix "/..."
-UPLOAD_PATHS = ("/api/media", "/posts/new", "/posts/preview")
+#: the routes that take files (publisher/web/pages/compose.py, the media upload, a campaign plan): a path, or a
+#: prefix "/..."
+UPLOAD_PATHS = ("/api/media", "/posts/new", "/posts/preview", "/plans/check")
 
 ErrorHandler = Callable[[Request, Exception], Awaitable[Response]]
 

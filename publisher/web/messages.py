@@ -1010,6 +1010,51 @@ ZH: dict[str, str] = {
     "delivery.taken_down": "已下线",
     "delivery.back_online": "重新上线",
     "delivery.copies_removed": "已清理重复稿件",
+    # own sources announced on other channels (publisher/services/announce.py, publisher/cli/sources.py)
+    "a source needs a name": "来源需要一个名称",
+    "an own source is our website's feed: give its http(s) address": (
+        "自有来源是本单位网站的订阅源：请给出其 http(s) 地址"
+    ),
+    "say where the articles go: --channel NAME, once per channel": (
+        "请指定文章发往哪里：--channel 渠道名，每个渠道写一次"
+    ),
+    "there is already a source named {name}": "已经有名为 {name} 的来源",
+    "there is no source {name}": "没有名为 {name} 的来源",
+    "; see `publisher source list`": "；请查看 `publisher source list`",
+    "source {name} added: new articles go to {channels}": "已添加来源 {name}：新文章将发往 {channels}",
+    "the daemon reads it within {minutes} minutes; what the feed holds now is not announced": (
+        "守护进程会在 {minutes} 分钟内读取；订阅源中已有的文章不会发布"
+    ),
+    "source {name} removed": "已删除来源 {name}",
+    # [team] (publisher/services/team_settings.py)
+    '{file}: [{key}] must be a time of day as HH:MM, e.g. "18:00"; got {value!r}': (
+        '{file}：[{key}] 必须是 HH:MM 格式的时间，如 "18:00"；实际为 {value!r}'
+    ),
+    "column.announced": "已发布",
+    "column.last_read": "最近读取",
+    "column.ref": "引用",
+    "column.type": "类型",
+    "column.bytes": "字节",
+    "column.pixels": "像素",
+    "column.added": "添加时间",
+    "column.by": "添加人",
+    # publisher media (publisher/cli/media.py)
+    "The media store: photos a post can name as media:<sha256>.": "媒体库：稿件可以引用的图片（media:哈希值）。",
+    "Copy photos into the media store (without their EXIF or GPS position); print each one's reference.": (
+        "把图片复制进媒体库（去除拍摄信息和地理位置），并显示每张图片的引用。"
+    ),
+    "The newest photos in the media store: reference, name, size, pixels, when and by whom.": (
+        "媒体库中最新的图片：引用、名称、大小、像素、添加时间和添加人。"
+    ),
+    "a post names them with --image REF": "稿件用 --image 引用 使用这些图片",
+    "Our website's feeds: each new article becomes a post on the chosen channels.": (
+        "本单位网站的订阅源：每篇新文章都会成为所选渠道上的一条稿件。"
+    ),
+    "Announce a feed's new articles; what it holds now is not announced.": "发布订阅源中的新文章；已有文章不发布。",
+    "Own sources: feed, channels, campaign, articles announced, last read.": (
+        "自有来源：订阅源、渠道、活动、已发布文章数、最近读取时间。"
+    ),
+    "Stop announcing a source (the posts it made stay).": "停止发布某个来源（已生成的稿件保留）。",
     # publisher backup / restore (publisher/backup.py)
     "schema {revision}": "数据库结构 {revision}",
     "schema {revision}, migrated to {newest}": "数据库结构 {revision}，已迁移到 {newest}",
@@ -1307,4 +1352,77 @@ ZH: dict[str, str] = {
     "{format} cannot go to standard output": "{format} 不能输出到标准输出",
     "; give --out PATH": "；请用 --out 路径 指定文件",
     "(--to after --from)": "（--to 须晚于 --from）",
+    # campaign plans in bulk (post import / post export, the console's plan page)
+    "a plan is a .csv or .xlsx file; {name} is neither": "计划表须为 .csv 或 .xlsx 文件；{name} 都不是",
+    "column {letter} of the header is {heading!r}, which is not a plan column; the columns are {known}, and "
+    "text:CHANNEL or title:CHANNEL for a channel's own text": (
+        "表头第 {letter} 列是 {heading!r}，不是计划表的列；可用的列有：{known}，以及某渠道专用正文 正文:渠道名、"
+        "专用标题 标题:渠道名"
+    ),
+    "column {letter} of the header repeats {heading!r}; give each column once": (
+        "表头第 {letter} 列重复了 {heading!r}；每列只能出现一次"
+    ),
+    "the plan's header has no title column (title or 标题)": "计划表的表头没有标题列（title 或 标题）",
+    "the plan is empty: it needs a header row and a row for each post": "计划表是空的：需要一行表头，每篇稿件一行",
+    "the plan has over {most} rows; split it into several files": "计划表超过 {most} 行；请拆成几个文件",
+    "row {row}: column {letter} has a value but no heading; give it one or empty it": (
+        "第 {row} 行：第 {letter} 列有内容但没有表头；请补上表头或清空该列"
+    ),
+    "row {row}: column {column} is over {most} characters long": "第 {row} 行：{column} 列超过 {most} 个字符",
+    "the plan is not UTF-8 text; save it as CSV UTF-8, or as XLSX": (
+        "计划表不是 UTF-8 文本；请另存为“CSV UTF-8”或 XLSX"
+    ),
+    "the plan is not a readable CSV file: {reason}": "计划表不是可读取的 CSV 文件：{reason}",
+    "the plan is not a readable XLSX file; save it again as .xlsx": "计划表不是可读取的 XLSX 文件；请重新另存为 .xlsx",
+    "row {row}, column {column}: {problem}": "第 {row} 行，{column} 列：{problem}",
+    "row {row}: {problem}": "第 {row} 行：{problem}",
+    "the plan has no posts: add a row for each post under the header": "计划表里没有稿件：请在表头下每篇稿件写一行",
+    "the row has no time: give when it goes out, YYYY-MM-DD HH:MM": (
+        "这一行没有时间：请写发布时间，格式 YYYY-MM-DD HH:MM"
+    ),
+    "give the text in body or in body_file, not both": "正文请写在 正文 或 正文文件 其中一列，不要两列都写",
+    "a body_file is read only by `publisher post import` on the server; put the text in the body column": (
+        "正文文件只由服务器上的 `publisher post import` 读取；请把正文写在 正文 列"
+    ),
+    "the body file {name} is not UTF-8 text": "正文文件 {name} 不是 UTF-8 文本",
+    "cannot read the body file {name}: {reason}": "无法读取正文文件 {name}：{reason}",
+    "queued {count} posts from {rows} rows": "已从 {rows} 行排入 {count} 篇稿件",
+    "all {rows} rows can be queued; nothing was queued (--dry-run)": (
+        "全部 {rows} 行均可排入；未排入任何稿件（--dry-run）"
+    ),
+    "left out the rows with errors: {rows}": "已略过有错误的行：{rows}",
+    "nothing was queued: fix the rows above, or use --skip-bad": "未排入任何稿件：请改正以上各行，或使用 --skip-bad",
+    "wrote {count} posts to {file}": "已将 {count} 篇稿件写入 {file}",
+    "{count} deliveries wait for their channel's posting hours": "{count} 条投递要等到其渠道的可发布时段",
+    "Queue a campaign plan: a CSV or XLSX file with one post a row.": (
+        "排入活动计划表：每行一篇稿件的 CSV 或 xlsx 文件。"
+    ),
+    "Write the queued posts as a plan that `post import` reads back: CSV or XLSX, by the file's name.": (
+        "把已排队的稿件写成计划表，可由 `post import` 读回：按文件名写成 CSV 或 xlsx。"
+    ),
+    "Plans": "计划表",
+    "Choose a plan file (CSV or XLSX) to check.": "请选择要检查的计划表文件（CSV 或 XLSX）。",
+    "That plan is no longer here: upload it again.": "该计划表已不在服务器上：请重新上传。",
+    "Nothing was queued.": "未排入任何稿件。",
+    "Queued {count} posts from the plan.": "已从计划表排入 {count} 篇稿件。",
+    "Left out rows {rows}.": "已略过第 {rows} 行。",
+    "Queue a campaign's posts in one step from a table: one post a row, in CSV or XLSX. Every row is checked first; "
+    "nothing is queued until you confirm, and only if every row passes (or you choose to leave out the rows with "
+    "errors).": (
+        "用一张表一次排入活动的全部稿件：每行一篇，CSV 或 XLSX 格式。先逐行检查；确认之前不排入任何稿件，"
+        "且只有全部行通过检查时才排入（或选择略过有错误的行）。"
+    ),
+    "Download a template:": "下载模板：",
+    "Times are read in the campaign's time zone (without a campaign: {zone}). Lists (channels, tags, images) are "
+    "separated by semicolons. Images must be media-store references or https:// addresses.": (
+        "时间按活动的时区理解（没有活动时按 {zone}）。列表（渠道、标签、图片）用分号分隔。"
+        "图片须为媒体库引用（media:…）或 https:// 地址。"
+    ),
+    "Plan file (CSV or XLSX)": "计划表文件（CSV 或 XLSX）",
+    "Check the plan": "检查计划表",
+    "Check of {name}": "{name} 的检查结果",
+    "{rows} rows: {good} can be queued, {bad} have errors.": "共 {rows} 行：{good} 行可排入，{bad} 行有错误。",
+    "and {count} more.": "另有 {count} 条。",
+    "Queue the {count} good rows, leaving out the rest": "排入没有错误的 {count} 行，略过其余各行",
+    "Queue all {count} posts": "排入全部 {count} 篇稿件",
 }

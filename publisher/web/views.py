@@ -42,6 +42,7 @@ class NavItem:
 NAV = (
     NavItem("/queue", "Queue"),
     NavItem("/posts/new", "Compose"),
+    NavItem("/plans", "Plans"),
     NavItem("/approvals", "Approvals"),
     NavItem("/calendar", "Calendar"),
     NavItem("/schedules", "Schedules"),
