@@ -266,7 +266,11 @@ class MastodonAdapter(ChannelAdapter):
         url = f"{self.instance}/api/v2/media"
         try:
             response = await self.client.post(
-                url, files={"file": (name, image.data, image.mime)}, headers=self._headers(), timeout=self.timeout
+                url,
+                files={"file": (name, image.data, image.mime)},
+                data={"description": image.alt[:1500]} if image.alt else None,  # read aloud by screen readers
+                headers=self._headers(),
+                timeout=self.timeout,
             )
             if response.status_code not in (200, 202):
                 raise _error(response, f"uploading the image {name}")

@@ -56,6 +56,7 @@ class LoadedImage:
     mime: str
     width: int
     height: int
+    alt: str = ""  # what the picture shows (the media store's alt text), sent where the platform takes it
 
     @property
     def filename(self) -> str:
@@ -145,9 +146,9 @@ def fit_image(image: LoadedImage, max_bytes: int, types: Iterable[str]) -> Loade
         buffer = io.BytesIO()
         picture.resize(size).save(buffer, format="JPEG", quality=85)
         if buffer.tell() <= max_bytes or size == (1, 1):
-            return LoadedImage(
-                name=image.name, data=buffer.getvalue(), mime="image/jpeg", width=size[0], height=size[1]
-            )
+            width, height = size
+            data = buffer.getvalue()
+            return LoadedImage(name=image.name, data=data, mime="image/jpeg", width=width, height=height, alt=image.alt)
         scale *= 0.8
 
 

@@ -303,7 +303,8 @@ class WordPressAdapter(ChannelAdapter):
         loaded = await self.images.load(image)
         filename = f"{name}.{EXTENSIONS[loaded.mime]}"
         headers = {"Content-Type": loaded.mime, "Content-Disposition": f'attachment; filename="{filename}"'}
-        uploaded = await self._call("POST", "/media", content=loaded.data, headers=headers)
+        params = {"alt_text": loaded.alt} if loaded.alt else None  # the <img alt> WordPress writes in the article
+        uploaded = await self._call("POST", "/media", content=loaded.data, headers=headers, params=params)
         if not isinstance(uploaded, dict) or not isinstance(uploaded.get("id"), int):
             raise Retryable(f"WordPress answered the upload of {image} without an id")
         return uploaded["id"], str(uploaded.get("source_url", ""))

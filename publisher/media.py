@@ -79,9 +79,11 @@ class MediaStore:
         self.settings = settings or MediaSettings()
         self.clock = clock or SystemClock()
 
-    def put(self, data: bytes, name: str, actor: str) -> str:
-        """Check ``data`` and store it; returns its reference ``media:<sha256>``. ``ValidationError`` if refused."""
+    def put(self, data: bytes, name: str, actor: str, alt: str | None = None) -> str:
+        """Check ``data`` and store it (with ``alt``, what it shows, when given); returns its reference
+        ``media:<sha256>``. ``ValidationError`` if refused."""
         name = _clean_name(name)
+        alt = _clean_alt(alt)
         try:
             check_image(data, max_bytes=self.settings.max_bytes, max_pixels=self.settings.max_pixels, name=name)
             # stored without its EXIF (GPS position), XMP or comments, upright: nothing kept can leave with them
@@ -101,12 +103,29 @@ class MediaStore:
                 data=data,
                 created_at=self.clock.now(),
                 created_by=actor[:200],
+                alt=alt,
             )
         )
+        if alt:  # the same picture stored before without it (or with other words): these words now
+            self.store.set_media_alt(digest, alt)
         return MEDIA_PREFIX + digest
+
+    def set_alt(self, ref: str, alt: str) -> None:
+        """Say what a stored picture shows (``ValidationError`` for a reference to nothing)."""
+        if not is_media_ref(ref) or not self.store.set_media_alt(ref.removeprefix(MEDIA_PREFIX), _clean_alt(alt)):
+            raise ValidationError.of("{ref} is not in the media store", ref=ref[:80])
 
     def get(self, ref: str) -> Media | None:
         return self.store.get_media(ref.removeprefix(MEDIA_PREFIX)) if is_media_ref(ref) else None
+
+
+ALT_CHARS = 1500  # Mastodon's limit for a description, the strictest of the platforms that take one
+
+
+def _clean_alt(alt: str | None) -> str | None:
+    """Alt text on one line, at most ``ALT_CHARS``; None for nothing."""
+    text = " ".join((alt or "").split())
+    return text[:ALT_CHARS] or None
 
 
 def check_post_images(store: Store, images: Sequence[str]) -> None:
@@ -159,7 +178,8 @@ class MediaLoader:
                 raise Permanent(f"refused: {ref} is not in the media store; upload the image again")
             stored = self._check(bytes(row.data), row.name)  # checked again: caps may have changed since
             # stripped at upload since issue 15; an image stored before that is stripped here
-            return self._check(await asyncio.to_thread(without_metadata, stored.data), stored.name)
+            loaded = self._check(await asyncio.to_thread(without_metadata, stored.data), stored.name)
+            return dataclasses.replace(loaded, alt=row.alt or "")
         if _is_https(ref):
             fetched = self._check(await self._fetch(ref), _url_name(ref))  # checked before Pillow decodes more
             # an image taken from a web address goes out without its EXIF too (a GPS position in a site's photo)

@@ -361,6 +361,7 @@ class Media(Base):
     height: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(255))  # the uploaded file's name, for people
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    alt: Mapped[str | None] = mapped_column(Text)  # what the picture shows, for readers who cannot see it
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(200))
 

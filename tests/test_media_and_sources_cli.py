@@ -14,7 +14,7 @@ from tests.test_media_metadata import jpeg_from_a_phone
 def test_media_add_stores_photos_without_their_position_and_lists_them(cli: Cli, tmp_path: Path) -> None:  # noqa: F811
     (tmp_path / "sports-day.jpg").write_bytes(jpeg_from_a_phone())
 
-    added = cli("media", "add", "sports-day.jpg").stdout
+    added = cli("media", "add", "sports-day.jpg", "--alt", "运动会上奔跑的孩子们").stdout
     listed = cli.json("media", "list")
     missing = cli("media", "add", "nowhere.jpg", ok=False)
 
@@ -23,6 +23,9 @@ def test_media_add_stores_photos_without_their_position_and_lists_them(cli: Cli,
     assert "sports-day.jpg" in added
     [row] = listed
     assert (row["ref"], row["name"], row["type"], row["pixels"]) == (ref, "sports-day.jpg", "image/jpeg", "20x40")
+    assert row["alt"] == "运动会上奔跑的孩子们"
+    assert "alt text of" in cli("media", "alt", ref, "终点线前的孩子们").stdout
+    assert cli.json("media", "list")[0]["alt"] == "终点线前的孩子们"
     assert missing.returncode != 0
     assert "cannot read the image nowhere.jpg" in missing.stderr
     post = cli("post", "add", "--title", "校运会", "--body", "照片", "--channel", "website", "--now", "--image", ref)

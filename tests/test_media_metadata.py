@@ -77,3 +77,22 @@ async def test_the_media_store_keeps_no_position_and_loads_none(store: Store, cl
     assert b"PhoneMaker" not in bytes(row.data)
     assert (row.width, row.height) == (20, 40)
     assert b"PhoneMaker" not in loaded.data
+
+
+async def test_what_a_picture_shows_is_kept_and_loaded_with_it(store: Store, clock: ManualClock) -> None:
+    media = MediaStore(store, clock=clock)
+    ref = media.put(plain_png(), "flag.png", "eve", alt="  升旗仪式\n上的孩子们 ")
+    loader = MediaLoader(store, None)
+
+    first = await loader.load(ref)
+    media.set_alt(ref, "国旗下的孩子们")
+    second = await loader.load(ref)
+
+    assert first.alt == "升旗仪式 上的孩子们"  # one line
+    assert second.alt == "国旗下的孩子们"
+    import pytest
+
+    from publisher.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="is not in the media store"):
+        media.set_alt("media:" + "0" * 64, "x")

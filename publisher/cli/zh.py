@@ -54,6 +54,9 @@ ZH: dict[str, str] = {
         "稿件所属的活动（适用其审批规则和时区）。"
     ),
     "How many, newest first.": "显示多少条，最新的在前。",
+    "What the photos show, for readers who cannot see them (sent where a platform takes it).": (
+        "图片内容的文字说明，供看不到图片的读者使用（平台支持时一并发送）。"
+    ),
     "Replace FILE if it exists.": "FILE 已存在时覆盖它。",
     "Replace a database that holds posts already.": "即使数据库中已有稿件也替换它。",
     "IANA zone, e.g. Asia/Shanghai.": "IANA 时区名，如 Asia/Shanghai。",

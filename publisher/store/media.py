@@ -30,10 +30,23 @@ class MediaMixin(StoreBase):
         with self.sessions() as session:
             return session.get(Media, sha256)
 
+    def set_media_alt(self, sha256: str, alt: str | None) -> bool:
+        """Set what a stored picture shows; False when there is no such picture."""
+        with self.session() as session:
+            media = session.get(Media, sha256)
+            if media is None:
+                return False
+            media.alt = alt
+        return True
+
     def list_media(self, limit: int) -> list[Any]:
         """The newest ``limit`` images, without their bytes (sha256, mime, size, width, height, name, when, who)."""
         columns = (Media.sha256, Media.mime, Media.size, Media.width, Media.height, Media.name)
-        query = select(*columns, Media.created_at, Media.created_by).order_by(Media.created_at.desc()).limit(limit)
+        query = (
+            select(*columns, Media.created_at, Media.created_by, Media.alt)
+            .order_by(Media.created_at.desc())
+            .limit(limit)
+        )
         with self.sessions() as session:
             return list(session.execute(query).all())
 

@@ -1047,6 +1047,12 @@ ZH: dict[str, str] = {
         "媒体库中最新的图片：引用、名称、大小、像素、添加时间和添加人。"
     ),
     "a post names them with --image REF": "稿件用 --image 引用 使用这些图片",
+    "column.alt": "图片说明",
+    "alt text of {ref} saved": "已保存 {ref} 的图片说明",
+    "{ref} is not in the media store": "媒体库中没有 {ref}",
+    'Say what a stored photo shows (its alt text; "" removes it).': (
+        "说明媒体库中某张图片的内容（图片说明；留空则删除）。"
+    ),
     "Our website's feeds: each new article becomes a post on the chosen channels.": (
         "本单位网站的订阅源：每篇新文章都会成为所选渠道上的一条稿件。"
     ),

@@ -314,3 +314,14 @@ async def test_the_shorter_cut_is_tried_once_only() -> None:
             await s.adapter.publish(s.adapter.render(PostContent(title="T", body="字" * 2000, link=LINK)), "k")
         assert [p for _, p, _ in s.fake.requests].count("/api/v1/statuses") == 2
         assert s.fake.accepted == []
+
+
+async def test_a_picture_goes_with_what_it_shows(stand: Stand) -> None:
+    """The media store's alt text is the media's description: screen readers read it aloud."""
+    picture = IMAGES.add(png(3, 3), "flag.png", alt="升旗仪式上，孩子们向国旗敬礼")
+    post = PostContent(title="升旗", body="", link=LINK, images=(picture,))
+
+    await stand.adapter.publish(stand.adapter.render(post), "alt")
+
+    [media] = stand.fake.media.values()
+    assert media["description"] == "升旗仪式上，孩子们向国旗敬礼"

@@ -492,3 +492,13 @@ async def test_the_example_config_works_on_a_fresh_site() -> None:
         receipt = await adapter.publish(adapter.render(post), "k")
     assert receipt.remote_id is not None
     assert sorted(fake.terms["categories"].values()) == sorted(["未分类", *table["categories"]])
+
+
+async def test_a_picture_goes_with_what_it_shows(fake: FakeWordPress, site: WordPressAdapter) -> None:
+    """The media store's alt text becomes the library image's alt_text (the article's <img alt>)."""
+    cover = IMAGES.add(png(), "alt-cover.png", alt="运动会上，孩子们在跑道上奔跑")
+
+    await site.publish(site.render(PostContent(title="运动会", body="正文", images=(cover,))), "post-alt-site")
+
+    [media] = fake.media.values()  # uploaded under the post's slug
+    assert media["alt_text"] == "运动会上，孩子们在跑道上奔跑"

@@ -6,6 +6,7 @@ in adapter tests (the loader itself is tested against a real store in tests/secu
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 from typing import TYPE_CHECKING
@@ -37,11 +38,14 @@ class MemoryImages:
 
     def __init__(self) -> None:
         self.files: dict[str, tuple[str, bytes]] = {}
+        self.alts: dict[str, str] = {}  # ref -> what the picture shows (the media store's alt text)
         self.loaded: list[str] = []
 
-    def add(self, data: bytes, name: str = "photo.png") -> str:
+    def add(self, data: bytes, name: str = "photo.png", alt: str = "") -> str:
         ref = "media:" + hashlib.sha256(data).hexdigest()
         self.files[ref] = (name, data)
+        if alt:
+            self.alts[ref] = alt
         return ref
 
     async def load(self, ref: str) -> LoadedImage:
@@ -51,4 +55,4 @@ class MemoryImages:
         if ref not in self.files:
             raise Permanent(f"refused: {ref[:80]!r} is not in the media store")
         name, data = self.files[ref]
-        return check_image(data, name=name)
+        return dataclasses.replace(check_image(data, name=name), alt=self.alts.get(ref, ""))

@@ -153,9 +153,18 @@ class FakeMastodon(StandIn):
         upload = form.get("file")
         if not isinstance(upload, web.FileField) or not upload.content_type.startswith("image/"):
             return self._error(422, "Validation failed: File content type is invalid, File is invalid")
+        description = form.get("description")
+        if isinstance(description, str) and len(description) > 1500:
+            return self._error(422, "Validation failed: Description is too long (maximum is 1500 characters)")
         media_id = str(next(self._ids))
         data = upload.file.read()
-        self.media[media_id] = {"id": media_id, "type": "image", "size": len(data), "polls": self.processing_polls}
+        self.media[media_id] = {
+            "id": media_id,
+            "type": "image",
+            "size": len(data),
+            "polls": self.processing_polls,
+            "description": description if isinstance(description, str) else None,
+        }
         processing = self.processing_polls > 0
         return web.json_response(self._media_json(media_id, request), status=202 if processing else 200)
 

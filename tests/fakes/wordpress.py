@@ -308,7 +308,14 @@ class FakeWordPress(StandIn):
             return _error(500, "rest_upload_sideload_error", "Sorry, you are not allowed to upload this file type.")
         media_id = self._new_id()
         source = f"{request.scheme}://{request.host}/wp-content/uploads/2026/11/{filename}"
-        self.media[media_id] = {"id": media_id, "source_url": source, "media_type": "image", "bytes": data}
+        alt = request.query.get("alt_text", "")  # WordPress takes a POST's arguments from its query too
+        self.media[media_id] = {
+            "id": media_id,
+            "source_url": source,
+            "media_type": "image",
+            "bytes": data,
+            "alt_text": alt,
+        }
         return web.json_response({"id": media_id, "source_url": source, "media_type": "image"}, status=201)
 
     async def _list_terms(self, request: web.Request) -> web.Response:
