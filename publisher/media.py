@@ -14,12 +14,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import io
 import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
+from PIL import Image
 
 from adapters.errors import Permanent, Retryable
 from adapters.http import parse_retry_after
@@ -50,6 +52,7 @@ __all__ = [
     "media_loader",
 ]
 
+THUMB_SIDE = 320  # pixels: a thumbnail's longer side (the console's media library and compose page)
 #: what a post's images may be, said whenever something else is given
 IMAGES_RULE = (
     "images must be uploaded into the media store (post add --image PATH copies a file in) or be https:// addresses"
@@ -117,6 +120,25 @@ class MediaStore:
 
     def get(self, ref: str) -> Media | None:
         return self.store.get_media(ref.removeprefix(MEDIA_PREFIX)) if is_media_ref(ref) else None
+
+    def recent(self, limit: int) -> list[Any]:
+        """The newest ``limit`` pictures, without their bytes (sha256, mime, size, width, height, name, created_at,
+        created_by, alt): the media library's page and the compose page's picker."""
+        return self.store.list_media(limit)
+
+    def thumbnail(self, sha256: str, side: int = THUMB_SIDE) -> bytes | None:
+        """A PNG of the stored picture at most ``side`` pixels wide and high, for the console's lists; None for a
+        picture that is not there."""
+        row = self.store.get_media(sha256)
+        if row is None:
+            return None
+        with Image.open(io.BytesIO(bytes(row.data))) as opened:
+            opened.seek(0)  # an animated GIF: its first frame
+            picture = opened.convert("RGBA")
+        picture.thumbnail((side, side))
+        out = io.BytesIO()
+        picture.save(out, "PNG")
+        return out.getvalue()
 
 
 ALT_CHARS = 1500  # Mastodon's limit for a description, the strictest of the platforms that take one

@@ -35,6 +35,7 @@ from publisher.web.pages import (
     channels,
     compose,
     coverage,
+    media,
     outlets,
     plans,
     posts,
@@ -84,7 +85,7 @@ def _routes() -> list[BaseRoute]:
     static = StaticFiles(directory=str(resources.files("publisher.web").joinpath("static")))
     pages = [
         *(signin, queue, compose, plans, posts, calendar, schedules, campaigns),
-        *(channels, coverage, outlets, reports, users, account),
+        *(channels, coverage, outlets, reports, users, account, media),
     ]
     return [*api.routes, *(route for module in pages for route in module.routes), Mount("/static", static)]
 

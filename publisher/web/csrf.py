@@ -35,10 +35,14 @@ async def is_valid(request: Request) -> bool:
     if not isinstance(expected, str) or not expected:
         return False
     given = request.headers.get(HEADER)
+    form = None
     if given is None:
         content_type = request.headers.get("content-type", "")
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             form = await request.form()  # cached on the request: the endpoint reads the same form
             field = form.get(FIELD)
             given = field if isinstance(field, str) else None
-    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+    valid = given is not None and hmac.compare_digest(given.encode(), expected.encode())
+    if not valid and form is not None:
+        await form.close()  # refused: no endpoint will close the files spooled for it
+    return valid

@@ -31,7 +31,7 @@ __all__ = ["UPLOAD_PATHS", "BodyLimit", "BodyTooLarge", "Shield", "describe_size
 
 #: the routes that take files (publisher/web/pages/compose.py, the media upload, a campaign plan): a path, or a
 #: prefix "/..."
-UPLOAD_PATHS = ("/api/media", "/posts/new", "/posts/preview", "/plans/check")
+UPLOAD_PATHS = ("/api/media", "/posts/new", "/posts/preview", "/plans/check", "/media")
 
 ErrorHandler = Callable[[Request, Exception], Awaitable[Response]]
 

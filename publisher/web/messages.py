@@ -1047,6 +1047,21 @@ ZH: dict[str, str] = {
         "媒体库中最新的图片：引用、名称、大小、像素、添加时间和添加人。"
     ),
     "a post names them with --image REF": "稿件用 --image 引用 使用这些图片",
+    # the media library page (publisher/web/pages/media.py, templates/media.html, compose.html)
+    "Media library": "媒体库",
+    "Photos a post can use. Each is stored without its EXIF (the GPS position it was taken at, the camera) and "
+    "upright; a post names it by its reference.": (
+        "稿件可以使用的图片。每张图片都会去除拍摄信息（拍摄地点的 GPS 位置、相机）并自动摆正；稿件用引用来使用它。"
+    ),
+    "Photos (PNG, JPEG, GIF or WebP): choose several, or drop them here": (
+        "图片（PNG、JPEG、GIF 或 WebP）：可一次选择多张，或直接拖放到这里"
+    ),
+    "What they show (alt text, for readers who cannot see them)": "图片内容说明（供看不到图片的读者使用）",
+    "Upload": "上传",
+    "The media library is empty.": "媒体库中还没有图片。",
+    "{count} photos added to the media library.": "已向媒体库添加 {count} 张图片。",
+    "No file chosen.": "没有选择文件。",
+    "From the media library": "从媒体库选择",
     "column.alt": "图片说明",
     "alt text of {ref} saved": "已保存 {ref} 的图片说明",
     "{ref} is not in the media store": "媒体库中没有 {ref}",

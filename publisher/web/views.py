@@ -43,6 +43,7 @@ NAV = (
     NavItem("/queue", "Queue"),
     NavItem("/posts/new", "Compose"),
     NavItem("/plans", "Plans"),
+    NavItem("/media", "Media library"),
     NavItem("/approvals", "Approvals"),
     NavItem("/calendar", "Calendar"),
     NavItem("/schedules", "Schedules"),

@@ -32,6 +32,7 @@ from publisher.web.accounts import Accounts, UserView
 from publisher.web.app import create_app
 from publisher.web.console import Console
 from publisher.web.passwords import Passwords
+from tests.fakes.images import png
 
 PASSWORD = "correct horse battery"
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -153,6 +154,10 @@ def routes(app: Starlette) -> list[tuple[str, str, Any]]:
     return found
 
 
+LIBRARY_PHOTO = png(12, 8)
+LIBRARY_PHOTO_SHA256 = hashlib.sha256(LIBRARY_PHOTO).hexdigest()
+
+
 def concrete(path: str, ids: dict[str, int]) -> str:
     return (
         path.replace("{post_id:int}", str(ids["post"]))
@@ -160,6 +165,7 @@ def concrete(path: str, ids: dict[str, int]) -> str:
         .replace("{user_id:int}", str(ids["user"]))
         .replace("{token_id:int}", str(ids["token"]))
         .replace("{item_id:int}", str(ids["item"]))
+        .replace("{sha256}", LIBRARY_PHOTO_SHA256)
     )
 
 
@@ -185,6 +191,7 @@ def ids(console: Console, people: dict[str, UserView]) -> dict[str, int]:
     )
     keep_page(console, item)  # so that its evidence page has something to show
     keep_picture(console)  # and its picture
+    console.media.put(LIBRARY_PHOTO, "升旗.png", "setup", alt="升旗仪式")  # the media library has a photo (and a thumbnail)
     return {"post": post, "user": people["editor"].id, "token": token.id, "item": item}
 
 

@@ -354,3 +354,39 @@ def test_compose_approve_and_watch_it_go_out(served: Served, tmp_path: Path) -> 
     book.close()
     assert {"阳光幼儿园启动书香润童心阅读月", "小老师讲绘本", "全省幼儿园阅读月活动综述", "孩子们的读书节"} <= cells
     assert len(list(shots.glob("*.png"))) == 11
+
+
+def test_photos_dropped_on_the_media_library_are_uploaded(served: Served) -> None:
+    """The drop zone hands dropped files to the form, which uploads them: a real drag of files from the desktop
+    cannot be scripted, so the test drops a DataTransfer holding two PNG files, as the browser would."""
+    from playwright.sync_api import expect, sync_playwright
+
+    executable = _chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1360, "height": 900}, locale="en-US")
+            _sign_in(page, served.url, "eve")
+            page.goto(served.url + "/media")
+            expect(page.locator("h1")).to_have_text("Media library")
+            page.evaluate(
+                """async () => {
+                    const canvas = document.createElement("canvas");
+                    canvas.width = 40; canvas.height = 30;
+                    const files = new DataTransfer();
+                    for (const [name, colour] of [["red.png", "#d00"], ["blue.png", "#00d"]]) {
+                        const context = canvas.getContext("2d");
+                        context.fillStyle = colour; context.fillRect(0, 0, 40, 30);
+                        const blob = await new Promise((done) => canvas.toBlob(done, "image/png"));
+                        files.items.add(new File([blob], name, { type: "image/png" }));
+                    }
+                    const zone = document.getElementById("media-drop");
+                    const how = { dataTransfer: files, bubbles: true, cancelable: true };
+                    zone.dispatchEvent(new DragEvent("dragover", how));
+                    zone.dispatchEvent(new DragEvent("drop", how));
+                }"""
+            )
+            expect(page.locator("#media-items li")).to_have_count(2)
+            expect(page.locator(".flash, .flashes")).to_contain_text("2 photos added to the media library.")
+        finally:
+            browser.close()

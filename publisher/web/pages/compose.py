@@ -35,6 +35,7 @@ __all__ = ["is_editable", "routes"]
 
 #: files one compose form may carry (the queue then holds a post to its own image limit)
 MAX_UPLOADS = 20
+LIBRARY_PICKS = 24  # the newest pictures of the media library offered on the form
 
 
 def is_editable(post: Post) -> bool:
@@ -53,6 +54,7 @@ def _context(console: Console, draft: Draft, **extra: Any) -> dict[str, Any]:
         "preview": preview(console, draft),
         "error": None,
         "conflicts": {},
+        "library": console.media.recent(LIBRARY_PICKS),
         **extra,
     }
 
@@ -66,7 +68,9 @@ async def new_post(request: Request) -> Response:
     async with request.form(max_files=MAX_UPLOADS) as form:  # closed after: uploads may be spooled to disk
         draft = Draft.from_form(form, list(console.adapters))
         action = form.get("action")
-        try:  # chosen files go into the media store now; the post names them by reference (media:...)
+        # pictures picked from the media library, then chosen files (stored now; the post names them by reference)
+        draft.images += [str(ref) for ref in form.getlist("library") if str(ref) not in draft.images]
+        try:
             draft.images += await _store_uploads(console, user_of(request).name, form.getlist("image_files"))
         except ValidationError as exc:
             return render(request, "compose.html", _context(console, draft, error=say(tr(request), exc)), status=422)

@@ -1,4 +1,5 @@
-// The console's only script: live compose preview, tabs, "use this time", calendar drag-and-drop, confirmations.
+// The console's only script: live compose preview, tabs, "use this time", calendar drag-and-drop, photos dropped on
+// the media library, confirmations.
 // Served from the package (no CDN, no build step). Every request it makes carries the page's CSRF token.
 "use strict";
 
@@ -21,6 +22,27 @@
       event.preventDefault();
     }
   });
+
+  // --- media library: photos dropped on the upload form are uploaded as if chosen -----------------------------------
+  const drop = document.getElementById("media-drop");
+  if (drop) {
+    const files = document.getElementById("media-files");
+    for (const name of ["dragenter", "dragover"]) {
+      drop.addEventListener(name, (event) => {
+        event.preventDefault();
+        drop.classList.add("dragging");
+      });
+    }
+    drop.addEventListener("dragleave", () => drop.classList.remove("dragging"));
+    drop.addEventListener("drop", (event) => {
+      event.preventDefault();
+      drop.classList.remove("dragging");
+      if (event.dataTransfer && event.dataTransfer.files.length) {
+        files.files = event.dataTransfer.files;
+        drop.requestSubmit();
+      }
+    });
+  }
 
   // --- compose ----------------------------------------------------------------------------------------------------
   const form = document.getElementById("compose");
