@@ -191,7 +191,8 @@ def ids(console: Console, people: dict[str, UserView]) -> dict[str, int]:
     )
     keep_page(console, item)  # so that its evidence page has something to show
     keep_picture(console)  # and its picture
-    console.media.put(LIBRARY_PHOTO, "升旗.png", "setup", alt="升旗仪式")  # the media library has a photo (and a thumbnail)
+    # the media library has a photo (and so a thumbnail)
+    console.media.put(LIBRARY_PHOTO, "升旗.png", "setup", alt="升旗仪式")
     return {"post": post, "user": people["editor"].id, "token": token.id, "item": item}
 
 
