@@ -44,6 +44,7 @@ from publisher.store.announce import (
     set_announced,
     update_own_source,
 )
+from publisher.store.posts import campaign_named
 from publisher.tracker.normalize import sha1
 from publisher.tracker.parse import FeedItem, parse_feed
 from publisher.tracker.settings import check_feed
@@ -91,7 +92,7 @@ def add_source(
             raise ValidationError.of("there is already a source named {name}", name=name)
         campaign_id = None
         if campaign:
-            found = session.scalars(__import__("sqlalchemy").select(Campaign).where(Campaign.name == campaign)).first()
+            found = campaign_named(session, campaign)
             if found is None:
                 raise NotFoundError.of("there is no campaign {name}", name=campaign)
             campaign_id = found.id
