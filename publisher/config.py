@@ -44,6 +44,7 @@ __all__ = [
     "DaemonSettings",
     "Settings",
     "WebSettings",
+    "WebhookSettings",
     "find_config_file",
     "load_settings",
 ]
@@ -108,6 +109,22 @@ class WebSettings:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class WebhookSettings:
+    """``[webhooks]``: events told to other systems' addresses (``publisher webhook``, docs/webhooks.md)."""
+
+    #: the environment variable holding the key that seals subscribers' signing secrets in the database; needed to
+    #: add a subscriber and to send (without it, events still queue and wait)
+    secret_key_env: str | None = None
+    check_seconds: float = 5.0  # how often the daemon looks for events to send
+    timeout: float = 10.0  # seconds a subscriber has to answer
+    max_attempts: int = 10  # sends of one event before it is marked failed (a resend starts again)
+    backoff_initial: float = 30.0  # seconds before the first retry, doubling (with jitter) up to backoff_max
+    backoff_max: float = 6 * 3600.0
+    pause_after: int = 20  # failed sends in a row (any events) before the subscriber is paused
+    batch: int = 50  # events sent per round, at most 8 at once
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Settings:
     source: str  # the file read, or EMBEDDED
     database_url: str = "sqlite:///publisher.db"
@@ -131,6 +148,7 @@ class Settings:
     #: [outbound]: what requests made for user input (feeds, images by URL) may reach beyond public addresses
     outbound: OutboundPolicy = dataclasses.field(default_factory=OutboundPolicy)
     media: MediaSettings = dataclasses.field(default_factory=MediaSettings)  # [media]: caps on images
+    webhooks: WebhookSettings = dataclasses.field(default_factory=WebhookSettings)  # [webhooks]: events told out
 
     @property
     def public_url(self) -> str | None:
@@ -304,6 +322,7 @@ def _parse(raw: Mapping[str, Any], source: str) -> Settings:
             "team",
             "outbound",
             "media",
+            "webhooks",
         },
     )
     database = _Reader(top.table_of("database"), source, "database", {"url", "url_env"})
@@ -351,6 +370,7 @@ def _parse(raw: Mapping[str, Any], source: str) -> Settings:
         team=parse_team(top.table_of("team"), source, channels),
         outbound=_parse_outbound(top.table_of("outbound"), source),
         media=_parse_media(top.table_of("media"), source),
+        webhooks=_parse_webhooks(top.table_of("webhooks"), source),
     )
 
 
@@ -370,6 +390,21 @@ def _parse_media(table: Mapping[str, Any], source: str) -> MediaSettings:
             )
         values[key] = value
     return MediaSettings(**values)
+
+
+def _parse_webhooks(table: Mapping[str, Any], source: str) -> WebhookSettings:
+    defaults = WebhookSettings()
+    reader = _Reader(table, source, "webhooks", {f.name for f in dataclasses.fields(defaults)})
+    return WebhookSettings(
+        secret_key_env=reader.env_name("secret_key_env"),
+        check_seconds=reader.number("check_seconds", defaults.check_seconds),
+        timeout=reader.number("timeout", defaults.timeout),
+        max_attempts=int(reader.number("max_attempts", defaults.max_attempts, minimum=0.5)),
+        backoff_initial=reader.number("backoff_initial", defaults.backoff_initial),
+        backoff_max=reader.number("backoff_max", defaults.backoff_max),
+        pause_after=int(reader.number("pause_after", defaults.pause_after, minimum=0.5)),
+        batch=int(reader.number("batch", defaults.batch, minimum=0.5)),
+    )
 
 
 def _parse_outbound(table: Mapping[str, Any], source: str) -> OutboundPolicy:

@@ -43,6 +43,7 @@ from publisher.store import Store
 
 if TYPE_CHECKING:
     from publisher.notify import DueListener
+    from publisher.services.webhooks import WebhookSender
 
 __all__ = ["Daemon", "build_dispatcher"]
 
@@ -108,6 +109,7 @@ class Daemon:
         client = make_client(self.settings.daemon.http_transport)
         images = media_loader(self.store, self.settings)  # the media store, and https images through the guard
         timers = Timers()
+        senders: list[WebhookSender] = []
         console = None
         thresholds = gc.get_threshold()
         gc.set_threshold(*GC_THRESHOLDS)
@@ -181,6 +183,18 @@ class Daemon:
                     failed="team.failed",
                 )
                 timers.every(TEAM_SECONDS, tell_team, "team")
+            # events told to other systems' addresses (`publisher webhook add`), from the outbox
+            from publisher.services.webhooks import WebhookSender
+
+            sender = WebhookSender(self.settings, self.store, self.clock, dispatcher.owner)
+            senders.append(sender)
+
+            async def tell_subscribers() -> None:
+                with _unless_database_away():
+                    while await sender.run_due() == self.settings.webhooks.batch:
+                        pass  # a full batch all delivered: there may be more waiting
+
+            timers.every(self.settings.webhooks.check_seconds, tell_subscribers, "webhooks")
             if self.settings.alerts is not None:  # [alerts]: new coverage told to the team
                 from publisher.tracker.alerts import CoverageAlerts
 
@@ -211,6 +225,8 @@ class Daemon:
             timers.shutdown()
             await client.aclose()
             await images.aclose()
+            for sender in senders:
+                await sender.aclose()
             if handle_signals:
                 for signum in (signal.SIGTERM, signal.SIGINT):
                     loop.remove_signal_handler(signum)

@@ -50,6 +50,8 @@ __all__ = [
     "Schedule",
     "SharedValue",
     "TeamNotice",
+    "WebhookDelivery",
+    "WebhookSubscriber",
 ]
 
 
@@ -323,6 +325,8 @@ class Event(Base):
     from_state: Mapped[str | None] = mapped_column(String(20))
     to_state: Mapped[str | None] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
+    #: the coverage item a ``coverage.found`` / ``coverage.add`` event is about (told to webhooks)
+    coverage_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Heartbeat(Base):
@@ -448,4 +452,51 @@ class TeamNotice(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(String(300), unique=True)
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    created_at: Mapped[datetime]
+
+
+class WebhookSubscriber(Base):
+    """Another system told of events (``publisher.services.webhooks``): its address, its signing secret (sealed:
+    only a key from the environment opens it) and the actions it wants, as ``,post.approve,delivery.sent,`` (the
+    store's trigger on ``events`` matches an action between commas)."""
+
+    __tablename__ = "webhook_subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    actions: Mapped[str] = mapped_column(String(1000))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # false: removed from new events (the admin's switch)
+    #: set when it kept failing: its deliveries wait until an admin resumes it
+    paused_reason: Mapped[str | None] = mapped_column(Text)
+    paused_at: Mapped[datetime | None]
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # failed attempts in a row
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class WebhookDelivery(Base):
+    """One event for one subscriber: the outbox row, written by the database's trigger in the transaction that
+    wrote the event, so none is lost or invented; one per (subscriber, event)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("subscriber_id", "event_id", name="uq_webhook_deliveries_event"),
+        Index("ix_webhook_deliveries_due", "state", "next_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscribers.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    state: Mapped[str] = mapped_column(String(20))  # queued, delivered, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime]
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None]
+    body: Mapped[str | None] = mapped_column(Text)  # the JSON as first sent: every retry and resend sends it again
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_attempt_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
     created_at: Mapped[datetime]

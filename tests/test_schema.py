@@ -15,5 +15,5 @@ from publisher.store import Store
 def test_the_migrations_match_the_models(store: Store) -> None:
     with store.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert context.get_current_heads() == ("0019",)  # one head: 0005 merged the early branches
+        assert context.get_current_heads() == ("0020",)  # one head: 0005 merged the early branches
         assert compare_metadata(context, Base.metadata) == []

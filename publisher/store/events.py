@@ -27,6 +27,7 @@ def add_event(
     delivery_id: int | None = None,
     from_state: str | None = None,
     to_state: str | None = None,
+    coverage_id: int | None = None,
 ) -> None:
     """Append one event in the caller's transaction."""
     session.add(
@@ -39,6 +40,7 @@ def add_event(
             from_state=from_state,
             to_state=to_state,
             reason=reason,
+            coverage_id=coverage_id,
         )
     )
 
@@ -48,6 +50,7 @@ def add_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
     defaults = {"post_id": None, "delivery_id": None, "from_state": None, "to_state": None, "reason": None}
+    defaults["coverage_id"] = None
     session.connection().execute(
         insert(_EVENTS), [defaults | row | {"action": Action(row["action"]).value} for row in rows]
     )

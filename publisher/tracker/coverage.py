@@ -78,8 +78,10 @@ def find_campaign(session: Session, name: str | None) -> Campaign:
     return campaign
 
 
-def _event(session: Session, now: datetime, actor: str, action: Action, reason: str) -> None:
-    add_event(session, at=now, actor=actor, action=action, reason=reason)
+def _event(
+    session: Session, now: datetime, actor: str, action: Action, reason: str, coverage_id: int | None = None
+) -> None:
+    add_event(session, at=now, actor=actor, action=action, reason=reason, coverage_id=coverage_id)
 
 
 def add_manual(
@@ -140,7 +142,8 @@ def add_manual(
         session.flush()
         item.reprint_group = item.id
         _event(
-            session, now, actor, Action.COVERAGE_ADD, f"{row.name}: {outlet}: {item.title} (item {item.id}, by hand)"
+            session, now, actor, Action.COVERAGE_ADD, f"{row.name}: {outlet}: {item.title} (item {item.id}, by hand)",
+            item.id,
         )
         return item.id
 

@@ -365,7 +365,9 @@ def write_coverage(
         )
         updates[item_id] = group
         reason = f"{names[match.campaign_id]}: {outlets[entry.outlet_id]}: {entry.item.title} ({match.describe()})"
-        events.append({"at": now, "actor": actor, "action": Action.COVERAGE_FOUND, "reason": reason})
+        events.append(
+            {"at": now, "actor": actor, "action": Action.COVERAGE_FOUND, "reason": reason, "coverage_id": item_id}
+        )
         created.append(item_id)
     set_reprint_groups(session, updates)
     add_events(session, events)
