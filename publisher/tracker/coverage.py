@@ -142,7 +142,11 @@ def add_manual(
         session.flush()
         item.reprint_group = item.id
         _event(
-            session, now, actor, Action.COVERAGE_ADD, f"{row.name}: {outlet}: {item.title} (item {item.id}, by hand)",
+            session,
+            now,
+            actor,
+            Action.COVERAGE_ADD,
+            f"{row.name}: {outlet}: {item.title} (item {item.id}, by hand)",
             item.id,
         )
         return item.id
