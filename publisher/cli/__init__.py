@@ -41,6 +41,7 @@ COMMANDS: Mapping[str, str] = {
     "status": "publisher.cli.status:status_command",
     "track": "publisher.cli.tracker:track",
     "user": "publisher.cli.web:user",
+    "webhook": "publisher.cli.webhooks:webhook",
     "web": "publisher.cli.web:web",
 }
 

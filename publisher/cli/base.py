@@ -24,6 +24,7 @@ from publisher.errors import PublisherError
 if TYPE_CHECKING:
     from publisher.config import Settings
     from publisher.queue import Queue
+    from publisher.services.webhooks import Webhooks
     from publisher.store import Store
 
 __all__ = [
@@ -109,6 +110,13 @@ class App:
                 hours=PostingHours.from_settings(self.settings),
             )
         return self._queue
+
+    @property
+    def webhooks(self) -> Webhooks:
+        """Webhook subscribers and their log: the same service the console's page calls."""
+        from publisher.services.webhooks import Webhooks
+
+        return Webhooks(self.settings, self.store, self.clock)
 
 
 pass_app = click.make_pass_decorator(App)

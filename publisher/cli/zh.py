@@ -47,6 +47,15 @@ ZH: dict[str, str] = {
     "Also write the picture of the kept page ([tracker] screenshots), a PNG, to this file.": (
         "同时把存证页面的截图图片写入此文件（需开启跟踪器的截图设置）。"
     ),
+    # publisher webhook (publisher/cli/webhooks.py)
+    "An event type to send; repeat.": "要发送的事件类型；可重复。",
+    "Where the events are POSTed, http(s).": "接收事件的地址。",
+    "A new address.": "新的地址。",
+    "Send events to it, or stop (its log stays).": "向它发送事件，或停止发送（发送记录保留）。",
+    "Make a new signing secret (printed once); the old one stops working.": (
+        "生成新的签名密钥（只显示一次）；旧密钥随即失效。"
+    ),
+    "Only these.": "只看这些。",
     # publisher source (publisher/cli/sources.py)
     "The feed of our website (RSS or Atom), http(s).": "本单位网站的订阅源地址。",
     "A channel the articles go to; repeat.": "文章发往的渠道；可重复。",

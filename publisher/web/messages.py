@@ -1446,4 +1446,62 @@ ZH: dict[str, str] = {
     "and {count} more.": "另有 {count} 条。",
     "Queue the {count} good rows, leaving out the rest": "排入没有错误的 {count} 行，略过其余各行",
     "Queue all {count} posts": "排入全部 {count} 篇稿件",
+    # webhooks (publisher/services/webhooks.py, publisher/cli/webhooks.py, the console's /webhooks)
+    "Other systems told of events: signed JSON to their addresses.": "把事件通知其他系统：向其地址发送签名的数据。",
+    "Send events of the chosen types to an address; prints its signing secret once.": (
+        "把所选类型的事件发送到一个地址；签名密钥只显示这一次。"
+    ),
+    "Webhooks: address, events, state, what was delivered.": "事件推送：地址、事件、状态、送达情况。",
+    "Change a webhook's address, events or state, or give it a new secret.": (
+        "修改事件推送的地址、事件或状态，或为它生成新密钥。"
+    ),
+    "Remove a webhook and its log.": "删除事件推送及其发送记录。",
+    "Send to a paused webhook again: the events that waited go out.": "恢复已暂停的事件推送：等待中的事件随即发出。",
+    "What was sent to the webhooks, newest first: event, state, attempts, last answer.": (
+        "事件推送的发送记录，最新的在前：事件、状态、尝试次数、最近一次应答。"
+    ),
+    "Send one event again now, with the same id and body (see `webhook log` for the number).": (
+        "立即重发一个事件，编号和内容不变（编号见 `webhook log`）。"
+    ),
+    "webhook {name} added: {types}": "已添加事件推送 {name}：{types}",
+    "its signing secret (shown this once; give it to the receiver): {secret}": (
+        "签名密钥（只显示这一次，请交给接收方）：{secret}"
+    ),
+    "webhook {name} changed": "已修改事件推送 {name}",
+    "webhook {name} removed": "已删除事件推送 {name}",
+    "webhook {name} resumed": "已恢复事件推送 {name}",
+    "webhook delivery {id} queued again": "事件推送记录 {id} 已重新排队",
+    "there is no webhook {name}": "没有名为 {name} 的事件推送",
+    "; see `publisher webhook list`": "；请查看 `publisher webhook list`",
+    "there is no webhook delivery {id}": "没有编号为 {id} 的事件推送记录",
+    "; see `publisher webhook log`": "；请查看 `publisher webhook log`",
+    "a webhook needs a name of 1 to {most} characters": "事件推送的名称须为 1 到 {most} 个字符",
+    "there is already a webhook named {name}": "已有名为 {name} 的事件推送",
+    "unknown event type {types}; choose among: {choices}": "未知的事件类型 {types}；可选：{choices}",
+    "unknown state {state!r}; choose among: queued, delivered, failed": (
+        "未知的状态 {state!r}；可选：queued（排队中）、delivered（已送达）、failed（失败）"
+    ),
+    "{url!r} is not an address to send to: give an http(s) URL": "{url!r} 不是可发送的地址：请填写 http(s) 网址",
+    "{url}: {reason}; list the network under [outbound] allow if it is meant": (
+        "{url}：{reason}；如确需发往该地址，请把其网段列入 [outbound] allow"
+    ),
+    "{file}: [{key}] is needed to add webhooks: name an environment variable holding a long random key, e.g. "
+    'secret_key_env = "PUBLISHER_WEBHOOK_KEY", and set it (python -c "import secrets; '
+    'print(secrets.token_urlsafe(32))")': (
+        "{file}：添加事件推送需要设置 [{key}]：填写一个存放长随机密钥的环境变量名，例如 "
+        'secret_key_env = "PUBLISHER_WEBHOOK_KEY"，并设置该变量（python -c "import secrets; '
+        'print(secrets.token_urlsafe(32))"）'
+    ),
+    "{file}: [{key}] names {name}, which is unset or shorter than 16 characters; set it to a long random key": (
+        "{file}：[{key}] 指定的环境变量 {name} 未设置或短于 16 个字符；请设为一个长随机密钥"
+    ),
+    "column.events": "事件",
+    "column.queued": "排队中",
+    "column.delivered": "已送达",
+    "column.paused_at": "暂停时间",
+    "column.webhook": "事件推送",
+    "column.event": "事件",
+    "column.event_id": "事件编号",
+    "column.next": "下次尝试",
+    "column.answer": "应答",
 }
