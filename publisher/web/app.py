@@ -44,6 +44,7 @@ from publisher.web.pages import (
     schedules,
     signin,
     users,
+    webhooks,
 )
 from publisher.web.security import SecurityHeaders
 from publisher.web.views import is_fetch, json_error, render, tr
@@ -85,7 +86,7 @@ def _routes() -> list[BaseRoute]:
     static = StaticFiles(directory=str(resources.files("publisher.web").joinpath("static")))
     pages = [
         *(signin, queue, compose, plans, posts, calendar, schedules, campaigns),
-        *(channels, coverage, outlets, reports, users, account, media),
+        *(channels, coverage, outlets, reports, users, account, media, webhooks),
     ]
     return [*api.routes, *(route for module in pages for route in module.routes), Mount("/static", static)]
 

@@ -54,6 +54,7 @@ NAV = (
     NavItem("/outlets", "Outlets"),
     NavItem("/reports", "Reports"),
     NavItem("/users", "Users", Role.ADMIN),
+    NavItem("/webhooks", "Webhooks", Role.ADMIN),
 )
 
 

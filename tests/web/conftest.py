@@ -166,6 +166,7 @@ def concrete(path: str, ids: dict[str, int]) -> str:
         .replace("{token_id:int}", str(ids["token"]))
         .replace("{item_id:int}", str(ids["item"]))
         .replace("{sha256}", LIBRARY_PHOTO_SHA256)
+        .replace("{delivery_id:int}", "1")
     )
 
 

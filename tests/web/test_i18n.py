@@ -15,11 +15,14 @@ from publisher.web.models import Role
 from publisher.web.pages.coverage import KIND_LABELS, MATCHED_LABELS
 from publisher.web.pages.posts import METRIC_LABELS, READ_BACK_LABELS
 from publisher.web.pages.reports import FORMAT_LABELS
+from publisher.web.pages.webhooks import STATE_WORDS as WEBHOOK_STATE_WORDS
+from publisher.web.pages.webhooks import TYPE_WORDS as WEBHOOK_TYPE_WORDS
 from publisher.web.views import NAV
 
 WEB = Path(str(resources.files("publisher.web")))
 _CALL = re.compile(r"""\bt\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 #: strings the templates translate through a variable (t(state), t(item.label), ...)
+
 DYNAMIC = {
     *(s.value for s in DeliveryState),
     *(s.value for s in ApprovalState),
@@ -35,6 +38,7 @@ DYNAMIC = {
     *KIND_LABELS.values(), *MATCHED_LABELS.values(), *FORMAT_LABELS.values(),
     *READ_BACK_LABELS.values(), *METRIC_LABELS.values(),
     *(template for _, template in EVENT_NOTES),
+    *WEBHOOK_TYPE_WORDS.values(), *WEBHOOK_STATE_WORDS.values(),
 }  # fmt: skip
 UNITS = {  # the adapters' length units
     "characters",
