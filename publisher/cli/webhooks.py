@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import click
 
 from publisher.cli.base import App, json_option, pass_app, print_rows, reports_errors
@@ -10,7 +13,7 @@ from publisher.cli.lang import t
 __all__ = ["webhook"]
 
 
-def _types_option(required: bool) -> click.Option:
+def _types_option(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     from publisher.services.webhooks import EVENT_TYPES
 
     return click.option(
