@@ -53,6 +53,9 @@ __all__ = ["Result", "run"]
 CHANNELS = {"hook": "webhook", "toot": "mastodon", "site": "wordpress"}  # name -> kind
 PROMISES = {"hook": "at most once (uncertain)", "toot": "exactly once (native key)", "site": "exactly once (lookup)"}
 MARKER = re.compile(rb"crash-(\d{5})")
+WEBHOOK_KEY_ENV, WEBHOOK_KEY = "PUBLISHER_WEBHOOK_KEY", "crash-harness-webhook-key-0123456789"
+#: the events the receiver subscribes to: every post's creation, and how each delivery settled
+WEBHOOK_TYPES = ("post.created", "delivery.sent", "delivery.failed", "delivery.uncertain")
 CONTEXT = multiprocessing.get_context("spawn")
 
 
@@ -66,6 +69,7 @@ def standins_main(conn: Connection, latency: float) -> None:
 async def _standins(conn: Connection, latency: float) -> None:
     from aiohttp import web
 
+    from tests.fakes.event_receiver import EventReceiver
     from tests.fakes.mastodon import FakeMastodon
     from tests.fakes.webhook import FakeWebhook
     from tests.fakes.wordpress import FakeWordPress
@@ -106,6 +110,16 @@ async def _standins(conn: Connection, latency: float) -> None:
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         options[name] = fake.channel_options(f"http://127.0.0.1:{port}")
         runners.append(runner)
+    # the system told of events (publisher webhook add): it checks each signature, and keeps the ids it got
+    receiver = EventReceiver()
+    app = receiver.app()
+    app.middlewares.append(timing("events"))
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=512)
+    await site.start()
+    options["events"] = ({"url": f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/events"}, {})  # type: ignore[union-attr]
+    runners.append(runner)
 
     def landed(items: list[dict[str, Any]]) -> list[int]:
         found = (MARKER.search(json.dumps(item, ensure_ascii=False, default=str).encode()) for item in items)
@@ -120,12 +134,16 @@ async def _standins(conn: Connection, latency: float) -> None:
         except (EOFError, OSError):
             stop.set()
             return
-        if asked == "report":
+        if isinstance(asked, tuple) and asked[0] == "secret":
+            receiver.secret = asked[1]
+        elif asked == "report":
             conn.send(
                 {
                     "created": {name: landed(fake.accepted) for name, fake in fakes.items()},
                     "live": {"site": landed(fakes["site"].live())},
                     "arrivals": arrivals,
+                    "events": receiver.ids,
+                    "events_refused": list(receiver.refused),
                 }
             )
         elif asked == "stop":
@@ -185,8 +203,15 @@ def write_config(
         "enabled = false",
         "[log]",
         'level = "INFO"',
+        "[webhooks]",
+        f'secret_key_env = "{WEBHOOK_KEY_ENV}"',
+        "check_seconds = 0.5",
+        "backoff_initial = 0.5",
+        "backoff_max = 2",
+        "[outbound]",
+        'allow = ["127.0.0.0/8"]',  # the receiver is on loopback
     ]
-    env: dict[str, str] = {}
+    env: dict[str, str] = {WEBHOOK_KEY_ENV: WEBHOOK_KEY}
     for name, kind in CHANNELS.items():
         channel_options, secrets = options[name]
         env.update(secrets)
@@ -262,14 +287,17 @@ class Daemons:
 
 def queue_all(
     database_url: str, options: Mapping[str, tuple[dict[str, Any], dict[str, str]]], count: int, spread: float
-) -> None:
+) -> str:
     """``count`` posts falling due evenly over the next ``spread`` seconds, each on one channel in turn, titled with
-    a marker the stand-ins can find. (Spread, so that work flows through every kill however fast the machine.)"""
+    a marker the stand-ins can find. (Spread, so that work flows through every kill however fast the machine.) First
+    the receiver subscribes to events; returns its signing secret."""
     import httpx
 
     from publisher.clock import SystemClock
-    from publisher.config import AnySecret, ChannelSettings, Settings
+    from publisher.config import AnySecret, ChannelSettings, Settings, WebhookSettings
+    from publisher.outbound import OutboundPolicy
     from publisher.queue import PostDraft, Queue
+    from publisher.services.webhooks import Webhooks
     from publisher.store import open_store
 
     settings = Settings(
@@ -278,11 +306,15 @@ def queue_all(
         channels={
             name: ChannelSettings(name=name, kind=kind, options=options[name][0]) for name, kind in CHANNELS.items()
         },
+        webhooks=WebhookSettings(secret_key_env=WEBHOOK_KEY_ENV),
+        outbound=OutboundPolicy(allow=("127.0.0.0/8",)),
     )
     store = open_store(database_url)
     store.upgrade()
     clock = SystemClock()
     store.sync_channels(dict(CHANNELS), clock.now())
+    hooks = Webhooks(settings, store, clock, {WEBHOOK_KEY_ENV: WEBHOOK_KEY})
+    secret = hooks.add("receiver", options["events"][0]["url"], WEBHOOK_TYPES, "crash-harness")
     adapters = settings.build_adapters(httpx.AsyncClient(), AnySecret({}))
     queue = Queue(store, adapters, clock, actor="crash-harness")
     names = list(CHANNELS)
@@ -292,19 +324,22 @@ def queue_all(
         due = start + timedelta(seconds=spread * n / count)
         queue.add_post(PostDraft(title=f"crash-{n:05d} 活动简报", body=body, channels=[names[n % 3]], at=due))
     store.engine.dispose()
+    return secret
 
 
 def open_count(database_url: str) -> int:
     from sqlalchemy import func, select
 
-    from publisher.models import Delivery, DeliveryState
+    from publisher.models import Delivery, DeliveryState, WebhookDelivery
     from publisher.store import open_store
 
     store = open_store(database_url)
     try:
         with store.sessions() as session:
             states = [DeliveryState.QUEUED.value, DeliveryState.RETRY_WAIT.value, DeliveryState.CLAIMED.value]
-            return int(session.scalar(select(func.count()).where(Delivery.state.in_(states))) or 0)
+            open_deliveries = session.scalar(select(func.count()).where(Delivery.state.in_(states))) or 0
+            open_events = session.scalar(select(func.count()).where(WebhookDelivery.state == "queued")) or 0
+            return int(open_deliveries) + int(open_events)
     finally:
         store.engine.dispose()
 
@@ -329,6 +364,13 @@ class Result:
     found_by_lookup: int  # WordPress: after a kill, the post was found by its slug instead of posted again
     twins_trashed: int  # WordPress: a second post made while the first was in flight, moved to the trash
     in_flight_at_kill: dict[str, int]  # channel -> deliveries a killed daemon had claimed and not recorded
+    events: int = 0  # events the receiver subscribed to, in the event log
+    events_missing: int = 0  # of those, never received (lost)
+    events_invented: int = 0  # received, or in the outbox, without such an event in the log
+    events_doubled: int = 0  # events with more than one outbox row
+    events_undelivered: int = 0  # outbox rows not delivered at the end
+    events_refused: int = 0  # requests the receiver refused (a bad signature, a stale timestamp)
+    events_sent_again: int = 0  # received again with the same webhook-id (a kill between the send and its record)
 
     @property
     def ok(self) -> bool:
@@ -344,6 +386,9 @@ class Result:
             and self.uncertain.get("toot", 0) == 0
             and self.uncertain.get("site", 0) == 0
             and self.uncertain.get("hook", 0) == self.in_flight_at_kill.get("hook", 0)
+            and self.events > 0
+            and self.events_missing == self.events_invented == self.events_doubled == 0
+            and self.events_undelivered == self.events_refused == 0
         )
 
     def lines(self) -> Iterator[str]:
@@ -375,6 +420,11 @@ class Result:
             f"  after kills: Mastodon resends kept once by the platform {self.resent_kept_once}; WordPress posts "
             f"found by lookup {self.found_by_lookup}, twins moved to the trash {self.twins_trashed}"
         )
+        yield (
+            f"  webhook events: {self.events}; lost {self.events_missing}, invented {self.events_invented}, "
+            f"doubled in the outbox {self.events_doubled}, undelivered {self.events_undelivered}, refused by the "
+            f"receiver {self.events_refused}; sent again with the same id after a kill {self.events_sent_again}"
+        )
         yield "  verdict: " + ("PASS" if self.ok else "FAIL")
 
 
@@ -383,7 +433,8 @@ def tally(
 ) -> Result:
     from sqlalchemy import select
 
-    from publisher.models import Channel, Delivery, DeliveryState, Event, Post
+    from publisher.models import Channel, Delivery, DeliveryState, Event, Post, WebhookDelivery
+    from publisher.services.webhooks import EVENT_TYPES
     from publisher.store import open_store
 
     store = open_store(database_url)
@@ -402,7 +453,12 @@ def tally(
                 Event.actor.in_(list(daemons.killed)), Event.delivery_id.is_not(None)
             )
         ).all()
+        wanted = [action.value for name in WEBHOOK_TYPES for action in EVENT_TYPES[name]]
+        told = set(session.scalars(select(Event.id).where(Event.action.in_(wanted))))
+        outbox = session.execute(select(WebhookDelivery.event_id, WebhookDelivery.state)).all()
     store.engine.dispose()
+    rows_per_event = Counter(event_id for event_id, _ in outbox)
+    received = Counter(int(message_id.removeprefix("evt_")) for message_id in report["events"])
 
     marker_of = {row.id: int(row.title[6:11]) for row in rows}
     created = {name: Counter(markers) for name, markers in report["created"].items()}
@@ -474,6 +530,13 @@ def tally(
         found_by_lookup=found_by_lookup,
         twins_trashed=sum(created["site"].values()) - sum(live_site.values()),
         in_flight_at_kill=dict(in_flight),
+        events=len(told),
+        events_missing=len(told - set(received)),
+        events_invented=len((set(received) | set(rows_per_event)) - told),
+        events_doubled=sum(1 for n in rows_per_event.values() if n > 1),
+        events_undelivered=sum(1 for _, state in outbox if state != "delivered"),
+        events_refused=len(report["events_refused"]),
+        events_sent_again=sum(received.values()) - len(received),
     )
 
 
@@ -504,7 +567,8 @@ def run(
     group: Daemons | None = None
     try:
         config, env = write_config(folder, database_url, standins.options, concurrency)
-        queue_all(database_url, standins.options, deliveries, spread)
+        secret = queue_all(database_url, standins.options, deliveries, spread)
+        standins.conn.send(("secret", secret))
         echo(f"  queued {deliveries} deliveries; {daemons} daemons, one killed at random moments (logs in {folder})")
         group = Daemons(config, env, folder)
         for _ in range(daemons):

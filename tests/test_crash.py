@@ -33,4 +33,7 @@ def test_sigkilled_daemons_lose_nothing_and_post_twice_nowhere(postgres: Databas
     assert set(result.uncertain) <= {"hook"}, report  # Mastodon and WordPress: resent safely, never uncertain
     assert result.uncertain.get("hook", 0) == result.in_flight_at_kill.get("hook", 0), report
     assert sum(result.in_flight_at_kill.values()) > 0, report  # the kills did catch sends in flight
+    assert result.events >= 2000, report  # every post's creation and every delivery's outcome
+    assert (result.events_missing, result.events_invented, result.events_doubled) == (0, 0, 0), report
+    assert (result.events_undelivered, result.events_refused) == (0, 0), report
     assert result.ok, report
