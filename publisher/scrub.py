@@ -206,11 +206,13 @@ def secret_values(options: Iterable[Mapping[str, Any]], environ: Mapping[str, st
 
 def settings_secrets(settings: Settings, environ: Mapping[str, str] | None = None) -> list[str]:
     """Every secret the configuration leads to: channel secrets (SMS keys included), the console's signing key, the
-    database password."""
+    key sealing webhook secrets, the database password."""
     environ = os.environ if environ is None else environ
     found = secret_values((c.options for c in settings.channels.values()), environ)
     if settings.web and settings.web.secret_key_env and environ.get(settings.web.secret_key_env):
         found.append(environ[settings.web.secret_key_env])
+    if settings.webhooks.secret_key_env and environ.get(settings.webhooks.secret_key_env):
+        found.append(environ[settings.webhooks.secret_key_env])
     found.extend(_parts_of_address(_with_http(settings.database_url)))
     return found
 

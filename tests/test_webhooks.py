@@ -311,3 +311,36 @@ async def test_two_daemons_share_the_outbox_and_a_dead_ones_events_go_once_more_
     await two.aclose()
     assert len(fake.ids) == len(set(fake.ids)) == 10
     assert {row.state for row in outbox(store)} == {"delivered"}
+
+
+def test_the_command_line_adds_lists_logs_resends_and_removes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_cli import configured
+
+    monkeypatch.setenv("PUBLISHER_WEBHOOK_KEY", KEY_ENV["PUBLISHER_WEBHOOK_KEY"])
+    cli = configured(tmp_path, '[webhooks]\nsecret_key_env = "PUBLISHER_WEBHOOK_KEY"\n')
+    cli("init")
+    added = cli("webhook", "add", "oa", "--url", "https://oa.example.edu.cn/hook", "--event", "post.created").stdout
+    wrong = cli("webhook", "add", "x", "--url", "http://192.168.1.9/h", "--event", "post.created", ok=False)
+    cli("post", "add", "--title", "开学典礼", "--body", "b", "--channel", "website", "--now")
+    [row] = cli.json("webhook", "list")
+    [line] = cli.json("webhook", "log")
+    resent = cli("webhook", "resend", str(line["id"])).stdout
+    edited = cli("webhook", "edit", "oa", "--off", "--new-secret").stdout
+    removed = cli("webhook", "remove", "oa").stdout
+    gone = cli("webhook", "remove", "oa", ok=False)
+
+    assert "webhook oa added: post.created" in added
+    assert "its signing secret (shown this once; give it to the receiver): whsec_" in added
+    assert "http://192.168.1.9/h: refused: private address; list the network under [outbound] allow" in wrong.stderr
+    assert (row["name"], row["events"], row["state"], row["queued"]) == ("oa", ["post.created"], "active", 1)
+    assert (line["webhook"], line["event"], line["state"], line["attempts"]) == ("oa", "post.created", "queued", 0)
+    assert f"webhook delivery {line['id']} queued again" in resent
+    assert "whsec_" in edited
+    assert "webhook oa removed" in removed
+    assert "there is no webhook oa; see `publisher webhook list`" in gone.stderr
+
+
+def test_the_sealing_key_is_among_the_secrets_scrubbed(tmp_path: Path) -> None:
+    from publisher.scrub import settings_secrets
+
+    assert KEY_ENV["PUBLISHER_WEBHOOK_KEY"] in settings_secrets(settings_for(tmp_path), KEY_ENV)
