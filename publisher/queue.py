@@ -144,6 +144,12 @@ def content_for(
     )
 
 
+def added_reason(post: Post, due: datetime, timezone: str, channels: Sequence[str]) -> str:
+    """What a new post's ``post.add`` event says: when and where it goes, and whether it waits for approval."""
+    why = f"due {local(due, timezone)} on {', '.join(channels)}"
+    return why + "; waits for approval" if post.approval == ApprovalState.PENDING else why
+
+
 class Queue:
     def __init__(
         self,
@@ -311,32 +317,38 @@ class Queue:
             post = self.draft_post(draft, campaign, title, author, now, schedule=schedule, occurrence=occurrence)
             session.add(post)
             session.flush()
-            ids = channel_ids(session)
-            deliveries: dict[str, Delivery] = {}
-            for name in draft.channels:
-                if name not in ids:
-                    raise ValidationError.of(
-                        "channel {name} is not in the database yet", cli="; run `publisher init`", name=name
-                    )
-                deliveries[name] = Delivery(
-                    post_id=post.id,
-                    channel_id=ids[name],
-                    due_at=due,
-                    state=DeliveryState.QUEUED,
-                    ready=post.approval != ApprovalState.PENDING,
-                    idempotency_key=f"pub-{post.id}-{name}-{uuid.uuid4().hex[:12]}",
-                    updated_at=now,
-                )
+            deliveries = self.new_deliveries(post, draft.channels, due, now, channel_ids(session))
             session.add_all(deliveries.values())
             self._wait_for_article(session, post, deliveries)
             self._apply_hours(session, deliveries, timezone, draft.ignore_quiet_hours)
-            why = f"due {local(due, timezone)} on {', '.join(draft.channels)}"
-            if post.approval == ApprovalState.PENDING:
-                why += "; waits for approval"
+            why = added_reason(post, due, timezone, draft.channels)
             self._event(session, Action.POST_ADD, post_id=post.id, to_state=post.approval, reason=why)
             if post.approval != ApprovalState.PENDING:
                 self.store.notify_due(session)
             return post.id
+
+    @staticmethod
+    def new_deliveries(
+        post: Post, channels: Sequence[str], due: datetime, now: datetime, ids: Mapping[str, int]
+    ) -> dict[str, Delivery]:
+        """A new post's deliveries, one per channel (``ids``: the channels' row ids), ready unless it waits for
+        approval; each with its own idempotency key."""
+        deliveries: dict[str, Delivery] = {}
+        for name in channels:
+            if name not in ids:
+                raise ValidationError.of(
+                    "channel {name} is not in the database yet", cli="; run `publisher init`", name=name
+                )
+            deliveries[name] = Delivery(
+                post_id=post.id,
+                channel_id=ids[name],
+                due_at=due,
+                state=DeliveryState.QUEUED,
+                ready=post.approval != ApprovalState.PENDING,
+                idempotency_key=f"pub-{post.id}-{name}-{uuid.uuid4().hex[:12]}",
+                updated_at=now,
+            )
+        return deliveries
 
     def check_draft(self, draft: PostDraft) -> tuple[str, str]:
         """The checks of a new post that need no database (``add_post``'s and a bulk import's); returns its title

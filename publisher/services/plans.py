@@ -10,7 +10,6 @@ history event exactly as ``add_post`` gives them. ``export_plan`` writes the sam
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -18,14 +17,14 @@ from zoneinfo import ZoneInfo
 
 from publisher.errors import NotFoundError, PublisherError, ValidationError
 from publisher.media import check_post_images
-from publisher.models import Action, ApprovalState, Campaign, Delivery, DeliveryState, Post
+from publisher.models import Action, ApprovalState, Campaign, Post
 from publisher.planfile import COLUMNS, PlanRow, join_list, split_list
-from publisher.queue import PostDraft, Queue
+from publisher.queue import PostDraft, Queue, added_reason
 from publisher.store import Session, Store
 from publisher.store.events import add_events
 from publisher.store.plans import add_plan_deliveries, add_plan_posts, all_campaigns, plan_posts
 from publisher.store.posts import channel_ids
-from publisher.times import local, parse_time
+from publisher.times import parse_time
 
 __all__ = ["PlanCheck", "RowProblem", "export_plan", "import_plan"]
 
@@ -249,38 +248,15 @@ def _body(cells: Mapping[str, str], read_body: BodyReader | None) -> str:
 def _write(queue: Queue, session: Session, planned: list[_Planned], now: datetime) -> list[int]:
     """Queue the checked rows, as ``Queue.add_post`` would one by one, in the caller's transaction."""
     ids = channel_ids(session)
-    missing = sorted({c for p in planned for c in p.draft.channels} - set(ids))
-    if missing:
-        raise ValidationError.of(
-            "channel {name} is not in the database yet", cli="; run `publisher init`", name=", ".join(missing)
-        )
     posts = [p.post for p in planned]
     add_plan_posts(session, posts)
-    per_post: list[dict[str, Delivery]] = []
-    for item in planned:
-        post, due = item.post, item.draft.at or now
-        per_post.append(
-            {
-                name: Delivery(
-                    post_id=post.id,
-                    channel_id=ids[name],
-                    due_at=due,
-                    state=DeliveryState.QUEUED,
-                    ready=post.approval != ApprovalState.PENDING,
-                    idempotency_key=f"pub-{post.id}-{name}-{uuid.uuid4().hex[:12]}",
-                    updated_at=now,
-                )
-                for name in item.draft.channels
-            }
-        )
+    per_post = [queue.new_deliveries(p.post, p.draft.channels, p.draft.at or now, now, ids) for p in planned]
     add_plan_deliveries(session, [d for ds in per_post for d in ds.values()])
     events: list[dict[str, Any]] = []
     for item, deliveries in zip(planned, per_post, strict=True):
         queue._wait_for_article(session, item.post, deliveries)
         queue._apply_hours(session, deliveries, item.timezone, False)
-        why = f"due {local(item.draft.at or now, item.timezone)} on {', '.join(item.draft.channels)}"
-        if item.post.approval == ApprovalState.PENDING:
-            why += "; waits for approval"
+        why = added_reason(item.post, item.draft.at or now, item.timezone, item.draft.channels)
         events.append(
             {
                 "at": now,
