@@ -16,9 +16,9 @@ import functools
 import gc
 import logging
 import signal
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -141,6 +141,11 @@ class Daemon:
                     if dispatcher.reclaim_expired():
                         dispatcher.wake.set()
 
+            def every(seconds: float, run: Callable[[], Awaitable[Any]], name: str, failed: str) -> None:
+                """A job every ``seconds`` that wakes the sender when it queued something, and logs a failure as
+                ``failed`` without stopping the daemon."""
+                timers.every(seconds, waking_job(run, woke=bool, wake=dispatcher.wake.set, failed=failed), name)
+
             timers.start()
             timers.every(60, materialize, "schedules")
             timers.every(max(5.0, self.settings.daemon.lease_seconds / 4), reclaim, "leases")
@@ -163,26 +168,19 @@ class Daemon:
             readbacks = ReadBacks(self.settings, self.store, self.clock, dispatcher.adapters)
             if readbacks.channels:
                 read = waking_job(readbacks.run_due, woke=took_down, wake=dispatcher.wake.set, failed="readback.failed")
-                timers.every(READBACK_SECONDS, read, "readback")
+                timers.every(READBACK_SECONDS, read, "readback")  # wakes only for a take-down notice
             # our own website's new articles announced on other channels (`publisher source add`)
             from publisher.services.announce import CHECK_SECONDS as ANNOUNCE_SECONDS
             from publisher.services.announce import Announcer
 
             announcer = Announcer(self.settings, self.store, self.clock, dispatcher.adapters)
-            announce = waking_job(announcer.run_due, woke=bool, wake=dispatcher.wake.set, failed="announce.failed")
-            timers.every(ANNOUNCE_SECONDS, announce, "announce")
+            every(ANNOUNCE_SECONDS, announcer.run_due, "announce", "announce.failed")
             if self.settings.team is not None:  # [team]: approval requests, failures, a daily summary
                 from publisher.services.team import CHECK_SECONDS as TEAM_SECONDS
                 from publisher.services.team import TeamNotices
 
                 notices = TeamNotices(self.settings, self.store, self.clock, dispatcher.adapters)
-                tell_team = waking_job(
-                    functools.partial(asyncio.to_thread, notices.run_due),
-                    woke=bool,
-                    wake=dispatcher.wake.set,
-                    failed="team.failed",
-                )
-                timers.every(TEAM_SECONDS, tell_team, "team")
+                every(TEAM_SECONDS, functools.partial(asyncio.to_thread, notices.run_due), "team", "team.failed")
             # events told to other systems' addresses (`publisher webhook add`), from the outbox
             from publisher.services.webhooks import WebhookSender
 
@@ -194,18 +192,14 @@ class Daemon:
                     while await sender.run_due() == self.settings.webhooks.batch:
                         pass  # a full batch all delivered: there may be more waiting
 
-            timers.every(self.settings.webhooks.check_seconds, tell_subscribers, "webhooks")
+            tell = waking_job(tell_subscribers, woke=bool, wake=None, failed="webhook.failed")
+            timers.every(self.settings.webhooks.check_seconds, tell, "webhooks")
             if self.settings.alerts is not None:  # [alerts]: new coverage told to the team
                 from publisher.tracker.alerts import CoverageAlerts
 
                 alerts = CoverageAlerts(self.settings, self.store, self.clock, dispatcher.adapters)
-                tell = waking_job(
-                    functools.partial(asyncio.to_thread, alerts.run_due),
-                    woke=bool,
-                    wake=dispatcher.wake.set,
-                    failed="coverage.alert_failed",
-                )
-                timers.every(CHECK_SECONDS, tell, "alerts")
+                alert = functools.partial(asyncio.to_thread, alerts.run_due)
+                every(CHECK_SECONDS, alert, "alerts", "coverage.alert_failed")
             # the one line a start writes: what runs, on what, and where the console is
             web_on = self.settings.web is not None and self.settings.web.enabled
             log_event(

@@ -131,38 +131,26 @@ class ReadBacks:
                     now=now,
                     next_at=next_at,
                 )
-                if note := copies_note(Receipt(details=found.copies)) if found.copies else None:
-                    add_event(  # a request that landed after the delivery was settled made a twin
+
+                def event(action: Action, reason: str, check: DueCheck = check) -> None:
+                    add_event(
                         session,
                         at=now,
                         actor=self.owner,
-                        action=Action.DELIVERY_COPIES_REMOVED,
+                        action=action,
                         post_id=check.post_id,
                         delivery_id=check.delivery_id,
-                        reason=note,
+                        reason=reason,
                     )
+
+                if note := copies_note(Receipt(details=found.copies)) if found.copies else None:
+                    event(Action.DELIVERY_COPIES_REMOVED, note)  # a request that landed after settling made a twin
                 went_down = found.state == "gone" or (found.state == "hidden" and check.state == "online")
                 if went_down and check.state not in _DOWN:
-                    add_event(
-                        session,
-                        at=now,
-                        actor=self.owner,
-                        action=Action.DELIVERY_TAKEN_DOWN,
-                        post_id=check.post_id,
-                        delivery_id=check.delivery_id,
-                        reason=f"{check.channel}: {found.state}: {found.detail}".rstrip(": "),
-                    )
+                    event(Action.DELIVERY_TAKEN_DOWN, f"{check.channel}: {found.state}: {found.detail}".rstrip(": "))
                     told.append((check, found))
                 elif found.state == "online" and check.state in _DOWN:
-                    add_event(
-                        session,
-                        at=now,
-                        actor=self.owner,
-                        action=Action.DELIVERY_BACK_ONLINE,
-                        post_id=check.post_id,
-                        delivery_id=check.delivery_id,
-                        reason=f"{check.channel}: online",
-                    )
+                    event(Action.DELIVERY_BACK_ONLINE, f"{check.channel}: online")
         for check, found in told:
             log_event("delivery.taken_down", logging.WARNING, delivery=check.delivery_id, state=found.state)
             self._tell(check, found)
