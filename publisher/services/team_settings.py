@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from publisher.errors import ConfigError
+from publisher.tracker.settings import ConfigTable
 
 __all__ = ["TeamChannels", "TeamSettings", "parse_team"]
 
@@ -61,23 +62,14 @@ def _channels(table: Mapping[str, Any], source: str, key: str, channels: Collect
     return TeamChannels(**found)
 
 
-def _known(table: Mapping[str, Any], source: str, key: str, known: Collection[str]) -> None:
-    for name in table:
-        if name not in known:
-            raise ConfigError.of(
-                "{file}: [{key}] is not a known setting; did you mean one of: {choices}",
-                file=source,
-                key=f"{key}.{name}",
-                choices=", ".join(known),
-            )
-
-
 def parse_team(table: Mapping[str, Any], source: str, channels: Collection[str]) -> TeamSettings | None:
     """``[team]``: None when the table is absent."""
     if not table:
         return None
     own_tables = {name: value for name, value in table.items() if isinstance(value, Mapping)}
-    _known({k: v for k, v in table.items() if k not in own_tables}, source, "team", (*_ROLES, "summary_at", "language"))
+    ConfigTable(
+        {k: v for k, v in table.items() if k not in own_tables}, source, "team", (*_ROLES, "summary_at", "language")
+    )
     summary_at = table.get("summary_at", "18:00")
     if not isinstance(summary_at, str) or not _HOUR_MINUTE.match(summary_at):
         raise ConfigError.of(
@@ -98,7 +90,7 @@ def parse_team(table: Mapping[str, Any], source: str, channels: Collection[str])
     campaigns: dict[str, TeamChannels] = {}
     for name, own in own_tables.items():  # [team."阅读月"]: that campaign's own groups
         key = f"team.{name}"
-        _known(own, source, key, _ROLES)
+        ConfigTable(own, source, key, _ROLES)
         campaigns[name] = _channels(own, source, key, channels)
     return TeamSettings(
         **dataclasses.asdict(_channels(table, source, "team", channels)),

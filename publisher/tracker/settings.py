@@ -20,6 +20,7 @@ __all__ = [
     "OUTLET_KINDS",
     "TIERS",
     "AlertSettings",
+    "ConfigTable",
     "OutletSettings",
     "TrackerSettings",
     "check_feed",
@@ -138,7 +139,7 @@ def resolve_feed(feed: str, rsshub_base: str) -> str:
     return feed
 
 
-class _Table:
+class ConfigTable:
     """Typed access to one TOML table; errors name the file and the full key."""
 
     def __init__(self, table: Mapping[str, Any], source: str, prefix: str, known: Sequence[str]) -> None:
@@ -207,7 +208,7 @@ class _Table:
 def parse_tracker(table: Mapping[str, Any], source: str) -> TrackerSettings:
     """``[tracker]``: every key optional; see config/publisher.example.toml."""
     defaults = TrackerSettings()
-    reader = _Table(table, source, "tracker", [f.name for f in dataclasses.fields(TrackerSettings)])
+    reader = ConfigTable(table, source, "tracker", [f.name for f in dataclasses.fields(TrackerSettings)])
     base = reader.text("rsshub_base", defaults.rsshub_base) or defaults.rsshub_base
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -261,7 +262,7 @@ def parse_outlets(table: Mapping[str, Any], source: str) -> dict[str, OutletSett
             raise ConfigError.of(
                 '{file}: [{key}] must be a table: [{key}] with feeds = ["https://..."]', file=source, key=key
             )
-        reader = _Table(body, source, key, ["kind", "tier", "region", "timezone", "feeds", "full_text"])
+        reader = ConfigTable(body, source, key, ["kind", "tier", "region", "timezone", "feeds", "full_text"])
         kind = reader.text("kind", "news_site") or "news_site"
         if kind not in OUTLET_KINDS:
             raise ConfigError.of(
@@ -326,7 +327,7 @@ def parse_alerts(table: Mapping[str, Any], source: str, channels: Collection[str
     from publisher.scheduler import cron_trigger  # APScheduler only when alerts are configured
 
     defaults = AlertSettings(channel="")
-    reader = _Table(table, source, "alerts", [f.name for f in dataclasses.fields(AlertSettings)])
+    reader = ConfigTable(table, source, "alerts", [f.name for f in dataclasses.fields(AlertSettings)])
     channel = reader.text("channel", None)
     if channel is None:
         raise ConfigError.of(
