@@ -26,10 +26,11 @@ BEGIN
   WHERE s.active AND instr(s.actions, ',' || NEW.action || ',') > 0;
 END
 """
-# PostgreSQL: once per statement over its new rows (the dispatcher appends events a batch at a time)
+# PostgreSQL: once per statement over its new rows (the dispatcher appends events a batch at a time). "OR REPLACE":
+# a restore drops the tables of a newer schema, not this function, before migrating an older backup up again
 _POSTGRESQL = (
     """
-CREATE FUNCTION webhook_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION webhook_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO webhook_deliveries (subscriber_id, event_id, state, attempts, next_at, created_at)
   SELECT s.id, e.id, 'queued', 0, e.at, e.at FROM new_events AS e
