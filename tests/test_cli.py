@@ -334,9 +334,10 @@ def test_help_and_version_import_no_database_http_or_web_library(args: list[str]
 
 
 def test_the_choices_named_in_the_cli_match_the_core() -> None:
-    from publisher.cli import base, reports, web
+    from publisher.cli import base, reports, web, webhooks
     from publisher.queue import MAX_ID
     from publisher.reports.build import FORMATS
+    from publisher.services.webhooks import EVENT_TYPES
     from publisher.web.accounts import LANGUAGES
     from publisher.web.models import Role
 
@@ -344,6 +345,7 @@ def test_the_choices_named_in_the_cli_match_the_core() -> None:
     assert web.LANGUAGES == LANGUAGES
     assert reports.FORMATS == FORMATS
     assert base.MAX_ID == MAX_ID
+    assert tuple(EVENT_TYPES) == webhooks.EVENT_TYPES
 
 
 # --- only `publisher init` makes or upgrades the database -----------------------------------------------------------
