@@ -12,7 +12,13 @@ as they would in production. Then each format is written by ``publisher.reports.
 .write_reports`` (what ``publisher report --format F`` runs) in a spawned process of its own, so the time and the
 peak RSS printed are that format's alone (peak RSS is the process's VmHWM: imports included).
 
-Targets (issue 5): CSV <= 15 s, XLSX <= 60 s, peak RSS <= 250 MB for each format. Writes bench/results/reports.json.
+Beside them, in the same run and each in a process of its own, the floors (issue 16): the CSV floor reads the same
+coverage rows with one plain SQL query (sqlite3, no ORM) into ``csv.writer``; the XLSX floor has XlsxWriter in
+constant-memory mode write the same cells, read beforehand (no query in its time). The ratios to them are what this
+machine's speed does not change much.
+
+Targets (issue 5): CSV <= 15 s, XLSX <= 60 s, peak RSS <= 250 MB for each format. Targets (issue 16): CSV <= 1.3 x
+its floor, XLSX <= 1.15 x its floor, Markdown and JSON <= 1.5 x the CSV floor. Writes bench/results/reports.json.
 """
 
 from __future__ import annotations
@@ -34,6 +40,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 FORMATS = ("csv", "xlsx", "json", "md", "html")
 TARGET_SECONDS = {"csv": 15.0, "xlsx": 60.0}
 TARGET_RSS_MB = 250.0
+#: format -> (the floor it is compared with, the ratio to reach)
+TARGET_RATIOS = {"csv": ("csv", 1.3), "xlsx": ("xlsx", 1.15), "md": ("csv", 1.5), "json": ("csv", 1.5)}
+#: the coverage table's rows as a plain query reads them: what every report format spends most of its time on
+FLOOR_QUERY = """
+SELECT ci.id, ci.published_at, o.name, o.tier, ci.title, ci.url, ci.matched_by, ci.matched_terms, ci.reprint_group,
+       ci.note, ap.sha256
+FROM coverage_items AS ci
+JOIN outlets AS o ON o.id = ci.outlet_id
+LEFT JOIN feed_entries AS fe ON fe.id = ci.entry_id
+LEFT JOIN article_pages AS ap ON ap.link_hash = fe.link_hash
+WHERE ci.campaign_id = (SELECT id FROM campaigns WHERE name = ?) AND ci.removed_at IS NULL
+ORDER BY ci.published_at, ci.id
+"""
 CHUNK = 20_000
 CAMPAIGN = "书香润童心阅读月"
 START = datetime(2026, 9, 1, tzinfo=UTC)
@@ -246,6 +265,40 @@ def write_one(conn: Connection, database: str, fmt: str, folder: str) -> None:
     store.engine.dispose()
 
 
+def floor_one(conn: Connection, database: str, kind: str, folder: str) -> None:
+    """In a spawned process: the floor of ``kind`` (csv: query and csv.writer; xlsx: XlsxWriter alone)."""
+    import csv
+    import sqlite3
+
+    connection = sqlite3.connect(database)
+    started, cpu = time.perf_counter(), time.process_time()
+    cursor = connection.execute(FLOOR_QUERY, (CAMPAIGN,))
+    count = 0
+    if kind == "csv":
+        with open(Path(folder) / "floor.csv", "w", encoding="utf-8-sig", newline="") as out:
+            writer = csv.writer(out)
+            for row in cursor:
+                writer.writerow(["" if value is None else str(value) for value in row])
+                count += 1
+    else:
+        import xlsxwriter
+
+        cells = [["" if value is None else str(value) for value in row] for row in cursor]  # not timed: no query
+        started, cpu = time.perf_counter(), time.process_time()
+        # plain text cells, as the report's: no guessing of links, numbers or formulas in each string
+        options = {"constant_memory": True, "strings_to_urls": False, "strings_to_numbers": False}
+        workbook = xlsxwriter.Workbook(str(Path(folder) / "floor.xlsx"), options | {"strings_to_formulas": False})
+        sheet = workbook.add_worksheet("coverage")
+        for number, row in enumerate(cells):
+            for column, value in enumerate(row):
+                sheet.write_string(number, column, value)
+        workbook.close()
+        count = len(cells)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    connection.close()
+    conn.send({"seconds": seconds, "cpu_seconds": cpu, "rows": count})
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--items", type=int, default=1_000_000)
@@ -269,7 +322,18 @@ def main() -> int:
             built = build(database, args.items, args.outlets, pages=args.pages)
             print(f"  built in {built['seconds']:.1f} s ({built['bytes'] / 1e6:.0f} MB)\n")
         results: dict[str, Any] = {"items": args.items, "outlets": args.outlets, "build": built, "formats": {}}
-        print(f"  {'format':<8}{'seconds':>10}{'CPU s':>8}{'peak RSS':>12}{'file size':>12}")
+        floors: dict[str, dict[str, Any]] = {}
+        for kind in ("csv", "xlsx"):
+            if not any(TARGET_RATIOS.get(fmt, ("",))[0] == kind for fmt in formats):
+                continue
+            child = Child(floor_one, str(database), kind, str(folder))
+            try:
+                floors[kind] = child.receive(RUN_TIMEOUT)
+            finally:
+                child.close()
+            print(f"  floor {kind}: {floors[kind]['seconds']:.1f} s ({floors[kind]['rows']:,} rows)")
+        results["floors"] = floors
+        print(f"\n  {'format':<8}{'seconds':>10}{'CPU s':>8}{'peak RSS':>12}{'file size':>12}")
         measured: dict[str, dict[str, Any]] = {}
         for fmt in formats:
             child = Child(write_one, str(database), fmt, str(folder))
@@ -293,6 +357,11 @@ def main() -> int:
                 ok &= entry["time"]["pass"]
             entry["rss"] = verdict(f"{fmt} peak RSS", m["peak_rss_mb"], TARGET_RSS_MB, "MB", 0)
             ok &= entry["rss"]["pass"]
+            if fmt in TARGET_RATIOS and TARGET_RATIOS[fmt][0] in floors:
+                floor, most = TARGET_RATIOS[fmt]
+                ratio = m["seconds"] / floors[floor]["seconds"]
+                entry["ratio"] = verdict(f"{fmt} / {floor} floor", ratio, most, "x", 2)
+                ok &= entry["ratio"]["pass"]
             results["formats"][fmt] = entry
         results["command"] = "python bench/reports.py " + " ".join(sys.argv[1:])
         results["machine"] = {"python": sys.version.split()[0], "platform": sys.platform}
