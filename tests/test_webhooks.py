@@ -41,6 +41,27 @@ def settings_for(tmp_path: Path, **webhooks: Any) -> Settings:
     )
 
 
+@dataclasses.dataclass
+class Subscribed:
+    """A receiver subscribed: the settings, the admin's service, and a queue to make events with."""
+
+    settings: Settings
+    hooks: Webhooks
+    queue: Queue
+
+
+def subscribe(
+    store: Store, clock: ManualClock, tmp_path: Path, fake: EventReceiver, url: str, types: list[str], **webhooks: Any
+) -> Subscribed:
+    """``fake`` subscribed to ``types`` at ``url`` (it learns the secret, as its owner would from `webhook add`)."""
+    settings = settings_for(tmp_path, **webhooks)
+    store.sync_channels({"website": "outbox", "weibo": "outbox"}, clock.now())
+    hooks = Webhooks(settings, store, clock, KEY_ENV)
+    fake.secret = hooks.add("oa", url, types, "admin")
+    queue = Queue(store, settings.build_adapters(httpx.AsyncClient(), {}), clock, actor="eve")
+    return Subscribed(settings, hooks, queue)
+
+
 def outbox(store: Store) -> list[WebhookDelivery]:
     with store.sessions() as session:
         return list(session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)))
@@ -87,11 +108,8 @@ async def test_each_event_arrives_signed_with_what_a_receiver_needs(
     store: Store, clock: ManualClock, tmp_path: Path, receiver: tuple[EventReceiver, str]
 ) -> None:
     fake, base = receiver
-    settings = settings_for(tmp_path)
-    store.sync_channels({"website": "outbox", "weibo": "outbox"}, clock.now())
-    hooks = Webhooks(settings, store, clock, KEY_ENV)
-    fake.secret = hooks.add("oa", f"{base}/events", list(EVENT_TYPES), "admin")
-    queue = Queue(store, settings.build_adapters(httpx.AsyncClient(), {}), clock, actor="eve")
+    made = subscribe(store, clock, tmp_path, fake, f"{base}/events", list(EVENT_TYPES))
+    settings, queue = made.settings, made.queue
     post = queue.add_post(PostDraft(title="开学典礼", body="b", channels=["website"], now=True))
 
     sender = WebhookSender(settings, store, clock, "daemon-1", environ=KEY_ENV)
@@ -136,11 +154,18 @@ async def test_failures_are_retried_with_backoff_and_then_given_up(
     store: Store, clock: ManualClock, tmp_path: Path, receiver: tuple[EventReceiver, str]
 ) -> None:
     fake, base = receiver
-    settings = settings_for(tmp_path, max_attempts=3, backoff_initial=60, backoff_max=3600)
-    store.sync_channels({"website": "outbox", "weibo": "outbox"}, clock.now())
-    hooks = Webhooks(settings, store, clock, KEY_ENV)
-    fake.secret = hooks.add("oa", f"{base}/events", ["post.created"], "admin")
-    queue = Queue(store, settings.build_adapters(httpx.AsyncClient(), {}), clock, actor="eve")
+    made = subscribe(
+        store,
+        clock,
+        tmp_path,
+        fake,
+        f"{base}/events",
+        ["post.created"],
+        max_attempts=3,
+        backoff_initial=60,
+        backoff_max=3600,
+    )
+    settings, queue = made.settings, made.queue
     queue.add_post(PostDraft(title="t1", body="b", channels=["website"], now=True))
     sender = WebhookSender(settings, store, clock, "daemon-1", environ=KEY_ENV)
     fake.answers.extend([500, 429, 503])
@@ -174,11 +199,10 @@ async def test_a_subscriber_that_keeps_failing_is_paused_with_the_reason_and_res
     store: Store, clock: ManualClock, tmp_path: Path, receiver: tuple[EventReceiver, str]
 ) -> None:
     fake, base = receiver
-    settings = settings_for(tmp_path, pause_after=3, backoff_initial=10)
-    store.sync_channels({"website": "outbox", "weibo": "outbox"}, clock.now())
-    hooks = Webhooks(settings, store, clock, KEY_ENV)
-    fake.secret = hooks.add("oa", f"{base}/events", ["post.created"], "admin")
-    queue = Queue(store, settings.build_adapters(httpx.AsyncClient(), {}), clock, actor="eve")
+    made = subscribe(
+        store, clock, tmp_path, fake, f"{base}/events", ["post.created"], pause_after=3, backoff_initial=10
+    )
+    settings, hooks, queue = made.settings, made.hooks, made.queue
     for n in range(3):
         queue.add_post(PostDraft(title=f"t{n}", body="b", channels=["website"], now=True))
     sender = WebhookSender(settings, store, clock, "daemon-1", environ=KEY_ENV)
@@ -205,11 +229,8 @@ async def test_410_gone_pauses_at_once_and_a_redirect_is_not_followed(
     store: Store, clock: ManualClock, tmp_path: Path, receiver: tuple[EventReceiver, str]
 ) -> None:
     fake, base = receiver
-    settings = settings_for(tmp_path)
-    store.sync_channels({"website": "outbox", "weibo": "outbox"}, clock.now())
-    hooks = Webhooks(settings, store, clock, KEY_ENV)
-    fake.secret = hooks.add("oa", f"{base}/events", ["post.created"], "admin")
-    queue = Queue(store, settings.build_adapters(httpx.AsyncClient(), {}), clock, actor="eve")
+    made = subscribe(store, clock, tmp_path, fake, f"{base}/events", ["post.created"])
+    settings, hooks, queue = made.settings, made.hooks, made.queue
     queue.add_post(PostDraft(title="t", body="b", channels=["website"], now=True))
     sender = WebhookSender(settings, store, clock, "daemon-1", environ=KEY_ENV)
 
@@ -291,11 +312,8 @@ async def test_two_daemons_share_the_outbox_and_a_dead_ones_events_go_once_more_
     store: Store, clock: ManualClock, tmp_path: Path, receiver: tuple[EventReceiver, str]
 ) -> None:
     fake, base = receiver
-    settings = settings_for(tmp_path, batch=4, timeout=5)
-    store.sync_channels({"website": "outbox", "weibo": "outbox"}, clock.now())
-    hooks = Webhooks(settings, store, clock, KEY_ENV)
-    fake.secret = hooks.add("oa", f"{base}/events", ["post.created"], "admin")
-    queue = Queue(store, settings.build_adapters(httpx.AsyncClient(), {}), clock, actor="eve")
+    made = subscribe(store, clock, tmp_path, fake, f"{base}/events", ["post.created"], batch=4, timeout=5)
+    settings, queue = made.settings, made.queue
     for n in range(10):
         queue.add_post(PostDraft(title=f"t{n}", body="b", channels=["website"], now=True))
     dead = WebhookSender(settings, store, clock, "daemon-dead", environ=KEY_ENV)
